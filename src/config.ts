@@ -1,0 +1,91 @@
+// The only module that reads process.env. Every entry point calls loadConfig() once and passes the
+// result down through the composition root (src/deps.ts).
+import { z } from 'zod';
+
+const key32 = z
+  .string()
+  .refine((v) => decodeKey(v) !== null, 'must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  SHOPIFY_API_KEY: z.string().min(1),
+  SHOPIFY_API_SECRET: z.string().min(1),
+  /** The secret before the last rotation: deliveries may be signed with it for up to an hour. */
+  SHOPIFY_API_SECRET_PREVIOUS: z.string().min(1).optional(),
+  SHOPIFY_APP_URL: z.url(),
+  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-(01|04|07|10)$/, 'must look like 2026-10').default('2026-10'),
+  /** Only for the local simulator: where the Admin API lives instead of https://{shop}. */
+  SHOPIFY_API_ORIGIN: z.url().optional(),
+  SCOPES: z.string().min(1).default('read_customers,write_customers,read_orders,read_all_orders'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/segments'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('segments'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  ENCRYPTION_KEY: key32,
+  SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  BULK_MUTATION_THRESHOLD: z.coerce.number().int().min(1).default(250),
+  DEMO_MODE: boolish.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n  - ${issues.join('\n  - ')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Parses an environment; reports every missing or bad variable in one error. */
+export function loadConfig(env: Env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => {
+      const name = i.path.join('.');
+      const missing = i.code === 'invalid_type' && cleaned[name] === undefined;
+      return missing ? `${name} is missing` : `${name} ${i.message}`;
+    });
+    throw new ConfigError(issues);
+  }
+  const cfg = parsed.data;
+  const extra: string[] = [];
+  if (cfg.NODE_ENV === 'production' && cfg.SHOPIFY_API_ORIGIN) extra.push('SHOPIFY_API_ORIGIN is for the local simulator and must not be set in production');
+  if (cfg.NODE_ENV === 'production' && cfg.DEMO_MODE) extra.push('DEMO_MODE must not be set in production');
+  if (extra.length) throw new ConfigError(extra);
+  return cfg;
+}
+
+/** Reads .env (if present) into process.env without overriding, then parses. For entry points only. */
+export function loadConfigFromProcess(envFile = '.env'): Config {
+  try {
+    process.loadEnvFile(envFile);
+  } catch {
+    // no .env file: the environment alone decides
+  }
+  return loadConfig(process.env);
+}
+
+/** Service URLs with their defaults, for scripts that must run before a full config exists. */
+export function serviceUrls(env: Env = process.env): { mongodbUri: string; redisUrl: string } {
+  return {
+    mongodbUri: env.MONGODB_URI || configSchema.shape.MONGODB_URI.parse(undefined),
+    redisUrl: env.REDIS_URL || configSchema.shape.REDIS_URL.parse(undefined),
+  };
+}
+
+export function decodeKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const b = Buffer.from(value, 'base64');
+  return b.length === 32 ? b : null;
+}

@@ -1,0 +1,38 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const valid = {
+  SHOPIFY_API_KEY: 'key',
+  SHOPIFY_API_SECRET: 'secret',
+  SHOPIFY_APP_URL: 'https://app.example.com',
+  ENCRYPTION_KEY: 'a'.repeat(64),
+  SUPPORT_TOKEN: 's'.repeat(32),
+};
+
+describe('loadConfig', () => {
+  it('fills documented defaults', () => {
+    const c = loadConfig(valid);
+    assert.equal(c.PORT, 3000);
+    assert.equal(c.REDIS_URL, 'redis://127.0.0.1:6379');
+    assert.equal(c.SHOPIFY_API_VERSION, '2026-10');
+  });
+
+  it('reports every missing or bad variable in one error', () => {
+    try {
+      loadConfig({ PORT: 'eighty', ENCRYPTION_KEY: 'short' });
+      assert.fail('should throw');
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      const text = e.message;
+      for (const name of ['SHOPIFY_API_KEY', 'SHOPIFY_API_SECRET', 'SHOPIFY_APP_URL', 'SUPPORT_TOKEN', 'ENCRYPTION_KEY', 'PORT']) {
+        assert.match(text, new RegExp(name), `${name} named in the error`);
+      }
+      assert.equal(e.issues.length, 6);
+    }
+  });
+
+  it('refuses the simulator origin in production', () => {
+    assert.throws(() => loadConfig({ ...valid, NODE_ENV: 'production', SHOPIFY_API_ORIGIN: 'http://127.0.0.1:4010' }), /SHOPIFY_API_ORIGIN/);
+  });
+});

@@ -1,0 +1,62 @@
+// Real services for integration tests: a unique MongoDB database and BullMQ prefix per test file,
+// dropped afterwards. Servers come from `npm run services:up` (npm test runs it first).
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import mongoose from 'mongoose';
+import { Redis } from 'ioredis';
+import { serviceUrls } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+
+export interface TestServices {
+  /** A mongoose connection to a database used by this test file only. */
+  mongo: mongoose.Connection;
+  dbName: string;
+  mongoUri: string;
+  redisUrl: string;
+  /** A BullMQ prefix used by this test file only. */
+  queuePrefix: string;
+  /** A fresh ioredis connection for BullMQ (maxRetriesPerRequest: null). Closed by close(). */
+  redis(): Redis;
+  close(): Promise<void>;
+}
+
+export function uniqueName(fileUrl: string): string {
+  const base = basename(new URL(fileUrl).pathname).replace(/\.(int\.)?test\.ts$/, '').replace(/[^a-zA-Z0-9]/g, '_');
+  return `t_${base.slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+}
+
+export async function openTestServices(fileUrl: string): Promise<TestServices> {
+  const { mongodbUri, redisUrl } = serviceUrls();
+  const name = uniqueName(fileUrl);
+  const mongo = await mongoose.createConnection(mongodbUri, { dbName: name, serverSelectionTimeoutMS: 5000 }).asPromise();
+  const queuePrefix = `test:${name}`;
+  const clients: Redis[] = [];
+  return {
+    mongo,
+    dbName: name,
+    mongoUri: mongodbUri,
+    redisUrl,
+    queuePrefix,
+    redis() {
+      const r = new Redis(redisUrl, { maxRetriesPerRequest: null });
+      clients.push(r);
+      return r;
+    },
+    async close() {
+      await mongo.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      const cleaner = new Redis(redisUrl);
+      let cursor = '0';
+      do {
+        const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await cleaner.del(...keys);
+      } while (cursor !== '0');
+      cleaner.disconnect();
+      for (const c of clients) c.disconnect();
+    },
+  };
+}
+
+/** A logger that writes nowhere unless LOG_LEVEL is set, so test output stays readable. */
+export const testLogger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
