@@ -1,0 +1,97 @@
+// What the processors need, as narrow ports. src/deps.ts binds them to the real stores, the engine
+// and the Shopify client; tests bind the same real stores and the Shopify simulator.
+import type { Logger } from '../src/logger.ts';
+import type { CustomerInput, Engagement, NormalizedOrder } from '../src/segments/types.ts';
+import type { ShopSettings } from '../src/segments/settings.ts';
+import type { CustomerProfileStore, StoredMembership } from '../src/profiles/customer-profile-store.ts';
+import type { SegmentEventStore } from '../src/profiles/segment-event-store.ts';
+import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
+import type { TagSyncState } from '../src/profiles/tag-sync-state.ts';
+import type { Enqueuer } from './enqueue.ts';
+
+/** The engine's per-customer result, as far as the pipeline reads it. */
+export interface Segmentation {
+  customerId: string;
+  metrics: unknown;
+  memberships: Array<Omit<StoredMembership, 'since'> & { since?: number | null | undefined }>;
+  tags: string[];
+  predictions: unknown;
+  replenishment: unknown;
+  /** Epoch ms at which memberships change without a new order; null = never. */
+  nextChangeAt: number | null;
+}
+
+/** The pure engine (src/segments), with an opaque calibration. */
+export interface EnginePort {
+  calibrate(customers: CustomerInput[], settings: ShopSettings, asOf: number, previous: unknown): unknown;
+  segment(customer: CustomerInput, calibration: unknown, settings: ShopSettings, asOf: number, previous: StoredMembership[] | null): Segmentation;
+  /** Short readable thresholds for summaries/logs (e.g. {frequentMinOrders: 3}). */
+  thresholdsOf(calibration: unknown): unknown;
+}
+
+export interface ShopState {
+  shop: string;
+  installed: boolean;
+  settings: ShopSettings;
+  /** IANA time zone for schedules a person reads (nightly run at 03:00 shop time). */
+  timezone: string;
+}
+
+export interface ShopPort {
+  get(shop: string): Promise<ShopState | null>;
+  installedShops(): Promise<string[]>;
+}
+
+export interface OrderPort {
+  forCustomer(shop: string, customerId: string): Promise<NormalizedOrder[]>;
+  forCustomers(shop: string, customerIds: readonly string[]): Promise<Map<string, NormalizedOrder[]>>;
+  /** Every customer with orders, grouped (streamed by the store; collected by the caller). */
+  customersOf(shop: string): AsyncIterable<CustomerInput>;
+  /** Engagement signals (email click, visit) of these customers; absent = none. */
+  engagementOf(shop: string, customerIds: readonly string[]): Promise<Map<string, Engagement>>;
+}
+
+export interface TagChange {
+  customerId: string;
+  /** App-owned tags the customer should carry. */
+  desired: string[];
+  /** App-owned tags we believe it carries now. */
+  applied: string[];
+}
+
+export interface TagWriteResult {
+  /** In sync on Shopify now (changed by this call or already right). */
+  written: string[];
+  /** Subset of written whose tags this call actually changed (Shopify echoes those as customers/update). */
+  changed?: string[];
+  /** Customer ids Shopify no longer knows: their profiles are dropped, never retried. */
+  gone: string[];
+  /** Customer ids whose write failed for now (retried on the next sync). */
+  failed: string[];
+  pointsUsed: number;
+}
+
+export interface ShopifyPort {
+  writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean; tagPrefix: string }): Promise<TagWriteResult>;
+  /** Bulk query of customers with orders, streamed into the order store. */
+  backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number; pointsUsed: number }>;
+}
+
+export interface JobContext {
+  logger: Logger;
+  now: () => number;
+  profiles: CustomerProfileStore;
+  events: SegmentEventStore;
+  calibrations: CalibrationStore;
+  tagState: TagSyncState;
+  shops: ShopPort;
+  orders: OrderPort;
+  engine: EnginePort;
+  shopify: ShopifyPort;
+  enqueue: Enqueuer;
+  bulkMutationThreshold: number;
+  maintenance: {
+    /** Deletes webhook-delivery records older than the retention; returns how many. */
+    deleteExpiredDeliveries(now: Date, retentionMs: number): Promise<number>;
+  };
+}

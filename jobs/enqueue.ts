@@ -1,0 +1,188 @@
+// The only producer. Implements the webhooks' WebhookEffects port (structurally: jobs/ may not import
+// webhooks/) plus the triggers used by the admin/support API, the CLI, schedules and processors.
+import { Queue, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, dedupId, schedulerId,
+  type MaintenanceData, type RecalibrateShopData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
+} from './queues.ts';
+
+export interface Queues {
+  recompute: Queue<RecomputeCustomerData>;
+  syncTags: Queue<SyncTagsData>;
+  resync: Queue<ResyncShopData>;
+  recalibrate: Queue<RecalibrateShopData>;
+  maintenance: Queue<MaintenanceData>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const opts = { connection, prefix };
+  return {
+    recompute: new Queue<RecomputeCustomerData>(QUEUE.recompute, opts),
+    syncTags: new Queue<SyncTagsData>(QUEUE.syncTags, opts),
+    resync: new Queue<ResyncShopData>(QUEUE.resync, opts),
+    recalibrate: new Queue<RecalibrateShopData>(QUEUE.recalibrate, opts),
+    maintenance: new Queue<MaintenanceData>(QUEUE.maintenance, opts),
+  };
+}
+
+export async function closeQueues(q: Queues): Promise<void> {
+  await Promise.all(Object.values(q).map((queue: Queue) => queue.close()));
+}
+
+/** Same shape as webhooks/effects.ts BulkOperationFinishedPayload (jobs/ may not import webhooks/). */
+export interface BulkOperationFinishedPayload {
+  adminGraphqlApiId: string;
+  status: string;
+  errorCode: string | null;
+  type: string;
+  createdAt: string | null;
+  completedAt: string | null;
+}
+
+/** Redis channel on which bulk_operations/finish is announced to every process. */
+export const bulkFinishedChannel = (prefix: string) => `${prefix}:bulk-finished`;
+
+export class Enqueuer {
+  readonly queues: Queues;
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  /** Fixed engine as-of for every job (demo and tests); undefined in production (worker clock). */
+  private readonly asOf: number | undefined;
+
+  constructor(queues: Queues, redis: Redis, prefix: string, asOf?: number) {
+    this.queues = queues;
+    this.redis = redis;
+    this.prefix = prefix;
+    this.asOf = asOf;
+  }
+
+  // ---- WebhookEffects -------------------------------------------------------------------------
+
+  /** A burst of webhooks for one customer yields one waiting job, plus one more if one is running. */
+  async recomputeCustomer(shop: string, customerId: string, reason: RecomputeReason = 'webhook'): Promise<void> {
+    // Our own tag write comes back as customers/update: the first webhook after it is that echo.
+    // Skipping one call is safe: if an order webhook consumed the marker instead, the echo still
+    // arrives (at least once) and triggers the recompute, which then reads the stored order.
+    if (reason === 'webhook' && (await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return;
+    const priority = reason === 'recency' ? PRIORITY.recency : reason === 'support' ? PRIORITY.support : PRIORITY.webhook;
+    await this.queues.recompute.add(
+      'recompute-customer',
+      { shop, customerId, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
+      { ...JOB_OPTIONS.recompute, ...(priority ? { priority } : {}), deduplication: { id: dedupId.recompute(shop, customerId), keepLastIfActive: true } },
+    );
+  }
+
+  /**
+   * The customer was deleted/redacted and its data already erased by the webhook handler: drop its
+   * waiting recompute, and erase once more shortly after in case a recompute was running meanwhile.
+   */
+  async customerDeleted(shop: string, customerId: string): Promise<void> {
+    const jobId = await this.queues.recompute.getDeduplicationJobId(dedupId.recompute(shop, customerId));
+    if (jobId) {
+      const job = await this.queues.recompute.getJob(jobId);
+      const state = job ? await job.getState() : 'unknown';
+      if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
+    }
+    await this.queues.maintenance.add('forget-customer', { kind: 'forget-customer', shop, customerId }, { ...JOB_OPTIONS.maintenance, delay: 30_000 });
+  }
+
+  /** Stop the shop's schedules; queued jobs for it fail fast with ShopNotInstalledError. */
+  async shopUninstalled(shop: string): Promise<void> {
+    await this.unscheduleShop(shop);
+  }
+
+  /** Wakes whoever waits on this bulk operation (tag writer, backfill) in any process. */
+  async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload): Promise<void> {
+    const key = `${this.prefix}:bulk-finished:${shop}:${payload.adminGraphqlApiId}`;
+    await this.redis.set(key, JSON.stringify(payload), 'EX', 24 * 3600);
+    await this.redis.publish(bulkFinishedChannel(this.prefix), JSON.stringify({ shop, ...payload }));
+  }
+
+  private echoKey(shop: string, customerId: string): string {
+    return `${this.prefix}:tag-echo:${shop}:${customerId}`;
+  }
+
+  /**
+   * Called by sync-tags before writing: each write comes back as a customers/update echo, possibly
+   * before the write call even returns (bulk mutations), so the markers are set first.
+   */
+  async expectTagEcho(shop: string, customerIds: readonly string[], ttlSeconds = 900): Promise<void> {
+    for (let i = 0; i < customerIds.length; i += 1000) {
+      const p = this.redis.pipeline();
+      for (const id of customerIds.slice(i, i + 1000)) p.set(this.echoKey(shop, id), '1', 'EX', ttlSeconds);
+      await p.exec();
+    }
+  }
+
+  /**
+   * After the write: customers whose tags did not change produce no echo, so their markers go. A marker
+   * already consumed meant a real webhook was skipped in the meantime: recompute that customer now.
+   */
+  async settleTagEcho(shop: string, unchangedIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < unchangedIds.length; i += 1000) {
+      const ids = unchangedIds.slice(i, i + 1000);
+      const p = this.redis.pipeline();
+      for (const id of ids) p.del(this.echoKey(shop, id));
+      const res = (await p.exec()) ?? [];
+      for (const [k, id] of ids.entries()) if (res[k]?.[1] === 0) await this.recomputeCustomer(shop, id);
+    }
+  }
+
+  // ---- Triggers -------------------------------------------------------------------------------
+
+  /** One sync job per shop waits at a time; while one runs, one more is kept. */
+  async syncTags(shop: string): Promise<void> {
+    await this.queues.syncTags.add('sync-tags', { shop }, { ...JOB_OPTIONS.syncTags, deduplication: { id: dedupId.syncTags(shop), keepLastIfActive: true } });
+  }
+
+  /** One resync at a time per shop: while one is queued or running, another request is ignored. */
+  async resyncShop(shop: string, requestedBy: ResyncShopData['requestedBy'], asOf = this.asOf): Promise<Job<ResyncShopData>> {
+    return this.queues.resync.add(
+      'resync-shop',
+      { shop, requestedBy, ...(asOf !== undefined ? { asOf } : {}) },
+      { ...JOB_OPTIONS.resync, deduplication: { id: dedupId.resync(shop) } },
+    );
+  }
+
+  async recalibrateShop(shop: string, reason: RecalibrateShopData['reason']): Promise<void> {
+    await this.queues.recalibrate.add(
+      'recalibrate-shop',
+      { shop, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
+      { ...JOB_OPTIONS.recalibrate, deduplication: { id: dedupId.recalibrate(shop), keepLastIfActive: true } },
+    );
+  }
+
+  async recencySweep(shop?: string): Promise<void> {
+    await this.queues.maintenance.add('recency-sweep', { kind: 'recency-sweep', ...(shop ? { shop } : {}), ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) }, { ...JOB_OPTIONS.maintenance });
+  }
+
+  // ---- Schedules ------------------------------------------------------------------------------
+
+  /** Nightly recalibration at 03:00 in the shop's own time zone (idempotent upsert). */
+  async scheduleShop(shop: string, timezone: string): Promise<void> {
+    await this.queues.recalibrate.upsertJobScheduler(
+      schedulerId.nightlyRecalibration(shop),
+      { pattern: SCHEDULES.nightlyRecalibrationCron, tz: timezone },
+      { name: 'recalibrate-shop', data: { shop, reason: 'nightly' }, opts: { ...JOB_OPTIONS.recalibrate } },
+    );
+  }
+
+  async unscheduleShop(shop: string): Promise<void> {
+    await this.queues.recalibrate.removeJobScheduler(schedulerId.nightlyRecalibration(shop));
+  }
+
+  /** Global daily jobs; called by every worker at start (upsert is idempotent). */
+  async ensureGlobalSchedules(deliveryRetentionDays = 7): Promise<void> {
+    await this.queues.maintenance.upsertJobScheduler(
+      schedulerId.recencySweep,
+      { pattern: SCHEDULES.recencySweepCron, tz: 'UTC' },
+      { name: 'recency-sweep', data: { kind: 'recency-sweep' }, opts: { ...JOB_OPTIONS.maintenance } },
+    );
+    await this.queues.maintenance.upsertJobScheduler(
+      schedulerId.cleanupDeliveries,
+      { pattern: SCHEDULES.cleanupDeliveriesCron, tz: 'UTC' },
+      { name: 'cleanup-deliveries', data: { kind: 'cleanup-deliveries', olderThanDays: deliveryRetentionDays }, opts: { ...JOB_OPTIONS.maintenance } },
+    );
+  }
+}

@@ -1,0 +1,70 @@
+// recompute-customer: one customer's segments from its stored orders and the shop's current
+// calibration. Idempotent: the same orders and as-of give the same profile, the same events (keyed by
+// as-of) and the same desired tags — so duplicated, reordered or late webhooks converge.
+import type { Job } from 'bullmq';
+import type { JobContext, Segmentation } from './context.ts';
+import type { RecomputeCustomerData } from './queues.ts';
+import { ShopNotInstalledError } from './errors.ts';
+import { membershipChanges, type SegmentEvent } from '../src/profiles/segment-event-store.ts';
+import type { ProfileUpdate, CustomerProfileDoc } from '../src/profiles/customer-profile-store.ts';
+
+export interface RecomputeResult {
+  status: 'computed' | 'no-calibration';
+  tagsPending: boolean;
+  entered: number;
+  left: number;
+}
+
+export function profileUpdateOf(s: Segmentation, asOf: number, computedAt: number, calibrationId: string | null): ProfileUpdate {
+  return {
+    memberships: s.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, since: m.since ?? null })),
+    tagsDesired: [...s.tags].sort(),
+    metrics: s.metrics,
+    predictions: s.predictions,
+    replenishment: s.replenishment,
+    nextChangeAt: s.nextChangeAt === null ? null : new Date(s.nextChangeAt),
+    asOf: new Date(asOf),
+    computedAt: new Date(computedAt),
+    calibrationId,
+  };
+}
+
+export function segmentEventsOf(shop: string, customerId: string, previous: CustomerProfileDoc | null, s: Segmentation, asOf: number): SegmentEvent[] {
+  const { entered, left } = membershipChanges(previous?.memberships ?? [], s.memberships);
+  const at = new Date(asOf);
+  return [
+    ...entered.map((m) => ({ shop, customerId, family: m.family, segment: m.segment, tag: m.tag, change: 'entered' as const, at, explanation: m.explanation ?? '' })),
+    ...left.map((m) => ({ shop, customerId, family: m.family, segment: m.segment, tag: m.tag, change: 'left' as const, at, explanation: m.explanation ?? '' })),
+  ];
+}
+
+export async function recomputeCustomer(ctx: JobContext, data: RecomputeCustomerData, job?: Pick<Job, 'id'>): Promise<RecomputeResult> {
+  const log = ctx.logger.child({ shop: data.shop, customerId: data.customerId, jobId: job?.id });
+  const shop = await ctx.shops.get(data.shop);
+  if (!shop?.installed) throw new ShopNotInstalledError(data.shop);
+  const calibration = await ctx.calibrations.current(data.shop);
+  if (!calibration) {
+    // Nothing calibrated yet (install in progress): the resync/recalibration computes everyone.
+    await ctx.enqueue.recalibrateShop(data.shop, 'settings-changed');
+    log.info('no calibration yet; recalibration queued');
+    return { status: 'no-calibration', tagsPending: false, entered: 0, left: 0 };
+  }
+  const asOf = data.asOf ?? ctx.now();
+  const [orders, engagement, previous] = await Promise.all([
+    ctx.orders.forCustomer(data.shop, data.customerId),
+    ctx.orders.engagementOf(data.shop, [data.customerId]),
+    ctx.profiles.getDoc(data.shop, data.customerId),
+  ]);
+  const customer = { customerId: data.customerId, orders, ...(engagement.has(data.customerId) ? { engagement: engagement.get(data.customerId)! } : {}) };
+  const result = ctx.engine.segment(customer, calibration.calibration, shop.settings, asOf, previous?.memberships ?? null);
+  const update = profileUpdateOf(result, asOf, ctx.now(), calibration.id);
+  const saved = await ctx.profiles.save(data.shop, data.customerId, update, previous);
+  const events = segmentEventsOf(data.shop, data.customerId, previous, result, asOf);
+  await ctx.events.record(events);
+  const pending = await ctx.tagState.setDesired(data.shop, [{ customerId: data.customerId, tags: update.tagsDesired, revision: saved.tagsRevision }]);
+  const tagsPending = pending.has(data.customerId);
+  if (tagsPending) await ctx.enqueue.syncTags(data.shop);
+  const entered = events.filter((e) => e.change === 'entered').length;
+  log.debug({ orders: orders.length, entered, left: events.length - entered, tagsPending }, 'customer recomputed');
+  return { status: 'computed', tagsPending, entered, left: events.length - entered };
+}

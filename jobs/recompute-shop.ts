@@ -1,0 +1,85 @@
+// Whole-shop computation shared by resync-shop and recalibrate-shop: refit the shop's thresholds and
+// models on its current customer base, then segment every customer in memory and write in batches.
+// Runs inside the resync/recalibrate job (not as one queued job per customer), so a big shop never
+// floods the recompute queue that serves other shops' webhooks.
+import type { JobContext } from './context.ts';
+import type { CustomerInput } from '../src/segments/types.ts';
+import type { ShopSettings } from '../src/segments/settings.ts';
+import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
+import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
+
+export interface RecomputeShopOptions {
+  asOf: number;
+  settings: ShopSettings;
+  reason: string;
+  /** Write only customers whose memberships or tags change (nightly recalibration). */
+  onlyChanged: boolean;
+  onProgress?: (done: number, total: number) => Promise<void> | void;
+}
+
+export interface RecomputeShopResult {
+  customers: number;
+  orders: number;
+  written: number;
+  tagsPending: number;
+  entered: number;
+  left: number;
+  calibrationId: string;
+  thresholds: unknown;
+}
+
+const BATCH = 1000;
+
+const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
+  a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
+  const customers: CustomerInput[] = [];
+  let orders = 0;
+  for await (const c of ctx.orders.customersOf(shop)) {
+    customers.push(c);
+    orders += c.orders.length;
+  }
+  for (let i = 0; i < customers.length; i += BATCH) {
+    const batch = customers.slice(i, i + BATCH);
+    const engagement = await ctx.orders.engagementOf(shop, batch.map((c) => c.customerId));
+    for (const c of batch) {
+      const e = engagement.get(c.customerId);
+      if (e) c.engagement = e;
+    }
+  }
+  const previousCal = await ctx.calibrations.current(shop);
+  const calibration = ctx.engine.calibrate(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
+  const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
+  await yieldToEventLoop();
+
+  let written = 0;
+  let entered = 0;
+  let left = 0;
+  // One read of every previous profile: on FerretDB each query scans the collection anyway.
+  const previous = await ctx.profiles.allOf(shop);
+  for (let i = 0; i < customers.length; i += BATCH) {
+    const batch = customers.slice(i, i + BATCH);
+    const items: Parameters<typeof ctx.profiles.replaceMany>[1][number][] = [];
+    const events: SegmentEvent[] = [];
+    for (const c of batch) {
+      const prev = previous.get(c.customerId) ?? null;
+      const s = ctx.engine.segment(c, calibration, o.settings, o.asOf, prev?.memberships ?? null);
+      if (o.onlyChanged && prev && sameMemberships(prev.memberships, s.memberships)) continue;
+      items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), record.id), previous: prev });
+      events.push(...segmentEventsOf(shop, c.customerId, prev, s, o.asOf));
+    }
+    const saved = await ctx.profiles.replaceMany(shop, items);
+    await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
+    await ctx.events.record(events);
+    written += items.length;
+    for (const e of events) if (e.change === 'entered') entered++; else left++;
+    await o.onProgress?.(Math.min(i + BATCH, customers.length), customers.length);
+    await yieldToEventLoop();
+  }
+  const tagsPending = await ctx.tagState.pendingCount(shop);
+  if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
+  return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId: record.id, thresholds: ctx.engine.thresholdsOf(calibration) };
+}

@@ -1,0 +1,49 @@
+// resync-shop: backfill every customer and order through a bulk query, recalibrate, recompute all,
+// then let sync-tags write the differences. Progress {percent, phase, counts} for dashboard and CLI.
+// One at a time per shop: enqueue.resyncShop deduplicates on the shop.
+import type { Job } from 'bullmq';
+import type { JobContext } from './context.ts';
+import type { ResyncProgress, ResyncShopData } from './queues.ts';
+import { ShopNotInstalledError } from './errors.ts';
+import { recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
+
+export interface ResyncResult extends RecomputeShopResult {
+  backfill: { customers: number; orders: number; pointsUsed: number };
+}
+
+type ProgressSink = Pick<Job, 'updateProgress' | 'id'>;
+
+export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: ProgressSink): Promise<ResyncResult> {
+  const log = ctx.logger.child({ shop: data.shop, jobId: job?.id });
+  const shop = await ctx.shops.get(data.shop);
+  if (!shop?.installed) throw new ShopNotInstalledError(data.shop);
+  const counts: ResyncProgress['counts'] = { customers: 0, orders: 0, profiles: 0, tagsPending: 0 };
+  const report = async (phase: ResyncProgress['phase'], percent: number) => {
+    await job?.updateProgress({ percent: Math.round(percent), phase, counts: { ...counts } } satisfies ResyncProgress);
+  };
+
+  await report('backfill', 0);
+  // Backfill is the slow, network-bound part: 0–50 %; progress moves with customers streamed.
+  const backfill = await ctx.shopify.backfill(data.shop, async (p) => {
+    counts.customers = p.customers;
+    counts.orders = p.orders;
+    await report('backfill', Math.min(49, 5 + Math.log10(1 + p.customers) * 8));
+  });
+  log.info(backfill, 'backfill done');
+
+  await report('calibrate', 50);
+  const asOf = data.asOf ?? ctx.now();
+  const result = await recomputeShop(ctx, data.shop, {
+    asOf, settings: shop.settings, reason: `resync (${data.requestedBy})`, onlyChanged: false,
+    onProgress: async (done, total) => {
+      counts.profiles = done;
+      await report('recompute', 50 + (45 * done) / Math.max(1, total));
+    },
+  });
+  counts.customers = result.customers;
+  counts.orders = result.orders;
+  counts.tagsPending = result.tagsPending;
+  await report('done', 100);
+  log.info({ customers: result.customers, tagsPending: result.tagsPending }, 'resync computed');
+  return { ...result, backfill };
+}

@@ -1,0 +1,93 @@
+// Builds the job side on top of the composition root: queues, the one producer (Enqueuer) and the
+// processors' context. Used by jobs/main.ts, web/main.ts, the demo and the integration tests.
+import type { Deps } from '../src/deps.ts';
+import { parseShopSettings, safeParseShopSettings } from '../src/segments/index.ts';
+import { isInstalled } from '../src/profiles/shop-store.ts';
+import { createQueues, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
+import type { JobContext, ShopifyPort, ShopPort } from './context.ts';
+import { segmentEngine } from './engine.ts';
+import { startWorkers, type RunningWorkers } from './worker.ts';
+import type { QueueName } from './queues.ts';
+
+export interface JobRuntime {
+  queues: Queues;
+  enqueue: Enqueuer;
+  context: JobContext;
+  /** Starts workers in this process (worker entry, `npm start`, demo). */
+  startWorkers(opts?: { queues?: readonly QueueName[]; concurrency?: number }): RunningWorkers;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  shopify: ShopifyPort;
+  /** Fixed engine as-of for every job (demo, tests); production leaves it unset. */
+  asOf?: number;
+  /** Override config QUEUE_PREFIX (tests use a prefix per file). */
+  queuePrefix?: string;
+}
+
+export function shopPort(deps: Deps): ShopPort {
+  return {
+    async get(shop) {
+      const doc = await deps.stores.shops.get(shop);
+      if (!doc) return null;
+      // The shop's currency is the default for explanations; stored settings override it.
+      const parsed = safeParseShopSettings({ ...(doc.currency ? { currency: doc.currency } : {}), ...doc.settings });
+      if (!parsed.ok) deps.logger.warn({ shop, issues: parsed.issues }, 'stored settings invalid; using defaults');
+      return {
+        shop,
+        installed: isInstalled(doc),
+        settings: parsed.ok ? parsed.settings : parseShopSettings({}),
+        timezone: doc.timezone ?? 'UTC',
+      };
+    },
+    installedShops: () => deps.stores.shops.listInstalled(),
+  };
+}
+
+export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
+  const prefix = o.queuePrefix ?? deps.config.QUEUE_PREFIX;
+  const queues = createQueues(deps.redis, prefix);
+  const enqueue = new Enqueuer(queues, deps.redis, prefix, o.asOf);
+  const { stores } = deps;
+  const context: JobContext = {
+    logger: deps.logger,
+    now: deps.now,
+    profiles: stores.profiles,
+    events: stores.events,
+    calibrations: stores.calibrations,
+    tagState: stores.tagState,
+    shops: shopPort(deps),
+    orders: {
+      forCustomer: (shop, id) => stores.customerOrders.forCustomer(shop, id),
+      forCustomers: (shop, ids) => stores.customerOrders.forCustomers(shop, ids),
+      customersOf: (shop) => stores.customerOrders.customersOf(shop),
+      engagementOf: (shop, ids) => stores.engagement.forCustomers(shop, ids),
+    },
+    engine: segmentEngine,
+    shopify: o.shopify,
+    enqueue,
+    bulkMutationThreshold: deps.config.BULK_MUTATION_THRESHOLD,
+    maintenance: { deleteExpiredDeliveries: (now, retentionMs) => stores.deliveries.deleteExpiredDeliveries(now, retentionMs) },
+  };
+  const running: RunningWorkers[] = [];
+  return {
+    queues,
+    enqueue,
+    context,
+    startWorkers(opts = {}) {
+      const w = startWorkers(context, {
+        connection: () => deps.newRedis(),
+        prefix,
+        concurrency: opts.concurrency ?? deps.config.WORKER_CONCURRENCY,
+        ...(opts.queues ? { queues: opts.queues } : {}),
+      });
+      running.push(w);
+      return w;
+    },
+    async close() {
+      await Promise.all(running.map((w) => w.close()));
+      await closeQueues(queues);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// Binds the pipeline's ShopifyPort to src/shopify: per-shop cost-aware clients, tag sync (current tags
+// read from Shopify, diffed with tagDiff so merchant tags are never touched; bulk mutation at or
+// above BULK_MUTATION_THRESHOLD changed customers), and the bulk backfill into the order store.
+// bulk_operations/finish arrives in the web process: Enqueuer publishes it on Redis and every worker
+// process relays it to its in-process BulkOperationSignals; polling stays the fallback.
+import { UnrecoverableError } from 'bullmq';
+import type { Deps } from '../src/deps.ts';
+import { AdminClients } from '../src/shopify/admin-clients.ts';
+import { createAdminFetch, type FetchFn } from '../src/shopify/admin-fetch.ts';
+import { BulkOperationSignals } from '../src/shopify/bulk-operations.ts';
+import { backfillShopOrders } from '../src/shopify/bulk-backfill.ts';
+import { syncCustomerTags } from '../src/shopify/tag-sync.ts';
+import { ShopifyApiError } from '../src/shopify/errors.ts';
+import { OrderStore } from '../src/profiles/order-store.ts';
+import { insertIgnoringDuplicates } from '../src/profiles/insert-ignoring-duplicates.ts';
+import type { NormalizedOrder } from '../src/segments/types.ts';
+import type { ShopifyPort, TagWriteResult } from './context.ts';
+import { bulkFinishedChannel } from './enqueue.ts';
+
+export interface ShopifyPortOptions {
+  fetch?: FetchFn;
+  /** Bulk operation status polling when no webhook arrives (default 5 s; the demo uses less). */
+  pollIntervalMs?: number;
+  prefix?: string;
+}
+
+/** Permanent Shopify failures (revoked token, shop gone, invalid request) must not be retried. */
+function classify(err: unknown): never {
+  if (err instanceof ShopifyApiError && !err.retryable) {
+    const e = new UnrecoverableError(`${err.name}: ${err.message}`);
+    throw e;
+  }
+  throw err;
+}
+
+/**
+ * The order store for the first backfill of a shop that has no orders yet: plain inserts instead of
+ * conditional upserts (each of which scans the collection on FerretDB 1.x, making a backfill O(n²)).
+ * A webhook that stored an order meanwhile keeps its version (duplicate key = skipped).
+ */
+class FirstBackfillOrderSink extends OrderStore {
+  override async upsertMany(shop: string, orders: readonly NormalizedOrder[]): Promise<{ written: number; stale: number }> {
+    const docs = orders.map((o) => ({
+      shop, orderId: o.id, customerId: o.customerId, createdAt: new Date(o.createdAt), processedAt: new Date(o.processedAt),
+      cancelledAt: o.cancelledAt === null ? null : new Date(o.cancelledAt), updatedAt: new Date(o.updatedAt), test: o.test,
+      financialStatus: o.financialStatus, netMinor: o.netMinor, grossMinor: o.grossMinor, currency: o.currency,
+      discountCodes: o.discountCodes, sourceName: o.sourceName, tags: o.tags, b2b: o.b2b, lineItems: o.lineItems, deleted: false,
+    }));
+    const written = await insertIgnoringDuplicates(this.model, docs);
+    return { written, stale: orders.length - written };
+  }
+}
+
+export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): ShopifyPort & { close(): Promise<void> } {
+  const { config, logger } = deps;
+  const fetchFn = o.fetch ?? createAdminFetch(config.SHOPIFY_API_ORIGIN);
+  const clients = new AdminClients({ sessions: deps.stores.sessions, fetch: fetchFn, apiVersion: config.SHOPIFY_API_VERSION, logger });
+  const signals = new BulkOperationSignals();
+  const subscriber = deps.newRedis();
+  const channel = bulkFinishedChannel(o.prefix ?? config.QUEUE_PREFIX);
+  void subscriber.subscribe(channel).catch((err: Error) => logger.warn({ err: err.message }, 'bulk-finished subscription failed; polling only'));
+  subscriber.on('message', (_ch: string, message: string) => {
+    try {
+      const { adminGraphqlApiId } = JSON.parse(message) as { adminGraphqlApiId?: string };
+      if (adminGraphqlApiId) signals.notify(adminGraphqlApiId);
+    } catch {
+      // not ours
+    }
+  });
+  const wait = { signals, pollIntervalMs: o.pollIntervalMs ?? 5000 };
+
+  return {
+    async writeTags(shop, changes, opts) {
+      try {
+        const client = await clients.forShop(shop);
+        const report = await syncCustomerTags(
+          client,
+          changes.map((c) => ({ customerId: c.customerId, tags: c.desired })),
+          { prefix: opts.tagPrefix, bulkThreshold: config.BULK_MUTATION_THRESHOLD, fetch: fetchFn, ...wait },
+        );
+        const changed: string[] = [];
+        const out: TagWriteResult = { written: [], changed, gone: [], failed: [], pointsUsed: 0 };
+        const answered = new Set<string>();
+        for (const r of report.results) {
+          answered.add(r.customerId);
+          if (r.status === 'written') changed.push(r.customerId);
+          if (r.status === 'written' || r.status === 'unchanged') out.written.push(r.customerId);
+          else if (r.status === 'not_found') out.gone.push(r.customerId);
+          else {
+            out.failed.push(r.customerId);
+            logger.warn({ shop, customerId: r.customerId, errors: r.errors }, 'tag write rejected');
+          }
+        }
+        // Customers whose tags already matched get no result line: they are in sync.
+        for (const c of changes) if (!answered.has(c.customerId)) out.written.push(c.customerId);
+        return out;
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    async backfill(shop, onProgress) {
+      try {
+        const client = await clients.forShop(shop);
+        const hasOrders = (await deps.stores.orders.model.exists({ shop })) !== null;
+        const r = await backfillShopOrders({
+          client, fetch: fetchFn, orders: hasOrders ? deps.stores.orders : new FirstBackfillOrderSink(deps.mongo), batchSize: 2000, ...wait,
+          onProgress: (p) => onProgress({ customers: p.customers, orders: p.orders }),
+        });
+        if (r.notice) logger.warn({ shop }, r.notice);
+        return { customers: r.customers, orders: r.orders, pointsUsed: 0 };
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    async close() {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Starts one BullMQ Worker per queue (each with its own concurrency) and stops them gracefully.
+// Webhook-driven recomputes have their own worker and slots: resyncs and recalibrations (whole-shop,
+// long) run on other queues with concurrency 1–2, so they can never occupy the webhook slots.
+import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import type { JobContext } from './context.ts';
+import { QUEUE, type QueueName } from './queues.ts';
+import { recomputeCustomer } from './recompute-customer.ts';
+import { syncTags } from './sync-tags.ts';
+import { resyncShop } from './resync-shop.ts';
+import { recalibrateShop } from './recalibrate-shop.ts';
+import { runMaintenance } from './maintenance.ts';
+
+export interface WorkerOptions {
+  connection: () => ConnectionOptions;
+  prefix: string;
+  /** Concurrency of the recompute queue; the others derive from it. */
+  concurrency: number;
+  /** Which queues this process serves (default: all) — lets resyncs run on separate machines. */
+  queues?: readonly QueueName[];
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs and waits for current ones (up to graceMs), then releases the rest as stalled. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers {
+  const processors: Record<QueueName, { run: Processor; concurrency: number }> = {
+    [QUEUE.recompute]: { run: (job: Job) => recomputeCustomer(ctx, job.data, job), concurrency: o.concurrency },
+    [QUEUE.syncTags]: { run: (job: Job) => syncTags(ctx, job.data, job), concurrency: Math.max(2, Math.ceil(o.concurrency / 2)) },
+    [QUEUE.resync]: { run: (job: Job) => resyncShop(ctx, job.data, job), concurrency: 1 },
+    [QUEUE.recalibrate]: { run: (job: Job) => recalibrateShop(ctx, job.data, job), concurrency: 1 },
+    [QUEUE.maintenance]: { run: (job: Job) => runMaintenance(ctx, job.data, job), concurrency: 1 },
+  };
+  const names = o.queues ?? (Object.keys(processors) as QueueName[]);
+  const workers = names.map((name) => {
+    const p = processors[name];
+    const w = new Worker(name, p.run, {
+      connection: o.connection(),
+      prefix: o.prefix,
+      concurrency: p.concurrency,
+      // Whole-shop jobs hold the event loop for a few hundred ms at a time: allow a longer lock.
+      lockDuration: name === QUEUE.resync || name === QUEUE.recalibrate ? 120_000 : 30_000,
+      // Failed/stalled jobs after a crash are picked up again by any worker.
+      maxStalledCount: 2,
+    });
+    w.on('failed', (job, err) => {
+      ctx.logger.warn({ queue: name, jobId: job?.id, shop: (job?.data as { shop?: string } | undefined)?.shop, attemptsMade: job?.attemptsMade, err: err.message, errName: err.name }, 'job failed');
+    });
+    w.on('error', (err) => ctx.logger.error({ queue: name, err: err.message }, 'worker error'));
+    return w;
+  });
+  return {
+    workers,
+    async close(graceMs = 25_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+      const timeout = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), graceMs); });
+      const done = await Promise.race([graceful, timeout]);
+      clearTimeout(timer);
+      // Past the grace period, force-close: current jobs become stalled and another worker resumes them.
+      if (!done) await Promise.all(workers.map((w) => w.close(true)));
+    },
+  };
+}

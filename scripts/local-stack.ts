@@ -1,0 +1,133 @@
+// The whole product on one machine, for the demo, the freshness benchmark and the end-to-end tests:
+// the Shopify simulator, the web app (webhooks on /webhooks) and a worker in-process, wired through
+// the same composition root as production (src/deps.ts + jobs/runtime.ts).
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../src/config.ts';
+import { createDeps, depsFromConnection, type Deps } from '../src/deps.ts';
+import type { Logger } from '../src/logger.ts';
+import { createShopifyApi } from '../src/shopify/shopify-api.ts';
+import { installFromSessionToken } from '../src/shopify/install.ts';
+import { createJobRuntime, type JobRuntime } from '../jobs/runtime.ts';
+import { createShopifyPort } from '../jobs/shopify-port.ts';
+import { QUEUE } from '../jobs/queues.ts';
+import { createApp } from '../web/app.ts';
+import { dashboardMounts } from '../web/admin/mounts.ts';
+import { dashboardPortsFrom } from '../web/admin/ports.ts';
+import { startShopifySimulator, type ShopifySimulator, type SimulatorOptions } from '../tools/shopify-simulator/index.ts';
+import type { Connection } from 'mongoose';
+
+export interface LocalStackOptions {
+  logger: Logger;
+  /** Engine as-of for every job (the demo's data ends in 1998). */
+  asOf: number;
+  env?: Record<string, string>;
+  /** Use this MongoDB connection (tests) instead of opening one on `dbName`. */
+  mongo?: Connection;
+  dbName?: string;
+  simulator?: SimulatorOptions;
+  workerConcurrency?: number;
+  /** Bulk operation polling fallback (ms). */
+  pollIntervalMs?: number;
+  /** The shop the dashboard shows without a session token (demo mode). */
+  demoShop?: string;
+  /** Port of the web app (default: a random free one). */
+  port?: number;
+}
+
+export interface LocalStack {
+  sim: ShopifySimulator;
+  deps: Deps;
+  runtime: JobRuntime;
+  appUrl: string;
+  config: Config;
+  /** Registers the app with the simulator and installs it on `shop` through token exchange. */
+  install(shop: string): Promise<void>;
+  /** Resolves when no job is waiting, prioritized or active in any queue (delayed = schedules, ignored). */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Waits for one job to finish (throws if it failed). */
+  waitFor(queue: keyof JobRuntime['queues'], jobId: string, timeoutMs?: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const sim = await startShopifySimulator(o.simulator ?? {});
+  const apiKey = 'demo-api-key';
+  const apiSecret = randomBytes(24).toString('hex');
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    SHOPIFY_API_KEY: apiKey,
+    SHOPIFY_API_SECRET: apiSecret,
+    SHOPIFY_APP_URL: 'http://127.0.0.1:3000',
+    SHOPIFY_API_ORIGIN: sim.url,
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    SUPPORT_TOKEN: randomBytes(24).toString('hex'),
+    DEMO_MODE: 'true',
+    LOG_LEVEL: 'warn',
+    ...(o.workerConcurrency ? { WORKER_CONCURRENCY: String(o.workerConcurrency) } : {}),
+    ...o.env,
+  });
+  const deps = o.mongo
+    ? await depsFromConnection(config, o.mongo, { logger: o.logger })
+    : await createDeps(config, { logger: o.logger, ...(o.dbName ? { dbName: o.dbName } : {}) });
+  const shopifyPort = createShopifyPort(deps, { pollIntervalMs: o.pollIntervalMs ?? 500 });
+  const runtime = createJobRuntime(deps, { shopify: shopifyPort, asOf: o.asOf });
+  runtime.startWorkers();
+  const mounts = dashboardMounts(dashboardPortsFrom(deps, runtime, o.asOf), {
+    config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
+  });
+  const app = createApp({ deps, effects: runtime.enqueue, mounts });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
+  });
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const shopifyApi = createShopifyApi(config, o.logger);
+
+  return {
+    sim, deps, runtime, appUrl, config,
+    async install(shop) {
+      sim.registerApp({ apiKey, apiSecret, webhookAddress: `${appUrl}/webhooks` });
+      const token = sim.mintSessionToken(shop, { apiKey, apiSecret });
+      await installFromSessionToken({ shopify: shopifyApi, sessions: deps.stores.sessions, shops: deps.stores.shops, logger: o.logger }, shop, token);
+      const state = await runtime.context.shops.get(shop);
+      await runtime.enqueue.scheduleShop(shop, state?.timezone ?? 'UTC');
+    },
+    async idle(timeoutMs = 600_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const counts = await Promise.all(Object.values(runtime.queues).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
+        if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
+        if (Date.now() > until) throw new Error(`queues not idle after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async waitFor(queue, jobId, timeoutMs = 600_000) {
+      // Polls the job's state: QueueEvents would miss a completion that happened before it subscribed.
+      const q = runtime.queues[queue];
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const job = await q.getJob(jobId);
+        if (!job) throw new Error(`no job ${jobId} in ${q.name}`);
+        const state = await job.getState();
+        if (state === 'completed') return job.returnvalue as unknown;
+        if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${job.failedReason}`);
+        if (Date.now() > until) throw new Error(`${q.name} job ${jobId} still ${state} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async close() {
+      // Workers first (current jobs finish), then stop receiving webhooks, then the simulator.
+      await runtime.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await shopifyPort.close();
+      await sim.close();
+      await deps.close();
+    },
+  };
+}
+
+export { QUEUE };

@@ -1,0 +1,71 @@
+// The support commands (resync, status, recompute) talk to a running app's support API, so they work
+// the same against a local install or a server. Address: --url (default http://127.0.0.1:$PORT);
+// token: SUPPORT_TOKEN from the app's configuration (.env), the same one the API checks.
+import { loadConfigFromProcess } from '../../config.ts';
+import { UsageError } from '../command.ts';
+
+export interface SupportTarget {
+  url: string;
+  token: string;
+}
+
+export interface SupportClientDeps {
+  /** Resolves the API address and token; tests inject theirs. */
+  target(urlFlag: string | undefined): SupportTarget;
+  fetch: typeof fetch;
+  /** Milliseconds between progress polls. */
+  pollMs: number;
+}
+
+export const defaultSupportDeps: SupportClientDeps = {
+  target(urlFlag) {
+    const config = loadConfigFromProcess();
+    return { url: urlFlag ?? `http://127.0.0.1:${config.PORT}`, token: config.SUPPORT_TOKEN };
+  },
+  fetch: (...args) => fetch(...args),
+  pollMs: 1000,
+};
+
+export class SupportApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'SupportApiError';
+    this.status = status;
+  }
+}
+
+export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
+export function requireShop(shop: string | undefined): string {
+  if (!shop) throw new UsageError('--shop <domain> is required');
+  const s = shop.trim().toLowerCase();
+  if (!SHOP_DOMAIN.test(s)) throw new UsageError(`--shop must be a shop domain like example.myshopify.com, got "${shop}"`);
+  return s;
+}
+
+export async function supportRequest<T>(deps: SupportClientDeps, target: SupportTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await deps.fetch(new URL(`/support${path}`, target.url), {
+      method,
+      headers: { Authorization: `Bearer ${target.token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch (err) {
+    throw new SupportApiError(0, `cannot reach the app at ${target.url} (${(err as Error).message}); is it running? (--url)`);
+  }
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    const detail = parsed && typeof parsed === 'object' ? ((parsed as { issues?: string[] }).issues?.join('; ') ?? (parsed as { error?: string }).error) : text.slice(0, 200);
+    const hint = res.status === 401 || res.status === 403 ? ' (check SUPPORT_TOKEN)' : '';
+    throw new SupportApiError(res.status, `support API answered ${res.status}: ${detail ?? ''}${hint}`);
+  }
+  return parsed as T;
+}

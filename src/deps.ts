@@ -1,0 +1,117 @@
+// Composition root: builds every client and store once from validated Config. Nothing else creates
+// MongoDB or Redis connections. Queues and the job context are built on top of this in
+// jobs/runtime.ts (src/ may not import jobs/, see docs/ARCHITECTURE.md).
+import mongoose, { type Connection } from 'mongoose';
+import { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import { decodeKey } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { CustomerProfileStore } from './profiles/customer-profile-store.ts';
+import { SegmentEventStore } from './profiles/segment-event-store.ts';
+import { CalibrationStore } from './profiles/calibration-store.ts';
+import { CustomerOrdersReader } from './profiles/customer-orders.ts';
+import { OrderStore } from './profiles/order-store.ts';
+import { ShopStore } from './profiles/shop-store.ts';
+import { WebhookDeliveryStore } from './profiles/webhook-delivery-store.ts';
+import { DeadLetterStore } from './profiles/dead-letter-store.ts';
+import { EngagementStore } from './profiles/engagement-store.ts';
+import { MongoSessionStore } from './profiles/session-store.ts';
+import { DataRequestStore } from './profiles/data-request-store.ts';
+import { TagSyncState } from './profiles/tag-sync-state.ts';
+
+export interface Stores {
+  /** Applied/pending app tags per customer (Redis). */
+  tagState: TagSyncState;
+  profiles: CustomerProfileStore;
+  events: SegmentEventStore;
+  calibrations: CalibrationStore;
+  customerOrders: CustomerOrdersReader;
+  orders: OrderStore;
+  shops: ShopStore;
+  deliveries: WebhookDeliveryStore;
+  deadLetters: DeadLetterStore;
+  engagement: EngagementStore;
+  sessions: MongoSessionStore;
+  dataRequests: DataRequestStore;
+}
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  mongo: Connection;
+  /** Shared connection for producers (queues) and plain commands. */
+  redis: Redis;
+  /** A new BullMQ-ready connection (maxRetriesPerRequest: null) for a blocking consumer; closed by close(). */
+  newRedis(): Redis;
+  stores: Stores;
+  now: () => number;
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  /** Override the database name of MONGODB_URI (demo runs, tests). */
+  dbName?: string;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export function createStores(mongo: Connection, redis: Redis, config: Pick<Config, 'ENCRYPTION_KEY' | 'QUEUE_PREFIX'>): Stores {
+  const key = decodeKey(config.ENCRYPTION_KEY);
+  if (!key) throw new Error('ENCRYPTION_KEY must decode to 32 bytes');
+  const tagState = new TagSyncState(redis, config.QUEUE_PREFIX);
+  return {
+    tagState,
+    profiles: new CustomerProfileStore(mongo, tagState),
+    events: new SegmentEventStore(mongo),
+    calibrations: new CalibrationStore(mongo),
+    customerOrders: new CustomerOrdersReader(mongo),
+    orders: new OrderStore(mongo),
+    shops: new ShopStore(mongo),
+    deliveries: new WebhookDeliveryStore(mongo),
+    deadLetters: new DeadLetterStore(mongo),
+    engagement: new EngagementStore(mongo),
+    sessions: new MongoSessionStore(mongo, key),
+    dataRequests: new DataRequestStore(mongo),
+  };
+}
+
+/** Declares every collection's indexes (idempotent; run at start by every process). */
+export async function ensureIndexes(stores: Stores): Promise<void> {
+  await Promise.all(Object.values(stores).map((s: { model?: { createIndexes(): Promise<unknown> } }) => s.model?.createIndexes()));
+}
+
+export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const mongo = await mongoose
+    .createConnection(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000, ...(opts.dbName ? { dbName: opts.dbName } : {}) })
+    .asPromise();
+  return depsFromConnection(config, mongo, { ...opts, logger }, true);
+}
+
+/** Builds Deps on an existing MongoDB connection (tests own theirs); closes it only if ownsMongo. */
+export async function depsFromConnection(config: Config, mongo: Connection, opts: DepsOptions = {}, ownsMongo = false): Promise<Deps> {
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const redisClients: Redis[] = [];
+  const newRedis = (): Redis => {
+    const r = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+    r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    redisClients.push(r);
+    return r;
+  };
+  const redis = newRedis();
+  const stores = createStores(mongo, redis, config);
+  await ensureIndexes(stores);
+  return {
+    config,
+    logger,
+    mongo,
+    redis,
+    newRedis,
+    stores,
+    now: opts.now ?? Date.now,
+    async close() {
+      await Promise.all(redisClients.map((r) => r.quit().catch(() => r.disconnect())));
+      if (ownsMongo) await mongo.close();
+    },
+  };
+}

@@ -1,0 +1,247 @@
+// Customer profiles: what the engine concluded about one customer, the tags we want on Shopify and the
+// tags we last wrote there. No personal data: ids, numbers and explanations only.
+import { Schema, type Connection, type Model } from 'mongoose';
+import { insertIgnoringDuplicates } from './insert-ignoring-duplicates.ts';
+import type { TagSyncState } from './tag-sync-state.ts';
+
+export interface StoredMembership {
+  family: string;
+  segment: string;
+  label: string;
+  tag: string;
+  explanation: string;
+  /** When the customer entered this segment (epoch ms), carried across recomputes. */
+  since: number | null;
+}
+
+/** The stored document. */
+export interface CustomerProfileDoc {
+  shop: string;
+  customerId: string;
+  /** Engine output kept as opaque JSON text: its keys (product ids, skus) may contain '.', which FerretDB forbids in keys. */
+  metricsJson: string;
+  predictionsJson: string;
+  replenishmentJson: string;
+  memberships: StoredMembership[];
+  /** App-owned tags the customer should carry (what is applied on Shopify: tag-sync-state.ts). */
+  tagsDesired: string[];
+  /** Increments whenever tagsDesired changes, so a sync only marks done the revision it wrote. */
+  tagsRevision: number;
+  /** Next instant at which memberships change without a new order (recency sweep); null = never. */
+  nextChangeAt: Date | null;
+  asOf: Date;
+  computedAt: Date;
+  calibrationId: string | null;
+}
+
+/** A profile as read: the document plus its tag-sync state (kept in Redis, see tag-sync-state.ts). */
+export interface CustomerProfile extends CustomerProfileDoc {
+  /** App-owned tags last written to Shopify (merchant tags are never stored or touched). */
+  tagsApplied: string[];
+  /** True while tagsDesired differs from tagsApplied. */
+  tagsPending: boolean;
+}
+
+const membershipSchema = new Schema<StoredMembership>(
+  {
+    family: { type: String, required: true },
+    segment: { type: String, required: true },
+    label: { type: String, default: '' },
+    tag: { type: String, required: true },
+    explanation: { type: String, default: '' },
+    since: { type: Number, default: null },
+  },
+  { _id: false },
+);
+
+const profileSchema = new Schema<CustomerProfileDoc>(
+  {
+    shop: { type: String, required: true },
+    customerId: { type: String, required: true },
+    metricsJson: { type: String, default: '{}' },
+    predictionsJson: { type: String, default: '{}' },
+    replenishmentJson: { type: String, default: '[]' },
+    memberships: { type: [membershipSchema], default: [] },
+    tagsDesired: { type: [String], default: [] },
+    tagsRevision: { type: Number, default: 0 },
+    nextChangeAt: { type: Date, default: null },
+    asOf: { type: Date, required: true },
+    computedAt: { type: Date, required: true },
+    calibrationId: { type: String, default: null },
+  },
+  { collection: 'customer_profiles', versionKey: false, minimize: false },
+);
+// Query paths: one customer; the recency sweep; counts per segment. (Pending tag writes: Redis.)
+profileSchema.index({ shop: 1, customerId: 1 }, { unique: true });
+profileSchema.index({ shop: 1, nextChangeAt: 1 });
+profileSchema.index({ shop: 1, 'memberships.family': 1, 'memberships.segment': 1 });
+
+export interface ProfileUpdate {
+  memberships: StoredMembership[];
+  tagsDesired: string[];
+  metrics: unknown;
+  predictions: unknown;
+  replenishment: unknown;
+  nextChangeAt: Date | null;
+  asOf: Date;
+  computedAt: Date;
+  calibrationId: string | null;
+}
+
+export interface SaveResult {
+  previous: CustomerProfileDoc | null;
+  /** Revision of tagsDesired after this save. */
+  tagsRevision: number;
+}
+
+const sameTags = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((t) => s.has(t));
+};
+
+export class CustomerProfileStore {
+  readonly model: Model<CustomerProfileDoc>;
+  private readonly tagState: TagSyncState | null;
+
+  constructor(conn: Connection, tagState: TagSyncState | null = null) {
+    this.model = (conn.models.CustomerProfile as Model<CustomerProfileDoc> | undefined) ?? conn.model<CustomerProfileDoc>('CustomerProfile', profileSchema);
+    this.tagState = tagState;
+  }
+
+  private async withTagState(shop: string, docs: CustomerProfileDoc[]): Promise<CustomerProfile[]> {
+    const applied = this.tagState ? await this.tagState.applied(shop, docs.map((d) => d.customerId)) : new Map<string, string[]>();
+    return docs.map((d) => {
+      const tagsApplied = applied.get(d.customerId) ?? [];
+      return { ...d, tagsApplied, tagsPending: !sameTags(tagsApplied, d.tagsDesired) };
+    });
+  }
+
+  /** Customers whose tags still need writing to Shopify. */
+  async countPending(shop: string): Promise<number> {
+    return this.tagState ? this.tagState.pendingCount(shop) : 0;
+  }
+
+  async init(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  async get(shop: string, customerId: string): Promise<CustomerProfile | null> {
+    const d = await this.model.findOne({ shop, customerId }, { _id: 0 }).lean<CustomerProfileDoc>();
+    return d ? (await this.withTagState(shop, [d]))[0]! : null;
+  }
+
+  /** The stored document only (the pipeline's read-modify-write path). */
+  async getDoc(shop: string, customerId: string): Promise<CustomerProfileDoc | null> {
+    return this.model.findOne({ shop, customerId }, { _id: 0 }).lean<CustomerProfileDoc>();
+  }
+
+  /** Every profile of a shop in one read (one scan on FerretDB), keyed by customer id. */
+  async allOf(shop: string): Promise<Map<string, CustomerProfileDoc>> {
+    const docs = await this.model.find({ shop }, { _id: 0 }).lean<CustomerProfileDoc[]>();
+    return new Map(docs.map((d) => [d.customerId, d]));
+  }
+
+  async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
+    return this.model.find({ shop, customerId: { $in: customerIds } }, { _id: 0 }).lean<CustomerProfileDoc[]>();
+  }
+
+  /** Upserts the profile given the previous version the caller read; idempotent (same input → same document). */
+  async save(shop: string, customerId: string, u: ProfileUpdate, previous: CustomerProfileDoc | null): Promise<SaveResult> {
+    const desiredChanged = !previous || !sameTags(previous.tagsDesired, u.tagsDesired);
+    const tagsRevision = (previous?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
+    await this.model.updateOne(
+      { shop, customerId },
+      {
+        $set: {
+          memberships: u.memberships,
+          tagsDesired: u.tagsDesired,
+          tagsRevision,
+          metricsJson: JSON.stringify(u.metrics ?? {}),
+          predictionsJson: JSON.stringify(u.predictions ?? {}),
+          replenishmentJson: JSON.stringify(u.replenishment ?? []),
+          nextChangeAt: u.nextChangeAt,
+          asOf: u.asOf,
+          computedAt: u.computedAt,
+          calibrationId: u.calibrationId,
+        },
+      },
+      { upsert: true },
+    );
+    return { previous, tagsRevision };
+  }
+
+  /**
+   * Bulk form of save for a whole shop (resync, recalibration), given the previous profiles the caller
+   * already read. Replaces each batch with deleteMany + insertMany: on FerretDB 1.x (no filter
+   * pushdown) every updateOne scans the collection, so per-document upserts are O(n²) for a shop.
+   * tagsRevision is carried over from `previous`. Idempotent; a concurrent webhook write
+   * to the same customer between the two steps wins (its insert makes ours a duplicate, skipped).
+   */
+  async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: CustomerProfileDoc | null }>): Promise<Map<string, SaveResult>> {
+    const out = new Map<string, SaveResult>();
+    if (!items.length) return out;
+    const docs: CustomerProfileDoc[] = items.map(({ customerId, update: u, previous: prev }) => {
+      const desiredChanged = !prev || !sameTags(prev.tagsDesired, u.tagsDesired);
+      const tagsRevision = (prev?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
+      out.set(customerId, { previous: prev, tagsRevision });
+      return {
+        shop, customerId, memberships: u.memberships, tagsDesired: u.tagsDesired, tagsRevision,
+        metricsJson: JSON.stringify(u.metrics ?? {}), predictionsJson: JSON.stringify(u.predictions ?? {}),
+        replenishmentJson: JSON.stringify(u.replenishment ?? []),
+        nextChangeAt: u.nextChangeAt, asOf: u.asOf, computedAt: u.computedAt, calibrationId: u.calibrationId,
+      };
+    });
+    await this.model.deleteMany({ shop, customerId: { $in: items.map((i) => i.customerId) } });
+    await insertIgnoringDuplicates(this.model, docs);
+    return out;
+  }
+
+  /** Customers whose memberships change with time alone by `now` (uses the nextChangeAt index). */
+  async dueForRecency(shop: string, now: Date, limit: number, afterCustomerId = ''): Promise<string[]> {
+    const docs = await this.model
+      .find({ shop, nextChangeAt: { $lte: now }, customerId: { $gt: afterCustomerId } }, { customerId: 1, _id: 0 })
+      .sort({ customerId: 1 })
+      .limit(limit)
+      .lean<Array<{ customerId: string }>>();
+    return docs.map((d) => d.customerId);
+  }
+
+  /** {family: {segment: count}} for a shop — the shape `segments analyze --json` prints. */
+  async segmentCounts(shop: string): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    const cursor = this.model.find({ shop }, { memberships: 1, _id: 0 }).lean<Array<{ memberships: StoredMembership[] }>>().cursor();
+    for await (const doc of cursor) {
+      for (const m of doc.memberships) {
+        const fam = (out[m.family] ??= {});
+        fam[m.segment] = (fam[m.segment] ?? 0) + 1;
+      }
+    }
+    return out;
+  }
+
+  async *iterateShop(shop: string): AsyncGenerator<CustomerProfile> {
+    const cursor = this.model.find({ shop }, { _id: 0 }).sort({ customerId: 1 }).lean<CustomerProfileDoc[]>().cursor();
+    let batch: CustomerProfileDoc[] = [];
+    for await (const doc of cursor) {
+      batch.push(doc as CustomerProfileDoc);
+      if (batch.length === 500) {
+        yield* await this.withTagState(shop, batch);
+        batch = [];
+      }
+    }
+    if (batch.length) yield* await this.withTagState(shop, batch);
+  }
+
+  async count(shop: string): Promise<number> {
+    return this.model.countDocuments({ shop });
+  }
+
+  async deleteCustomer(shop: string, customerId: string): Promise<void> {
+    await this.model.deleteOne({ shop, customerId });
+  }
+
+  async deleteShop(shop: string): Promise<void> {
+    await this.model.deleteMany({ shop });
+  }
+}

@@ -1,0 +1,87 @@
+// Engagement signals posted by support or an email tool: the last email click and the last store
+// visit per customer. They feed "Lost but Engaged" (the engine's CustomerInput.engagement). Only
+// instants are kept; a signal older than the stored one never moves it back.
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Engagement } from '../segments/types.ts';
+
+export interface EngagementDoc {
+  shop: string;
+  customerId: string;
+  lastEmailClickAt: Date | null;
+  lastVisitAt: Date | null;
+  updatedAt: Date;
+}
+
+const schema = new Schema<EngagementDoc>(
+  {
+    shop: { type: String, required: true },
+    customerId: { type: String, required: true },
+    lastEmailClickAt: { type: Date, default: null },
+    lastVisitAt: { type: Date, default: null },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'customer_engagement', versionKey: false },
+);
+// Query paths: one customer; a batch of customers of a shop.
+schema.index({ shop: 1, customerId: 1 }, { unique: true });
+
+export interface EngagementSignal {
+  customerId: string;
+  emailClickAt?: Date | null;
+  visitAt?: Date | null;
+}
+
+export class EngagementStore {
+  readonly model: Model<EngagementDoc>;
+  constructor(conn: Connection) {
+    this.model = (conn.models.CustomerEngagement as Model<EngagementDoc> | undefined) ?? conn.model<EngagementDoc>('CustomerEngagement', schema);
+  }
+
+  async init(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  /** Upserts; each instant only moves forward ($max), so replays and late signals are harmless. */
+  async record(shop: string, signals: readonly EngagementSignal[], now: Date): Promise<void> {
+    if (!signals.length) return;
+    await this.model.bulkWrite(
+      signals.map((s) => {
+        const max: Partial<Record<'lastEmailClickAt' | 'lastVisitAt', Date>> = {};
+        if (s.emailClickAt) max.lastEmailClickAt = s.emailClickAt;
+        if (s.visitAt) max.lastVisitAt = s.visitAt;
+        return {
+          updateOne: {
+            filter: { shop, customerId: s.customerId },
+            update: { $max: max, $set: { updatedAt: now } },
+            upsert: true,
+          },
+        };
+      }),
+      { ordered: false },
+    );
+  }
+
+  async forCustomer(shop: string, customerId: string): Promise<Engagement | null> {
+    const d = await this.model.findOne({ shop, customerId }).lean<EngagementDoc>();
+    return d ? toEngagement(d) : null;
+  }
+
+  /** Engagement of many customers (recompute batches): customers without signals are absent. */
+  async forCustomers(shop: string, customerIds: readonly string[]): Promise<Map<string, Engagement>> {
+    if (!customerIds.length) return new Map();
+    const docs = await this.model.find({ shop, customerId: { $in: [...customerIds] } }).lean<EngagementDoc[]>();
+    return new Map(docs.map((d) => [d.customerId, toEngagement(d)]));
+  }
+
+  async deleteCustomer(shop: string, customerId: string): Promise<void> {
+    await this.model.deleteOne({ shop, customerId });
+  }
+
+  async deleteShop(shop: string): Promise<void> {
+    await this.model.deleteMany({ shop });
+  }
+}
+
+function toEngagement(d: EngagementDoc): Engagement {
+  return { lastEmailClickAt: d.lastEmailClickAt ? d.lastEmailClickAt.getTime() : null, lastVisitAt: d.lastVisitAt ? d.lastVisitAt.getTime() : null };
+}

@@ -1,0 +1,90 @@
+// Install state per shop. `settings` is a plain object owned by the pipeline and dashboard (its keys
+// must not contain '.', a FerretDB limit).
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export interface ShopDoc {
+  shop: string;
+  installedAt: Date | null;
+  uninstalledAt: Date | null;
+  scopes: string[];
+  /** Without read_all_orders Shopify only returns the last 60 days of orders: the dashboard says so. */
+  hasReadAllOrders: boolean;
+  timezone: string | null;
+  currency: string | null;
+  plan: string | null;
+  settings: Record<string, unknown>;
+  updatedAt: Date;
+}
+
+const schema = new Schema<ShopDoc>(
+  {
+    shop: { type: String, required: true },
+    installedAt: { type: Date, default: null },
+    uninstalledAt: { type: Date, default: null },
+    scopes: { type: [String], default: [] },
+    hasReadAllOrders: { type: Boolean, default: false },
+    timezone: { type: String, default: null },
+    currency: { type: String, default: null },
+    plan: { type: String, default: null },
+    settings: { type: Schema.Types.Mixed, default: {} },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'shops', versionKey: false, minimize: false },
+);
+schema.index({ shop: 1 }, { unique: true });
+schema.index({ uninstalledAt: 1, installedAt: 1 });
+
+export function shopModel(conn: Connection): Model<ShopDoc> {
+  return (conn.models.Shop as Model<ShopDoc> | undefined) ?? conn.model<ShopDoc>('Shop', schema);
+}
+
+export interface InstallFacts {
+  scopes: string[];
+  timezone?: string | null;
+  currency?: string | null;
+  plan?: string | null;
+}
+
+export function isInstalled(doc: Pick<ShopDoc, 'installedAt' | 'uninstalledAt'> | null): boolean {
+  return Boolean(doc?.installedAt && !doc.uninstalledAt);
+}
+
+export class ShopStore {
+  readonly model: Model<ShopDoc>;
+  constructor(conn: Connection) {
+    this.model = shopModel(conn);
+  }
+
+  /** Install or re-install: clears uninstalledAt; keeps settings and the first installedAt of this install. */
+  async markInstalled(shop: string, facts: InstallFacts, now: Date): Promise<void> {
+    const scopes = [...new Set(facts.scopes.map((s) => s.trim()).filter(Boolean))].sort();
+    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), uninstalledAt: null, updatedAt: now };
+    if (facts.timezone !== undefined) set.timezone = facts.timezone;
+    if (facts.currency !== undefined) set.currency = facts.currency;
+    if (facts.plan !== undefined) set.plan = facts.plan;
+    // A re-install after an uninstall starts a new installedAt.
+    await this.model.updateOne({ shop, uninstalledAt: { $ne: null } }, { $set: { installedAt: now } });
+    await this.model.updateOne({ shop }, { $set: set, $setOnInsert: { installedAt: now, settings: {} } }, { upsert: true });
+  }
+
+  async markUninstalled(shop: string, now: Date): Promise<void> {
+    await this.model.updateOne({ shop, uninstalledAt: null }, { $set: { uninstalledAt: now, updatedAt: now } });
+  }
+
+  async get(shop: string): Promise<ShopDoc | null> {
+    return this.model.findOne({ shop }).lean<ShopDoc>();
+  }
+
+  async isInstalled(shop: string): Promise<boolean> {
+    return isInstalled(await this.model.findOne({ shop }, { installedAt: 1, uninstalledAt: 1 }).lean());
+  }
+
+  async listInstalled(): Promise<string[]> {
+    const docs = await this.model.find({ uninstalledAt: null, installedAt: { $ne: null } }, { shop: 1 }).sort({ shop: 1 }).lean();
+    return docs.map((d) => d.shop);
+  }
+
+  async updateSettings(shop: string, settings: Record<string, unknown>, now: Date): Promise<void> {
+    await this.model.updateOne({ shop }, { $set: { settings, updatedAt: now } });
+  }
+}

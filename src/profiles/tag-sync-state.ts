@@ -1,0 +1,104 @@
+// Which app tags each customer carries on Shopify and who still needs a write, kept in Redis per shop:
+//   {prefix}:tags:{shop}:applied  hash customerId → applied tags ("\n"-joined, sorted)
+//   {prefix}:tags:{shop}:rev      hash customerId → revision of the desired tags
+//   {prefix}:tags:{shop}:pending  set of customerIds whose desired tags differ from the applied ones
+// Why Redis and not the profile document: on FerretDB 1.x every MongoDB statement scans its
+// collection, and a tag sync marks hundreds of customers at a time. Losing these keys is harmless:
+// tagsAdd/tagsRemove are idempotent and the next resync marks every differing customer pending again.
+// Only ids and our own tag names are stored.
+import type { Redis } from 'ioredis';
+
+export interface DesiredTags {
+  customerId: string;
+  tags: readonly string[];
+  revision: number;
+}
+
+const join = (tags: readonly string[]) => [...tags].sort().join('\n');
+const split = (v: string | null | undefined): string[] => (v ? v.split('\n') : []);
+
+// KEYS: applied, rev, pending. ARGV: triples (id, joined tags, revision). Returns 1/0 per id (pending).
+const SET_DESIRED = `
+local out = {}
+for i = 1, #ARGV, 3 do
+  local id, tags, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  redis.call('HSET', KEYS[2], id, rev)
+  local applied = redis.call('HGET', KEYS[1], id) or ''
+  if applied == tags then redis.call('SREM', KEYS[3], id); out[#out + 1] = 0
+  else redis.call('SADD', KEYS[3], id); out[#out + 1] = 1 end
+end
+return out`;
+
+// Same layout; marks applied, and clears pending only where the desired revision is still the one written.
+const MARK_APPLIED = `
+for i = 1, #ARGV, 3 do
+  local id, tags, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  redis.call('HSET', KEYS[1], id, tags)
+  if redis.call('HGET', KEYS[2], id) == rev then redis.call('SREM', KEYS[3], id) end
+end
+return 1`;
+
+export class TagSyncState {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  private keys(shop: string): [string, string, string] {
+    const base = `${this.prefix}:tags:${shop}`;
+    return [`${base}:applied`, `${base}:rev`, `${base}:pending`];
+  }
+
+  /** Records desired tags; returns the ids that now need a write. Atomic per call. */
+  async setDesired(shop: string, items: readonly DesiredTags[]): Promise<Set<string>> {
+    const pending = new Set<string>();
+    for (let i = 0; i < items.length; i += 2000) {
+      const chunk = items.slice(i, i + 2000);
+      const res = (await this.redis.eval(SET_DESIRED, 3, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]))) as number[];
+      chunk.forEach((d, k) => { if (res[k] === 1) pending.add(d.customerId); });
+    }
+    return pending;
+  }
+
+  async markApplied(shop: string, items: readonly DesiredTags[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 2000) {
+      const chunk = items.slice(i, i + 2000);
+      await this.redis.eval(MARK_APPLIED, 3, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]));
+    }
+  }
+
+  async pendingCount(shop: string): Promise<number> {
+    return this.redis.scard(this.keys(shop)[2]);
+  }
+
+  /** Up to `limit` pending customer ids (sorted, for stable batches). */
+  async pending(shop: string, limit: number): Promise<string[]> {
+    const key = this.keys(shop)[2];
+    const ids: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.sscan(key, cursor, 'COUNT', Math.max(100, limit));
+      cursor = next;
+      ids.push(...batch);
+    } while (cursor !== '0' && ids.length < limit);
+    return [...new Set(ids)].sort().slice(0, limit);
+  }
+
+  async applied(shop: string, customerIds: readonly string[]): Promise<Map<string, string[]>> {
+    if (!customerIds.length) return new Map();
+    const values = await this.redis.hmget(this.keys(shop)[0], ...customerIds);
+    return new Map(customerIds.map((id, i) => [id, split(values[i])]));
+  }
+
+  async forgetCustomer(shop: string, customerId: string): Promise<void> {
+    const [applied, rev, pending] = this.keys(shop);
+    await this.redis.multi().hdel(applied, customerId).hdel(rev, customerId).srem(pending, customerId).exec();
+  }
+
+  async forgetShop(shop: string): Promise<void> {
+    await this.redis.del(...this.keys(shop));
+  }
+}

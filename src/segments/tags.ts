@@ -1,0 +1,66 @@
+// The tag vocabulary: a stable public interface (email tools filter on these). One tag per
+// membership, all starting with the shop's prefix; the app never touches a tag without the prefix.
+// Changing a suffix here is a breaking change for every shop's email flows.
+import { LOYALTY_GROUPS } from './loyalty-groups.ts';
+import { RFM_SEGMENTS } from './rfm-grid.ts';
+import type { ShopSettings } from './settings.ts';
+
+export type Family = 'loyalty' | 'rfm' | 'churn' | 'value' | 'replenishment' | 'behaviour';
+export const FAMILIES: readonly Family[] = ['loyalty', 'rfm', 'churn', 'value', 'replenishment', 'behaviour'];
+
+export interface SegmentDefinition {
+  family: Family;
+  /** Stable id, also the key in segment counts. */
+  segment: string;
+  label: string;
+  /** Tag without the prefix. */
+  tagSuffix: string;
+  meaning: string;
+}
+
+export const SEGMENT_DEFINITIONS: readonly SegmentDefinition[] = [
+  ...LOYALTY_GROUPS.map((g) => ({ family: 'loyalty' as const, segment: g.id, label: g.label, tagSuffix: g.id, meaning: g.meaning })),
+  ...RFM_SEGMENTS.map((s) => ({ family: 'rfm' as const, segment: s.id, label: s.label, tagSuffix: `rfm-${s.id}`, meaning: s.meaning })),
+  { family: 'churn', segment: 'churn-risk-high', label: 'High churn risk', tagSuffix: 'churn-risk-high', meaning: 'Likely gone: at least 80% probability of no order within the churn horizon (default 180 days).' },
+  { family: 'churn', segment: 'churn-risk-medium', label: 'Medium churn risk', tagSuffix: 'churn-risk-medium', meaning: 'Slipping: 50–80% probability of no order within the churn horizon.' },
+  { family: 'churn', segment: 'churn-risk-low', label: 'Low churn risk', tagSuffix: 'churn-risk-low', meaning: 'Active: more likely than not to order within the churn horizon.' },
+  { family: 'value', segment: 'value-high', label: 'High value', tagSuffix: 'value-high', meaning: 'Top buyers by predicted 12-month value (default top 20%).' },
+  { family: 'value', segment: 'value-medium', label: 'Medium value', tagSuffix: 'value-medium', meaning: 'Next buyers by predicted 12-month value (default next 30%).' },
+  { family: 'value', segment: 'value-low', label: 'Low value', tagSuffix: 'value-low', meaning: 'The rest of the buyers by predicted 12-month value.' },
+  { family: 'replenishment', segment: 'replenishment-due', label: 'Replenishment due', tagSuffix: 'replenishment-due', meaning: 'A consumable they bought is due for reorder within the window (default 7 days) or recently overdue.' },
+  { family: 'behaviour', segment: 'big-spender', label: 'Big Spender', tagSuffix: 'big-spender', meaning: 'Top buyers by average order value (default top 10%).' },
+  { family: 'behaviour', segment: 'coupon-customer', label: 'Coupon Customer', tagSuffix: 'coupon-customer', meaning: 'More than half of their orders (default, at least 2) used a discount code.' },
+  { family: 'behaviour', segment: 'dormant', label: 'Dormant', tagSuffix: 'dormant', meaning: 'No order for a long time (default 180 days).' },
+  { family: 'behaviour', segment: 'new-customer', label: 'New', tagSuffix: 'new-customer', meaning: 'First order recently (default within 30 days).' },
+];
+
+const byFamily = new Map<Family, Map<string, SegmentDefinition>>(FAMILIES.map((f) => [f, new Map()]));
+for (const d of SEGMENT_DEFINITIONS) byFamily.get(d.family)!.set(d.segment, d);
+
+export function segmentDefinition(family: Family, segment: string): SegmentDefinition {
+  const d = byFamily.get(family)?.get(segment);
+  if (d === undefined) throw new RangeError(`unknown segment ${family}/${segment}`);
+  return d;
+}
+
+export function tagFor(settings: Pick<ShopSettings, 'tagPrefix'>, family: Family, segment: string): string {
+  return settings.tagPrefix + segmentDefinition(family, segment).tagSuffix;
+}
+
+export interface TagMeaning {
+  tag: string;
+  family: Family;
+  segment: string;
+  label: string;
+  meaning: string;
+}
+
+/** Every tag the app can write for this shop, with its meaning (README table, tag diffs). */
+export function tagVocabulary(settings: Pick<ShopSettings, 'tagPrefix'>): TagMeaning[] {
+  return SEGMENT_DEFINITIONS.map((d) => ({ tag: settings.tagPrefix + d.tagSuffix, family: d.family, segment: d.segment, label: d.label, meaning: d.meaning }));
+}
+
+/** True for tags the app owns (prefix match, case-insensitive like Shopify tags). */
+export function isAppTag(tag: string, settings: Pick<ShopSettings, 'tagPrefix'>): boolean {
+  return tag.toLowerCase().startsWith(settings.tagPrefix.toLowerCase());
+}

@@ -1,0 +1,124 @@
+// Backfill (used by resync): one bulk query for customers with their orders and line items, streamed
+// line by line (children follow their parent with __parentId, groupObjects: true), normalised into
+// NormalizedOrder and upserted in batches. Memory holds one order and one batch, never the file.
+import type { AdminGraphqlClient } from './admin-graphql-client.ts';
+import type { FetchFn } from './admin-fetch.ts';
+import type { OrderStore } from '../profiles/order-store.ts';
+import type { NormalizedOrder } from '../segments/types.ts';
+import { fetchAccessScopes, READ_ALL_ORDERS_NOTICE } from './access-scopes.ts';
+import { startBulkQuery, streamJsonl, waitForBulkOperation, type JsonlStats, type WaitOptions } from './bulk-operations.ts';
+import { gidType, legacyId } from './gid.ts';
+import { normaliseGraphqlLineItem, normaliseGraphqlOrder, type GraphqlLineItemNode, type GraphqlOrderNode } from './graphql-order.ts';
+import { ShopifyTransientError } from './errors.ts';
+
+export const BACKFILL_QUERY = `{
+  customers {
+    edges { node { id
+      orders {
+        edges { node {
+          id createdAt processedAt updatedAt cancelledAt test displayFinancialStatus
+          currentTotalPriceSet { shopMoney { amount currencyCode } }
+          totalPriceSet { shopMoney { amount currencyCode } }
+          discountCodes sourceName tags
+          lineItems { edges { node { id quantity sku product { id } variant { id } } } }
+        } }
+      }
+    } }
+  }
+}`;
+
+export interface BackfillProgress {
+  phase: 'running' | 'downloading' | 'done';
+  customers: number;
+  orders: number;
+  lineItems: number;
+  written: number;
+  stale: number;
+  skipped: number;
+  bytes: number;
+}
+
+export interface BackfillReport extends BackfillProgress {
+  bulkOperationId: string;
+  /** false: only the last 60 days were readable — show `notice` to the merchant. */
+  readAllOrders: boolean;
+  notice: string | null;
+}
+
+export interface BackfillOptions extends WaitOptions {
+  client: AdminGraphqlClient;
+  fetch: FetchFn;
+  orders: OrderStore;
+  batchSize?: number;
+  onProgress?: (p: BackfillProgress) => void | Promise<void>;
+  /** Progress every N orders while downloading. Default 1000. */
+  progressEvery?: number;
+}
+
+export async function backfillShopOrders(opts: BackfillOptions): Promise<BackfillReport> {
+  const { client } = opts;
+  const shop = client.shop;
+  const scopes = await fetchAccessScopes(client);
+  const readAllOrders = scopes.includes('read_all_orders');
+  const progress: BackfillProgress = { phase: 'running', customers: 0, orders: 0, lineItems: 0, written: 0, stale: 0, skipped: 0, bytes: 0 };
+  const report = async () => { await opts.onProgress?.({ ...progress }); };
+
+  const id = await startBulkQuery(client, BACKFILL_QUERY);
+  await report();
+  const op = await waitForBulkOperation(client, id, opts);
+  if (op.status !== 'COMPLETED') throw new ShopifyTransientError(`backfill bulk query ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''}`, { shop });
+  progress.phase = 'downloading';
+  await report();
+
+  const batchSize = opts.batchSize ?? 500;
+  const every = opts.progressEvery ?? 1000;
+  let batch: NormalizedOrder[] = [];
+  let current: { node: GraphqlOrderNode; customerId: string | null; items: ReturnType<typeof normaliseGraphqlLineItem>[] } | null = null;
+
+  const flushBatch = async () => {
+    if (batch.length === 0) return;
+    const r = await opts.orders.upsertMany(shop, batch);
+    progress.written += r.written;
+    progress.stale += r.stale;
+    batch = [];
+  };
+  const closeOrder = async () => {
+    if (!current) return;
+    try {
+      batch.push(normaliseGraphqlOrder(current.node, current.items, current.customerId));
+    } catch {
+      progress.skipped += 1;
+    }
+    current = null;
+    progress.orders += 1;
+    if (batch.length >= batchSize) await flushBatch();
+    if (progress.orders % every === 0) await report();
+  };
+
+  const stats: JsonlStats = { lines: 0, bytes: 0 };
+  if (op.url) {
+    for await (const line of streamJsonl(opts.fetch, op.url, stats)) {
+      const gid = typeof line.id === 'string' ? line.id : '';
+      const parent = typeof line.__parentId === 'string' ? line.__parentId : null;
+      const type = gidType(gid);
+      if (type === 'LineItem') {
+        // Children follow their parent; an orphan would mean ungrouped output, counted not guessed.
+        if (current && parent === current.node.id) {
+          current.items.push(normaliseGraphqlLineItem(line as unknown as GraphqlLineItemNode));
+          progress.lineItems += 1;
+        } else progress.skipped += 1;
+        continue;
+      }
+      await closeOrder();
+      if (type === 'Order') current = { node: line as unknown as GraphqlOrderNode, customerId: parent ? legacyId(parent) : null, items: [] };
+      else if (type === 'Customer' && !parent) progress.customers += 1;
+      else progress.skipped += 1;
+    }
+  }
+  await closeOrder();
+  await flushBatch();
+  progress.bytes = stats.bytes;
+  progress.phase = 'done';
+  await report();
+  return { ...progress, bulkOperationId: id, readAllOrders, notice: readAllOrders ? null : READ_ALL_ORDERS_NOTICE };
+}

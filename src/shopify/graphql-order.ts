@@ -1,0 +1,73 @@
+// Admin GraphQL order (as in the bulk backfill JSONL) → NormalizedOrder. Pure. Same contract as the
+// webhook normaliser (webhooks/order-normaliser.ts): numeric ids as strings, shop-currency minor units.
+import type { FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
+import { legacyId } from './gid.ts';
+import { decimalToMinor } from './money.ts';
+
+interface Money { shopMoney: { amount: string; currencyCode: string } }
+
+export interface GraphqlOrderNode {
+  id: string;
+  createdAt: string;
+  processedAt?: string | null;
+  updatedAt?: string | null;
+  cancelledAt?: string | null;
+  test?: boolean | null;
+  displayFinancialStatus?: string | null;
+  currentTotalPriceSet?: Money | null;
+  totalPriceSet: Money;
+  discountCodes?: string[] | null;
+  sourceName?: string | null;
+  tags?: string[] | null;
+  customer?: { id: string } | null;
+  /** Real Shopify: a PurchasingCompany for B2B orders. */
+  purchasingEntity?: { company?: { id: string } | null } | null;
+}
+
+export interface GraphqlLineItemNode {
+  quantity: number;
+  sku?: string | null;
+  product?: { id: string } | null;
+  variant?: { id: string } | null;
+}
+
+const FINANCIAL: ReadonlySet<string> = new Set<FinancialStatus>([
+  'pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired',
+]);
+
+export function normaliseGraphqlLineItem(li: GraphqlLineItemNode): OrderLineItem {
+  return {
+    productId: li.product?.id ? legacyId(li.product.id) : null,
+    variantId: li.variant?.id ? legacyId(li.variant.id) : null,
+    sku: li.sku ? li.sku : null,
+    quantity: li.quantity,
+  };
+}
+
+/** Throws on a malformed node (the backfill counts and skips it). */
+export function normaliseGraphqlOrder(o: GraphqlOrderNode, lineItems: OrderLineItem[], customerId: string | null): NormalizedOrder {
+  const createdAt = Date.parse(o.createdAt);
+  if (Number.isNaN(createdAt)) throw new Error('order without a valid createdAt');
+  const gross = o.totalPriceSet.shopMoney;
+  const net = o.currentTotalPriceSet?.shopMoney ?? gross;
+  const status = (o.displayFinancialStatus ?? '').toLowerCase();
+  const ms = (s: string | null | undefined) => (s ? Date.parse(s) : null);
+  return {
+    id: legacyId(o.id),
+    customerId: o.customer?.id ? legacyId(o.customer.id) : customerId,
+    createdAt,
+    processedAt: ms(o.processedAt) ?? createdAt,
+    cancelledAt: ms(o.cancelledAt),
+    updatedAt: ms(o.updatedAt) ?? createdAt,
+    test: o.test ?? false,
+    financialStatus: FINANCIAL.has(status) ? (status as FinancialStatus) : 'unknown',
+    netMinor: decimalToMinor(net.amount, net.currencyCode),
+    grossMinor: decimalToMinor(gross.amount, gross.currencyCode),
+    currency: gross.currencyCode.toUpperCase(),
+    discountCodes: o.discountCodes ?? [],
+    sourceName: o.sourceName ?? null,
+    tags: (o.tags ?? []).map((t) => t.trim()).filter((t) => t.length > 0),
+    b2b: Boolean(o.purchasingEntity?.company),
+    lineItems,
+  };
+}

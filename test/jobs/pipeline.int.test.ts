@@ -1,0 +1,95 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestServices, type TestServices } from '../support/services.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
+import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
+import { recomputeCustomer } from '../../jobs/recompute-customer.ts';
+import { syncTags } from '../../jobs/sync-tags.ts';
+import { analyzeShop, defaultShopSettings, type CustomerInput } from '../../src/segments/index.ts';
+import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
+
+const SHOP = 'pipeline.myshopify.com';
+
+describe('pipeline on real stores', () => {
+  let s: TestServices;
+  let deps: Deps;
+  let rt: JobRuntime;
+  const shopify = new RecordingShopify();
+  const orders = seededOrders(150);
+
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    deps = await testDeps(s);
+    rt = runtimeFor(deps, shopify);
+    await installShop(deps, SHOP);
+    await seedOrders(deps, SHOP, orders);
+  });
+  after(async () => {
+    await rt.close();
+    await deps.close();
+    await s.close();
+  });
+
+  it('recalibrates a shop, stores every profile and gives the same counts as the offline analysis', async () => {
+    const result = await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF });
+    const byCustomer = new Map<string, CustomerInput>();
+    for (const o of orders) {
+      const c = byCustomer.get(o.customerId!) ?? { customerId: o.customerId!, orders: [] };
+      c.orders.push(o);
+      byCustomer.set(c.customerId, c);
+    }
+    const offline = analyzeShop(byCustomer.values(), defaultShopSettings, AS_OF);
+    assert.equal(result.customers, byCustomer.size);
+    assert.equal(await deps.stores.profiles.count(SHOP), byCustomer.size);
+    const stored = await deps.stores.profiles.segmentCounts(SHOP);
+    for (const [family, segments] of Object.entries(offline.counts)) {
+      for (const [segment, n] of Object.entries(segments)) assert.equal(stored[family]?.[segment] ?? 0, n, `${family}/${segment}`);
+    }
+    const history = await deps.stores.calibrations.history(SHOP);
+    assert.equal(history.length, 1);
+    assert.equal(history[0]!.buyers, byCustomer.size);
+  });
+
+  it('records segment entries once, even when the computation is repeated', async () => {
+    const customerId = orders[0]!.customerId!;
+    const before = await deps.stores.events.forCustomer(SHOP, customerId);
+    assert.ok(before.length > 0 && before.every((e) => e.change === 'entered'));
+    await recomputeCustomer(rt.context, { shop: SHOP, customerId, reason: 'webhook', asOf: AS_OF });
+    assert.equal((await deps.stores.events.forCustomer(SHOP, customerId)).length, before.length);
+  });
+
+  it('moves a customer between segments after a new order and queues a tag sync for the shop', async () => {
+    const customerId = '9999001';
+    await deps.stores.orders.upsertMany(SHOP, [order(customerId, AS_OF - 40 * DAY, 5000)]);
+    await recomputeCustomer(rt.context, { shop: SHOP, customerId, reason: 'webhook', asOf: AS_OF });
+    const first = await deps.stores.profiles.get(SHOP, customerId);
+    assert.ok(first?.tagsDesired.some((t) => t.includes('one-time-buyer')), JSON.stringify(first?.tagsDesired));
+
+    await deps.stores.orders.upsertMany(SHOP, [order(customerId, AS_OF - 2 * DAY, 7000)]);
+    const r = await recomputeCustomer(rt.context, { shop: SHOP, customerId, reason: 'webhook', asOf: AS_OF });
+    const second = await deps.stores.profiles.get(SHOP, customerId);
+    assert.ok(second?.tagsDesired.some((t) => t.includes('loyal-customer')), JSON.stringify(second?.tagsDesired));
+    assert.equal(r.tagsPending, true);
+    const events = await deps.stores.events.forCustomer(SHOP, customerId);
+    assert.ok(events.some((e) => e.change === 'left' && e.segment === 'one-time-buyer'));
+    assert.ok(events.some((e) => e.change === 'entered' && e.segment === 'loyal-customer'));
+    assert.equal(await rt.queues.syncTags.count(), 1, 'one sync job per shop, however many customers changed');
+  });
+
+  it('syncs pending tags, marks them applied, and drops customers Shopify no longer has', async () => {
+    const pending = await rt.context.tagState.pendingCount(SHOP);
+    assert.ok(pending > 1);
+    const goneId = (await rt.context.tagState.pending(SHOP, 1))[0]!;
+    shopify.gone.add(goneId);
+    const r = await syncTags(rt.context, { shop: SHOP });
+    assert.equal(r.written + r.gone, pending);
+    assert.equal(r.gone, 1);
+    assert.equal(await rt.context.tagState.pendingCount(SHOP), 0);
+    assert.equal(await deps.stores.profiles.get(SHOP, goneId), null);
+    const p = await deps.stores.profiles.get(SHOP, '9999001');
+    assert.deepEqual((await rt.context.tagState.applied(SHOP, ['9999001'])).get('9999001'), p?.tagsDesired);
+    const again = await syncTags(rt.context, { shop: SHOP });
+    assert.equal(again.mode, 'none', 'nothing to write the second time');
+  });
+});

@@ -1,0 +1,127 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker, type Job } from 'bullmq';
+import { openTestServices, type TestServices } from '../support/services.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
+import { QUEUE, PRIORITY } from '../../jobs/queues.ts';
+import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
+import { recencySweep } from '../../jobs/recency-sweep.ts';
+import { AS_OF, DAY, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
+
+const BIG = 'big-shop.myshopify.com';
+const SMALL = 'small-shop.myshopify.com';
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
+  let s: TestServices;
+  let deps: Deps;
+  let rt: JobRuntime;
+  const shopify = new RecordingShopify();
+
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    deps = await testDeps(s);
+    rt = runtimeFor(deps, shopify);
+    await installShop(deps, BIG);
+    await installShop(deps, SMALL);
+    await seedOrders(deps, BIG, seededOrders(40, 3));
+    await seedOrders(deps, SMALL, seededOrders(20, 4).map((o) => ({ ...o, customerId: `s${o.customerId}` })));
+    await recalibrateShop(rt.context, { shop: BIG, reason: 'support', asOf: AS_OF });
+    await recalibrateShop(rt.context, { shop: SMALL, reason: 'support', asOf: AS_OF });
+  });
+  after(async () => {
+    await rt.close();
+    await deps.close();
+    await s.close();
+  });
+
+  it('turns a burst of webhooks for one customer into one waiting recompute', async () => {
+    for (let i = 0; i < 20; i++) await rt.enqueue.recomputeCustomer(BIG, '9000001');
+    await rt.enqueue.recomputeCustomer(BIG, '9000002');
+    assert.equal(await rt.queues.recompute.getWaitingCount(), 2);
+    await rt.queues.recompute.obliterate({ force: true });
+  });
+
+  it('runs exactly one more recompute, with the latest data, when a burst arrives while one is running', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const seen: Job[] = [];
+    const worker = new Worker(QUEUE.recompute, async (job) => { seen.push(job); if (seen.length === 1) await gate; }, { connection: deps.newRedis(), prefix: s.queuePrefix });
+    await rt.enqueue.recomputeCustomer(BIG, '9000003');
+    await until('first run active', async () => seen.length === 1);
+    for (let i = 0; i < 10; i++) await rt.enqueue.recomputeCustomer(BIG, '9000003');
+    release();
+    await until('second run', async () => seen.length >= 2);
+    await until('queue drained', async () => (await rt.queues.recompute.getJobCounts('waiting', 'active', 'delayed')).waiting === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(seen.length, 2, 'one run in progress + one more, not eleven');
+    await worker.close();
+    await rt.queues.recompute.obliterate({ force: true });
+  });
+
+  it('sweeps only customers whose memberships are due to change, through the nextChangeAt index', async () => {
+    const base = { memberships: [], tagsDesired: [], metrics: {}, predictions: {}, replenishment: [], asOf: new Date(AS_OF), computedAt: new Date(AS_OF), calibrationId: null };
+    const SWEEP = 'sweep-shop.myshopify.com';
+    await installShop(deps, SWEEP);
+    await deps.stores.profiles.save(SWEEP, 'due-1', { ...base, nextChangeAt: new Date(AS_OF - DAY) }, null);
+    await deps.stores.profiles.save(SWEEP, 'due-2', { ...base, nextChangeAt: new Date(AS_OF) }, null);
+    await deps.stores.profiles.save(SWEEP, 'later', { ...base, nextChangeAt: new Date(AS_OF + DAY) }, null);
+    await deps.stores.profiles.save(SWEEP, 'never', { ...base, nextChangeAt: null }, null);
+    const r = await recencySweep(rt.context, { asOf: AS_OF, shop: SWEEP });
+    assert.equal(r.queued, 2);
+    const jobs = await rt.queues.recompute.getJobs(['prioritized', 'waiting']);
+    assert.deepEqual(jobs.map((j) => j.data.customerId).sort(), ['due-1', 'due-2']);
+    assert.ok(jobs.every((j) => j.data.reason === 'recency' && j.opts.priority === PRIORITY.recency));
+    const plan = await deps.stores.profiles.model.find({ shop: SWEEP, nextChangeAt: { $lte: new Date(AS_OF) } }).explain() as unknown;
+    assert.ok(plan, 'the query path exists (indexed by {shop, nextChangeAt} on MongoDB)');
+    await rt.queues.recompute.obliterate({ force: true });
+  });
+
+  it('serves another shop’s webhook while a big shop’s resync is running, and before queued sweep work', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    shopify.backfillImpl = async (shop) => {
+      if (shop === BIG) await gate; // a long backfill of a big shop
+      return { customers: 0, orders: 0, pointsUsed: 0 };
+    };
+    // Sweep work of the big shop queued first (low priority) ...
+    for (let i = 1; i <= 30; i++) await rt.enqueue.recomputeCustomer(BIG, String(9_000_000 + i), 'recency');
+    const resync = await rt.enqueue.resyncShop(BIG, 'support');
+    const workers = rt.startWorkers({ concurrency: 1 });
+    await until('big resync running', async () => (await resync.getState()) === 'active');
+    // ... then a webhook for the small shop.
+    await rt.enqueue.recomputeCustomer(SMALL, 's9000001');
+    const webhookJobId = await rt.queues.recompute.getDeduplicationJobId(`recompute:${SMALL}:s9000001`);
+    await until('small shop webhook recomputed', async () => (await rt.queues.recompute.getJob(webhookJobId!))?.finishedOn !== undefined);
+    assert.equal(await resync.getState(), 'active', 'the resync is still running: it did not block the webhook');
+    const sweepJobs = (await rt.queues.recompute.getJobs(['completed', 'prioritized', 'waiting', 'active'])).filter((j) => j.data.reason === 'recency');
+    const webhookJob = (await rt.queues.recompute.getJob(webhookJobId!))!;
+    const finishedBefore = sweepJobs.filter((j) => j.finishedOn !== undefined && j.finishedOn < webhookJob.processedOn!).length;
+    assert.ok(finishedBefore <= 1, `webhook overtook the queued sweep work (${finishedBefore} sweep jobs ran before it)`);
+    release();
+    await until('resync done', async () => (await resync.getState()) === 'completed', 120_000);
+    await workers.close();
+  });
+
+  it('fails a job for an uninstalled shop at once, without retries, visible in the failed set', async () => {
+    const GONE = 'gone-shop.myshopify.com';
+    await installShop(deps, GONE);
+    await deps.stores.shops.markUninstalled(GONE, new Date(AS_OF));
+    await rt.enqueue.recomputeCustomer(GONE, '1');
+    const workers = rt.startWorkers({ concurrency: 1, queues: [QUEUE.recompute] });
+    await until('job failed', async () => (await rt.queues.recompute.getFailedCount()) > 0);
+    const [failed] = await rt.queues.recompute.getFailed();
+    assert.equal(failed!.attemptsMade, 1, 'no retries');
+    assert.match(failed!.failedReason, /not installed/);
+    assert.equal(failed!.data.shop, GONE);
+    await workers.close();
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { normaliseGraphqlLineItem, normaliseGraphqlOrder } from '../../src/shopify/graphql-order.ts';
+
+describe('normaliseGraphqlOrder', () => {
+  it('maps a bulk-query order to the engine contract', () => {
+    const items = [normaliseGraphqlLineItem({ quantity: 3, sku: '', product: { id: 'gid://shopify/Product/9007199254740993' }, variant: null })];
+    const o = normaliseGraphqlOrder({
+      id: 'gid://shopify/Order/9007199254740995', createdAt: '2026-01-02T03:04:05Z', processedAt: '2026-01-02T03:00:00Z',
+      updatedAt: '2026-02-01T00:00:00Z', cancelledAt: null, test: false, displayFinancialStatus: 'PARTIALLY_REFUNDED',
+      currentTotalPriceSet: { shopMoney: { amount: '7.5', currencyCode: 'EUR' } }, totalPriceSet: { shopMoney: { amount: '12.50', currencyCode: 'EUR' } },
+      discountCodes: ['X'], sourceName: 'pos', tags: [' a ', ''], customer: null,
+    }, items, '7100000000001');
+    assert.deepEqual(o, {
+      id: '9007199254740995', customerId: '7100000000001', createdAt: Date.parse('2026-01-02T03:04:05Z'), processedAt: Date.parse('2026-01-02T03:00:00Z'),
+      cancelledAt: null, updatedAt: Date.parse('2026-02-01T00:00:00Z'), test: false, financialStatus: 'partially_refunded',
+      netMinor: 750, grossMinor: 1250, currency: 'EUR', discountCodes: ['X'], sourceName: 'pos', tags: ['a'], b2b: false,
+      lineItems: [{ productId: '9007199254740993', variantId: null, sku: null, quantity: 3 }],
+    });
+  });
+
+  it('prefers the order customer over the parent id, flags B2B and unknown statuses', () => {
+    const o = normaliseGraphqlOrder({
+      id: 'gid://shopify/Order/1', createdAt: '2026-01-02T03:04:05Z', displayFinancialStatus: 'SOMETHING_NEW',
+      totalPriceSet: { shopMoney: { amount: '1000', currencyCode: 'JPY' } }, customer: { id: 'gid://shopify/Customer/77' },
+      purchasingEntity: { company: { id: 'gid://shopify/Company/1' } },
+    }, [], '5');
+    assert.equal(o.customerId, '77');
+    assert.equal(o.b2b, true);
+    assert.equal(o.financialStatus, 'unknown');
+    assert.equal(o.netMinor, 1000);
+    assert.equal(o.processedAt, o.createdAt);
+  });
+
+  it('throws on an order without a date, so the backfill can count it as skipped', () => {
+    assert.throws(() => normaliseGraphqlOrder({ id: 'gid://shopify/Order/1', createdAt: 'nope', totalPriceSet: { shopMoney: { amount: '1', currencyCode: 'USD' } } }, [], null));
+  });
+});

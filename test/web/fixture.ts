@@ -1,0 +1,97 @@
+// A running app for the dashboard tests: real MongoDB-compatible server and Redis (a database and
+// BullMQ prefix per test file), real stores, engine and pipeline; only Shopify is replaced by the
+// pipeline tests' recording fake. Two installed shops with overlapping customer ids, so a test can
+// prove that shop A's token never reaches shop B's data. Kept small: the MongoDB-compatible server
+// (FerretDB on SQLite) writes slowly, and every test file shares it.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { depsFromConnection, type Deps } from '../../src/deps.ts';
+import type { Config } from '../../src/config.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
+import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
+import { createApp } from '../../web/app.ts';
+import { dashboardMounts } from '../../web/admin/mounts.ts';
+import { dashboardPortsFrom, type DashboardPorts } from '../../web/admin/ports.ts';
+import { signSessionToken } from '../../web/admin/session-token.ts';
+import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seededOrders, testConfig } from '../jobs/support.ts';
+
+export { AS_OF, DAY };
+export const SHOP_A = 'shop-a.myshopify.com';
+export const SHOP_B = 'shop-b.myshopify.com';
+export const SUPPORT_TOKEN = 's'.repeat(40);
+
+export interface FixtureOptions {
+  demo?: boolean;
+  customersA?: number;
+  /** Requests per shop per minute on the admin API. */
+  rateLimitPerMinute?: number;
+  /** Earlier recalibrations of shop A, in days before AS_OF, so there is a history to show. */
+  historyDaysAgo?: number[];
+  /** Where the built dashboard is (default web/dashboard/dist). */
+  distDir?: string;
+}
+
+export interface DashboardFixture {
+  s: TestServices;
+  deps: Deps;
+  rt: JobRuntime;
+  config: Config;
+  shopify: RecordingShopify;
+  ports: DashboardPorts;
+  url: string;
+  /** A valid App Bridge-style session token for the shop (claims overridable). */
+  token(shop: string, o?: { secret?: string; apiKey?: string; ttlSeconds?: number; nowSeconds?: number }): Promise<string>;
+  get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
+  send(method: string, path: string, body: unknown, token?: string | null): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startDashboardFixture(fileUrl: string, o: FixtureOptions = {}): Promise<DashboardFixture> {
+  const s = await openTestServices(fileUrl);
+  const config = testConfig(s, { SUPPORT_TOKEN, DEMO_MODE: o.demo ? 'true' : 'false' });
+  const deps = await depsFromConnection(config, s.mongo, { logger: testLogger, now: () => AS_OF });
+  const shopify = new RecordingShopify();
+  const rt = runtimeFor(deps, shopify, AS_OF);
+
+  await installShop(deps, SHOP_A);
+  await installShop(deps, SHOP_B);
+  await deps.stores.orders.upsertMany(SHOP_A, seededOrders(o.customersA ?? 60, 7));
+  // Shop B: the same customer ids as shop A, with very different orders.
+  await deps.stores.orders.upsertMany(SHOP_B, [order('9000001', AS_OF - 3 * DAY, 99_900), order('9000001', AS_OF - 2 * DAY, 88_800), order('9000002', AS_OF - 400 * DAY, 500)]);
+  for (const days of o.historyDaysAgo ?? []) await recalibrateShop(rt.context, { shop: SHOP_A, reason: 'nightly', asOf: AS_OF - days * DAY });
+  await recalibrateShop(rt.context, { shop: SHOP_A, reason: 'support', asOf: AS_OF });
+  await recalibrateShop(rt.context, { shop: SHOP_B, reason: 'support', asOf: AS_OF });
+
+  const ports = dashboardPortsFrom(deps, rt, AS_OF);
+  const app = createApp({
+    deps,
+    effects: rt.enqueue,
+    mounts: dashboardMounts(ports, { config, redis: deps.redis, logger: testLogger, demoShop: SHOP_A, ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) }),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const headers = (token: string | null | undefined, extra: Record<string, string> = {}) => ({ ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra });
+  return {
+    s, deps, rt, config, shopify, ports, url,
+    token: (shop, t = {}) =>
+      signSessionToken(shop, {
+        apiKey: t.apiKey ?? config.SHOPIFY_API_KEY,
+        apiSecret: t.secret ?? config.SHOPIFY_API_SECRET,
+        ...(t.ttlSeconds !== undefined ? { ttlSeconds: t.ttlSeconds } : {}),
+        ...(t.nowSeconds !== undefined ? { nowSeconds: t.nowSeconds } : {}),
+      }),
+    get: (path, token, extra) => fetch(url + path, { headers: headers(token, extra) }),
+    send: (method, path, body, token) => fetch(url + path, { method, headers: headers(token, { 'Content-Type': 'application/json' }), body: JSON.stringify(body) }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await rt.close();
+      await deps.close();
+      await s.close();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// The MongoDB stores behind webhooks and install, on the MongoDB-compatible server.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Session } from '@shopify/shopify-api';
+import { openTestServices, type TestServices } from '../support/services.ts';
+import { makeStores } from './support.ts';
+import type { WebhookStores } from '../../webhooks/types.ts';
+import type { NormalizedOrder } from '../../src/segments/types.ts';
+import { MongoSessionStore } from '../../src/profiles/session-store.ts';
+import { eraseCustomerData, eraseShopData } from '../../src/profiles/shop-data-eraser.ts';
+import { TokenDecryptionError } from '../../src/shopify/token-crypto.ts';
+
+const SHOP = 'stores.myshopify.com';
+const order = (id: string, customerId: string | null, updatedAt: number, netMinor = 100): NormalizedOrder => ({
+  id, customerId, createdAt: 1_000, processedAt: 2_000, cancelledAt: null, updatedAt, test: false, financialStatus: 'paid',
+  netMinor, grossMinor: netMinor, currency: 'USD', discountCodes: [], sourceName: 'web', tags: [], b2b: false,
+  lineItems: [{ productId: '1', variantId: null, sku: null, quantity: 1 }],
+});
+
+describe('profile stores', () => {
+  let s: TestServices;
+  let st: WebhookStores;
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    st = makeStores(s.mongo);
+    await Promise.all(Object.values(st).map((x: { model: { init(): Promise<unknown> } }) => x.model.init()));
+  });
+  after(async () => { await s.close(); });
+
+  it('order store: round-trips the engine contract and reports the replaced customer', async () => {
+    const o = order('9007199254740993', 'c1', 5_000);
+    assert.deepEqual(await st.orders.upsert(SHOP, o), { outcome: 'written', previousCustomerId: null });
+    assert.deepEqual(await st.orders.get(SHOP, o.id), o);
+    assert.deepEqual(await st.orders.upsert(SHOP, { ...o, customerId: 'c2', updatedAt: 6_000 }), { outcome: 'written', previousCustomerId: 'c1' });
+    assert.equal((await st.orders.upsert(SHOP, { ...o, updatedAt: 4_000 })).outcome, 'stale');
+    assert.equal((await st.orders.get(SHOP, o.id))?.customerId, 'c2');
+  });
+
+  it('order store: batch upsert inserts new orders, updates newer ones and skips stale ones', async () => {
+    await st.orders.upsertMany(SHOP, [order('b1', 'c3', 10), order('b2', 'c3', 10)]);
+    const r = await st.orders.upsertMany(SHOP, [order('b1', 'c3', 20, 777), order('b2', 'c3', 5, 555), order('b3', 'c3', 1)]);
+    assert.deepEqual(r, { written: 2, stale: 1 });
+    assert.equal((await st.orders.get(SHOP, 'b1'))?.netMinor, 777);
+    assert.equal((await st.orders.get(SHOP, 'b2'))?.netMinor, 100);
+    assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c3')).map((x) => x.id).sort(), ['b1', 'b2', 'b3']);
+  });
+
+  it('webhook deliveries: first claim wins, release allows a retry, cleanup keeps the last 8 days', async () => {
+    const now = new Date('2026-11-20T00:00:00Z');
+    assert.equal(await st.deliveries.claim(SHOP, 'w1', 'orders/create', now), true);
+    assert.equal(await st.deliveries.claim(SHOP, 'w1', 'orders/create', now), false);
+    assert.equal(await st.deliveries.claim('other.myshopify.com', 'w1', 'orders/create', now), true, 'ids are per shop');
+    await st.deliveries.release(SHOP, 'w1');
+    assert.equal(await st.deliveries.claim(SHOP, 'w1', 'orders/create', now), true);
+    await st.deliveries.claim(SHOP, 'old', 'orders/create', new Date('2026-11-01T00:00:00Z'));
+    await st.deliveries.claim(SHOP, 'week', 'orders/create', new Date('2026-11-13T00:00:00Z'));
+    assert.equal(await st.deliveries.deleteExpiredDeliveries(now), 1);
+    assert.equal(await st.deliveries.claim(SHOP, 'week', 'orders/create', now), false, 'a 7-day-old delivery is still deduplicated');
+  });
+
+  it('shop store: install, uninstall, re-install keeps settings and records read_all_orders', async () => {
+    const t0 = new Date('2026-11-01T00:00:00Z');
+    await st.shops.markInstalled('s.myshopify.com', { scopes: ['read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'EUR', plan: 'Basic' }, t0);
+    await st.shops.updateSettings('s.myshopify.com', { tagPrefix: 'seg:' }, t0);
+    assert.equal(await st.shops.isInstalled('s.myshopify.com'), true);
+    assert.equal((await st.shops.get('s.myshopify.com'))?.hasReadAllOrders, true);
+    await st.shops.markUninstalled('s.myshopify.com', new Date('2026-11-02T00:00:00Z'));
+    assert.equal(await st.shops.isInstalled('s.myshopify.com'), false);
+    assert.ok(!(await st.shops.listInstalled()).includes('s.myshopify.com'));
+    const t2 = new Date('2026-11-03T00:00:00Z');
+    await st.shops.markInstalled('s.myshopify.com', { scopes: ['read_orders'] }, t2);
+    const doc = await st.shops.get('s.myshopify.com');
+    assert.equal(doc?.installedAt?.toISOString(), t2.toISOString());
+    assert.equal(doc?.uninstalledAt, null);
+    assert.equal(doc?.hasReadAllOrders, false);
+    assert.deepEqual(doc?.settings, { tagPrefix: 'seg:' });
+    assert.equal(doc?.currency, 'EUR');
+  });
+
+  it('session store: tokens encrypted at rest, readable only with the key', async () => {
+    await st.sessions.storeSession(new Session({ id: 'offline_x.myshopify.com', shop: 'x.myshopify.com', state: '', isOnline: false, scope: 'read_orders', accessToken: 'shpat_secret', refreshToken: 'shprt_secret', expires: new Date('2027-01-01T00:00:00Z') }));
+    const raw = await s.mongo.db!.collection('shopify_sessions').findOne({ sessionId: 'offline_x.myshopify.com' });
+    assert.ok(raw && !JSON.stringify(raw).includes('shpat_secret') && !JSON.stringify(raw).includes('shprt_secret'));
+    const loaded = await st.sessions.loadOfflineSession('x.myshopify.com');
+    assert.equal(loaded?.accessToken, 'shpat_secret');
+    assert.equal(loaded?.refreshToken, 'shprt_secret');
+    assert.equal(loaded?.expires?.toISOString(), '2027-01-01T00:00:00.000Z');
+    assert.equal((await st.sessions.findSessionsByShop('x.myshopify.com')).length, 1);
+    await assert.rejects(new MongoSessionStore(s.mongo, Buffer.alloc(32, 9)).loadSession('offline_x.myshopify.com'), TokenDecryptionError);
+    assert.equal(await st.sessions.deleteShopSessions('x.myshopify.com'), 1);
+    assert.equal(await st.sessions.loadSession('offline_x.myshopify.com'), undefined);
+  });
+
+  it('eraser: deletes a customer, or a shop, in every collection — including ones it does not know', async () => {
+    const shop = 'erase.myshopify.com';
+    const profiles = s.mongo.db!.collection('some_future_profiles');
+    await profiles.insertMany([{ shop, customerId: 'k1', x: 1 }, { shop, customerId: 'k2', x: 2 }, { shop: 'keep.myshopify.com', customerId: 'k1' }]);
+    await st.orders.upsert(shop, order('e1', 'k1', 1));
+    await st.orders.upsert(shop, order('e2', 'k2', 1));
+    await st.deadLetters.record({ shop, webhookId: 'd1', topic: 'orders/create', reason: 'x', customerId: 'k1', payload: {} }, new Date());
+    const r = await eraseCustomerData(s.mongo, shop, 'k1');
+    assert.deepEqual(r, { orders: 1, some_future_profiles: 1, webhook_dead_letters: 1 });
+    assert.equal(await profiles.countDocuments({ shop, customerId: 'k2' }), 1);
+    await eraseShopData(s.mongo, shop);
+    assert.equal(await profiles.countDocuments({ shop }), 0);
+    assert.equal(await st.orders.model.countDocuments({ shop }), 0);
+    assert.equal(await profiles.countDocuments({ shop: 'keep.myshopify.com' }), 1);
+  });
+});

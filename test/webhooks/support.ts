@@ -1,0 +1,85 @@
+// Builds the webhook router on real MongoDB with recording effects, served on a random port.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import type { Connection } from 'mongoose';
+import { createWebhookRouter } from '../../webhooks/router.ts';
+import type { BulkOperationFinishedPayload, WebhookEffects } from '../../webhooks/effects.ts';
+import type { WebhookStores } from '../../webhooks/types.ts';
+import { OrderStore } from '../../src/profiles/order-store.ts';
+import { WebhookDeliveryStore } from '../../src/profiles/webhook-delivery-store.ts';
+import { DeadLetterStore } from '../../src/profiles/dead-letter-store.ts';
+import { ShopStore } from '../../src/profiles/shop-store.ts';
+import { MongoSessionStore } from '../../src/profiles/session-store.ts';
+import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
+import { webhookHmac } from '../../webhooks/verify-hmac.ts';
+import { testLogger } from '../support/services.ts';
+
+export class RecordingEffects implements WebhookEffects {
+  calls: string[] = [];
+  bulk: BulkOperationFinishedPayload[] = [];
+  /** Makes the next N effect calls throw, to simulate a queue outage. */
+  failNext = 0;
+  private maybeFail(): void {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('queue unavailable');
+    }
+  }
+  async recomputeCustomer(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); }
+  async customerDeleted(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`deleted ${shop} ${customerId}`); }
+  async shopUninstalled(shop: string) { this.maybeFail(); this.calls.push(`uninstalled ${shop}`); }
+  async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload) { this.maybeFail(); this.calls.push(`bulk ${shop} ${payload.adminGraphqlApiId}`); this.bulk.push(payload); }
+}
+
+export function makeStores(conn: Connection): WebhookStores {
+  return {
+    orders: new OrderStore(conn),
+    deliveries: new WebhookDeliveryStore(conn),
+    deadLetters: new DeadLetterStore(conn),
+    shops: new ShopStore(conn),
+    sessions: new MongoSessionStore(conn, Buffer.alloc(32, 3)),
+    dataRequests: new DataRequestStore(conn),
+  };
+}
+
+export interface WebhookServer {
+  url: string;
+  stores: WebhookStores;
+  effects: RecordingEffects;
+  close(): Promise<void>;
+}
+
+export async function startWebhookServer(conn: Connection, secrets: { current: string; previous?: string }, bodyLimit?: string): Promise<WebhookServer> {
+  const stores = makeStores(conn);
+  await Promise.all(Object.values(stores).map((s: { model: { init(): Promise<unknown> } }) => s.model.init()));
+  const effects = new RecordingEffects();
+  const app = express();
+  app.use(createWebhookRouter({ stores, connection: conn, effects, logger: testLogger, secrets, ...(bodyLimit ? { bodyLimit } : {}) }));
+  const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    stores,
+    effects,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+let counter = 0;
+export interface SendOptions { topic: string; shop?: string; webhookId?: string; secret?: string; hmac?: string | null }
+
+export async function sendWebhook(url: string, body: string, o: SendOptions): Promise<{ status: number; json: Record<string, unknown> }> {
+  counter += 1;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-shopify-topic': o.topic,
+    'x-shopify-shop-domain': o.shop ?? 'shop-a.myshopify.com',
+    'x-shopify-webhook-id': o.webhookId ?? `wh-${process.pid}-${counter}`,
+    'x-shopify-api-version': '2026-10',
+  };
+  const hmac = o.hmac === undefined ? webhookHmac(body, o.secret ?? 'current-secret') : o.hmac;
+  if (hmac !== null) headers['x-shopify-hmac-sha256'] = hmac;
+  const res = await fetch(url, { method: 'POST', headers, body });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+}

@@ -1,0 +1,120 @@
+// The Overview page's numbers, in one pass over the shop's profiles: customers per segment per
+// family, the 5×5 Recency × Frequency grid, and revenue share per segment. Sizes over time walk back
+// from today's counts through the segment events of the window, so only that window is read.
+// Plain finds and cursors only (FerretDB: no $lookup, no date operators in $group).
+import type { CustomerProfileStore, StoredMembership } from '../../src/profiles/customer-profile-store.ts';
+import type { SegmentEventStore } from '../../src/profiles/segment-event-store.ts';
+import { SEGMENT_DEFINITIONS, FAMILIES } from '../../src/segments/tags.ts';
+import { dashboardMetrics, parseMetricsJson } from './profile-metrics.ts';
+
+export interface SegmentSlice {
+  segment: string;
+  label: string;
+  customers: number;
+  revenueMinor: number;
+  /** Share of the family's revenue, 0..1 (4 decimals). */
+  revenueShare: number;
+}
+
+export interface Overview {
+  customers: number;
+  revenueMinor: number;
+  families: Array<{ family: string; segments: SegmentSlice[] }>;
+  /** grid[r-1][f-1] = customers with recency score r and frequency score f. */
+  rfmGrid: { rows: 'recency'; columns: 'frequency'; counts: number[][]; scored: number };
+}
+
+const labelOf = new Map(SEGMENT_DEFINITIONS.map((d) => [`${d.family}/${d.segment}`, d.label]));
+const DAY_MS = 86_400_000;
+
+export async function computeOverview(profiles: CustomerProfileStore, shop: string): Promise<Overview> {
+  const counts = new Map<string, { customers: number; revenue: number }>();
+  const grid = Array.from({ length: 5 }, () => [0, 0, 0, 0, 0]);
+  let customers = 0;
+  let revenue = 0;
+  let scored = 0;
+  const cursor = profiles.model
+    .find({ shop }, { memberships: 1, metricsJson: 1, _id: 0 })
+    .lean<Array<{ memberships: StoredMembership[]; metricsJson: string }>>()
+    .cursor({ batchSize: 2000 });
+  for await (const doc of cursor) {
+    customers++;
+    const m = dashboardMetrics(parseMetricsJson(doc.metricsJson));
+    const spend = m.spendMinor ?? 0;
+    revenue += spend;
+    if (m.scores) {
+      grid[m.scores.r - 1]![m.scores.f - 1]!++;
+      scored++;
+    }
+    for (const mb of doc.memberships) {
+      const key = `${mb.family}/${mb.segment}`;
+      const c = counts.get(key) ?? { customers: 0, revenue: 0 };
+      c.customers++;
+      c.revenue += spend;
+      counts.set(key, c);
+    }
+  }
+  const families = FAMILIES.map((family) => {
+    const known = SEGMENT_DEFINITIONS.filter((d) => d.family === family).map((d) => d.segment);
+    const seen = [...counts.keys()].filter((k) => k.startsWith(`${family}/`)).map((k) => k.slice(family.length + 1));
+    const ids = [...known, ...seen.filter((s) => !known.includes(s))];
+    const familyRevenue = ids.reduce((sum, s) => sum + (counts.get(`${family}/${s}`)?.revenue ?? 0), 0);
+    const segments = ids.map((segment) => {
+      const c = counts.get(`${family}/${segment}`) ?? { customers: 0, revenue: 0 };
+      return {
+        segment,
+        label: labelOf.get(`${family}/${segment}`) ?? segment,
+        customers: c.customers,
+        revenueMinor: c.revenue,
+        revenueShare: familyRevenue > 0 ? Math.round((c.revenue / familyRevenue) * 10_000) / 10_000 : 0,
+      };
+    });
+    return { family, segments };
+  });
+  return { customers, revenueMinor: revenue, families, rfmGrid: { rows: 'recency', columns: 'frequency', counts: grid, scored } };
+}
+
+export interface SizesOverTime {
+  family: string;
+  days: string[];
+  series: Array<{ segment: string; label: string; sizes: number[] }>;
+}
+
+/**
+ * Segment sizes at the end of each day of the window ending at `endAt` (now, or the engine's as-of
+ * the demo pins in the past), walked back from today's counts through the window's events.
+ */
+export async function sizesOverTime(profiles: CustomerProfileStore, events: SegmentEventStore, shop: string, family: string, days: number, endAt: number): Promise<SizesOverTime> {
+  const current = (await profiles.segmentCounts(shop))[family] ?? {};
+  const latest = await events.model.findOne({ shop, family }, { at: 1, _id: 0 }).sort({ at: -1 }).lean<{ at: Date }>();
+  const endDay = Math.floor(Math.max(endAt, latest ? latest.at.getTime() : 0) / DAY_MS);
+  const startDay = endDay - days + 1;
+  // Net change per segment per day inside the window.
+  const delta = new Map<string, number[]>();
+  const cursor = events.model
+    .find({ shop, family, at: { $gte: new Date(startDay * DAY_MS) } }, { segment: 1, change: 1, at: 1, _id: 0 })
+    .lean<Array<{ segment: string; change: 'entered' | 'left'; at: Date }>>()
+    .cursor({ batchSize: 5000 });
+  for await (const e of cursor) {
+    const i = Math.floor(e.at.getTime() / DAY_MS) - startDay;
+    if (i < 0 || i >= days) continue;
+    const d = delta.get(e.segment) ?? new Array<number>(days).fill(0);
+    d[i]! += e.change === 'entered' ? 1 : -1;
+    delta.set(e.segment, d);
+  }
+  const known = SEGMENT_DEFINITIONS.filter((d) => d.family === family).map((d) => d.segment);
+  const ids = [...new Set([...known, ...Object.keys(current), ...delta.keys()])];
+  const series = ids.map((segment) => {
+    const sizes = new Array<number>(days).fill(0);
+    let size = current[segment] ?? 0;
+    const d = delta.get(segment);
+    for (let i = days - 1; i >= 0; i--) {
+      // History older than the app's first calibration is unknown: never below zero.
+      sizes[i] = Math.max(0, size);
+      size -= d?.[i] ?? 0;
+    }
+    return { segment, label: labelOf.get(`${family}/${segment}`) ?? segment, sizes };
+  });
+  const dayList = Array.from({ length: days }, (_, i) => new Date((startDay + i) * DAY_MS).toISOString().slice(0, 10));
+  return { family, days: dayList, series };
+}

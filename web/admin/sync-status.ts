@@ -1,0 +1,91 @@
+// Sync state read straight from BullMQ (read-only: jobs/enqueue.ts stays the only producer): the
+// shop's latest resync with its progress, queue depth, and the shop's failed jobs.
+import type { Job } from 'bullmq';
+import type { Queues } from '../../jobs/enqueue.ts';
+import type { ResyncProgress } from '../../jobs/queues.ts';
+
+export interface ResyncView {
+  jobId: string;
+  state: string;
+  requestedBy: string | null;
+  progress: ResyncProgress | null;
+  percent: number;
+  enqueuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  failedReason: string | null;
+  attemptsMade: number;
+}
+
+export interface FailureView {
+  queue: string;
+  jobId: string;
+  name: string;
+  customerId: string | null;
+  failedReason: string;
+  failedAt: string | null;
+  attemptsMade: number;
+}
+
+const SCAN = 1000;
+const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
+
+function progressOf(job: Job): ResyncProgress | null {
+  const p = job.progress as unknown;
+  return typeof p === 'object' && p !== null && 'percent' in p ? (p as ResyncProgress) : null;
+}
+
+export async function resyncView(job: Job): Promise<ResyncView> {
+  const state = await job.getState();
+  const progress = progressOf(job);
+  const data = job.data as { requestedBy?: string };
+  return {
+    jobId: String(job.id),
+    state,
+    requestedBy: data.requestedBy ?? null,
+    progress,
+    percent: state === 'completed' ? 100 : (progress?.percent ?? (typeof job.progress === 'number' ? job.progress : 0)),
+    enqueuedAt: new Date(job.timestamp).toISOString(),
+    startedAt: iso(job.processedOn),
+    finishedAt: iso(job.finishedOn),
+    failedReason: job.failedReason || null,
+    attemptsMade: job.attemptsMade,
+  };
+}
+
+/** The shop's most recent resync job still kept by BullMQ (completed ones are kept an hour). */
+export async function latestResync(queues: Pick<Queues, 'resync'>, shop: string): Promise<ResyncView | null> {
+  const jobs = await queues.resync.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'], 0, SCAN);
+  const mine = jobs.filter((j): j is Job => Boolean(j) && j.data?.shop === shop).sort((a, b) => b.timestamp - a.timestamp);
+  return mine[0] ? resyncView(mine[0]) : null;
+}
+
+export async function resyncById(queues: Pick<Queues, 'resync'>, shop: string, jobId: string): Promise<ResyncView | null> {
+  const job = await queues.resync.getJob(jobId);
+  // A job id of another shop reads as "not found": the shop comes from the caller's credentials.
+  return job && job.data.shop === shop ? resyncView(job) : null;
+}
+
+export type QueueDepth = Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
+
+export async function queueDepth(queues: Queues): Promise<QueueDepth> {
+  const out: QueueDepth = {};
+  for (const q of Object.values(queues)) {
+    const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    out[q.name] = { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+  }
+  return out;
+}
+
+export async function shopFailures(queues: Queues, shop: string, limit: number): Promise<FailureView[]> {
+  const out: FailureView[] = [];
+  for (const q of Object.values(queues)) {
+    const failed = (await q.getFailed(0, SCAN - 1)) as Job[];
+    for (const j of failed) {
+      const data = (j?.data ?? {}) as { shop?: string; customerId?: string };
+      if (data.shop !== shop) continue;
+      out.push({ queue: q.name, jobId: String(j.id), name: j.name, customerId: data.customerId ?? null, failedReason: j.failedReason ?? '', failedAt: iso(j.finishedOn), attemptsMade: j.attemptsMade });
+    }
+  }
+  return out.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? '')).slice(0, limit);
+}

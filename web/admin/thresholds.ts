@@ -1,0 +1,105 @@
+// The Thresholds page: the shop's current adaptive thresholds in plain words, and their history
+// (one row per recalibration), from the calibrations the pipeline keeps.
+import type { CalibrationRecord } from '../../src/profiles/calibration-store.ts';
+import type { Calibration } from '../../src/segments/calibrate-shop.ts';
+import type { ScoreScale } from '../../src/segments/rfm-scores.ts';
+import { formatMoney, plural } from '../../src/segments/explain.ts';
+
+export interface ThresholdLine {
+  name: string;
+  value: string;
+  meaning: string;
+}
+
+export interface ThresholdsView {
+  current: null | {
+    date: string;
+    calibratedAt: string;
+    reason: string;
+    buyers: number;
+    lines: ThresholdLine[];
+    rfm: Array<{ dimension: 'recency' | 'frequency' | 'monetary'; bands: Array<{ score: number; range: string }> }>;
+    changes: Array<{ name: string; label: string; from: number; to: number; fromText: string; toText: string }>;
+  };
+  history: Array<{ date: string; calibratedAt: string; reason: string; buyers: number; frequentMinOrders: number | null; vipMinOrders: number | null; vipMinSpendMinor: number | null }>;
+}
+
+/** Score bands of one RFM scale, e.g. [{score: 5, range: '0–14 days'}]. */
+export function scoreBands(scale: ScoreScale, fmt: (v: number) => string, unit: (range: string) => string, integer = false): Array<{ score: number; range: string }> {
+  const bands: Array<{ score: number; range: string }> = [];
+  scale.scores.forEach((score, i) => {
+    const lo = i === 0 ? null : scale.cuts[i - 1]!;
+    const hi = i < scale.cuts.length ? scale.cuts[i]! : null;
+    const range =
+      lo === null && hi === null ? 'any'
+      : lo === null ? `up to ${fmt(hi!)}`
+      : hi === null ? `more than ${fmt(lo)}`
+      : integer && hi - lo === 1 ? `exactly ${fmt(hi)}`
+      : `more than ${fmt(lo)}, up to ${fmt(hi)}`;
+    bands.push({ score, range: unit(range) });
+  });
+  return bands.sort((a, b) => b.score - a.score);
+}
+
+const CHANGE_LABELS: Record<string, string> = {
+  'loyalty.frequentMinOrders': 'Frequent Buyer: minimum orders',
+  'loyalty.vipMinOrders': 'VIP: minimum orders',
+  'loyalty.vipMinSpendMinor': 'VIP: minimum spend',
+  'bigSpender.minAovMinor': 'Big Spender: minimum average order',
+  'valueTiers.highMinClvMinor': 'Value high: minimum 12-month value',
+  'valueTiers.mediumMinClvMinor': 'Value medium: minimum 12-month value',
+};
+
+function isCalibration(c: unknown): c is Calibration {
+  return typeof c === 'object' && c !== null && 'loyalty' in c && 'rfm' in c;
+}
+
+export function describeCalibration(rec: CalibrationRecord, currency: string): ThresholdsView['current'] {
+  const c = rec.calibration;
+  const base = { date: rec.asOf.toISOString().slice(0, 10), calibratedAt: rec.createdAt.toISOString(), reason: rec.reason, buyers: rec.buyers };
+  if (!isCalibration(c)) return { ...base, lines: [], rfm: [], changes: [] };
+  const money = (m: number) => formatMoney(m, currency);
+  const l = c.loyalty;
+  const lines: ThresholdLine[] = [
+    { name: 'Frequent Buyer', value: `${l.frequentMinOrders}+ orders`, meaning: `A repeat buyer with at least ${plural(l.frequentMinOrders, 'order')} is a Frequent Buyer (${l.repeatBuyers} of ${l.buyers} buyers have ordered more than once).` },
+    { name: 'VIP', value: `${l.vipMinOrders}+ orders and ${money(l.vipMinSpendMinor)}+`, meaning: `VIPs have at least ${plural(l.vipMinOrders, 'order')} and spent at least ${money(l.vipMinSpendMinor)} in total.` },
+    { name: 'Big Spender', value: `${money(c.bigSpender.minAovMinor)}+ per order`, meaning: `Customers whose average order is at least ${money(c.bigSpender.minAovMinor)} are Big Spenders.` },
+    { name: 'Value: high', value: `${money(c.valueTiers.highMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.highMinClvMinor)} over the next 12 months.` },
+    { name: 'Value: medium', value: `${money(c.valueTiers.mediumMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.mediumMinClvMinor)} over the next 12 months.` },
+    {
+      name: 'Prediction model',
+      value: c.models.method === 'bgnbd' ? 'BG/NBD' : 'cadence rule',
+      meaning: c.models.method === 'bgnbd'
+        ? `Churn and next-order predictions come from a BG/NBD model fitted on ${c.buyers} buyers.`
+        : `Too little data for a statistical model (${c.models.fallbackReason ?? 'see settings'}): a customer is at risk after about ${Math.round(c.models.typicalIntervalDays)} quiet days (the shop's typical gap between orders).`,
+    },
+  ];
+  const days = (v: number) => plural(Math.round(v), 'day');
+  const rfm = [
+    { dimension: 'recency' as const, bands: scoreBands(c.rfm.recencyDays, days, (r) => `last order ${r} ago`) },
+    { dimension: 'frequency' as const, bands: scoreBands(c.rfm.frequency, (v) => plural(v, 'order'), (r) => r, true) },
+    { dimension: 'monetary' as const, bands: scoreBands(c.rfm.monetaryMinor, money, (r) => `${r} spent`) },
+  ];
+  const show = (name: string, v: number) => (name.endsWith('Minor') ? money(v) : String(v));
+  const changes = (c.changes ?? []).map((ch) => ({ ...ch, label: CHANGE_LABELS[ch.name] ?? ch.name, fromText: show(ch.name, ch.from), toText: show(ch.name, ch.to) }));
+  return { ...base, date: c.date ?? base.date, lines, rfm, changes };
+}
+
+export function thresholdsView(current: CalibrationRecord | null, history: CalibrationRecord[], currency: string): ThresholdsView {
+  return {
+    current: current ? describeCalibration(current, currency) : null,
+    history: history.map((h) => {
+      const c = h.calibration;
+      const l = isCalibration(c) ? c.loyalty : null;
+      return {
+        date: isCalibration(c) ? c.date : h.asOf.toISOString().slice(0, 10),
+        calibratedAt: h.createdAt.toISOString(),
+        reason: h.reason,
+        buyers: h.buyers,
+        frequentMinOrders: l?.frequentMinOrders ?? null,
+        vipMinOrders: l?.vipMinOrders ?? null,
+        vipMinSpendMinor: l?.vipMinSpendMinor ?? null,
+      };
+    }),
+  };
+}

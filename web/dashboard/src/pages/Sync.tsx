@@ -1,0 +1,137 @@
+import { useEffect, useRef, useState } from 'react';
+import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineGrid, InlineStack, Layout, ProgressBar, Text } from '@shopify/polaris';
+import { api, formatDate } from '../api.ts';
+import { useApi } from '../useApi.ts';
+import type { ResyncView, SyncView } from '../types.ts';
+import { Loading } from './Loading.tsx';
+
+const RUNNING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+function ResyncProgress({ r }: { r: ResyncView }) {
+  const c = r.progress?.counts;
+  const tone = r.state === 'failed' ? 'critical' : r.state === 'completed' ? 'success' : 'highlight';
+  return (
+    <BlockStack gap="200">
+      <InlineStack align="space-between">
+        <Text as="span">Resync {r.state === 'completed' ? 'finished' : r.state}{r.progress ? ` — ${r.progress.phase}` : ''}</Text>
+        <Text as="span"><span data-testid="resync-percent">{r.percent}</span>%</Text>
+      </InlineStack>
+      <div data-testid="resync-progress" data-percent={r.percent} data-state={r.state}>
+        <ProgressBar progress={r.percent} tone={tone} animated={RUNNING.has(r.state)} />
+      </div>
+      {c && <Text as="p" tone="subdued">{c.customers.toLocaleString('en-US')} customers, {c.orders.toLocaleString('en-US')} orders, {c.profiles.toLocaleString('en-US')} profiles computed, {c.tagsPending.toLocaleString('en-US')} tag changes to write.</Text>}
+      {r.failedReason && <Banner tone="critical">{r.failedReason}</Banner>}
+    </BlockStack>
+  );
+}
+
+export function Sync() {
+  const sync = useApi<SyncView>('/sync');
+  const [resync, setResync] = useState<ResyncView | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const timer = useRef<number | null>(null);
+  const { reload } = sync;
+
+  useEffect(() => {
+    if (!resync || !RUNNING.has(resync.state)) return;
+    timer.current = window.setTimeout(() => {
+      api<ResyncView>(`/resync/${encodeURIComponent(resync.jobId)}`)
+        .then((r) => {
+          setResync(r);
+          if (!RUNNING.has(r.state)) reload();
+        })
+        .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    }, 500);
+    return () => {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+    };
+  }, [resync, reload]);
+
+  // Pick up a resync that is already running (started by support, the CLI or another tab).
+  useEffect(() => {
+    if (!resync && sync.data?.lastResync && RUNNING.has(sync.data.lastResync.state)) setResync(sync.data.lastResync);
+  }, [sync.data, resync]);
+
+  if (!sync.data) return <Loading state={sync} />;
+  const s = sync.data;
+  const shown = resync ?? s.lastResync;
+  const start = async () => {
+    setStarting(true);
+    setError(null);
+    try {
+      setResync(await api<ResyncView>('/resync', { method: 'POST' }));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setStarting(false);
+    }
+  };
+  const exportCsv = async () => {
+    const { url } = await api<{ url: string }>('/export-link', { method: 'POST' });
+    window.location.assign(url);
+  };
+  const running = resync !== null && RUNNING.has(resync.state);
+  return (
+    <Layout>
+      {error && <Layout.Section><Banner tone="critical">{error}</Banner></Layout.Section>}
+      <Layout.Section>
+        <Card>
+          <BlockStack gap="300">
+            <InlineStack align="space-between" blockAlign="center">
+              <Text as="h2" variant="headingMd">Resync</Text>
+              <InlineStack gap="200">
+                <Button onClick={() => void exportCsv()}>Export profiles (CSV)</Button>
+                <Button variant="primary" onClick={() => void start()} loading={starting} disabled={running}>Resync now</Button>
+              </InlineStack>
+            </InlineStack>
+            <Text as="p" tone="subdued">Reads every customer and order from Shopify again, recalculates thresholds and segments, and writes the tag changes.</Text>
+            {shown ? <ResyncProgress r={shown} /> : <Text as="p">No resync in the last hour.</Text>}
+            {shown?.finishedAt && <Text as="p" tone="subdued">Last finished {formatDate(shown.finishedAt)} (requested by {shown.requestedBy ?? 'unknown'}).</Text>}
+            {s.lastCalibration && <Text as="p" tone="subdued">Thresholds last recalculated {formatDate(s.lastCalibration.at)} ({s.lastCalibration.reason}, {s.lastCalibration.buyers.toLocaleString('en-US')} buyers).</Text>}
+          </BlockStack>
+        </Card>
+      </Layout.Section>
+      <Layout.Section>
+        <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
+          <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Profiles</Text><Text as="p" variant="headingXl"><span data-testid="sync-profiles">{s.profiles.toLocaleString('en-US')}</span></Text></BlockStack></Card>
+          <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Tag changes waiting</Text><Text as="p" variant="headingXl"><span data-testid="sync-tags-pending">{s.tagsPending.toLocaleString('en-US')}</span></Text></BlockStack></Card>
+          <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Failures</Text><Text as="p" variant="headingXl">{s.failures.length + s.deadLetters.length}</Text></BlockStack></Card>
+        </InlineGrid>
+      </Layout.Section>
+      <Layout.Section>
+        <Card>
+          <BlockStack gap="200">
+            <Text as="h2" variant="headingMd">Queue depth</Text>
+            <div data-testid="queue-depth">
+              <DataTable
+                columnContentTypes={['text', 'numeric', 'numeric', 'numeric', 'numeric']}
+                headings={['Queue', 'Waiting', 'Running', 'Delayed', 'Failed']}
+                rows={Object.entries(s.queueDepth).map(([q, d]) => [q, d.waiting, d.active, d.delayed, d.failed])}
+              />
+            </div>
+          </BlockStack>
+        </Card>
+      </Layout.Section>
+      <Layout.Section>
+        <Card>
+          <BlockStack gap="200">
+            <Text as="h2" variant="headingMd">Failures</Text>
+            {s.failures.length === 0 && s.deadLetters.length === 0 ? (
+              <InlineStack gap="200"><Badge tone="success">none</Badge><Text as="span" tone="subdued">No failed jobs or unusable webhooks for this shop.</Text></InlineStack>
+            ) : (
+              <DataTable
+                columnContentTypes={['text', 'text', 'text', 'text']}
+                headings={['When', 'What', 'Customer', 'Reason']}
+                rows={[
+                  ...s.failures.map((f) => [formatDate(f.failedAt), `${f.queue} job`, f.customerId ?? '—', f.failedReason]),
+                  ...s.deadLetters.map((d) => [formatDate(d.receivedAt), `webhook ${d.topic}`, '—', d.reason]),
+                ]}
+              />
+            )}
+          </BlockStack>
+        </Card>
+      </Layout.Section>
+    </Layout>
+  );
+}

@@ -1,0 +1,55 @@
+// Shapes of the admin API's answers (see web/admin-api.ts).
+export interface SegmentSlice { segment: string; label: string; customers: number; revenueMinor: number; revenueShare: number }
+export interface Overview {
+  shop: string;
+  currency: string;
+  customers: number;
+  revenueMinor: number;
+  families: Array<{ family: string; segments: SegmentSlice[] }>;
+  rfmGrid: { counts: number[][]; scored: number };
+}
+export interface Sizes { family: string; days: string[]; series: Array<{ segment: string; label: string; sizes: number[] }> }
+export interface ThresholdsView {
+  currency: string;
+  current: null | {
+    date: string; calibratedAt: string; reason: string; buyers: number;
+    lines: Array<{ name: string; value: string; meaning: string }>;
+    rfm: Array<{ dimension: string; bands: Array<{ score: number; range: string }> }>;
+    changes: Array<{ name: string; label: string; from: number; to: number; fromText: string; toText: string }>;
+  };
+  history: Array<{ date: string; calibratedAt: string; reason: string; buyers: number; frequentMinOrders: number | null; vipMinOrders: number | null; vipMinSpendMinor: number | null }>;
+}
+export interface CustomerView {
+  customerId: string;
+  asOf: string;
+  computedAt: string;
+  metrics: Record<string, unknown>;
+  predictions: Record<string, unknown>;
+  replenishment: unknown;
+  memberships: Array<{ family: string; segment: string; label: string; tag: string; explanation: string; meaning: string }>;
+  history: Array<{ at: string; change: 'entered' | 'left'; family: string; segment: string; label: string; tag: string; explanation: string }>;
+  tagsApplied: string[];
+  tagsDesired: string[];
+  tagsPending: boolean;
+  engagement: { lastEmailClickAt: number | null; lastVisitAt: number | null } | null;
+}
+export interface ResyncView {
+  jobId: string; state: string; requestedBy: string | null; percent: number;
+  progress: { percent: number; phase: string; counts: { customers: number; orders: number; profiles: number; tagsPending: number } } | null;
+  enqueuedAt: string; startedAt: string | null; finishedAt: string | null; failedReason: string | null; attemptsMade: number;
+}
+export interface SyncView {
+  lastResync: ResyncView | null;
+  lastCalibration: { at: string; reason: string; buyers: number } | null;
+  queueDepth: Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
+  failures: Array<{ queue: string; jobId: string; name: string; customerId: string | null; failedReason: string; failedAt: string | null; attemptsMade: number }>;
+  deadLetters: Array<{ webhookId: string; topic: string; reason: string; receivedAt: string }>;
+  profiles: number;
+  tagsPending: number;
+}
+export interface SettingsPreview {
+  asOf: string; customers: number; wouldChange: number; unchanged: number;
+  tagsAdded: Array<{ tag: string; customers: number }>;
+  tagsRemoved: Array<{ tag: string; customers: number }>;
+  examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
+}

@@ -1,0 +1,39 @@
+// Web entry: `npm run start:web` (HTTP only) or `npm start` (= --with-worker: HTTP and the worker in
+// one process, for a small install). Graceful shutdown: stop accepting connections, let in-flight
+// requests finish, stop workers (current jobs finish or are released), close connections.
+import type { Server } from 'node:http';
+import { loadConfigFromProcess } from '../src/config.ts';
+import { createDeps } from '../src/deps.ts';
+import { createJobRuntime } from '../jobs/runtime.ts';
+import { createShopifyPort } from '../jobs/shopify-port.ts';
+import { onShutdownSignal } from '../jobs/shutdown.ts';
+import { createApp } from './app.ts';
+import { dashboardMounts } from './admin/mounts.ts';
+import { dashboardPortsFrom } from './admin/ports.ts';
+
+export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => { clearTimeout(timer); resolve(); });
+    server.closeIdleConnections();
+  });
+}
+
+const withWorker = process.argv.includes('--with-worker');
+const config = loadConfigFromProcess();
+const deps = await createDeps(config);
+const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps) });
+if (withWorker) {
+  runtime.startWorkers();
+  await runtime.enqueue.ensureGlobalSchedules();
+}
+const app = createApp({ deps, effects: runtime.enqueue, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger }) });
+const server = app.listen(config.PORT, config.HOST, () => {
+  deps.logger.info({ port: config.PORT, host: config.HOST, withWorker }, 'web listening');
+});
+
+onShutdownSignal(deps.logger, async () => {
+  await closeServer(server);
+  await runtime.close();
+  await deps.close();
+});

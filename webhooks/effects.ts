@@ -1,0 +1,23 @@
+// What a webhook causes beyond storing it. The router only calls this port; the pipeline implements it
+// with BullMQ (jobs/enqueue.ts), so a request never computes segments or calls Shopify.
+
+export interface BulkOperationFinishedPayload {
+  /** gid://shopify/BulkOperation/… */
+  adminGraphqlApiId: string;
+  status: string;
+  errorCode: string | null;
+  type: 'query' | 'mutation' | string;
+  createdAt: string | null;
+  completedAt: string | null;
+}
+
+export interface WebhookEffects {
+  /** The customer's orders changed (or the customer was created/updated): recompute their segments. */
+  recomputeCustomer(shop: string, customerId: string): Promise<void>;
+  /** The customer was deleted or redacted; their data is already erased here. Drop queued work. */
+  customerDeleted(shop: string, customerId: string): Promise<void>;
+  /** app/uninstalled (and shop/redact): stop the shop's schedules (stopShopSchedules) and queued work. */
+  shopUninstalled(shop: string): Promise<void>;
+  /** bulk_operations/finish: wake whoever waits for this bulk operation (polling is the fallback). */
+  bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload): Promise<void>;
+}

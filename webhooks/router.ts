@@ -1,0 +1,166 @@
+// POST /webhooks: raw body → HMAC (current or previous secret) → durable dedupe → parse → topic
+// handler → 200. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
+// topic, shop not installed): 200 and a dead letter, because Shopify would otherwise retry for hours.
+// A failure of our own (database down): the dedupe claim is released and we answer 500 so Shopify retries.
+import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import { verifyWebhookHmac } from './verify-hmac.ts';
+import { parseJsonKeepingBigIds } from './parse-json-ids.ts';
+import { handleOrderUpsert } from './orders-upsert.ts';
+import { handleOrderDelete } from './orders-delete.ts';
+import { handleRefundCreate } from './refunds-create.ts';
+import { handleCustomerUpsert } from './customers-upsert.ts';
+import { handleCustomerDelete } from './customers-delete.ts';
+import { handleAppUninstalled } from './app-uninstalled.ts';
+import { handleBulkOperationFinish } from './bulk-operations-finish.ts';
+import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } from './compliance.ts';
+import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
+
+interface Route {
+  handle: WebhookHandler;
+  /** Compliance and uninstall topics must be honoured even when the shop is no longer installed. */
+  needsInstalledShop: boolean;
+}
+
+const ROUTES: Record<string, Route> = {
+  'orders/create': { handle: handleOrderUpsert, needsInstalledShop: true },
+  'orders/updated': { handle: handleOrderUpsert, needsInstalledShop: true },
+  'orders/paid': { handle: handleOrderUpsert, needsInstalledShop: true },
+  'orders/cancelled': { handle: handleOrderUpsert, needsInstalledShop: true },
+  'orders/delete': { handle: handleOrderDelete, needsInstalledShop: true },
+  'refunds/create': { handle: handleRefundCreate, needsInstalledShop: true },
+  'customers/create': { handle: handleCustomerUpsert, needsInstalledShop: true },
+  'customers/update': { handle: handleCustomerUpsert, needsInstalledShop: true },
+  'customers/delete': { handle: handleCustomerDelete, needsInstalledShop: false },
+  'app/uninstalled': { handle: handleAppUninstalled, needsInstalledShop: false },
+  'bulk_operations/finish': { handle: handleBulkOperationFinish, needsInstalledShop: true },
+  'customers/data_request': { handle: handleCustomerDataRequest, needsInstalledShop: false },
+  'customers/redact': { handle: handleCustomerRedact, needsInstalledShop: false },
+  'shop/redact': { handle: handleShopRedact, needsInstalledShop: false },
+};
+
+export const HANDLED_TOPICS = Object.keys(ROUTES);
+
+export interface WebhookRouterDeps extends HandlerDeps {
+  secrets: { current: string; previous?: string | undefined };
+  /** Largest accepted body (express/bytes syntax); larger → 413 before anything is parsed. */
+  bodyLimit?: string;
+  now?: () => Date;
+  /**
+   * How long a positive "shop is installed" answer is reused (ms, default 30 s): saves a database
+   * round trip per delivery. app/uninstalled clears it at once in this process; another process may
+   * accept a shop's orders for up to this long after an uninstall (harmless: shop/redact erases them).
+   */
+  installCacheMs?: number;
+}
+
+const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
+/** The customer a payload names (`customer.id`), as a string. */
+function customerIdIn(payload: unknown): string | null {
+  const id = (payload as { customer?: { id?: unknown } } | null)?.customer?.id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? String(id) : null;
+}
+
+const header = (req: Request, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export function createWebhookRouter(deps: WebhookRouterDeps): Router {
+  const router = express.Router();
+  const now = deps.now ?? (() => new Date());
+  const { stores, logger } = deps;
+  const installCacheMs = deps.installCacheMs ?? 30_000;
+  const installedUntil = new Map<string, number>();
+  const isInstalled = async (shop: string): Promise<boolean> => {
+    const until = installedUntil.get(shop);
+    if (until !== undefined && until > Date.now()) return true;
+    const installed = await stores.shops.isInstalled(shop);
+    if (installed && installCacheMs > 0) installedUntil.set(shop, Date.now() + installCacheMs);
+    else installedUntil.delete(shop);
+    return installed;
+  };
+
+  const respond = (res: Response, status: number, body: Record<string, unknown>) => res.status(status).json(body);
+
+  router.post(
+    '/webhooks',
+    express.raw({ type: () => true, limit: deps.bodyLimit ?? '2mb' }),
+    async (req: Request, res: Response) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const check = verifyWebhookHmac(raw, header(req, 'x-shopify-hmac-sha256'), deps.secrets);
+      if (!check.valid) {
+        logger.warn({ reason: check.reason }, 'webhook rejected: bad signature');
+        return respond(res, 401, { error: 'invalid signature' });
+      }
+      const topic = header(req, 'x-shopify-topic')?.toLowerCase();
+      const shop = header(req, 'x-shopify-shop-domain')?.toLowerCase();
+      const webhookId = header(req, 'x-shopify-webhook-id');
+      if (!topic || !shop || !webhookId || !SHOP_DOMAIN.test(shop)) {
+        logger.warn({ topic, shop, hasWebhookId: Boolean(webhookId) }, 'webhook rejected: missing or malformed headers');
+        return respond(res, 400, { error: 'missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Webhook-Id' });
+      }
+      const receivedAt = now();
+      const log = logger.child({ shop, topic, webhookId });
+      const route = Object.hasOwn(ROUTES, topic) ? ROUTES[topic] : undefined;
+      if (topic === 'app/uninstalled' || topic === 'shop/redact') installedUntil.delete(shop);
+      // The install check is a read: run it alongside the claim rather than after it.
+      const installCheck = route?.needsInstalledShop ? isInstalled(shop) : Promise.resolve(true);
+      installCheck.catch(() => undefined);
+
+      if (!(await stores.deliveries.claim(shop, webhookId, topic, receivedAt))) {
+        log.debug('duplicate delivery ignored');
+        return respond(res, 200, { ok: true, duplicate: true });
+      }
+
+      try {
+        const outcome = await dispatch();
+        if (outcome.kind === 'unusable') {
+          const payload = payloadForDeadLetter();
+          // Tagged with the customer it names, so customers/redact erases it too.
+          const customerId = outcome.customerId ?? customerIdIn(payload);
+          await stores.deadLetters.record({ shop, webhookId, topic, reason: outcome.reason, customerId, payload }, receivedAt);
+          log.warn({ reason: outcome.reason }, 'webhook kept as dead letter');
+          return respond(res, 200, { ok: true, deadLetter: true });
+        }
+        log.debug({ detail: outcome.detail }, 'webhook processed');
+        return respond(res, 200, { ok: true });
+      } catch (err) {
+        // Our failure, not the payload's: forget the claim so Shopify's retry gets processed.
+        await stores.deliveries.release(shop, webhookId).catch(() => undefined);
+        log.error({ err }, 'webhook processing failed; Shopify will retry');
+        return respond(res, 500, { error: 'processing failed' });
+      }
+
+      function payloadForDeadLetter(): unknown {
+        try {
+          return parseJsonKeepingBigIds(raw.toString('utf8'));
+        } catch {
+          return { unparsable: true, bytes: raw.length };
+        }
+      }
+
+      async function dispatch(): Promise<HandlerOutcome> {
+        if (!route) return { kind: 'unusable', reason: `unhandled topic ${topic}` };
+        let payload: unknown;
+        try {
+          payload = parseJsonKeepingBigIds(raw.toString('utf8'));
+        } catch {
+          return { kind: 'unusable', reason: 'body is not JSON' };
+        }
+        if (!(await installCheck)) {
+          return { kind: 'unusable', reason: 'shop is not installed' };
+        }
+        return route.handle({ shop: shop!, topic: topic!, webhookId: webhookId!, payload, receivedAt }, deps);
+      }
+    },
+  );
+
+  const bodyErrors: ErrorRequestHandler = (err: { status?: number; type?: string }, _req, res, next) => {
+    if (err.type === 'entity.too.large' || err.status === 413) return respond(res, 413, { error: 'payload too large' });
+    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return respond(res, err.status, { error: 'bad request' });
+    return next(err);
+  };
+  router.use(bodyErrors);
+  return router;
+}

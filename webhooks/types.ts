@@ -1,0 +1,46 @@
+// Shared shapes of the webhook handlers (one file per topic group).
+import type { Connection } from 'mongoose';
+import type { Logger } from '../src/logger.ts';
+import type { OrderStore } from '../src/profiles/order-store.ts';
+import type { WebhookDeliveryStore } from '../src/profiles/webhook-delivery-store.ts';
+import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
+import type { ShopStore } from '../src/profiles/shop-store.ts';
+import type { MongoSessionStore } from '../src/profiles/session-store.ts';
+import type { DataRequestStore } from '../src/profiles/data-request-store.ts';
+import type { WebhookEffects } from './effects.ts';
+
+export interface WebhookStores {
+  orders: OrderStore;
+  deliveries: WebhookDeliveryStore;
+  deadLetters: DeadLetterStore;
+  shops: ShopStore;
+  sessions: MongoSessionStore;
+  dataRequests: DataRequestStore;
+}
+
+export interface HandlerDeps {
+  stores: WebhookStores;
+  /** For generic erasure across collections (src/profiles/shop-data-eraser.ts). */
+  connection: Connection;
+  effects: WebhookEffects;
+  logger: Logger;
+}
+
+export interface WebhookDelivery {
+  shop: string;
+  /** Lower-case with a slash, as in the X-Shopify-Topic header: 'orders/create'. */
+  topic: string;
+  webhookId: string;
+  /** Parsed with big ids kept as strings. */
+  payload: unknown;
+  receivedAt: Date;
+}
+
+export type HandlerOutcome =
+  | { kind: 'done'; detail: string }
+  | { kind: 'unusable'; reason: string; customerId?: string | null };
+
+export type WebhookHandler = (delivery: WebhookDelivery, deps: HandlerDeps) => Promise<HandlerOutcome>;
+
+export const done = (detail: string): HandlerOutcome => ({ kind: 'done', detail });
+export const unusable = (reason: string, customerId: string | null = null): HandlerOutcome => ({ kind: 'unusable', reason, customerId });
