@@ -49,6 +49,7 @@ async function recomputeThroughput(): Promise<Array<{ workers: number; jobs: num
   const deps = await createDeps(loadConfig(env), { logger: createLogger({ level: 'warn' }), now: () => ASOF });
   const rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [], pointsUsed: 0 }), backfill: async () => ({ customers: 0, orders: 0, pointsUsed: 0 }) }, asOf: ASOF });
   const children: ChildProcess[] = [];
+  process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
   const results = [];
   try {
     await deps.stores.shops.markInstalled(SHOP, { scopes: ['read_orders'], timezone: 'UTC', currency: 'USD' }, new Date(ASOF));

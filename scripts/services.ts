@@ -5,7 +5,7 @@
 // built once into .tools/bin with the Go toolchain if it is not on PATH. Idempotent; `down` stops only
 // what `up` started (tracked by pid files in .services/).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serviceUrls } from '../src/config.ts';
@@ -152,16 +152,42 @@ async function mongoUp(uri: string): Promise<string> {
     mkdirSync(dbPath, { recursive: true });
     startDetached('mongo', mongod, ['--bind_ip', ep.host, '--port', String(ep.port), '--dbpath', dbPath]);
   } else {
-    const bin = ferretdbBinary();
-    const dataDir = join(STATE, 'ferretdb');
+    await startFerretdb(ep);
+    return `${redactUri(uri)} — ${await mongoAnswers(uri)} (started, pid ${ourPid('mongo')})`;
+  }
+  await waitFor(() => mongoAnswers(uri), `MongoDB-compatible server on ${ep.host}:${ep.port}`, 30000, join(STATE, 'mongo.log'));
+  return `${redactUri(uri)} — ${await mongoAnswers(uri)} (started, pid ${ourPid('mongo')})`;
+}
+
+/**
+ * Starts FerretDB on the project-local SQLite state. Its state holds only test and demo databases:
+ * when a crash left it unreadable (FerretDB refuses to start on a damaged file), the state is moved
+ * aside to .services/ferretdb.damaged-<time> and FerretDB starts on a fresh one.
+ */
+async function startFerretdb(ep: Endpoint): Promise<void> {
+  const bin = ferretdbBinary();
+  const dataDir = join(STATE, 'ferretdb');
+  const log = join(STATE, 'mongo.log');
+  const uri = `mongodb://${ep.host}:${ep.port}/`;
+  for (let attempt = 1; ; attempt++) {
     mkdirSync(dataDir, { recursive: true });
     startDetached('mongo', bin, [
       '--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=${ep.host}:${ep.port}`,
       '--telemetry=disable', '--debug-addr=-', '--log-level=warn',
     ]);
+    try {
+      await waitFor(() => mongoAnswers(uri), `FerretDB on ${ep.host}:${ep.port}`, 30000, log);
+      return;
+    } catch (err) {
+      const pid = ourPid('mongo');
+      if (pid) process.kill(pid, 'SIGKILL');
+      rmSync(pidFile('mongo'), { force: true });
+      if (attempt > 1) throw err;
+      const aside = `${dataDir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(dataDir, aside);
+      console.error(`[services] FerretDB did not start on its existing state; moved it to ${aside} and starting fresh`);
+    }
   }
-  await waitFor(() => mongoAnswers(uri), `MongoDB-compatible server on ${ep.host}:${ep.port}`, 30000, join(STATE, 'mongo.log'));
-  return `${redactUri(uri)} — ${await mongoAnswers(uri)} (started, pid ${ourPid('mongo')})`;
 }
 
 function redactUri(uri: string): string { return uri.replace(/\/\/[^@/]*@/, '//***@'); }

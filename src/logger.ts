@@ -9,7 +9,8 @@ const SENSITIVE_KEYS = [
   'email', 'phone', 'first_name', 'last_name', 'firstName', 'lastName', 'name', 'address', 'addresses',
   'billing_address', 'shipping_address', 'default_address', 'note', 'ip', 'browser_ip', 'secret', 'password',
 ];
-const REDACT_PATHS = [...SENSITIVE_KEYS, ...SENSITIVE_KEYS.map((k) => `*.${k}`), 'req.headers.authorization', 'req.headers.cookie'];
+// Top-level `name` is pino's logger name, not a person's: redacted only one level down (customer.name).
+const REDACT_PATHS = [...SENSITIVE_KEYS.filter((k) => k !== 'name'), ...SENSITIVE_KEYS.map((k) => `*.${k}`), 'req.headers.authorization', 'req.headers.cookie'];
 
 export interface LoggerOptions {
   level: string;

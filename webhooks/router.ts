@@ -1,7 +1,8 @@
 // POST /webhooks: raw body → HMAC (current or previous secret) → durable dedupe → parse → topic
 // handler → 200. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
 // topic, shop not installed): 200 and a dead letter, because Shopify would otherwise retry for hours.
-// A failure of our own (database down): the dedupe claim is released and we answer 500 so Shopify retries.
+// A failure of our own (database down): nothing is recorded and we answer 500 so Shopify retries; a
+// delivery is recorded as seen only after its handler succeeded (handlers are idempotent).
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { verifyWebhookHmac } from './verify-hmac.ts';
 import { parseJsonKeepingBigIds } from './parse-json-ids.ts';
@@ -108,26 +109,28 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
       const installCheck = route?.needsInstalledShop ? isInstalled(shop) : Promise.resolve(true);
       installCheck.catch(() => undefined);
 
-      if (!(await stores.deliveries.claim(shop, webhookId, topic, receivedAt))) {
-        log.debug('duplicate delivery ignored');
-        return respond(res, 200, { ok: true, duplicate: true });
-      }
-
       try {
+        if (await stores.deliveries.seen(shop, webhookId)) {
+          log.debug('duplicate delivery ignored');
+          return respond(res, 200, { ok: true, duplicate: true });
+        }
         const outcome = await dispatch();
         if (outcome.kind === 'unusable') {
           const payload = payloadForDeadLetter();
           // Tagged with the customer it names, so customers/redact erases it too.
           const customerId = outcome.customerId ?? customerIdIn(payload);
           await stores.deadLetters.record({ shop, webhookId, topic, reason: outcome.reason, customerId, payload }, receivedAt);
+          await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
           log.warn({ reason: outcome.reason }, 'webhook kept as dead letter');
           return respond(res, 200, { ok: true, deadLetter: true });
         }
+        // shop/redact has just erased everything held on the shop, delivery records included; erasing
+        // again on a duplicate is harmless, so it leaves no new record behind.
+        if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
         log.debug({ detail: outcome.detail }, 'webhook processed');
         return respond(res, 200, { ok: true });
       } catch (err) {
-        // Our failure, not the payload's: forget the claim so Shopify's retry gets processed.
-        await stores.deliveries.release(shop, webhookId).catch(() => undefined);
+        // Our failure, not the payload's: nothing was recorded as delivered, so Shopify's retry is processed.
         log.error({ err }, 'webhook processing failed; Shopify will retry');
         return respond(res, 500, { error: 'processing failed' });
       }

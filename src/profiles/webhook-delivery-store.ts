@@ -1,5 +1,5 @@
-// Durable webhook dedupe: one document per (shop, X-Shopify-Webhook-Id). The unique index makes the
-// first claim win even under concurrent duplicates. FerretDB has no TTL indexes, so expiry is
+// Durable webhook dedupe: one document per (shop, X-Shopify-Webhook-Id), written once the delivery was
+// processed. FerretDB has no TTL indexes, so expiry is
 // deleteExpiredDeliveries(), which the pipeline schedules (kept ≥ 7 days: Shopify retries for 4 h and
 // can deliver up to a day late).
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -35,20 +35,23 @@ export class WebhookDeliveryStore {
     this.model = webhookDeliveryModel(conn);
   }
 
-  /** true when this delivery is seen for the first time (and is now recorded), false for a duplicate. */
-  async claim(shop: string, webhookId: string, topic: string, now: Date): Promise<boolean> {
-    try {
-      await this.model.create({ shop, webhookId, topic, receivedAt: now });
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
-    }
+  /** true when this delivery was already processed successfully. */
+  async seen(shop: string, webhookId: string): Promise<boolean> {
+    return (await this.model.exists({ shop, webhookId })) !== null;
   }
 
-  /** Undo a claim when processing failed, so Shopify's retry is processed rather than skipped. */
-  async release(shop: string, webhookId: string): Promise<void> {
-    await this.model.deleteOne({ shop, webhookId });
+  /**
+   * Records a delivery as done. Called only after its handler succeeded: a delivery whose processing
+   * failed (database down, process killed) leaves no record, so Shopify's retry is processed instead of
+   * being answered "duplicate". Two copies in flight at once may both be processed — every handler is
+   * idempotent — and the second record is ignored by the unique index.
+   */
+  async markDelivered(shop: string, webhookId: string, topic: string, now: Date): Promise<void> {
+    try {
+      await this.model.create({ shop, webhookId, topic, receivedAt: now });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
   }
 
   async deleteExpiredDeliveries(now: Date, retentionMs = DELIVERY_RETENTION_MS): Promise<number> {

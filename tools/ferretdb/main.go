@@ -3,7 +3,8 @@
 // builds a binary that panics at start ("Invalid build/version/version.txt"): release builds expect
 // version files that only FerretDB's own build task generates. The embedded server disables telemetry.
 //
-// Flags mirror the upstream binary's: --listen-addr, --handler=sqlite, --sqlite-url, --log-level;
+// Flags mirror the upstream binary's: --listen-addr, --handler=sqlite|postgresql, --sqlite-url,
+// --postgresql-url, --log-level;
 // --telemetry and --debug-addr are accepted and ignored (always off here).
 package main
 
@@ -23,6 +24,7 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	handler := flag.String("handler", "sqlite", "backend handler (sqlite)")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite data directory URL, with a trailing slash")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL URL, for --handler=postgresql")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	_ = flag.String("telemetry", "disable", "ignored: telemetry is always disabled")
 	_ = flag.String("debug-addr", "-", "ignored: no debug handler")
@@ -36,10 +38,11 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Handler:   *handler,
-		SQLiteURL: *sqliteURL,
-		Logger:    logger,
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Handler:       *handler,
+		SQLiteURL:     *sqliteURL,
+		PostgreSQLURL: *postgresqlURL,
+		Logger:        logger,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
