@@ -50,6 +50,9 @@ const args = [
   // Integration files wait on I/O far more than CPU: run a few at once even on 2 cores.
   `--test-concurrency=${kind === 'unit' ? 2 : 4}`,
   '--test-timeout=300000',
+  // A file whose tests all finished but which leaves a handle open (a reconnecting client after a
+  // server restart) must not hold the run forever.
+  '--test-force-exit',
   '--disable-warning=ExperimentalWarning',
 ];
 if (coverage) {
