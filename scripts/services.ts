@@ -211,6 +211,15 @@ async function main(): Promise<void> {
       else console.error(`[services] ${label} FAILED: ${(res?.reason as Error)?.message}`);
     }
     if (results.some((x) => x.status === 'rejected')) process.exit(1);
+    // The fault-injection suites (test/proof, scripts/chaos.ts) start private FerretDB servers that
+    // they can kill and restart, so the binary is needed even when a MongoDB server already answers.
+    if (which('go')) {
+      try {
+        ferretdbBinary();
+      } catch (err) {
+        console.error(`[services] FerretDB could not be built (the chaos and outage suites need it): ${(err as Error).message}`);
+      }
+    }
   } else if (cmd === 'down') {
     console.log(`[services] ${stop('redis')}`);
     console.log(`[services] ${stop('mongo')}`);
