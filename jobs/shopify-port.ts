@@ -11,9 +11,6 @@ import { BulkOperationSignals } from '../src/shopify/bulk-operations.ts';
 import { backfillShopOrders } from '../src/shopify/bulk-backfill.ts';
 import { syncCustomerTags } from '../src/shopify/tag-sync.ts';
 import { ShopifyApiError } from '../src/shopify/errors.ts';
-import { OrderStore } from '../src/profiles/order-store.ts';
-import { insertIgnoringDuplicates } from '../src/profiles/insert-ignoring-duplicates.ts';
-import type { NormalizedOrder } from '../src/segments/types.ts';
 import type { ShopifyPort, TagWriteResult } from './context.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
 
@@ -31,24 +28,6 @@ function classify(err: unknown): never {
     throw e;
   }
   throw err;
-}
-
-/**
- * The order store for the first backfill of a shop that has no orders yet: plain inserts instead of
- * conditional upserts (each of which scans the collection on FerretDB 1.x, making a backfill O(n²)).
- * A webhook that stored an order meanwhile keeps its version (duplicate key = skipped).
- */
-class FirstBackfillOrderSink extends OrderStore {
-  override async upsertMany(shop: string, orders: readonly NormalizedOrder[]): Promise<{ written: number; stale: number }> {
-    const docs = orders.map((o) => ({
-      shop, orderId: o.id, customerId: o.customerId, createdAt: new Date(o.createdAt), processedAt: new Date(o.processedAt),
-      cancelledAt: o.cancelledAt === null ? null : new Date(o.cancelledAt), updatedAt: new Date(o.updatedAt), test: o.test,
-      financialStatus: o.financialStatus, netMinor: o.netMinor, grossMinor: o.grossMinor, currency: o.currency,
-      discountCodes: o.discountCodes, sourceName: o.sourceName, tags: o.tags, b2b: o.b2b, lineItems: o.lineItems, deleted: false,
-    }));
-    const written = await insertIgnoringDuplicates(this.model, docs);
-    return { written, stale: orders.length - written };
-  }
 }
 
 export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): ShopifyPort & { close(): Promise<void> } {
@@ -101,9 +80,8 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
     async backfill(shop, onProgress) {
       try {
         const client = await clients.forShop(shop);
-        const hasOrders = (await deps.stores.orders.model.exists({ shop })) !== null;
         const r = await backfillShopOrders({
-          client, fetch: fetchFn, orders: hasOrders ? deps.stores.orders : new FirstBackfillOrderSink(deps.mongo), batchSize: 2000, ...wait,
+          client, fetch: fetchFn, orders: deps.stores.orders, batchSize: 2000, ...wait,
           onProgress: (p) => onProgress({ customers: p.customers, orders: p.orders }),
         });
         if (r.notice) logger.warn({ shop }, r.notice);

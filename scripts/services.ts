@@ -5,7 +5,8 @@
 // built once into .tools/bin with the Go toolchain if it is not on PATH. Idempotent; `down` stops only
 // what `up` started (tracked by pid files in .services/).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serviceUrls } from '../src/config.ts';
@@ -80,6 +81,15 @@ function which(cmd: string): string | null {
 
 function pidFile(name: string): string { return join(STATE, `${name}.pid`); }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function ourPid(name: string): number | null {
   const f = pidFile(name);
   if (!existsSync(f)) return null;
@@ -119,29 +129,93 @@ async function redisUp(url: string): Promise<string> {
   return `${url} (redis-server started, pid ${ourPid('redis')})`;
 }
 
-/** Finds ferretdb on PATH or in .tools/bin, or builds it there from tools/ferretdb (Go module proxy). */
-function ferretdbBinary(): string {
-  const onPath = which('ferretdb');
-  if (onPath) return onPath;
+/**
+ * FerretDB 1.24's SQLite backend pushes a filter on `_id` down as `_ferretdb_sjson->'$._id' = ?`, but
+ * creates its unique `_id_` index on the expression `_ferretdb_sjson->"_id"`. SQLite uses an expression
+ * index only for the identical expression, so every lookup by `_id` scanned the whole table (measured
+ * on 50,000 documents: 11 ms per read, 136 ms per update). The one-line patch below writes the
+ * pushdown with the index's own spelling (`->'_id'` means `$._id` in SQLite's JSON operators): 0.8 ms
+ * per read, 1.5 ms per update, same results. The app keys its hot collections by `_id` for this.
+ */
+const FERRETDB_PATCH = {
+  file: 'internal/backends/sqlite/metadata/metadata.go',
+  from: `IDColumn = DefaultColumn + "->'$._id'"`,
+  to: `IDColumn = DefaultColumn + "->'_id'"`,
+};
+
+/** Identifies a build: the wrapper's sources, pinned modules and the patch. */
+function ferretdbBuildStamp(): string {
+  const h = createHash('sha256');
+  for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(readFileSync(join(ROOT, 'tools', 'ferretdb', f)));
+  h.update(JSON.stringify(FERRETDB_PATCH));
+  return `${FERRETDB_VERSION}-${h.digest('hex').slice(0, 16)}`;
+}
+
+const readIf = (file: string): string | null => (existsSync(file) ? readFileSync(file, 'utf8').trim() : null);
+
+/** The project's FerretDB build in .tools/bin, (re)built from tools/ferretdb when stale; else one on PATH. */
+export function ferretdbBinary(): string {
   const local = join(TOOLS, 'bin', 'ferretdb');
-  if (existsSync(local)) return local;
+  const stamp = ferretdbBuildStamp();
+  if (existsSync(local) && readIf(`${local}.build`) === stamp) return local;
   if (!which('go')) {
+    if (existsSync(local)) return local;
+    const onPath = which('ferretdb');
+    if (onPath) return onPath;
     throw new Error('No MongoDB-compatible server found: MONGODB_URI does not answer, mongod is not installed and Go is not available to build FerretDB.\n' +
       '  Options: set MONGODB_URI to a MongoDB 6+ server (or Atlas); install MongoDB (mongod on PATH);\n' +
       `  install Go 1.24+ and re-run (FerretDB ${FERRETDB_VERSION} is then built automatically); or 'docker compose up -d' with compose.yaml.`);
   }
   // tools/ferretdb wraps FerretDB's embeddable package, pinned in its go.mod/go.sum: a plain
   // `go install .../cmd/ferretdb@v1.24.2` builds a binary that panics at start (missing version.txt).
-  console.error(`[services] building FerretDB ${FERRETDB_VERSION} into .tools/bin (first run only, a few minutes)…`);
+  // The module is copied out of the (read-only, checksum-verified) module cache, patched, and used
+  // through a generated go.mod with a replace directive; the committed go.mod stays untouched.
+  console.error(`[services] building FerretDB ${FERRETDB_VERSION} (patched: _id index use) into .tools/bin (first run only, a few minutes)…`);
   const t0 = Date.now();
+  const cwd = join(ROOT, 'tools', 'ferretdb');
   const env = { ...process.env, GOFLAGS: '-buildvcs=false -mod=readonly', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' };
-  execFileSync('go', ['build', '-o', local, '.'], { cwd: join(ROOT, 'tools', 'ferretdb'), env, stdio: 'inherit' });
+  const mod = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { cwd, env }).toString()) as { Dir?: string; Error?: string };
+  if (!mod.Dir) throw new Error(`go mod download FerretDB ${FERRETDB_VERSION} failed: ${mod.Error ?? 'no directory'}`);
+  const src = join(TOOLS, 'ferretdb-src');
+  if (existsSync(src)) execFileSync('chmod', ['-R', 'u+w', src]);
+  rmSync(src, { recursive: true, force: true });
+  cpSync(mod.Dir, src, { recursive: true });
+  execFileSync('chmod', ['-R', 'u+w', src]);
+  const target = join(src, FERRETDB_PATCH.file);
+  const original = readFileSync(target, 'utf8');
+  if (!original.includes(FERRETDB_PATCH.from)) throw new Error(`FerretDB patch does not apply: ${FERRETDB_PATCH.file} has no ${FERRETDB_PATCH.from}`);
+  writeFileSync(target, original.replace(FERRETDB_PATCH.from, FERRETDB_PATCH.to));
+  const modDir = join(TOOLS, 'ferretdb-mod');
+  mkdirSync(modDir, { recursive: true });
+  writeFileSync(join(modDir, 'go.mod'), `${readFileSync(join(cwd, 'go.mod'), 'utf8')}\nreplace github.com/FerretDB/FerretDB => ${src}\n`);
+  writeFileSync(join(modDir, 'go.sum'), readFileSync(join(cwd, 'go.sum')));
+  mkdirSync(join(TOOLS, 'bin'), { recursive: true });
+  execFileSync('go', ['build', `-modfile=${join(modDir, 'go.mod')}`, '-o', local, '.'], { cwd, env, stdio: 'inherit' });
+  writeFileSync(`${local}.build`, stamp);
   console.error(`[services] FerretDB built in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   return local;
 }
 
+/** SQLite settings for FerretDB's data directory URL: WAL (FerretDB's default) with synchronous=NORMAL,
+ * SQLite's recommended pairing for WAL — durable across process crashes (kill -9), only an OS crash can
+ * lose the last commits; 2.3x the bulk write rate of the default FULL here. Test and demo data only. */
+export const FERRETDB_SQLITE_PARAMS = '?_pragma=synchronous(normal)';
+
 async function mongoUp(uri: string): Promise<string> {
   const version = await mongoAnswers(uri);
+  if (version && ourPid('mongo') && which('go')) {
+    // Our FerretDB from an older build (before a patch or version change): restart it on the new one.
+    const bin = ferretdbBinary();
+    if (readIf(join(STATE, 'mongo.build')) !== readIf(`${bin}.build`)) {
+      const ep = endpoint(uri, 27017);
+      console.error(`[services] restarting FerretDB on the new build (${readIf(`${bin}.build`)})`);
+      const pid = ourPid('mongo')!;
+      stop('mongo');
+      await waitFor(async () => !(await tcpOpen(ep.host, ep.port)) && !alive(pid), 'the old FerretDB to exit', 15000, join(STATE, 'mongo.log'));
+      await startFerretdb(ep);
+      return `${redactUri(uri)} — ${await mongoAnswers(uri)} (restarted on the new build, pid ${ourPid('mongo')})`;
+    }
+  }
   if (version) return `${redactUri(uri)} — ${version}${ourPid('mongo') ? ' (started by services:up)' : ' (already running)'}`;
   const ep = endpoint(uri, 27017);
   if (!ep.local) throw new Error(`MongoDB at ${redactUri(uri)} does not answer. Fix MONGODB_URI or start that server.`);
@@ -172,11 +246,12 @@ async function startFerretdb(ep: Endpoint): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     mkdirSync(dataDir, { recursive: true });
     startDetached('mongo', bin, [
-      '--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=${ep.host}:${ep.port}`,
+      '--handler=sqlite', `--sqlite-url=file:${dataDir}/${FERRETDB_SQLITE_PARAMS}`, `--listen-addr=${ep.host}:${ep.port}`,
       '--telemetry=disable', '--debug-addr=-', '--log-level=warn',
     ]);
     try {
       await waitFor(() => mongoAnswers(uri), `FerretDB on ${ep.host}:${ep.port}`, 30000, log);
+      writeFileSync(join(STATE, 'mongo.build'), readIf(`${bin}.build`) ?? 'unknown');
       return;
     } catch (err) {
       const pid = ourPid('mongo');
@@ -237,7 +312,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+// Run as a script (not when imported by the chaos suite for ferretdbBinary()).
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) main().catch((err: unknown) => {
   console.error(`[services] ${(err as Error).message}`);
   process.exit(1);
 });

@@ -77,7 +77,7 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
 
 /** Declares every collection's indexes (idempotent; run at start by every process). */
 export async function ensureIndexes(stores: Stores): Promise<void> {
-  await Promise.all(Object.values(stores).map((s: { model?: { createIndexes(): Promise<unknown> } }) => s.model?.createIndexes()));
+  await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } }) => (s.init ? s.init() : s.model?.createIndexes())));
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {

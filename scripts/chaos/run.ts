@@ -186,7 +186,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await deps.stores.shops.markInstalled(SHOP, { scopes: scope.split(','), timezone: 'UTC', currency: 'USD', plan: 'Basic' }, new Date(ASOF));
 
     const startWorker = () => {
-      const out = createWriteStream(join(base.dir, `worker-${workers.length}.log`));
+      const logFile = join(base.dir, `worker-${workers.length}.log`);
+      const out = createWriteStream(logFile);
       const child = spawn(process.execPath, ['jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.pipe(out);
       child.stderr!.pipe(out);
@@ -194,7 +195,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       liveWorkers.add(child);
       child.once('exit', (code, signal) => {
         liveWorkers.delete(child);
-        if (!w.killedByUs && !stopping) { d.workerCrashes++; examples.push(`worker ${child.pid} exited by itself (${code ?? signal})`); }
+        if (!w.killedByUs && !stopping) {
+          d.workerCrashes++;
+          // Why it died: the last lines it wrote (its log goes with the temp directory).
+          out.end(() => {
+            const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-6).map((l) => l.slice(0, 400)).join(' | ');
+            examples.push(`worker ${child.pid} exited by itself (${code ?? signal}): ${tail}`);
+          });
+        }
       });
       workers.push(w);
       return w;
@@ -249,7 +257,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // Backfill state: the seeded history is in the app (resync: bulk query → calibrate → recompute → tags).
     await runtime.enqueue.resyncShop(SHOP, 'install', ASOF);
     if (!(await drain('initial resync'))) throw new Error('initial resync did not finish in time');
-    log(`initial resync done: ${await deps.stores.profiles.count(SHOP)} profiles, ${(await deps.stores.orders.model.countDocuments({ shop: SHOP }))} orders`);
+    log(`initial resync done: ${await deps.stores.profiles.count(SHOP)} profiles, ${(await deps.stores.orders.countOrders(SHOP))} orders`);
 
     // ---- Chaos phase ---------------------------------------------------------------------------
     sim.setFaults(SHOP, { errorRate: 0.1, errorStatus: 503 });

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../services.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 
 // Servers started here never outlive this process, even when it crashes or is interrupted.
 const live = new Set<ChildProcess>();
@@ -120,17 +120,11 @@ export async function startPrivateRedis(base: string, opts: { durable?: boolean 
   return s;
 }
 
-export function ferretdbBinary(): string {
-  const local = join(ROOT, '.tools', 'bin', 'ferretdb');
-  if (existsSync(local)) return local;
-  throw new Error('FerretDB binary not found in .tools/bin (run `npm run services:up` once to build it)');
-}
-
 export async function startPrivateFerretdb(base: string): Promise<PrivateServer> {
   const port = await freePort();
   const dir = join(base, 'ferretdb');
   mkdirSync(dir, { recursive: true });
-  const args = ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
+  const args = ['--handler=sqlite', `--sqlite-url=file:${dir}/${FERRETDB_SQLITE_PARAMS}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
   const s = managed('ferretdb', port, `mongodb://127.0.0.1:${port}`, dir, ferretdbBinary(), args, async () => true);
   await s.start();
   return s;

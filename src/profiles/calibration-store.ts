@@ -1,7 +1,7 @@
 // Threshold and model history per shop: every recalibration kept with its date, so a merchant can see
 // that "frequent" meant 3+ orders in March and 4+ in November. The engine's Calibration is stored as
 // JSON text: it may hold product keys with '.', which FerretDB forbids as document keys.
-import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
 
 export interface CalibrationRecord<C = unknown> {
   id: string;
@@ -38,29 +38,65 @@ const calibrationSchema = new Schema<CalibrationDoc>(
 // Query paths: the current calibration of a shop; its history by date.
 calibrationSchema.index({ shop: 1, createdAt: -1 });
 
+/**
+ * Which calibration is current, per shop: {_id: shop, head: "<createdAt ms, 15 digits>|<calibration id>"},
+ * moved only forward by $max. Every recompute asks for the current calibration; through the head
+ * that is two point reads by _id (the only filter FerretDB 1.x answers from an index) instead of a
+ * sorted scan of the shop's whole history.
+ */
+interface CalibrationHeadDoc {
+  _id: string;
+  /** Same as _id: every document carries `shop`, so the generic shop erasure covers this one. */
+  shop: string;
+  head: string;
+}
+const headSchema = new Schema<CalibrationHeadDoc>({ _id: { type: String, required: true }, shop: { type: String, required: true }, head: { type: String, required: true } }, { collection: 'calibration_heads', versionKey: false });
+const headOf = (createdAt: Date, id: string): string => `${String(createdAt.getTime()).padStart(15, '0')}|${id}`;
+
+/** Calibrations never change once written: parsed ones are kept for the next recompute. */
+const PARSED_CACHE_SIZE = 64;
+
 function toRecord<C>(d: CalibrationDoc): CalibrationRecord<C> {
   return { id: String(d._id), shop: d.shop, asOf: d.asOf, createdAt: d.createdAt, reason: d.reason, buyers: d.buyers, calibration: JSON.parse(d.payload) as C };
 }
 
 export class CalibrationStore {
   readonly model: Model<CalibrationDoc>;
+  readonly heads: Model<CalibrationHeadDoc>;
+  private readonly parsed = new Map<string, CalibrationRecord>();
 
   constructor(conn: Connection) {
     this.model = (conn.models.Calibration as Model<CalibrationDoc> | undefined) ?? conn.model<CalibrationDoc>('Calibration', calibrationSchema);
+    this.heads = (conn.models.CalibrationHead as Model<CalibrationHeadDoc> | undefined) ?? conn.model<CalibrationHeadDoc>('CalibrationHead', headSchema);
   }
 
   async init(): Promise<void> {
-    await this.model.createIndexes();
+    await Promise.all([this.model.createIndexes(), this.heads.createIndexes()]);
   }
 
   async save<C>(shop: string, calibration: C, meta: { asOf: Date; createdAt: Date; reason: string; buyers: number }): Promise<CalibrationRecord<C>> {
     const doc = await this.model.create({ shop, ...meta, payload: JSON.stringify(calibration) });
-    return toRecord<C>(doc.toObject());
+    const record = toRecord<C>(doc.toObject());
+    await this.heads.collection.updateOne({ _id: shop } as never, { $max: { head: headOf(meta.createdAt, record.id) }, $setOnInsert: { shop } }, { upsert: true });
+    return record;
   }
 
   async current<C>(shop: string): Promise<CalibrationRecord<C> | null> {
-    const d = await this.model.findOne({ shop }).sort({ createdAt: -1, _id: -1 }).lean<CalibrationDoc>();
-    return d ? toRecord<C>(d) : null;
+    const head = await this.heads.findOne({ _id: shop }).lean<CalibrationHeadDoc>();
+    if (!head) {
+      // Written before heads existed (or the head write was interrupted): the sorted query.
+      const d = await this.model.findOne({ shop }).sort({ createdAt: -1, _id: -1 }).lean<CalibrationDoc>();
+      return d ? toRecord<C>(d) : null;
+    }
+    const id = head.head.slice(head.head.indexOf('|') + 1);
+    const cached = this.parsed.get(id);
+    if (cached) return cached as CalibrationRecord<C>;
+    const d = await this.model.findOne({ _id: new Types.ObjectId(id) }).lean<CalibrationDoc>();
+    if (!d) return null;
+    const record = toRecord<C>(d);
+    if (this.parsed.size >= PARSED_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(id, record);
+    return record;
   }
 
   async history<C>(shop: string, limit = 50): Promise<CalibrationRecord<C>[]> {
@@ -70,5 +106,6 @@ export class CalibrationStore {
 
   async deleteShop(shop: string): Promise<void> {
     await this.model.deleteMany({ shop });
+    await this.heads.deleteOne({ _id: shop });
   }
 }

@@ -1,8 +1,8 @@
 // Customer profiles: what the engine concluded about one customer, the tags we want on Shopify and the
 // tags we last wrote there. No personal data: ids, numbers and explanations only.
 import { Schema, type Connection, type Model } from 'mongoose';
-import { insertIgnoringDuplicates } from './insert-ignoring-duplicates.ts';
 import type { TagSyncState } from './tag-sync-state.ts';
+import { upsertRetrying } from './upsert-retrying.ts';
 
 export interface StoredMembership {
   family: string;
@@ -54,8 +54,12 @@ const membershipSchema = new Schema<StoredMembership>(
   { _id: false },
 );
 
-const profileSchema = new Schema<CustomerProfileDoc>(
+/** As stored: the document plus its key. */
+type ProfileRecord = CustomerProfileDoc & { _id: string };
+
+const profileSchema = new Schema<ProfileRecord>(
   {
+    _id: { type: String, required: true },
     shop: { type: String, required: true },
     customerId: { type: String, required: true },
     metricsJson: { type: String, default: '{}' },
@@ -71,7 +75,9 @@ const profileSchema = new Schema<CustomerProfileDoc>(
   },
   { collection: 'customer_profiles', versionKey: false, minimize: false },
 );
-// Query paths: one customer; the recency sweep; counts per segment. (Pending tag writes: Redis.)
+// Query paths: one customer (by _id = "shop/customerId": the one filter FerretDB 1.x answers from an
+// index, a point read on MongoDB too); a shop's profiles in customer order; the recency sweep; counts
+// per segment. (Pending tag writes: Redis.)
 profileSchema.index({ shop: 1, customerId: 1 }, { unique: true });
 profileSchema.index({ shop: 1, nextChangeAt: 1 });
 profileSchema.index({ shop: 1, 'memberships.family': 1, 'memberships.segment': 1 });
@@ -94,6 +100,9 @@ export interface SaveResult {
   tagsRevision: number;
 }
 
+/** Profile documents are keyed by shop and customer: point reads and writes on every backend. */
+export const profileId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
+
 const sameTags = (a: readonly string[], b: readonly string[]): boolean => {
   if (a.length !== b.length) return false;
   const s = new Set(a);
@@ -101,11 +110,11 @@ const sameTags = (a: readonly string[], b: readonly string[]): boolean => {
 };
 
 export class CustomerProfileStore {
-  readonly model: Model<CustomerProfileDoc>;
+  readonly model: Model<ProfileRecord>;
   private readonly tagState: TagSyncState | null;
 
   constructor(conn: Connection, tagState: TagSyncState | null = null) {
-    this.model = (conn.models.CustomerProfile as Model<CustomerProfileDoc> | undefined) ?? conn.model<CustomerProfileDoc>('CustomerProfile', profileSchema);
+    this.model = (conn.models.CustomerProfile as Model<ProfileRecord> | undefined) ?? conn.model<ProfileRecord>('CustomerProfile', profileSchema);
     this.tagState = tagState;
   }
 
@@ -127,13 +136,13 @@ export class CustomerProfileStore {
   }
 
   async get(shop: string, customerId: string): Promise<CustomerProfile | null> {
-    const d = await this.model.findOne({ shop, customerId }, { _id: 0 }).lean<CustomerProfileDoc>();
+    const d = await this.model.findOne({ _id: profileId(shop, customerId) }, { _id: 0 }).lean<CustomerProfileDoc>();
     return d ? (await this.withTagState(shop, [d]))[0]! : null;
   }
 
   /** The stored document only (the pipeline's read-modify-write path). */
   async getDoc(shop: string, customerId: string): Promise<CustomerProfileDoc | null> {
-    return this.model.findOne({ shop, customerId }, { _id: 0 }).lean<CustomerProfileDoc>();
+    return this.model.findOne({ _id: profileId(shop, customerId) }, { _id: 0 }).lean<CustomerProfileDoc>();
   }
 
   /** Every profile of a shop in one read (one scan on FerretDB), keyed by customer id. */
@@ -143,16 +152,21 @@ export class CustomerProfileStore {
   }
 
   async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
-    return this.model.find({ shop, customerId: { $in: customerIds } }, { _id: 0 }).lean<CustomerProfileDoc[]>();
+    if (customerIds.length <= 64) {
+      const docs = await Promise.all(customerIds.map((id) => this.getDoc(shop, id)));
+      return docs.filter((d): d is CustomerProfileDoc => d !== null);
+    }
+    return this.model.find({ _id: { $in: customerIds.map((id) => profileId(shop, id)) } }, { _id: 0 }).lean<CustomerProfileDoc[]>();
   }
 
   /** Upserts the profile given the previous version the caller read; idempotent (same input → same document). */
   async save(shop: string, customerId: string, u: ProfileUpdate, previous: CustomerProfileDoc | null): Promise<SaveResult> {
     const desiredChanged = !previous || !sameTags(previous.tagsDesired, u.tagsDesired);
     const tagsRevision = (previous?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
-    await this.model.updateOne(
-      { shop, customerId },
+    await upsertRetrying(() => this.model.updateOne(
+      { _id: profileId(shop, customerId) },
       {
+        $setOnInsert: { shop, customerId },
         $set: {
           memberships: u.memberships,
           tagsDesired: u.tagsDesired,
@@ -167,33 +181,30 @@ export class CustomerProfileStore {
         },
       },
       { upsert: true },
-    );
+    ));
     return { previous, tagsRevision };
   }
 
   /**
    * Bulk form of save for a whole shop (resync, recalibration), given the previous profiles the caller
-   * already read. Replaces each batch with deleteMany + insertMany: on FerretDB 1.x (no filter
-   * pushdown) every updateOne scans the collection, so per-document upserts are O(n²) for a shop.
-   * tagsRevision is carried over from `previous`. Idempotent; a concurrent webhook write
-   * to the same customer between the two steps wins (its insert makes ours a duplicate, skipped).
+   * already read: one bulk write of replaceOne-by-_id upserts (point writes on FerretDB and MongoDB).
+   * tagsRevision is carried over from `previous`. Idempotent.
    */
   async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: CustomerProfileDoc | null }>): Promise<Map<string, SaveResult>> {
     const out = new Map<string, SaveResult>();
     if (!items.length) return out;
-    const docs: CustomerProfileDoc[] = items.map(({ customerId, update: u, previous: prev }) => {
+    const docs = items.map(({ customerId, update: u, previous: prev }) => {
       const desiredChanged = !prev || !sameTags(prev.tagsDesired, u.tagsDesired);
       const tagsRevision = (prev?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
       out.set(customerId, { previous: prev, tagsRevision });
       return {
-        shop, customerId, memberships: u.memberships, tagsDesired: u.tagsDesired, tagsRevision,
+        _id: profileId(shop, customerId), shop, customerId, memberships: u.memberships, tagsDesired: u.tagsDesired, tagsRevision,
         metricsJson: JSON.stringify(u.metrics ?? {}), predictionsJson: JSON.stringify(u.predictions ?? {}),
         replenishmentJson: JSON.stringify(u.replenishment ?? []),
         nextChangeAt: u.nextChangeAt, asOf: u.asOf, computedAt: u.computedAt, calibrationId: u.calibrationId,
       };
     });
-    await this.model.deleteMany({ shop, customerId: { $in: items.map((i) => i.customerId) } });
-    await insertIgnoringDuplicates(this.model, docs);
+    await upsertRetrying(() => this.model.collection.bulkWrite(docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d as never, upsert: true } })), { ordered: false }));
     return out;
   }
 
@@ -238,7 +249,7 @@ export class CustomerProfileStore {
   }
 
   async deleteCustomer(shop: string, customerId: string): Promise<void> {
-    await this.model.deleteOne({ shop, customerId });
+    await this.model.deleteOne({ _id: profileId(shop, customerId) });
   }
 
   async deleteShop(shop: string): Promise<void> {

@@ -4,6 +4,7 @@
 // customers/redact erases it too.
 import { Schema, type Connection, type Model } from 'mongoose';
 import { collectCustomerData } from './shop-data-eraser.ts';
+import { ordersOfBook, type OrderBookDoc } from './order-store.ts';
 
 export const DATA_REQUESTS_COLLECTION = 'customer_data_requests';
 
@@ -44,6 +45,12 @@ export class DataRequestStore {
   /** Gathers and stores the customer's data; a replayed request keeps the first record. */
   async fulfil(shop: string, customerId: string, dataRequestId: string, now: Date): Promise<{ collections: string[] }> {
     const data = await collectCustomerData(this.conn, shop, customerId, new Set([DATA_REQUESTS_COLLECTION]));
+    // Order books hold encoded entries: the merchant receives the orders themselves.
+    const books = data.order_books as Array<Pick<OrderBookDoc, 'orders'>> | undefined;
+    if (books) {
+      delete data.order_books;
+      data.orders = books.flatMap((b) => ordersOfBook(b)).map(({ id, ...rest }) => ({ orderId: id, ...rest }));
+    }
     await this.model.updateOne(
       { shop, dataRequestId },
       { $setOnInsert: { customerId, createdAt: now, dataJson: JSON.stringify(data) } },

@@ -12,8 +12,13 @@ export interface EngagementDoc {
   updatedAt: Date;
 }
 
-const schema = new Schema<EngagementDoc>(
+type EngagementRecord = EngagementDoc & { _id: string };
+/** Keyed by shop and customer: point reads and writes on FerretDB and MongoDB alike. */
+const engagementId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
+
+const schema = new Schema<EngagementRecord>(
   {
+    _id: { type: String, required: true },
     shop: { type: String, required: true },
     customerId: { type: String, required: true },
     lastEmailClickAt: { type: Date, default: null },
@@ -32,9 +37,9 @@ export interface EngagementSignal {
 }
 
 export class EngagementStore {
-  readonly model: Model<EngagementDoc>;
+  readonly model: Model<EngagementRecord>;
   constructor(conn: Connection) {
-    this.model = (conn.models.CustomerEngagement as Model<EngagementDoc> | undefined) ?? conn.model<EngagementDoc>('CustomerEngagement', schema);
+    this.model = (conn.models.CustomerEngagement as Model<EngagementRecord> | undefined) ?? conn.model<EngagementRecord>('CustomerEngagement', schema);
   }
 
   async init(): Promise<void> {
@@ -51,8 +56,8 @@ export class EngagementStore {
         if (s.visitAt) max.lastVisitAt = s.visitAt;
         return {
           updateOne: {
-            filter: { shop, customerId: s.customerId },
-            update: { $max: max, $set: { updatedAt: now } },
+            filter: { _id: engagementId(shop, s.customerId) },
+            update: { $max: max, $set: { updatedAt: now }, $setOnInsert: { shop, customerId: s.customerId } },
             upsert: true,
           },
         };
@@ -62,19 +67,21 @@ export class EngagementStore {
   }
 
   async forCustomer(shop: string, customerId: string): Promise<Engagement | null> {
-    const d = await this.model.findOne({ shop, customerId }).lean<EngagementDoc>();
+    const d = await this.model.findOne({ _id: engagementId(shop, customerId) }).lean<EngagementDoc>();
     return d ? toEngagement(d) : null;
   }
 
   /** Engagement of many customers (recompute batches): customers without signals are absent. */
   async forCustomers(shop: string, customerIds: readonly string[]): Promise<Map<string, Engagement>> {
     if (!customerIds.length) return new Map();
-    const docs = await this.model.find({ shop, customerId: { $in: [...customerIds] } }).lean<EngagementDoc[]>();
+    const docs = customerIds.length <= 64
+      ? (await Promise.all(customerIds.map((id) => this.model.findOne({ _id: engagementId(shop, id) }).lean<EngagementDoc>()))).filter((d): d is EngagementDoc => d !== null)
+      : await this.model.find({ _id: { $in: customerIds.map((id) => engagementId(shop, id)) } }).lean<EngagementDoc[]>();
     return new Map(docs.map((d) => [d.customerId, toEngagement(d)]));
   }
 
   async deleteCustomer(shop: string, customerId: string): Promise<void> {
-    await this.model.deleteOne({ shop, customerId });
+    await this.model.deleteOne({ _id: engagementId(shop, customerId) });
   }
 
   async deleteShop(shop: string): Promise<void> {

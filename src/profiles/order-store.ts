@@ -1,178 +1,346 @@
-// Orders as the engine needs them (NormalizedOrder, no personal data), one document per (shop, orderId).
-// Webhooks arrive out of order and late: a write only lands if it is at least as new (updatedAt) as
-// what is stored, so stale versions are no-ops and a replay of the same version rewrites the same data
-// (and is reported 'written', so a retried delivery still requests its recompute). No transactions:
-// the conditional upsert is atomic.
+// Orders as the engine needs them (NormalizedOrder, no personal data), stored as one "order book" per
+// customer plus a small owner record per order. Every hot-path read and write is a point operation on
+// `_id` — the only filter FerretDB 1.x pushes down to its SQLite backend (any other filter scans the
+// whole collection) and the cheapest lookup on MongoDB too:
+//
+//   order_books  {_id: "shop/customerId", shop, customerId, orders: {o<orderId>: "<version>|<json>"}}
+//   order_owners {_id: "shop/orderId", shop, customerId: [ids that ever held it], ver: "<version>"}
+//
+// Webhooks arrive duplicated, out of order and late. A version is the order's updatedAt as a
+// fixed-width string, and every write is `$max` on "<version>|<payload>": the newest version wins
+// whatever the arrival order, a replay rewrites nothing, and no read-modify-write race exists —
+// without transactions and with `_id`-only filters. A deleted order gets a tombstone version above any
+// real one; an order that moved to another customer leaves a "moved" entry of the new version in the
+// old customer's book. The owner record answers "whose order is this?" (orders/delete and
+// refunds/create carry only the order id) and names every book that may hold the order. Its array is
+// called `customerId` so that the generic erasure ({shop, customerId} in every collection) covers it.
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
+import { upsertRetrying } from './upsert-retrying.ts';
+import type { CustomerInput, FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
 
-export interface OrderDoc {
+export interface OrderBookDoc {
+  _id: string;
   shop: string;
-  orderId: string;
-  customerId: string | null;
-  createdAt: Date;
-  processedAt: Date;
-  cancelledAt: Date | null;
-  updatedAt: Date;
-  test: boolean;
-  financialStatus: FinancialStatus;
-  netMinor: number;
-  grossMinor: number;
-  currency: string;
-  discountCodes: string[];
-  sourceName: string | null;
-  tags: string[];
-  b2b: boolean;
-  lineItems: OrderLineItem[];
-  /** Tombstone: orders/delete keeps the key so a late orders/updated cannot resurrect the order. */
-  deleted: boolean;
+  customerId: string;
+  /** o<orderId> → "<version>|<json of StoredOrder>" | "<version>|moved" | "<version>|deleted". */
+  orders: Record<string, string>;
 }
 
-/** A tombstone's updatedAt: later than any real version, so every future upsert is stale. */
-const TOMBSTONE_AT = new Date('9999-12-31T00:00:00Z');
+export interface OrderOwnerDoc {
+  _id: string;
+  shop: string;
+  /** Every customer whose book may hold this order (normally one). */
+  customerId: string[];
+  ver: string;
+}
 
-const schema = new Schema<OrderDoc>(
+/** What a book keeps of an order (the engine's NormalizedOrder minus nothing, in compact JSON). */
+interface StoredOrder {
+  id: string;
+  c: string | null;
+  ca: number;
+  pa: number;
+  xa: number | null;
+  ua: number;
+  t: boolean;
+  fs: FinancialStatus;
+  n: number;
+  g: number;
+  cur: string;
+  dc: string[];
+  sn: string | null;
+  tg: string[];
+  b2b: boolean;
+  li: OrderLineItem[];
+}
+
+const bookSchema = new Schema<OrderBookDoc>(
   {
+    _id: { type: String, required: true },
     shop: { type: String, required: true },
-    orderId: { type: String, required: true },
-    customerId: { type: String, default: null },
-    createdAt: { type: Date, required: true },
-    processedAt: { type: Date, required: true },
-    cancelledAt: { type: Date, default: null },
-    updatedAt: { type: Date, required: true },
-    test: Boolean,
-    financialStatus: String,
-    netMinor: Number,
-    grossMinor: Number,
-    currency: String,
-    discountCodes: [String],
-    sourceName: { type: String, default: null },
-    tags: [String],
-    b2b: Boolean,
-    lineItems: [{ _id: false, productId: String, variantId: String, sku: String, quantity: Number }],
-    deleted: { type: Boolean, default: false },
+    customerId: { type: String, required: true },
+    orders: { type: Schema.Types.Mixed, default: {} },
   },
-  { collection: 'orders', versionKey: false, timestamps: false, minimize: false },
+  { collection: 'order_books', versionKey: false, minimize: false },
 );
-schema.index({ shop: 1, orderId: 1 }, { unique: true });
-schema.index({ shop: 1, customerId: 1, processedAt: 1 });
+// Point access is by _id; whole-shop reads stream a shop's books in customer order.
+bookSchema.index({ shop: 1, customerId: 1 });
 
-export function orderModel(conn: Connection): Model<OrderDoc> {
-  return (conn.models.Order as Model<OrderDoc> | undefined) ?? conn.model<OrderDoc>('Order', schema);
+const ownerSchema = new Schema<OrderOwnerDoc>(
+  {
+    _id: { type: String, required: true },
+    shop: { type: String, required: true },
+    customerId: { type: [String], default: [] },
+    ver: { type: String, required: true },
+  },
+  { collection: 'order_owners', versionKey: false },
+);
+ownerSchema.index({ shop: 1 });
+
+export function orderBookModel(conn: Connection): Model<OrderBookDoc> {
+  return (conn.models.OrderBook as Model<OrderBookDoc> | undefined) ?? conn.model<OrderBookDoc>('OrderBook', bookSchema);
+}
+
+export function orderOwnerModel(conn: Connection): Model<OrderOwnerDoc> {
+  return (conn.models.OrderOwner as Model<OrderOwnerDoc> | undefined) ?? conn.model<OrderOwnerDoc>('OrderOwner', ownerSchema);
 }
 
 export type UpsertOutcome = 'written' | 'stale';
 
-function toDoc(shop: string, o: NormalizedOrder): Omit<OrderDoc, 'deleted'> {
+/** Fixed width (year 9999 in epoch ms has 15 digits), so string order = time order. */
+const versionOf = (updatedAt: number): string => String(Math.max(0, Math.trunc(updatedAt))).padStart(15, '0');
+/** Above every real version: a deleted order can never come back through a late webhook. */
+const TOMBSTONE = '999999999999999';
+const MOVED = 'moved';
+const DELETED = 'deleted';
+
+export const bookId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
+export const ownerId = (shop: string, orderId: string): string => `${shop}/${orderId}`;
+/** Field names may not contain '.' or start with '$' (FerretDB, MongoDB): escape them, and prefix. */
+const fieldOf = (orderId: string): string => `o${orderId.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24')}`;
+
+function encode(o: NormalizedOrder): string {
+  const s: StoredOrder = {
+    id: o.id, c: o.customerId, ca: o.createdAt, pa: o.processedAt, xa: o.cancelledAt, ua: o.updatedAt, t: o.test,
+    fs: o.financialStatus, n: o.netMinor, g: o.grossMinor, cur: o.currency, dc: o.discountCodes, sn: o.sourceName,
+    tg: o.tags, b2b: o.b2b, li: o.lineItems,
+  };
+  return `${versionOf(o.updatedAt)}|${JSON.stringify(s)}`;
+}
+
+/** The live order an entry holds, or null for a tombstone / moved marker. */
+function decode(entry: string): NormalizedOrder | null {
+  const payload = entry.slice(entry.indexOf('|') + 1);
+  if (!payload.startsWith('{')) return null;
+  const s = JSON.parse(payload) as StoredOrder;
   return {
-    shop, orderId: o.id, customerId: o.customerId,
-    createdAt: new Date(o.createdAt), processedAt: new Date(o.processedAt),
-    cancelledAt: o.cancelledAt === null ? null : new Date(o.cancelledAt), updatedAt: new Date(o.updatedAt),
-    test: o.test, financialStatus: o.financialStatus, netMinor: o.netMinor, grossMinor: o.grossMinor,
-    currency: o.currency, discountCodes: o.discountCodes, sourceName: o.sourceName, tags: o.tags, b2b: o.b2b,
-    lineItems: o.lineItems,
+    id: s.id, customerId: s.c, createdAt: s.ca, processedAt: s.pa, cancelledAt: s.xa, updatedAt: s.ua, test: s.t,
+    financialStatus: s.fs, netMinor: s.n, grossMinor: s.g, currency: s.cur, discountCodes: s.dc, sourceName: s.sn,
+    tags: s.tg, b2b: s.b2b,
+    lineItems: s.li.map((li) => ({ productId: li.productId ?? null, variantId: li.variantId ?? null, sku: li.sku ?? null, quantity: li.quantity })),
   };
 }
 
-export function toNormalizedOrder(d: OrderDoc): NormalizedOrder {
-  return {
-    id: d.orderId, customerId: d.customerId ?? null,
-    createdAt: d.createdAt.getTime(), processedAt: d.processedAt.getTime(),
-    cancelledAt: d.cancelledAt ? d.cancelledAt.getTime() : null, updatedAt: d.updatedAt.getTime(),
-    test: Boolean(d.test), financialStatus: d.financialStatus, netMinor: d.netMinor, grossMinor: d.grossMinor,
-    currency: d.currency, discountCodes: d.discountCodes ?? [], sourceName: d.sourceName ?? null, tags: d.tags ?? [],
-    b2b: Boolean(d.b2b),
-    lineItems: (d.lineItems ?? []).map((li) => ({ productId: li.productId ?? null, variantId: li.variantId ?? null, sku: li.sku ?? null, quantity: li.quantity })),
-  };
+const byProcessedAt = (a: NormalizedOrder, b: NormalizedOrder): number => a.processedAt - b.processedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** A book's live orders, oldest first. */
+export function ordersOfBook(book: Pick<OrderBookDoc, 'orders'> | null): NormalizedOrder[] {
+  if (!book?.orders) return [];
+  const out: NormalizedOrder[] = [];
+  for (const entry of Object.values(book.orders)) {
+    const o = decode(entry);
+    if (o) out.push(o);
+  }
+  return out.sort(byProcessedAt);
 }
 
-const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).code === 11000;
+/** Point reads are cheaper than one `$in` up to about this many ids (FerretDB scans for `$in`). */
+const POINT_READS_UP_TO = 64;
 
 export class OrderStore {
-  readonly model: Model<OrderDoc>;
+  readonly books: Model<OrderBookDoc>;
+  readonly owners: Model<OrderOwnerDoc>;
+
   constructor(conn: Connection) {
-    this.model = orderModel(conn);
+    this.books = orderBookModel(conn);
+    this.owners = orderOwnerModel(conn);
+  }
+
+  async init(): Promise<void> {
+    await Promise.all([this.books.createIndexes(), this.owners.createIndexes()]);
   }
 
   /**
-   * Writes the order unless a strictly newer version is stored (then 'stale'). One round trip:
-   * findOneAndUpdate hands back the version it replaced, so a change of customer is visible.
+   * Writes the order unless a strictly newer version is stored (then 'stale'). Two point writes: the
+   * owner record ($max version, add customer; returns what was there) and the customer's book ($max
+   * entry). previousCustomerId is a different customer that held the order before, if any.
    */
   async upsert(shop: string, order: NormalizedOrder): Promise<{ outcome: UpsertOutcome; previousCustomerId: string | null }> {
-    try {
-      const before = await this.model.findOneAndUpdate(
-        { shop, orderId: order.id, updatedAt: { $lte: new Date(order.updatedAt) } },
-        { $set: { ...toDoc(shop, order), deleted: false } },
-        { upsert: true, returnDocument: 'before' },
-      ).lean<OrderDoc>();
-      return { outcome: 'written', previousCustomerId: before?.customerId ?? null };
-    } catch (err) {
-      // The filter missed because a newer version exists, and the upsert's insert hit the unique key.
-      if (isDuplicateKey(err)) return { outcome: 'stale', previousCustomerId: null };
-      throw err;
+    const ver = versionOf(order.updatedAt);
+    const before = await upsertRetrying(() => this.owners.collection.findOneAndUpdate(
+      { _id: ownerId(shop, order.id) } as never,
+      {
+        $max: { ver },
+        $setOnInsert: { shop },
+        ...(order.customerId ? { $addToSet: { customerId: order.customerId } } : {}),
+      },
+      { upsert: true, returnDocument: 'before' },
+    )) as unknown as Pick<OrderOwnerDoc, 'ver' | 'customerId'> | null;
+    if (before && before.ver > ver) return { outcome: 'stale', previousCustomerId: null };
+    const others = (before?.customerId ?? []).filter((c) => c !== order.customerId);
+    const field = fieldOf(order.id);
+    // The order left these customers' books (or never was there: no upsert, so no empty book appears).
+    await Promise.all(others.map((c) => this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } })));
+    if (order.customerId) {
+      const customerId = order.customerId;
+      await upsertRetrying(() => this.books.collection.updateOne(
+        { _id: bookId(shop, customerId) } as never,
+        { $max: { [`orders.${field}`]: encode(order) }, $setOnInsert: { shop, customerId } },
+        { upsert: true },
+      ));
     }
+    return { outcome: 'written', previousCustomerId: others[0] ?? null };
   }
 
   /**
-   * Batch form for the backfill. Most orders are new, so the batch is first inserted as is: one round
-   * trip (a read-first approach measured slower on FerretDB, whose `$in` scans). Orders already stored
-   * fail on the unique key; only those are compared with the stored version, and only strictly newer
-   * ones are written, with the same conditional update as upsert(). A re-run writes nothing.
+   * Batch form for the backfill: one bulk write for the owners, one for the books (one update per
+   * customer carrying all its orders of the batch). Same $max semantics as upsert(), so it is
+   * idempotent and never overwrites a newer webhook version; a re-run writes nothing. Orders that moved
+   * between customers are fixed by reconcileMoves() once the whole backfill has been written.
    */
   async upsertMany(shop: string, orders: readonly NormalizedOrder[]): Promise<{ written: number; stale: number }> {
     if (orders.length === 0) return { written: 0, stale: 0 };
-    const existing: NormalizedOrder[] = [];
-    try {
-      await this.model.insertMany(orders.map((o) => ({ ...toDoc(shop, o), deleted: false })), { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ code?: number; err?: { code?: number; index?: number }; index?: number }> }).writeErrors;
-      if (!writeErrors) throw err;
-      for (const e of writeErrors) {
-        if ((e.code ?? e.err?.code) !== 11000) throw err;
-        const i = e.index ?? e.err?.index;
-        if (i === undefined) throw err;
-        existing.push(orders[i]!);
+    const owned = await upsertRetrying(() => this.owners.collection.bulkWrite(
+      orders.map((o) => ({
+        updateOne: {
+          filter: { _id: ownerId(shop, o.id) } as never,
+          update: { $max: { ver: versionOf(o.updatedAt) }, $setOnInsert: { shop }, ...(o.customerId ? { $addToSet: { customerId: o.customerId } } : {}) },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    ));
+    const perCustomer = new Map<string, Record<string, string>>();
+    for (const o of orders) {
+      if (!o.customerId) continue;
+      let fields = perCustomer.get(o.customerId);
+      if (!fields) perCustomer.set(o.customerId, (fields = {}));
+      const f = `orders.${fieldOf(o.id)}`;
+      const e = encode(o);
+      if (!(f in fields) || fields[f]! < e) fields[f] = e;
+    }
+    if (perCustomer.size) {
+      await upsertRetrying(() => this.books.collection.bulkWrite(
+        [...perCustomer].map(([customerId, fields]) => ({
+          updateOne: { filter: { _id: bookId(shop, customerId) } as never, update: { $max: fields, $setOnInsert: { shop, customerId } }, upsert: true },
+        })),
+        { ordered: false },
+      ));
+    }
+    const written = Math.min(orders.length, owned.upsertedCount + owned.modifiedCount);
+    return { written, stale: orders.length - written };
+  }
+
+  /**
+   * After a backfill: orders whose owner names more than one customer moved at some point. For each,
+   * the book entry with the newest version is the truth; the other books get a "moved" marker of that
+   * version. Rare, so the scan for them is cheap in practice.
+   */
+  async reconcileMoves(shop: string): Promise<number> {
+    const moved = await this.owners.find({ shop, 'customerId.1': { $exists: true } }).lean<OrderOwnerDoc[]>();
+    let fixed = 0;
+    for (const owner of moved) {
+      const orderId = owner._id.slice(shop.length + 1);
+      const field = fieldOf(orderId);
+      const books = await Promise.all(owner.customerId.map((c) => this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>()));
+      const entries = books.map((b) => b?.orders?.[field] ?? '');
+      const newest = entries.reduce((a, b) => (b > a ? b : a), '');
+      if (!newest) continue;
+      const ver = newest.slice(0, newest.indexOf('|'));
+      for (const [i, c] of owner.customerId.entries()) {
+        if (entries[i] === newest || !entries[i]) continue;
+        await this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } });
+        fixed += 1;
       }
     }
-    if (existing.length === 0) return { written: orders.length, stale: 0 };
-    const stored = await this.model.find({ shop, orderId: { $in: existing.map((o) => o.id) } }, { orderId: 1, updatedAt: 1 }).lean();
-    const storedAt = new Map(stored.map((d) => [d.orderId, d.updatedAt.getTime()]));
-    let stale = 0;
-    for (const o of existing) {
-      if (o.updatedAt <= (storedAt.get(o.id) ?? Infinity) || (await this.upsert(shop, o)).outcome === 'stale') stale += 1;
-    }
-    return { written: orders.length - stale, stale };
+    return fixed;
   }
 
-  /** Tombstones the order; returns the customer it belonged to (if we knew it). Idempotent. */
+  /** Tombstones the order everywhere it may be; returns the customer it belonged to (if known). Idempotent. */
   async markDeleted(shop: string, orderId: string): Promise<{ customerId: string | null }> {
-    const before = await this.model.findOne({ shop, orderId }, { customerId: 1 }).lean();
-    await this.model.updateOne(
-      { shop, orderId },
-      { $set: { deleted: true, updatedAt: TOMBSTONE_AT }, $setOnInsert: { createdAt: TOMBSTONE_AT, processedAt: TOMBSTONE_AT, customerId: null, lineItems: [] } },
-      { upsert: true },
-    );
-    return { customerId: before?.customerId ?? null };
+    const before = await upsertRetrying(() => this.owners.collection.findOneAndUpdate(
+      { _id: ownerId(shop, orderId) } as never,
+      { $max: { ver: TOMBSTONE }, $setOnInsert: { shop, customerId: [] } },
+      { upsert: true, returnDocument: 'before' },
+    )) as unknown as Pick<OrderOwnerDoc, 'customerId'> | null;
+    const customers = before?.customerId ?? [];
+    const owner = (await this.currentOwnerAmong(shop, orderId, customers)) ?? customers[0] ?? null;
+    const field = `orders.${fieldOf(orderId)}`;
+    await Promise.all(customers.map((c) => this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $max: { [field]: `${TOMBSTONE}|${DELETED}` } })));
+    return { customerId: owner };
   }
 
+  /** Of the books that may hold the order, the one whose entry is the newest live version. */
+  private async currentOwnerAmong(shop: string, orderId: string, customers: readonly string[]): Promise<string | null> {
+    if (customers.length <= 1) return customers[0] ?? null;
+    const field = fieldOf(orderId);
+    let best: { c: string; e: string } | null = null;
+    for (const c of customers) {
+      const b = await this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>();
+      const e = b?.orders?.[field];
+      if (!e || !e.slice(e.indexOf('|') + 1).startsWith('{')) continue;
+      if (!best || e > best.e) best = { c, e };
+    }
+    return best?.c ?? null;
+  }
+
+  /** The order as stored (null if unknown or deleted). */
   async get(shop: string, orderId: string): Promise<NormalizedOrder | null> {
-    const d = await this.model.findOne({ shop, orderId, deleted: false }).lean<OrderDoc>();
-    return d ? toNormalizedOrder(d) : null;
+    const owner = await this.owners.findOne({ _id: ownerId(shop, orderId) }).lean<OrderOwnerDoc>();
+    if (!owner || owner.ver === TOMBSTONE) return null;
+    const field = fieldOf(orderId);
+    let best: string | null = null;
+    for (const c of owner.customerId) {
+      const b = await this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>();
+      const e = b?.orders?.[field];
+      if (e && (best === null || e > best)) best = e;
+    }
+    return best ? decode(best) : null;
   }
 
+  /** The customer the order belongs to now (refunds/create carries only the order id). */
   async customerIdOf(shop: string, orderId: string): Promise<string | null> {
-    const d = await this.model.findOne({ shop, orderId }, { customerId: 1 }).lean();
-    return d?.customerId ?? null;
+    const owner = await this.owners.findOne({ _id: ownerId(shop, orderId) }).lean<OrderOwnerDoc>();
+    if (!owner) return null;
+    return this.currentOwnerAmong(shop, orderId, owner.customerId);
   }
 
-  /** The customer's live orders, oldest first: the engine's input. */
+  /** The customer's live orders, oldest first: the engine's input. One point read. */
   async listForCustomer(shop: string, customerId: string): Promise<NormalizedOrder[]> {
-    const docs = await this.model.find({ shop, customerId, deleted: false }).sort({ processedAt: 1 }).lean<OrderDoc[]>();
-    return docs.map(toNormalizedOrder);
+    return ordersOfBook(await this.books.findOne({ _id: bookId(shop, customerId) }).lean<OrderBookDoc>());
   }
 
+  async forCustomers(shop: string, customerIds: readonly string[]): Promise<Map<string, NormalizedOrder[]>> {
+    const out = new Map<string, NormalizedOrder[]>(customerIds.map((id) => [id, []]));
+    if (customerIds.length === 0) return out;
+    const books = customerIds.length <= POINT_READS_UP_TO
+      ? await Promise.all(customerIds.map((id) => this.books.findOne({ _id: bookId(shop, id) }).lean<OrderBookDoc>()))
+      : await this.books.find({ _id: { $in: customerIds.map((id) => bookId(shop, id)) } }).lean<OrderBookDoc[]>();
+    for (const b of books) if (b) out.set(b.customerId, ordersOfBook(b));
+    return out;
+  }
+
+  /** Every customer with at least one live order, with its orders oldest first, in customer id order. */
+  async *customersOf(shop: string): AsyncGenerator<CustomerInput> {
+    const cursor = this.books.find({ shop }).sort({ customerId: 1 }).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
+    for await (const raw of cursor) {
+      const b = raw as OrderBookDoc;
+      const orders = ordersOfBook(b);
+      if (orders.length) yield { customerId: b.customerId, orders };
+    }
+  }
+
+  async hasOrders(shop: string): Promise<boolean> {
+    return (await this.owners.exists({ shop })) !== null;
+  }
+
+  /** Live orders of a shop (a scan: whole-shop reports only). */
+  async countOrders(shop: string): Promise<number> {
+    let n = 0;
+    for await (const c of this.customersOf(shop)) n += c.orders.length;
+    return n;
+  }
+
+  /** Erases orders (customers/redact's orders_to_redact): entries and owner records go. */
   async deleteByIds(shop: string, orderIds: readonly string[]): Promise<number> {
-    if (orderIds.length === 0) return 0;
-    return (await this.model.deleteMany({ shop, orderId: { $in: [...orderIds] } })).deletedCount;
+    let deleted = 0;
+    for (const orderId of orderIds) {
+      const owner = await this.owners.findOne({ _id: ownerId(shop, orderId) }).lean<OrderOwnerDoc>();
+      if (!owner) continue;
+      const field = `orders.${fieldOf(orderId)}`;
+      await Promise.all(owner.customerId.map((c) => this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $unset: { [field]: '' } })));
+      deleted += (await this.owners.deleteOne({ _id: owner._id })).deletedCount;
+    }
+    return deleted;
   }
 }

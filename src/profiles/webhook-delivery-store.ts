@@ -1,5 +1,5 @@
-// Durable webhook dedupe: one document per (shop, X-Shopify-Webhook-Id), written once the delivery was
-// processed. FerretDB has no TTL indexes, so expiry is
+// Durable webhook dedupe: one document per (shop, X-Shopify-Webhook-Id), keyed `_id: "shop/webhookId"`
+// (a point read and write on FerretDB and MongoDB alike), written once the delivery was processed. FerretDB has no TTL indexes, so expiry is
 // deleteExpiredDeliveries(), which the pipeline schedules (kept ≥ 7 days: Shopify retries for 4 h and
 // can deliver up to a day late).
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -13,8 +13,9 @@ export interface WebhookDeliveryDoc {
   receivedAt: Date;
 }
 
-const schema = new Schema<WebhookDeliveryDoc>(
+const schema = new Schema<WebhookDeliveryDoc & { _id: string }>(
   {
+    _id: { type: String, required: true },
     shop: { type: String, required: true },
     webhookId: { type: String, required: true },
     topic: { type: String, required: true },
@@ -25,19 +26,22 @@ const schema = new Schema<WebhookDeliveryDoc>(
 schema.index({ shop: 1, webhookId: 1 }, { unique: true });
 schema.index({ receivedAt: 1 });
 
-export function webhookDeliveryModel(conn: Connection): Model<WebhookDeliveryDoc> {
-  return (conn.models.WebhookDelivery as Model<WebhookDeliveryDoc> | undefined) ?? conn.model<WebhookDeliveryDoc>('WebhookDelivery', schema);
+type DeliveryRecord = WebhookDeliveryDoc & { _id: string };
+const deliveryId = (shop: string, webhookId: string): string => `${shop}/${webhookId}`;
+
+export function webhookDeliveryModel(conn: Connection): Model<DeliveryRecord> {
+  return (conn.models.WebhookDelivery as Model<DeliveryRecord> | undefined) ?? conn.model<DeliveryRecord>('WebhookDelivery', schema);
 }
 
 export class WebhookDeliveryStore {
-  readonly model: Model<WebhookDeliveryDoc>;
+  readonly model: Model<DeliveryRecord>;
   constructor(conn: Connection) {
     this.model = webhookDeliveryModel(conn);
   }
 
   /** true when this delivery was already processed successfully. */
   async seen(shop: string, webhookId: string): Promise<boolean> {
-    return (await this.model.exists({ shop, webhookId })) !== null;
+    return (await this.model.exists({ _id: deliveryId(shop, webhookId) })) !== null;
   }
 
   /**
@@ -48,7 +52,7 @@ export class WebhookDeliveryStore {
    */
   async markDelivered(shop: string, webhookId: string, topic: string, now: Date): Promise<void> {
     try {
-      await this.model.create({ shop, webhookId, topic, receivedAt: now });
+      await this.model.collection.insertOne({ _id: deliveryId(shop, webhookId), shop, webhookId, topic, receivedAt: now } as never);
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
     }

@@ -84,12 +84,7 @@ export async function installShop(deps: Deps, shop: string, timezone = 'UTC'): P
   await deps.stores.shops.markInstalled(shop, { scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone, currency: 'USD' }, new Date(AS_OF));
 }
 
-/** Seeds orders with one insertMany (the order store's per-order upsert scans the collection on FerretDB). */
+/** Seeds orders with the order store's batch write (what the backfill uses). */
 export async function seedOrders(deps: Deps, shop: string, orders: readonly NormalizedOrder[]): Promise<void> {
-  await deps.stores.orders.model.collection.insertMany(orders.map((o) => ({
-    shop, orderId: o.id, customerId: o.customerId, createdAt: new Date(o.createdAt), processedAt: new Date(o.processedAt),
-    cancelledAt: o.cancelledAt === null ? null : new Date(o.cancelledAt), updatedAt: new Date(o.updatedAt), test: o.test,
-    financialStatus: o.financialStatus, netMinor: o.netMinor, grossMinor: o.grossMinor, currency: o.currency,
-    discountCodes: o.discountCodes, sourceName: o.sourceName, tags: o.tags, b2b: o.b2b, lineItems: o.lineItems, deleted: false,
-  })));
+  for (let i = 0; i < orders.length; i += 2000) await deps.stores.orders.upsertMany(shop, orders.slice(i, i + 2000));
 }

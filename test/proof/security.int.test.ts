@@ -29,7 +29,7 @@ async function postWebhook(f: DashboardFixture, body: string | Buffer, headers: 
 async function footprint(f: DashboardFixture): Promise<string> {
   const s = f.deps.stores;
   const counts = await Promise.all([
-    s.deliveries.model.countDocuments(), s.orders.model.countDocuments(), s.deadLetters.model.countDocuments(), f.rt.queues.recompute.count(),
+    s.deliveries.model.countDocuments(), s.orders.owners.countDocuments(), s.deadLetters.model.countDocuments(), f.rt.queues.recompute.count(),
   ]);
   return counts.join('/');
 }

@@ -37,7 +37,7 @@ describe('Shopify integration against the simulator', () => {
     s = await openTestServices(import.meta.url);
     sim = await startShopifySimulator({ seed: 5, webhooks: { retryDelaysMs: [50, 100, 200], maxAttempts: 4 } });
     stores = makeStores(s.mongo);
-    await Promise.all(Object.values(stores).map((st: { model: { init(): Promise<unknown> } }) => st.model.init()));
+    await Promise.all(Object.values(stores).map((st: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (st.init ? st.init() : st.model!.init())));
     // The app's webhook endpoint, wired like production: bulk_operations/finish wakes bulk waiters.
     const app = express();
     effects.bulkOperationFinished = async (_shop, p) => { signals.notify(p.adminGraphqlApiId); effects.calls.push(`bulk ${p.adminGraphqlApiId}`); };

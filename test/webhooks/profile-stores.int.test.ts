@@ -23,7 +23,7 @@ describe('profile stores', () => {
   before(async () => {
     s = await openTestServices(import.meta.url);
     st = makeStores(s.mongo);
-    await Promise.all(Object.values(st).map((x: { model: { init(): Promise<unknown> } }) => x.model.init()));
+    await Promise.all(Object.values(st).map((x: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (x.init ? x.init() : x.model!.init())));
   });
   after(async () => { await s.close(); });
 
@@ -101,11 +101,12 @@ describe('profile stores', () => {
     await st.orders.upsert(shop, order('e2', 'k2', 1));
     await st.deadLetters.record({ shop, webhookId: 'd1', topic: 'orders/create', reason: 'x', customerId: 'k1', payload: {} }, new Date());
     const r = await eraseCustomerData(s.mongo, shop, 'k1');
-    assert.deepEqual(r, { orders: 1, some_future_profiles: 1, webhook_dead_letters: 1 });
+    assert.deepEqual(r, { order_books: 1, order_owners: 1, some_future_profiles: 1, webhook_dead_letters: 1 });
     assert.equal(await profiles.countDocuments({ shop, customerId: 'k2' }), 1);
     await eraseShopData(s.mongo, shop);
     assert.equal(await profiles.countDocuments({ shop }), 0);
-    assert.equal(await st.orders.model.countDocuments({ shop }), 0);
+    assert.equal(await st.orders.books.countDocuments({ shop }), 0);
+    assert.equal(await st.orders.owners.countDocuments({ shop }), 0);
     assert.equal(await profiles.countDocuments({ shop: 'keep.myshopify.com' }), 1);
   });
 });

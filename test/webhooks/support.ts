@@ -52,7 +52,7 @@ export interface WebhookServer {
 
 export async function startWebhookServer(conn: Connection, secrets: { current: string; previous?: string }, bodyLimit?: string): Promise<WebhookServer> {
   const stores = makeStores(conn);
-  await Promise.all(Object.values(stores).map((s: { model: { init(): Promise<unknown> } }) => s.model.init()));
+  await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (s.init ? s.init() : s.model!.init())));
   const effects = new RecordingEffects();
   const app = express();
   app.use(createWebhookRouter({ stores, connection: conn, effects, logger: testLogger, secrets, ...(bodyLimit ? { bodyLimit } : {}) }));
