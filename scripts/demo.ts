@@ -44,8 +44,18 @@ if (format !== 'cdnow' && format !== 'shopify') fail(`unknown --format "${format
 if (!existsSync(ordersFile)) fail(`orders file not found: ${ordersFile}`);
 if (!values.orders) console.error(`[demo] store: the CDNOW sample (${ordersFile}); --orders <file> for another log`);
 const asOfText = values['as-of'] ?? (format === 'cdnow' && !values.orders ? '1998-07-01' : undefined);
-const asOf = asOfText ? Date.parse(`${asOfText}T00:00:00Z`) : Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
+// Without --as-of, a log is segmented as of the end of its last order's day: `segments analyze`'s rule,
+// so both tools give the same counts on the same file (a historic log is not judged from today).
+const asOf = asOfText ? Date.parse(`${asOfText}T00:00:00Z`) : await endOfLastOrderDay();
 if (Number.isNaN(asOf)) fail(`--as-of must be YYYY-MM-DD, got "${asOfText}"`);
+
+async function endOfLastOrderDay(): Promise<number> {
+  const imported = format === 'cdnow'
+    ? await (await import('../src/importers/cdnow.ts')).importCdnow(await cdnowMasterLayout(ordersFile))
+    : await (await import('../src/importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(ordersFile);
+  if (imported.lastOrderAt === null) return Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
+  return Math.floor(imported.lastOrderAt / DAY_MS) * DAY_MS + DAY_MS - 1;
+}
 
 function fail(message: string): never {
   console.error(`demo: ${message}`);
