@@ -117,12 +117,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       }
     },
     async close() {
-      // Workers first (current jobs finish), then stop receiving webhooks, then the simulator.
-      await runtime.close();
+      // No new webhooks; requests in flight finish (bounded); then workers finish their jobs (they still
+      // call the simulator's Admin API); then the simulator and the connections.
+      await sim.stopWebhooks();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 5000);
+        server.close(() => { clearTimeout(force); resolve(); });
+        server.closeIdleConnections();
       });
+      await runtime.close();
       await shopifyPort.close();
       await sim.close();
       await deps.close();

@@ -78,6 +78,8 @@ export interface ShopifySimulator {
   webhookLog(shop: string): DeliveryRecord[];
   bucket(shop: string, apiKey?: string): ThrottleStatus;
   webhooksIdle(): Promise<void>;
+  /** Stops delivering webhooks: nothing new starts, deliveries in flight get their answer (≤ 5 s). */
+  stopWebhooks(): Promise<void>;
   getBulkOperation(id: string): BulkOperationRecord | undefined;
   waitForBulkOperation(shop: string, id: string): Promise<BulkOperationRecord>;
   /** The underlying state (for tools that need more than this API). */
@@ -152,6 +154,7 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
     webhookLog: (shop) => sim.webhookLog(shop),
     bucket: (shop, apiKey) => sim.bucket(shop, apiKey),
     webhooksIdle: () => sim.webhooks.idle(),
+    stopWebhooks: () => sim.webhooks.stop(),
     getBulkOperation: (id) => sim.bulk.find(id),
     waitForBulkOperation: async (shop, id) => {
       sim.shop(shop);

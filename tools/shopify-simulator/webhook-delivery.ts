@@ -264,6 +264,17 @@ export class WebhookDelivery {
     });
   }
 
+  /** Starts nothing new; lets deliveries in flight get their answer (up to timeoutMs), then close(). */
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#queue.length = 0;
+    const until = Date.now() + timeoutMs;
+    while (this.#inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    this.close();
+  }
+
   close(): void {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
