@@ -1,10 +1,11 @@
 // The only producer. Implements the webhooks' WebhookEffects port (structurally: jobs/ may not import
 // webhooks/) plus the triggers used by the admin/support API, the CLI, schedules and processors.
+import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, dedupId, schedulerId,
-  type MaintenanceData, type RecalibrateShopData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
+  type MaintenanceData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
 } from './queues.ts';
 
 export interface Queues {
@@ -13,6 +14,7 @@ export interface Queues {
   resync: Queue<ResyncShopData>;
   recalibrate: Queue<RecalibrateShopData>;
   maintenance: Queue<MaintenanceData>;
+  webhook: Queue<WebhookData>;
 }
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
@@ -23,6 +25,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     resync: new Queue<ResyncShopData>(QUEUE.resync, opts),
     recalibrate: new Queue<RecalibrateShopData>(QUEUE.recalibrate, opts),
     maintenance: new Queue<MaintenanceData>(QUEUE.maintenance, opts),
+    webhook: new Queue<WebhookData>(QUEUE.webhook, opts),
   };
 }
 
@@ -55,6 +58,22 @@ export class Enqueuer {
     this.redis = redis;
     this.prefix = prefix;
     this.asOf = asOf;
+  }
+
+  // ---- WebhookInbox (queued ingest) --------------------------------------------------------------
+
+  /**
+   * A verified delivery, kept in Redis until webhooks/consumer.ts has processed it. The job id is
+   * derived from (shop, webhook id): a duplicate delivery while the job is queued, running or recently
+   * completed adds nothing; later duplicates are caught by the durable dedupe in MongoDB.
+   */
+  async acceptWebhook(d: { shop: string; topic: string; webhookId: string; body: string; receivedAt: Date }): Promise<void> {
+    const jobId = `wh-${createHash('sha256').update(`${d.shop}\n${d.webhookId}`).digest('hex').slice(0, 40)}`;
+    await this.queues.webhook.add(
+      'webhook',
+      { shop: d.shop, topic: d.topic, webhookId: d.webhookId, body: d.body, receivedAt: d.receivedAt.getTime() },
+      { ...JOB_OPTIONS.webhook, jobId },
+    );
   }
 
   // ---- WebhookEffects -------------------------------------------------------------------------

@@ -9,6 +9,8 @@ export const QUEUE = {
   resync: 'resync-shop',
   recalibrate: 'recalibrate-shop',
   maintenance: 'maintenance',
+  /** Authentic webhook deliveries waiting to be processed (queued ingest, webhooks/consumer.ts). */
+  webhook: 'webhook',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -21,6 +23,16 @@ export interface RecomputeCustomerData {
   reason: RecomputeReason;
   /** Fixed engine as-of (demo, tests); absent = the worker's clock at run time. */
   asOf?: number;
+}
+
+export interface WebhookData {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  /** The raw body as received (HMAC already verified). */
+  body: string;
+  /** Epoch ms. */
+  receivedAt: number;
 }
 
 export interface SyncTagsData {
@@ -70,6 +82,9 @@ export const JOB_OPTIONS = {
   resync: { ...retrying, attempts: 3, backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 } },
   recalibrate: { ...retrying, attempts: 3 },
   maintenance: { ...retrying, attempts: 3 },
+  // Shopify would retry a failed delivery for 4 hours; a queued one retries about as long (2^13 s),
+  // completed ones are kept 10 minutes so a duplicate delivery in that window is dropped by its job id.
+  webhook: { ...retrying, attempts: 14, removeOnComplete: { age: 600, count: 20_000 } },
 } satisfies Record<string, JobsOptions>;
 
 /** Deduplication ids: never contain '.'-sensitive use, just Redis keys. */

@@ -10,6 +10,8 @@ import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
 
 export interface JobRuntime {
+  /** Redis key prefix of every queue (QUEUE_PREFIX or the per-test override). */
+  prefix: string;
   queues: Queues;
   enqueue: Enqueuer;
   context: JobContext;
@@ -72,6 +74,7 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   };
   const running: RunningWorkers[] = [];
   return {
+    prefix,
     queues,
     enqueue,
     context,

@@ -26,14 +26,15 @@ export interface RunningWorkers {
 }
 
 export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers {
-  const processors: Record<QueueName, { run: Processor; concurrency: number }> = {
+  // The webhook queue is drained by webhooks/consumer.ts (it runs the webhook handlers).
+  const processors: Record<Exclude<QueueName, typeof QUEUE.webhook>, { run: Processor; concurrency: number }> = {
     [QUEUE.recompute]: { run: (job: Job) => recomputeCustomer(ctx, job.data, job), concurrency: o.concurrency },
     [QUEUE.syncTags]: { run: (job: Job) => syncTags(ctx, job.data, job), concurrency: Math.max(2, Math.ceil(o.concurrency / 2)) },
     [QUEUE.resync]: { run: (job: Job) => resyncShop(ctx, job.data, job), concurrency: 1 },
     [QUEUE.recalibrate]: { run: (job: Job) => recalibrateShop(ctx, job.data, job), concurrency: 1 },
     [QUEUE.maintenance]: { run: (job: Job) => runMaintenance(ctx, job.data, job), concurrency: 1 },
   };
-  const names = o.queues ?? (Object.keys(processors) as QueueName[]);
+  const names = (o.queues ?? (Object.keys(processors) as QueueName[])).filter((n): n is keyof typeof processors => Object.hasOwn(processors, n));
   const workers = names.map((name) => {
     const p = processors[name];
     const w = new Worker(name, p.run, {

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => { const t = setTimeout(() => { child.kill('SIGKILL'); r(undefined); }, 15_000); child.once('exit', () => { clearTimeout(t); r(undefined); }); });
-    const stored = await mongo.db!.collection('orders').countDocuments().catch(() => -1);
+    const stored = await mongo.db!.collection('order_owners').countDocuments().catch(() => -1);
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
     const redis = new Redis(redisUrl);

@@ -13,6 +13,7 @@ import { createJobRuntime, type JobRuntime } from '../jobs/runtime.ts';
 import { createShopifyPort } from '../jobs/shopify-port.ts';
 import { QUEUE } from '../jobs/queues.ts';
 import { createApp } from '../web/app.ts';
+import { startWebhookIngest } from '../web/webhook-ingest.ts';
 import { dashboardMounts } from '../web/admin/mounts.ts';
 import { dashboardPortsFrom } from '../web/admin/ports.ts';
 import { startShopifySimulator, type ShopifySimulator, type SimulatorOptions } from '../tools/shopify-simulator/index.ts';
@@ -77,7 +78,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const mounts = dashboardMounts(dashboardPortsFrom(deps, runtime, o.asOf), {
     config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
   });
-  const app = createApp({ deps, effects: runtime.enqueue, mounts });
+  const ingest = startWebhookIngest(deps, runtime);
+  const app = createApp({ deps, effects: runtime.enqueue, ...(ingest.inbox ? { inbox: ingest.inbox } : {}), mounts });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
   });
@@ -125,6 +127,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         server.close(() => { clearTimeout(force); resolve(); });
         server.closeIdleConnections();
       });
+      await ingest.close();
       await runtime.close();
       await shopifyPort.close();
       await sim.close();

@@ -30,6 +30,9 @@ export const configSchema = z.object({
   SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** queued: POST /webhooks answers once the delivery is in Redis, a consumer in the web process stores it; inline: stored before answering. */
+  WEBHOOK_MODE: z.enum(['queued', 'inline']).default('queued'),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   BULK_MUTATION_THRESHOLD: z.coerce.number().int().min(1).default(250),
   DEMO_MODE: boolish.default(false),
 });

@@ -5,7 +5,7 @@
 //                   Router from its own file under web/, passed in by web/main.ts.
 import express, { type Express, type Router } from 'express';
 import type { Deps } from '../src/deps.ts';
-import { createWebhookRouter } from '../webhooks/router.ts';
+import { createWebhookRouter, type WebhookInbox } from '../webhooks/router.ts';
 import type { WebhookEffects } from '../webhooks/effects.ts';
 
 export interface AppMount {
@@ -17,10 +17,12 @@ export interface AppOptions {
   deps: Deps;
   /** The pipeline's Enqueuer, typed by the webhooks' port. */
   effects: WebhookEffects;
+  /** Queued ingest (web/webhook-ingest.ts); absent = deliveries are processed in the request. */
+  inbox?: WebhookInbox;
   mounts?: AppMount[];
 }
 
-export function createApp({ deps, effects, mounts = [] }: AppOptions): Express {
+export function createApp({ deps, effects, inbox, mounts = [] }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // Shopify calls /webhooks from outside; it needs the raw body, so it is mounted before any JSON parser.
@@ -29,6 +31,7 @@ export function createApp({ deps, effects, mounts = [] }: AppOptions): Express {
       stores: deps.stores,
       connection: deps.mongo,
       effects,
+      ...(inbox ? { inbox } : {}),
       logger: deps.logger,
       secrets: { current: deps.config.SHOPIFY_API_SECRET, previous: deps.config.SHOPIFY_API_SECRET_PREVIOUS },
       now: () => new Date(deps.now()),

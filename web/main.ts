@@ -8,6 +8,7 @@ import { createJobRuntime } from '../jobs/runtime.ts';
 import { createShopifyPort } from '../jobs/shopify-port.ts';
 import { onShutdownSignal } from '../jobs/shutdown.ts';
 import { createApp } from './app.ts';
+import { startWebhookIngest } from './webhook-ingest.ts';
 import { dashboardMounts } from './admin/mounts.ts';
 import { dashboardPortsFrom } from './admin/ports.ts';
 
@@ -27,13 +28,16 @@ if (withWorker) {
   runtime.startWorkers();
   await runtime.enqueue.ensureGlobalSchedules();
 }
-const app = createApp({ deps, effects: runtime.enqueue, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger }) });
+// Queued ingest (default): this process also stores the deliveries it accepted (webhooks/consumer.ts).
+const ingest = startWebhookIngest(deps, runtime);
+const app = createApp({ deps, effects: runtime.enqueue, ...(ingest.inbox ? { inbox: ingest.inbox } : {}), mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger }) });
 const server = app.listen(config.PORT, config.HOST, () => {
   deps.logger.info({ port: config.PORT, host: config.HOST, withWorker }, 'web listening');
 });
 
 onShutdownSignal(deps.logger, async () => {
   await closeServer(server);
+  await ingest.close();
   await runtime.close();
   await deps.close();
 });

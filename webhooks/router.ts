@@ -1,5 +1,5 @@
-// POST /webhooks: raw body → HMAC (current or previous secret) → durable dedupe → parse → topic
-// handler → 200. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
+// POST /webhooks: raw body → HMAC (current or previous secret) → either queued (200 once durable in
+// Redis; webhooks/consumer.ts processes it) or inline: durable dedupe → parse → topic handler → 200. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
 // topic, shop not installed): 200 and a dead letter, because Shopify would otherwise retry for hours.
 // A failure of our own (database down): nothing is recorded and we answer 500 so Shopify retries; a
 // delivery is recorded as seen only after its handler succeeded (handlers are idempotent).
@@ -52,6 +52,16 @@ export interface WebhookRouterDeps extends HandlerDeps {
    * accept a shop's orders for up to this long after an uninstall (harmless: shop/redact erases them).
    */
   installCacheMs?: number;
+  /**
+   * Queued mode: an authentic delivery is handed to this inbox (a BullMQ queue, durable in Redis) and
+   * answered 200 at once; webhooks/consumer.ts processes it. Without it, the request processes inline.
+   */
+  inbox?: WebhookInbox;
+}
+
+/** Where queued deliveries go (implemented by jobs/enqueue.ts; jobs/ may not import webhooks/). */
+export interface WebhookInbox {
+  acceptWebhook(delivery: AcceptedDelivery): Promise<void>;
 }
 
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
@@ -67,20 +77,102 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** One authenticated delivery, as the HTTP request handed it over (raw body kept as text). */
+export interface AcceptedDelivery {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  body: string;
+  receivedAt: Date;
+}
+
+export interface ProcessResult {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** "Is this shop installed?" with a short positive cache (see installCacheMs). */
+export function installedShops(deps: Pick<HandlerDeps, 'stores'>, installCacheMs = 30_000): { isInstalled(shop: string): Promise<boolean>; forget(shop: string): void } {
+  const installedUntil = new Map<string, number>();
+  return {
+    async isInstalled(shop) {
+      const until = installedUntil.get(shop);
+      if (until !== undefined && until > Date.now()) return true;
+      const installed = await deps.stores.shops.isInstalled(shop);
+      if (installed && installCacheMs > 0) installedUntil.set(shop, Date.now() + installCacheMs);
+      else installedUntil.delete(shop);
+      return installed;
+    },
+    forget: (shop) => { installedUntil.delete(shop); },
+  };
+}
+
+/**
+ * Durable dedupe → parse → topic handler → delivery recorded. Shared by the inline route and the queue
+ * consumer (webhooks/consumer.ts). Status 200 = done (processed, duplicate or dead letter); 500 = our
+ * own failure, nothing recorded, to be retried (by Shopify inline, by BullMQ when queued).
+ */
+export async function processDelivery(deps: HandlerDeps, installs: ReturnType<typeof installedShops>, d: AcceptedDelivery): Promise<ProcessResult> {
+  const { stores, logger } = deps;
+  const { shop, topic, webhookId, receivedAt } = d;
+  const log = logger.child({ shop, topic, webhookId });
+  const route = Object.hasOwn(ROUTES, topic) ? ROUTES[topic] : undefined;
+  if (topic === 'app/uninstalled' || topic === 'shop/redact') installs.forget(shop);
+  // The install check is a read: run it alongside the dedupe read rather than after it.
+  const installCheck = route?.needsInstalledShop ? installs.isInstalled(shop) : Promise.resolve(true);
+  installCheck.catch(() => undefined);
+
+  const payloadForDeadLetter = (): unknown => {
+    try {
+      return parseJsonKeepingBigIds(d.body);
+    } catch {
+      return { unparsable: true, bytes: Buffer.byteLength(d.body) };
+    }
+  };
+  const dispatch = async (): Promise<HandlerOutcome> => {
+    if (!route) return { kind: 'unusable', reason: `unhandled topic ${topic}` };
+    let payload: unknown;
+    try {
+      payload = parseJsonKeepingBigIds(d.body);
+    } catch {
+      return { kind: 'unusable', reason: 'body is not JSON' };
+    }
+    if (!(await installCheck)) return { kind: 'unusable', reason: 'shop is not installed' };
+    return route.handle({ shop, topic, webhookId, payload, receivedAt }, deps);
+  };
+
+  try {
+    if (await stores.deliveries.seen(shop, webhookId)) {
+      log.debug('duplicate delivery ignored');
+      return { status: 200, body: { ok: true, duplicate: true } };
+    }
+    const outcome = await dispatch();
+    if (outcome.kind === 'unusable') {
+      const payload = payloadForDeadLetter();
+      // Tagged with the customer it names, so customers/redact erases it too.
+      const customerId = outcome.customerId ?? customerIdIn(payload);
+      await stores.deadLetters.record({ shop, webhookId, topic, reason: outcome.reason, customerId, payload }, receivedAt);
+      await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
+      log.warn({ reason: outcome.reason }, 'webhook kept as dead letter');
+      return { status: 200, body: { ok: true, deadLetter: true } };
+    }
+    // shop/redact has just erased everything held on the shop, delivery records included; erasing
+    // again on a duplicate is harmless, so it leaves no new record behind.
+    if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
+    log.debug({ detail: outcome.detail }, 'webhook processed');
+    return { status: 200, body: { ok: true } };
+  } catch (err) {
+    // Our failure, not the payload's: nothing was recorded as delivered, so a retry is processed.
+    log.error({ err }, 'webhook processing failed; it will be retried');
+    return { status: 500, body: { error: 'processing failed' } };
+  }
+}
+
 export function createWebhookRouter(deps: WebhookRouterDeps): Router {
   const router = express.Router();
   const now = deps.now ?? (() => new Date());
-  const { stores, logger } = deps;
-  const installCacheMs = deps.installCacheMs ?? 30_000;
-  const installedUntil = new Map<string, number>();
-  const isInstalled = async (shop: string): Promise<boolean> => {
-    const until = installedUntil.get(shop);
-    if (until !== undefined && until > Date.now()) return true;
-    const installed = await stores.shops.isInstalled(shop);
-    if (installed && installCacheMs > 0) installedUntil.set(shop, Date.now() + installCacheMs);
-    else installedUntil.delete(shop);
-    return installed;
-  };
+  const { logger } = deps;
+  const installs = installedShops(deps, deps.installCacheMs ?? 30_000);
 
   const respond = (res: Response, status: number, body: Record<string, unknown>) => res.status(status).json(body);
 
@@ -101,61 +193,19 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
         logger.warn({ topic, shop, hasWebhookId: Boolean(webhookId) }, 'webhook rejected: missing or malformed headers');
         return respond(res, 400, { error: 'missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Webhook-Id' });
       }
-      const receivedAt = now();
-      const log = logger.child({ shop, topic, webhookId });
-      const route = Object.hasOwn(ROUTES, topic) ? ROUTES[topic] : undefined;
-      if (topic === 'app/uninstalled' || topic === 'shop/redact') installedUntil.delete(shop);
-      // The install check is a read: run it alongside the claim rather than after it.
-      const installCheck = route?.needsInstalledShop ? isInstalled(shop) : Promise.resolve(true);
-      installCheck.catch(() => undefined);
-
-      try {
-        if (await stores.deliveries.seen(shop, webhookId)) {
-          log.debug('duplicate delivery ignored');
-          return respond(res, 200, { ok: true, duplicate: true });
-        }
-        const outcome = await dispatch();
-        if (outcome.kind === 'unusable') {
-          const payload = payloadForDeadLetter();
-          // Tagged with the customer it names, so customers/redact erases it too.
-          const customerId = outcome.customerId ?? customerIdIn(payload);
-          await stores.deadLetters.record({ shop, webhookId, topic, reason: outcome.reason, customerId, payload }, receivedAt);
-          await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
-          log.warn({ reason: outcome.reason }, 'webhook kept as dead letter');
-          return respond(res, 200, { ok: true, deadLetter: true });
-        }
-        // shop/redact has just erased everything held on the shop, delivery records included; erasing
-        // again on a duplicate is harmless, so it leaves no new record behind.
-        if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
-        log.debug({ detail: outcome.detail }, 'webhook processed');
-        return respond(res, 200, { ok: true });
-      } catch (err) {
-        // Our failure, not the payload's: nothing was recorded as delivered, so Shopify's retry is processed.
-        log.error({ err }, 'webhook processing failed; Shopify will retry');
-        return respond(res, 500, { error: 'processing failed' });
-      }
-
-      function payloadForDeadLetter(): unknown {
+      const delivery: AcceptedDelivery = { shop, topic, webhookId, body: raw.toString('utf8'), receivedAt: now() };
+      if (deps.inbox) {
+        // Queued mode: durable in Redis (AOF) is enough to acknowledge; the consumer does the rest.
         try {
-          return parseJsonKeepingBigIds(raw.toString('utf8'));
-        } catch {
-          return { unparsable: true, bytes: raw.length };
+          await deps.inbox.acceptWebhook(delivery);
+          return respond(res, 200, { ok: true, queued: true });
+        } catch (err) {
+          logger.error({ shop, topic, webhookId, err }, 'webhook could not be queued; Shopify will retry');
+          return respond(res, 500, { error: 'could not queue' });
         }
       }
-
-      async function dispatch(): Promise<HandlerOutcome> {
-        if (!route) return { kind: 'unusable', reason: `unhandled topic ${topic}` };
-        let payload: unknown;
-        try {
-          payload = parseJsonKeepingBigIds(raw.toString('utf8'));
-        } catch {
-          return { kind: 'unusable', reason: 'body is not JSON' };
-        }
-        if (!(await installCheck)) {
-          return { kind: 'unusable', reason: 'shop is not installed' };
-        }
-        return route.handle({ shop: shop!, topic: topic!, webhookId: webhookId!, payload, receivedAt }, deps);
-      }
+      const result = await processDelivery(deps, installs, delivery);
+      return respond(res, result.status, result.body);
     },
   );
 

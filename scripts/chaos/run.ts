@@ -25,6 +25,7 @@ import { createJobRuntime, shopPort, type JobRuntime } from '../../jobs/runtime.
 import { segmentEngine } from '../../jobs/engine.ts';
 import { createShopifyPort } from '../../jobs/shopify-port.ts';
 import { createApp } from '../../web/app.ts';
+import { startWebhookIngest, type WebhookIngest } from '../../web/webhook-ingest.ts';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './services.ts';
 
@@ -139,6 +140,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let sim: ShopifySimulator | null = null;
   let deps: Deps | null = null;
   let runtime: JobRuntime | null = null;
+  let ingest: WebhookIngest | null = null;
   let server: Server | null = null;
   const appLog = createWriteStream(join(base.dir, 'app.log'));
   let stopping = false;
@@ -166,7 +168,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const config: Config = loadConfig(env);
     deps = await createDeps(config, { logger: createLogger({ level: 'warn', destination: appLog, name: 'chaos-web' }), now: () => ASOF });
     runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), asOf: ASOF });
-    const app = createApp({ deps, effects: runtime.enqueue });
+    // Queued ingest (the default WEBHOOK_MODE): this process accepts deliveries into Redis and stores them.
+    ingest = startWebhookIngest(deps, runtime);
+    const app = createApp({ deps, effects: runtime.enqueue, ...(ingest.inbox ? { inbox: ingest.inbox } : {}) });
     // Count what the webhook endpoint answers while a server is down (the documented choice).
     // Requests that arrive while a server is down, and what they are finally answered.
     let outage: string | null = null;
@@ -467,6 +471,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(stopWorkers);
     if (server) { server.closeAllConnections(); await bounded(new Promise<void>((r) => server!.close(() => r())), 10_000, 'closing the web server', undefined, log); }
     if (sim) await bounded(sim.close(), 10_000, 'closing the simulator', undefined, log);
+    if (ingest) await bounded(ingest.close(), 10_000, 'closing the webhook consumer', undefined, log);
     if (runtime) await bounded(runtime.close(), 10_000, 'closing the queues', undefined, log);
     if (deps) await bounded(deps.close(), 10_000, 'closing connections', undefined, log);
     for (const s of servers) await s.stop().catch(() => undefined);

@@ -1,0 +1,113 @@
+// Queued ingest (WEBHOOK_MODE=queued, the default): POST /webhooks verifies and puts the delivery in a
+// BullMQ queue, answers 200, and webhooks/consumer.ts stores it with the same guarantees as the
+// inline route — dedupe, dead letters, retries of our own failures. Real Redis and MongoDB.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { makeStores, RecordingEffects, sendWebhook } from './support.ts';
+import { createWebhookRouter } from '../../webhooks/router.ts';
+import { startWebhookConsumer, type WebhookConsumer } from '../../webhooks/consumer.ts';
+import { closeQueues, createQueues, Enqueuer, type Queues } from '../../jobs/enqueue.ts';
+import type { WebhookStores } from '../../webhooks/types.ts';
+
+const SHOP = 'shop-q.myshopify.com';
+const SECRETS = { current: 'current-secret' };
+
+const orderJson = (id: string, customerId: string, updatedAt: string, total = '50.00'): string =>
+  `{"id":${id},"created_at":"2026-11-01T10:00:00Z","processed_at":"2026-11-01T10:00:00Z","updated_at":"${updatedAt}",` +
+  `"cancelled_at":null,"financial_status":"paid","test":false,"currency":"USD","total_price":"${total}",` +
+  `"current_total_price":"${total}","discount_codes":[],"source_name":"web","tags":"","customer":{"id":${customerId}},"line_items":[]}`;
+
+async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('POST /webhooks, queued ingest', () => {
+  let s: TestServices;
+  let stores: WebhookStores;
+  let effects: RecordingEffects;
+  let queues: Queues;
+  let consumer: WebhookConsumer;
+  let server: Server;
+  let url: string;
+
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    stores = makeStores(s.mongo);
+    await Promise.all(Object.values(stores).map((x: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (x.init ? x.init() : x.model!.init())));
+    await stores.shops.markInstalled(SHOP, { scopes: ['read_orders'] }, new Date('2026-11-01T00:00:00Z'));
+    effects = new RecordingEffects();
+    queues = createQueues(s.redis(), s.queuePrefix);
+    const inbox = new Enqueuer(queues, s.redis(), s.queuePrefix);
+    const app = express();
+    app.use(createWebhookRouter({ stores, connection: s.mongo, effects, logger: testLogger, secrets: SECRETS, inbox }));
+    server = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)); });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+    consumer = startWebhookConsumer({ stores, connection: s.mongo, effects, logger: testLogger }, { connection: s.redis(), prefix: s.queuePrefix, concurrency: 4 });
+  });
+  after(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await consumer.close();
+    await closeQueues(queues);
+    await s.close();
+  });
+
+  it('answers 200 once queued; the consumer stores the order and asks for the recompute', async () => {
+    const r = await sendWebhook(url, orderJson('5001', '6001', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, webhookId: 'q-1' });
+    assert.deepEqual([r.status, r.json], [200, { ok: true, queued: true }]);
+    const stored = await eventually('the order', () => stores.orders.get(SHOP, '5001'));
+    assert.equal(stored.customerId, '6001');
+    await eventually('the recompute', async () => effects.calls.includes(`recompute ${SHOP} 6001`));
+    assert.ok(await stores.deliveries.seen(SHOP, 'q-1'), 'delivery recorded once processed');
+  });
+
+  it('queues a duplicate delivery once, and its effect happens once', async () => {
+    const body = orderJson('5002', '6002', '2026-11-01T15:00:00Z');
+    const [a, b] = await Promise.all([
+      sendWebhook(url, body, { topic: 'orders/create', shop: SHOP, webhookId: 'q-dup' }),
+      sendWebhook(url, body, { topic: 'orders/create', shop: SHOP, webhookId: 'q-dup' }),
+    ]);
+    assert.deepEqual([a.status, b.status], [200, 200]);
+    await eventually('the order', () => stores.orders.get(SHOP, '5002'));
+    await eventually('the queue to drain', async () => (await queues.webhook.getJobCounts('waiting', 'active', 'delayed')).waiting === 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(effects.calls.filter((c) => c === `recompute ${SHOP} 6002`).length, 1);
+    // A late duplicate (after the job was processed) is caught by the durable dedupe.
+    await sendWebhook(url, body, { topic: 'orders/create', shop: SHOP, webhookId: 'q-dup' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(effects.calls.filter((c) => c === `recompute ${SHOP} 6002`).length, 1);
+  });
+
+  it('keeps an unusable payload as a dead letter (no retries)', async () => {
+    const r = await sendWebhook(url, '{"id": "not an order"', { topic: 'orders/create', shop: SHOP, webhookId: 'q-bad' });
+    assert.equal(r.status, 200);
+    const dl = await eventually('the dead letter', async () => (await stores.deadLetters.model.findOne({ shop: SHOP, webhookId: 'q-bad' }).lean()));
+    assert.match(String((dl as { reason?: string }).reason), /not JSON/);
+  });
+
+  it('retries a delivery whose processing failed on our side, until it is stored', async () => {
+    effects.failNext = 1; // the recompute enqueue fails once, as during a Redis hiccup
+    const r = await sendWebhook(url, orderJson('5003', '6003', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, webhookId: 'q-retry' });
+    assert.equal(r.status, 200);
+    await eventually('the retried recompute', async () => effects.calls.includes(`recompute ${SHOP} 6003`), 20_000);
+    assert.ok(await stores.deliveries.seen(SHOP, 'q-retry'));
+    const done = (await queues.webhook.getCompleted()).find((j) => j.data.webhookId === 'q-retry');
+    assert.equal(done?.attemptsMade, 2, 'one failed attempt, one that succeeded');
+  });
+
+  it('refuses a bad signature with 401 and queues nothing', async () => {
+    const before = await queues.webhook.count();
+    const r = await sendWebhook(url, orderJson('5004', '6004', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, secret: 'wrong' });
+    assert.equal(r.status, 401);
+    assert.equal(await queues.webhook.count(), before);
+  });
+});
