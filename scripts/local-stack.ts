@@ -67,6 +67,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     DEMO_MODE: 'true',
     LOG_LEVEL: 'warn',
     ...(o.workerConcurrency ? { WORKER_CONCURRENCY: String(o.workerConcurrency) } : {}),
+    // The ingest mode and its concurrency can be tried from the environment (demo, benchmarks).
+    ...Object.fromEntries(['WEBHOOK_MODE', 'WEBHOOK_CONCURRENCY'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
     ...o.env,
   });
   const deps = o.mongo
@@ -79,7 +81,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
   });
   const ingest = startWebhookIngest(deps, runtime);
-  const app = createApp({ deps, effects: runtime.enqueue, ...(ingest.inbox ? { inbox: ingest.inbox } : {}), mounts });
+  const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
   });

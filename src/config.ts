@@ -30,8 +30,13 @@ export const configSchema = z.object({
   SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-  /** queued: POST /webhooks answers once the delivery is in Redis, a consumer in the web process stores it; inline: stored before answering. */
-  WEBHOOK_MODE: z.enum(['queued', 'inline']).default('queued'),
+  /**
+   * auto: processed in the request while fewer than WEBHOOK_INLINE_LIMIT are in flight, queued above
+   * that or when processing fails/is slow; queued: always queued (200 once in Redis, stored by the
+   * consumer in the web process); inline: always processed in the request (never queued).
+   */
+  WEBHOOK_MODE: z.enum(['auto', 'queued', 'inline']).default('auto'),
+  WEBHOOK_INLINE_LIMIT: z.coerce.number().int().min(0).max(1024).default(8),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   BULK_MUTATION_THRESHOLD: z.coerce.number().int().min(1).default(250),
   DEMO_MODE: boolish.default(false),

@@ -11,6 +11,7 @@ import { SegmentEventStore } from './profiles/segment-event-store.ts';
 import { CalibrationStore } from './profiles/calibration-store.ts';
 import { CustomerOrdersReader } from './profiles/customer-orders.ts';
 import { OrderStore } from './profiles/order-store.ts';
+import { DocLocks } from './profiles/doc-locks.ts';
 import { ShopStore } from './profiles/shop-store.ts';
 import { WebhookDeliveryStore } from './profiles/webhook-delivery-store.ts';
 import { DeadLetterStore } from './profiles/dead-letter-store.ts';
@@ -65,7 +66,7 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
     events: new SegmentEventStore(mongo),
     calibrations: new CalibrationStore(mongo),
     customerOrders: new CustomerOrdersReader(mongo),
-    orders: new OrderStore(mongo),
+    orders: new OrderStore(mongo, new DocLocks(redis, config.QUEUE_PREFIX)),
     shops: new ShopStore(mongo),
     deliveries: new WebhookDeliveryStore(mongo),
     deadLetters: new DeadLetterStore(mongo),

@@ -19,10 +19,12 @@ export interface AppOptions {
   effects: WebhookEffects;
   /** Queued ingest (web/webhook-ingest.ts); absent = deliveries are processed in the request. */
   inbox?: WebhookInbox;
+  /** With an inbox: deliveries processed in the request at most at once (0 = always queue). */
+  inlineLimit?: number;
   mounts?: AppMount[];
 }
 
-export function createApp({ deps, effects, inbox, mounts = [] }: AppOptions): Express {
+export function createApp({ deps, effects, inbox, inlineLimit, mounts = [] }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // Shopify calls /webhooks from outside; it needs the raw body, so it is mounted before any JSON parser.
@@ -31,7 +33,7 @@ export function createApp({ deps, effects, inbox, mounts = [] }: AppOptions): Ex
       stores: deps.stores,
       connection: deps.mongo,
       effects,
-      ...(inbox ? { inbox } : {}),
+      ...(inbox ? { inbox, inlineLimit: inlineLimit ?? 0 } : {}),
       logger: deps.logger,
       secrets: { current: deps.config.SHOPIFY_API_SECRET, previous: deps.config.SHOPIFY_API_SECRET_PREVIOUS },
       now: () => new Date(deps.now()),

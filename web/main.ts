@@ -30,7 +30,7 @@ if (withWorker) {
 }
 // Queued ingest (default): this process also stores the deliveries it accepted (webhooks/consumer.ts).
 const ingest = startWebhookIngest(deps, runtime);
-const app = createApp({ deps, effects: runtime.enqueue, ...(ingest.inbox ? { inbox: ingest.inbox } : {}), mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger }) });
+const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger }) });
 const server = app.listen(config.PORT, config.HOST, () => {
   deps.logger.info({ port: config.PORT, host: config.HOST, withWorker }, 'web listening');
 });

@@ -1,22 +1,25 @@
-// Wires POST /webhooks to the configured ingest mode (WEBHOOK_MODE). queued: the request puts the
-// verified delivery in the `webhook` queue (Redis, AOF) and answers 200; a consumer in this process
-// (webhooks/consumer.ts) stores it. inline: the request stores it before answering.
+// Wires POST /webhooks to the configured ingest mode (WEBHOOK_MODE). auto: stored in the request while
+// few are in flight, else (or on failure) put in the `webhook` queue (Redis, AOF) and answered 200;
+// queued: always queued; inline: never. A consumer in this process (webhooks/consumer.ts) drains the queue.
 import type { Deps } from '../src/deps.ts';
 import type { JobRuntime } from '../jobs/runtime.ts';
 import { startWebhookConsumer } from '../webhooks/consumer.ts';
 import type { WebhookInbox } from '../webhooks/router.ts';
 
 export interface WebhookIngest {
-  /** For createApp: present in queued mode. */
-  inbox?: WebhookInbox;
+  /** Spread into createApp's options. */
+  app: { inbox?: WebhookInbox; inlineLimit?: number };
   close(): Promise<void>;
 }
 
 export function startWebhookIngest(deps: Deps, runtime: JobRuntime, mode = deps.config.WEBHOOK_MODE): WebhookIngest {
-  if (mode !== 'queued') return { close: async () => undefined };
+  if (mode === 'inline') return { app: {}, close: async () => undefined };
   const consumer = startWebhookConsumer(
     { stores: deps.stores, connection: deps.mongo, effects: runtime.enqueue, logger: deps.logger },
     { connection: deps.newRedis(), prefix: runtime.prefix, concurrency: deps.config.WEBHOOK_CONCURRENCY },
   );
-  return { inbox: runtime.enqueue, close: () => consumer.close() };
+  return {
+    app: { inbox: runtime.enqueue, inlineLimit: mode === 'queued' ? 0 : deps.config.WEBHOOK_INLINE_LIMIT },
+    close: () => consumer.close(),
+  };
 }

@@ -1,5 +1,6 @@
-// POST /webhooks: raw body → HMAC (current or previous secret) → either queued (200 once durable in
-// Redis; webhooks/consumer.ts processes it) or inline: durable dedupe → parse → topic handler → 200. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
+// POST /webhooks: raw body → HMAC (current or previous secret) → processed in the request (durable
+// dedupe → parse → topic handler → 200), or — under load, on our own failure, or always, depending on
+// WEBHOOK_MODE — queued: 200 once durable in Redis, webhooks/consumer.ts processes it. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
 // topic, shop not installed): 200 and a dead letter, because Shopify would otherwise retry for hours.
 // A failure of our own (database down): nothing is recorded and we answer 500 so Shopify retries; a
 // delivery is recorded as seen only after its handler succeeded (handlers are idempotent).
@@ -57,6 +58,14 @@ export interface WebhookRouterDeps extends HandlerDeps {
    * answered 200 at once; webhooks/consumer.ts processes it. Without it, the request processes inline.
    */
   inbox?: WebhookInbox;
+  /**
+   * With an inbox: deliveries processed in the request while fewer than this many are in flight
+   * (fast path: fresh data at once); above it, or when inline processing fails or exceeds
+   * inlineBudgetMs, the delivery is queued instead. 0 = always queue.
+   */
+  inlineLimit?: number;
+  /** How long an inline attempt may take before the delivery is queued and answered (default 2 s). */
+  inlineBudgetMs?: number;
 }
 
 /** Where queued deliveries go (implemented by jobs/enqueue.ts; jobs/ may not import webhooks/). */
@@ -173,6 +182,9 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
   const now = deps.now ?? (() => new Date());
   const { logger } = deps;
   const installs = installedShops(deps, deps.installCacheMs ?? 30_000);
+  const inlineLimit = deps.inlineLimit ?? 0;
+  const inlineBudgetMs = deps.inlineBudgetMs ?? 2000;
+  let inFlight = 0;
 
   const respond = (res: Response, status: number, body: Record<string, unknown>) => res.status(status).json(body);
 
@@ -194,18 +206,32 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
         return respond(res, 400, { error: 'missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Webhook-Id' });
       }
       const delivery: AcceptedDelivery = { shop, topic, webhookId, body: raw.toString('utf8'), receivedAt: now() };
-      if (deps.inbox) {
-        // Queued mode: durable in Redis (AOF) is enough to acknowledge; the consumer does the rest.
+      const inbox = deps.inbox;
+      if (!inbox) {
+        const result = await processDelivery(deps, installs, delivery);
+        return respond(res, result.status, result.body);
+      }
+      // Durable in Redis (AOF) is enough to acknowledge; the consumer does the rest.
+      const queue = async () => {
         try {
-          await deps.inbox.acceptWebhook(delivery);
+          await inbox.acceptWebhook(delivery);
           return respond(res, 200, { ok: true, queued: true });
         } catch (err) {
           logger.error({ shop, topic, webhookId, err }, 'webhook could not be queued; Shopify will retry');
           return respond(res, 500, { error: 'could not queue' });
         }
-      }
-      const result = await processDelivery(deps, installs, delivery);
-      return respond(res, result.status, result.body);
+      };
+      if (inFlight >= inlineLimit) return queue();
+      // Fast path: process now. A failure of ours or a slow attempt (database away) is queued instead;
+      // if the slow attempt still finishes, the queued copy finds it done (durable dedupe).
+      inFlight++;
+      const inline = processDelivery(deps, installs, delivery).finally(() => { inFlight--; });
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<null>((r) => { timer = setTimeout(() => r(null), inlineBudgetMs); });
+      const first = await Promise.race([inline, budget]);
+      clearTimeout(timer);
+      if (first && first.status < 500) return respond(res, first.status, first.body);
+      return queue();
     },
   );
 

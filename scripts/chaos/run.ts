@@ -170,7 +170,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), asOf: ASOF });
     // Queued ingest (the default WEBHOOK_MODE): this process accepts deliveries into Redis and stores them.
     ingest = startWebhookIngest(deps, runtime);
-    const app = createApp({ deps, effects: runtime.enqueue, ...(ingest.inbox ? { inbox: ingest.inbox } : {}) });
+    const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app });
     // Count what the webhook endpoint answers while a server is down (the documented choice).
     // Requests that arrive while a server is down, and what they are finally answered.
     let outage: string | null = null;

@@ -16,6 +16,7 @@
 // called `customerId` so that the generic erasure ({shop, customerId} in every collection) covers it.
 import { Schema, type Connection, type Model } from 'mongoose';
 import { upsertRetrying } from './upsert-retrying.ts';
+import type { DocLocks } from './doc-locks.ts';
 import type { CustomerInput, FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
 
 export interface OrderBookDoc {
@@ -140,10 +141,22 @@ const POINT_READS_UP_TO = 64;
 export class OrderStore {
   readonly books: Model<OrderBookDoc>;
   readonly owners: Model<OrderOwnerDoc>;
+  private readonly locks: DocLocks | null;
 
-  constructor(conn: Connection) {
+  /** `locks`: serialise updates per document (needed on FerretDB, see doc-locks.ts; harmless on MongoDB). */
+  constructor(conn: Connection, locks: DocLocks | null = null) {
     this.books = orderBookModel(conn);
     this.owners = orderOwnerModel(conn);
+    this.locks = locks;
+  }
+
+  private locked<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.locks ? this.locks.with(keys, fn) : fn();
+  }
+
+  private updateBook(shop: string, customerId: string, update: Record<string, unknown>, upsert = false): Promise<unknown> {
+    const _id = bookId(shop, customerId);
+    return this.locked([`order_books/${_id}`], () => upsertRetrying(() => this.books.collection.updateOne({ _id } as never, update, { upsert })));
   }
 
   async init(): Promise<void> {
@@ -157,27 +170,23 @@ export class OrderStore {
    */
   async upsert(shop: string, order: NormalizedOrder): Promise<{ outcome: UpsertOutcome; previousCustomerId: string | null }> {
     const ver = versionOf(order.updatedAt);
-    const before = await upsertRetrying(() => this.owners.collection.findOneAndUpdate(
-      { _id: ownerId(shop, order.id) } as never,
+    const oid = ownerId(shop, order.id);
+    const before = await this.locked([`order_owners/${oid}`], () => upsertRetrying(() => this.owners.collection.findOneAndUpdate(
+      { _id: oid } as never,
       {
         $max: { ver },
         $setOnInsert: { shop },
         ...(order.customerId ? { $addToSet: { customerId: order.customerId } } : {}),
       },
       { upsert: true, returnDocument: 'before' },
-    )) as unknown as Pick<OrderOwnerDoc, 'ver' | 'customerId'> | null;
+    ))) as unknown as Pick<OrderOwnerDoc, 'ver' | 'customerId'> | null;
     if (before && before.ver > ver) return { outcome: 'stale', previousCustomerId: null };
     const others = (before?.customerId ?? []).filter((c) => c !== order.customerId);
     const field = fieldOf(order.id);
     // The order left these customers' books (or never was there: no upsert, so no empty book appears).
-    await Promise.all(others.map((c) => this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } })));
+    await Promise.all(others.map((c) => this.updateBook(shop, c, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } })));
     if (order.customerId) {
-      const customerId = order.customerId;
-      await upsertRetrying(() => this.books.collection.updateOne(
-        { _id: bookId(shop, customerId) } as never,
-        { $max: { [`orders.${field}`]: encode(order) }, $setOnInsert: { shop, customerId } },
-        { upsert: true },
-      ));
+      await this.updateBook(shop, order.customerId, { $max: { [`orders.${field}`]: encode(order) }, $setOnInsert: { shop, customerId: order.customerId } }, true);
     }
     return { outcome: 'written', previousCustomerId: others[0] ?? null };
   }
@@ -190,7 +199,8 @@ export class OrderStore {
    */
   async upsertMany(shop: string, orders: readonly NormalizedOrder[]): Promise<{ written: number; stale: number }> {
     if (orders.length === 0) return { written: 0, stale: 0 };
-    const owned = await upsertRetrying(() => this.owners.collection.bulkWrite(
+    const ownerKeys = orders.map((o) => `order_owners/${ownerId(shop, o.id)}`);
+    const owned = await this.locked(ownerKeys, () => upsertRetrying(() => this.owners.collection.bulkWrite(
       orders.map((o) => ({
         updateOne: {
           filter: { _id: ownerId(shop, o.id) } as never,
@@ -199,7 +209,7 @@ export class OrderStore {
         },
       })),
       { ordered: false },
-    ));
+    )));
     const perCustomer = new Map<string, Record<string, string>>();
     for (const o of orders) {
       if (!o.customerId) continue;
@@ -210,12 +220,13 @@ export class OrderStore {
       if (!(f in fields) || fields[f]! < e) fields[f] = e;
     }
     if (perCustomer.size) {
-      await upsertRetrying(() => this.books.collection.bulkWrite(
+      const bookKeys = [...perCustomer.keys()].map((c) => `order_books/${bookId(shop, c)}`);
+      await this.locked(bookKeys, () => upsertRetrying(() => this.books.collection.bulkWrite(
         [...perCustomer].map(([customerId, fields]) => ({
           updateOne: { filter: { _id: bookId(shop, customerId) } as never, update: { $max: fields, $setOnInsert: { shop, customerId } }, upsert: true },
         })),
         { ordered: false },
-      ));
+      )));
     }
     const written = Math.min(orders.length, owned.upsertedCount + owned.modifiedCount);
     return { written, stale: orders.length - written };
@@ -239,7 +250,7 @@ export class OrderStore {
       const ver = newest.slice(0, newest.indexOf('|'));
       for (const [i, c] of owner.customerId.entries()) {
         if (entries[i] === newest || !entries[i]) continue;
-        await this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } });
+        await this.updateBook(shop, c, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } });
         fixed += 1;
       }
     }
@@ -248,15 +259,16 @@ export class OrderStore {
 
   /** Tombstones the order everywhere it may be; returns the customer it belonged to (if known). Idempotent. */
   async markDeleted(shop: string, orderId: string): Promise<{ customerId: string | null }> {
-    const before = await upsertRetrying(() => this.owners.collection.findOneAndUpdate(
-      { _id: ownerId(shop, orderId) } as never,
+    const oid = ownerId(shop, orderId);
+    const before = await this.locked([`order_owners/${oid}`], () => upsertRetrying(() => this.owners.collection.findOneAndUpdate(
+      { _id: oid } as never,
       { $max: { ver: TOMBSTONE }, $setOnInsert: { shop, customerId: [] } },
       { upsert: true, returnDocument: 'before' },
-    )) as unknown as Pick<OrderOwnerDoc, 'customerId'> | null;
+    ))) as unknown as Pick<OrderOwnerDoc, 'customerId'> | null;
     const customers = before?.customerId ?? [];
     const owner = (await this.currentOwnerAmong(shop, orderId, customers)) ?? customers[0] ?? null;
     const field = `orders.${fieldOf(orderId)}`;
-    await Promise.all(customers.map((c) => this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $max: { [field]: `${TOMBSTONE}|${DELETED}` } })));
+    await Promise.all(customers.map((c) => this.updateBook(shop, c, { $max: { [field]: `${TOMBSTONE}|${DELETED}` } })));
     return { customerId: owner };
   }
 
@@ -338,7 +350,7 @@ export class OrderStore {
       const owner = await this.owners.findOne({ _id: ownerId(shop, orderId) }).lean<OrderOwnerDoc>();
       if (!owner) continue;
       const field = `orders.${fieldOf(orderId)}`;
-      await Promise.all(owner.customerId.map((c) => this.books.collection.updateOne({ _id: bookId(shop, c) } as never, { $unset: { [field]: '' } })));
+      await Promise.all(owner.customerId.map((c) => this.updateBook(shop, c, { $unset: { [field]: '' } })));
       deleted += (await this.owners.deleteOne({ _id: owner._id })).deletedCount;
     }
     return deleted;

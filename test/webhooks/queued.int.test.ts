@@ -39,23 +39,31 @@ describe('POST /webhooks, queued ingest', () => {
   let consumer: WebhookConsumer;
   let server: Server;
   let url: string;
+  let autoServer: Server;
+  let autoUrl: string;
 
   before(async () => {
     s = await openTestServices(import.meta.url);
-    stores = makeStores(s.mongo);
+    stores = makeStores(s.mongo, s.redis(), s.queuePrefix);
     await Promise.all(Object.values(stores).map((x: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (x.init ? x.init() : x.model!.init())));
     await stores.shops.markInstalled(SHOP, { scopes: ['read_orders'] }, new Date('2026-11-01T00:00:00Z'));
     effects = new RecordingEffects();
     queues = createQueues(s.redis(), s.queuePrefix);
     const inbox = new Enqueuer(queues, s.redis(), s.queuePrefix);
     const app = express();
-    app.use(createWebhookRouter({ stores, connection: s.mongo, effects, logger: testLogger, secrets: SECRETS, inbox }));
+    app.use(createWebhookRouter({ stores, connection: s.mongo, effects, logger: testLogger, secrets: SECRETS, inbox, inlineLimit: 0 }));
     server = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)); });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+    // WEBHOOK_MODE=auto: inline while few are in flight, queued on failure or load.
+    const auto = express();
+    auto.use(createWebhookRouter({ stores, connection: s.mongo, effects, logger: testLogger, secrets: SECRETS, inbox, inlineLimit: 8 }));
+    autoServer = await new Promise((resolve) => { const x = auto.listen(0, '127.0.0.1', () => resolve(x)); });
+    autoUrl = `http://127.0.0.1:${(autoServer.address() as AddressInfo).port}/webhooks`;
     consumer = startWebhookConsumer({ stores, connection: s.mongo, effects, logger: testLogger }, { connection: s.redis(), prefix: s.queuePrefix, concurrency: 4 });
   });
   after(async () => {
     await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => autoServer.close(() => r()));
     await consumer.close();
     await closeQueues(queues);
     await s.close();
@@ -109,5 +117,29 @@ describe('POST /webhooks, queued ingest', () => {
     const r = await sendWebhook(url, orderJson('5004', '6004', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, secret: 'wrong' });
     assert.equal(r.status, 401);
     assert.equal(await queues.webhook.count(), before);
+  });
+
+  it('auto mode: processes in the request when idle (stored before the answer)', async () => {
+    const r = await sendWebhook(autoUrl, orderJson('5101', '6101', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, webhookId: 'a-1' });
+    assert.deepEqual([r.status, r.json], [200, { ok: true }]);
+    assert.equal((await stores.orders.get(SHOP, '5101'))?.customerId, '6101');
+    assert.ok(effects.calls.includes(`recompute ${SHOP} 6101`));
+  });
+
+  it('auto mode: a failure of ours in the request is queued and answered 200, then processed', async () => {
+    effects.failNext = 1;
+    const r = await sendWebhook(autoUrl, orderJson('5102', '6102', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, webhookId: 'a-2' });
+    assert.deepEqual([r.status, r.json], [200, { ok: true, queued: true }]);
+    await eventually('the recompute by the consumer', async () => effects.calls.includes(`recompute ${SHOP} 6102`));
+    assert.ok(await stores.deliveries.seen(SHOP, 'a-2'));
+  });
+
+  it('auto mode: under a burst, deliveries beyond the inline limit are queued; all are stored once', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => String(5200 + i));
+    const answers = await Promise.all(ids.map((id) => sendWebhook(autoUrl, orderJson(id, '6200', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, webhookId: `burst-${id}` })));
+    assert.ok(answers.every((a) => a.status === 200));
+    const queued = answers.filter((a) => a.json.queued === true).length;
+    assert.ok(queued > 0 && queued < ids.length, `some inline, some queued (queued ${queued} of ${ids.length})`);
+    await eventually('every order', async () => (await stores.orders.listForCustomer(SHOP, '6200')).length === ids.length);
   });
 });

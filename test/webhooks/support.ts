@@ -6,7 +6,9 @@ import type { Connection } from 'mongoose';
 import { createWebhookRouter } from '../../webhooks/router.ts';
 import type { BulkOperationFinishedPayload, WebhookEffects } from '../../webhooks/effects.ts';
 import type { WebhookStores } from '../../webhooks/types.ts';
+import type { Redis } from 'ioredis';
 import { OrderStore } from '../../src/profiles/order-store.ts';
+import { DocLocks } from '../../src/profiles/doc-locks.ts';
 import { WebhookDeliveryStore } from '../../src/profiles/webhook-delivery-store.ts';
 import { DeadLetterStore } from '../../src/profiles/dead-letter-store.ts';
 import { ShopStore } from '../../src/profiles/shop-store.ts';
@@ -32,9 +34,10 @@ export class RecordingEffects implements WebhookEffects {
   async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload) { this.maybeFail(); this.calls.push(`bulk ${shop} ${payload.adminGraphqlApiId}`); this.bulk.push(payload); }
 }
 
-export function makeStores(conn: Connection): WebhookStores {
+/** With `redis`, order writes take per-document locks as in the app (src/deps.ts). */
+export function makeStores(conn: Connection, redis?: Redis, lockPrefix = 'test'): WebhookStores {
   return {
-    orders: new OrderStore(conn),
+    orders: new OrderStore(conn, redis ? new DocLocks(redis, lockPrefix) : null),
     deliveries: new WebhookDeliveryStore(conn),
     deadLetters: new DeadLetterStore(conn),
     shops: new ShopStore(conn),
