@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { TagSyncState } from '../src/profiles/tag-sync-state.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, dedupId, schedulerId,
   type MaintenanceData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
@@ -52,12 +53,15 @@ export class Enqueuer {
   private readonly prefix: string;
   /** Fixed engine as-of for every job (demo and tests); undefined in production (worker clock). */
   private readonly asOf: number | undefined;
+  private readonly tagState: TagSyncState;
 
-  constructor(queues: Queues, redis: Redis, prefix: string, asOf?: number) {
+  /** `tagState`: where observed tags are compared with the desired ones (the stores' instance). */
+  constructor(queues: Queues, redis: Redis, prefix: string, asOf?: number, tagState?: TagSyncState) {
     this.queues = queues;
     this.redis = redis;
     this.prefix = prefix;
     this.asOf = asOf;
+    this.tagState = tagState ?? new TagSyncState(redis, prefix);
   }
 
   // ---- WebhookInbox (queued ingest) --------------------------------------------------------------
@@ -90,6 +94,11 @@ export class Enqueuer {
       { shop, customerId, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
       { ...JOB_OPTIONS.recompute, ...(priority ? { priority } : {}), deduplication: { id: dedupId.recompute(shop, customerId), keepLastIfActive: true } },
     );
+  }
+
+  /** Tags as Shopify reports them differ from the desired ones → pending again, and a sync. */
+  async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void> {
+    if (await this.tagState.observe(shop, customerId, appTags)) await this.syncTags(shop);
   }
 
   /**

@@ -50,7 +50,7 @@ export function shopPort(deps: Deps): ShopPort {
 export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   const prefix = o.queuePrefix ?? deps.config.QUEUE_PREFIX;
   const queues = createQueues(deps.redis, prefix);
-  const enqueue = new Enqueuer(queues, deps.redis, prefix, o.asOf);
+  const enqueue = new Enqueuer(queues, deps.redis, prefix, o.asOf, deps.stores.tagState);
   const { stores } = deps;
   const context: JobContext = {
     logger: deps.logger,

@@ -3,13 +3,21 @@
 // nothing, so the echo ends there.
 import { z } from 'zod';
 import { restId } from './ids.ts';
+import { parseShopSettings, safeParseShopSettings } from '../src/segments/index.ts';
 import { done, unusable, type WebhookHandler } from './types.ts';
 
-const payloadSchema = z.object({ id: restId });
+const payloadSchema = z.object({ id: restId, tags: z.string().optional() });
 
-export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects }) => {
+export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects, stores }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
   if (!parsed.success) return unusable('customer payload without an id');
+  if (parsed.data.tags !== undefined) {
+    // The payload carries the customer's tags as Shopify has them: compare ours with what we want there.
+    const settings = safeParseShopSettings((await stores.shops.get(delivery.shop))?.settings ?? {});
+    const prefix = (settings.ok ? settings.settings : parseShopSettings({})).tagPrefix.toLowerCase();
+    const appTags = parsed.data.tags.split(',').map((t) => t.trim()).filter((t) => t.toLowerCase().startsWith(prefix));
+    await effects.customerTagsObserved(delivery.shop, parsed.data.id, appTags);
+  }
   await effects.recomputeCustomer(delivery.shop, parsed.data.id);
   return done('recompute requested');
 };

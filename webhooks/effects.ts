@@ -14,6 +14,11 @@ export interface BulkOperationFinishedPayload {
 export interface WebhookEffects {
   /** The customer's orders changed (or the customer was created/updated): recompute their segments. */
   recomputeCustomer(shop: string, customerId: string): Promise<void>;
+  /**
+   * customers/update told which tags the customer carries on Shopify now (only the app's, by prefix):
+   * if they are not the desired ones, write them again (a lost write, a merchant removing our tag).
+   */
+  customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void>;
   /** The customer was deleted or redacted; their data is already erased here. Drop queued work. */
   customerDeleted(shop: string, customerId: string): Promise<void>;
   /** app/uninstalled (and shop/redact): stop the shop's schedules (stopShopSchedules) and queued work. */

@@ -2,6 +2,7 @@
 //   {prefix}:tags:{shop}:applied  hash customerId → applied tags ("\n"-joined, sorted)
 //   {prefix}:tags:{shop}:rev      hash customerId → revision of the desired tags
 //   {prefix}:tags:{shop}:pending  set of customerIds whose desired tags differ from the applied ones
+//   {prefix}:tags:{shop}:desired  hash customerId → desired tags (to compare with what Shopify reports)
 // Why Redis and not the profile document: on FerretDB 1.x every MongoDB statement scans its
 // collection, and a tag sync marks hundreds of customers at a time. Losing these keys is harmless:
 // tagsAdd/tagsRemove are idempotent and the next resync marks every differing customer pending again.
@@ -23,11 +24,24 @@ local out = {}
 for i = 1, #ARGV, 3 do
   local id, tags, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   redis.call('HSET', KEYS[2], id, rev)
+  redis.call('HSET', KEYS[4], id, tags)
   local applied = redis.call('HGET', KEYS[1], id) or ''
   if applied == tags then redis.call('SREM', KEYS[3], id); out[#out + 1] = 0
   else redis.call('SADD', KEYS[3], id); out[#out + 1] = 1 end
 end
 return out`;
+
+// KEYS: applied, rev, pending, desired. ARGV: id, the app tags Shopify reports. What Shopify reports is
+// what is applied; if it differs from the desired tags (a write lost in a race, a merchant removing our
+// tag), the customer is pending again. Returns 1 when pending.
+const OBSERVE = `
+local id, tags = ARGV[1], ARGV[2]
+local desired = redis.call('HGET', KEYS[4], id)
+if not desired then return 0 end
+redis.call('HSET', KEYS[1], id, tags)
+if desired == tags then redis.call('SREM', KEYS[3], id); return 0 end
+redis.call('SADD', KEYS[3], id)
+return 1`;
 
 // Same layout; marks applied, and clears pending only where the desired revision is still the one written.
 const MARK_APPLIED = `
@@ -47,9 +61,17 @@ export class TagSyncState {
     this.prefix = prefix;
   }
 
-  private keys(shop: string): [string, string, string] {
+  private keys(shop: string): [string, string, string, string] {
     const base = `${this.prefix}:tags:${shop}`;
-    return [`${base}:applied`, `${base}:rev`, `${base}:pending`];
+    return [`${base}:applied`, `${base}:rev`, `${base}:pending`, `${base}:desired`];
+  }
+
+  /**
+   * Shopify told us (customers/update) which app tags the customer carries now. Returns true when they
+   * differ from the desired ones, i.e. a tag sync is needed. Unknown customers are ignored.
+   */
+  async observe(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean> {
+    return (await this.redis.eval(OBSERVE, 4, ...this.keys(shop), customerId, join(appTags))) === 1;
   }
 
   /** Records desired tags; returns the ids that now need a write. Atomic per call. */
@@ -57,7 +79,7 @@ export class TagSyncState {
     const pending = new Set<string>();
     for (let i = 0; i < items.length; i += 2000) {
       const chunk = items.slice(i, i + 2000);
-      const res = (await this.redis.eval(SET_DESIRED, 3, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]))) as number[];
+      const res = (await this.redis.eval(SET_DESIRED, 4, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]))) as number[];
       chunk.forEach((d, k) => { if (res[k] === 1) pending.add(d.customerId); });
     }
     return pending;
@@ -66,7 +88,7 @@ export class TagSyncState {
   async markApplied(shop: string, items: readonly DesiredTags[]): Promise<void> {
     for (let i = 0; i < items.length; i += 2000) {
       const chunk = items.slice(i, i + 2000);
-      await this.redis.eval(MARK_APPLIED, 3, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]));
+      await this.redis.eval(MARK_APPLIED, 4, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]));
     }
   }
 
@@ -94,8 +116,8 @@ export class TagSyncState {
   }
 
   async forgetCustomer(shop: string, customerId: string): Promise<void> {
-    const [applied, rev, pending] = this.keys(shop);
-    await this.redis.multi().hdel(applied, customerId).hdel(rev, customerId).srem(pending, customerId).exec();
+    const [applied, rev, pending, desired] = this.keys(shop);
+    await this.redis.multi().hdel(applied, customerId).hdel(rev, customerId).srem(pending, customerId).hdel(desired, customerId).exec();
   }
 
   async forgetShop(shop: string): Promise<void> {

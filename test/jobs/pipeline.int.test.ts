@@ -92,4 +92,22 @@ describe('pipeline on real stores', () => {
     const again = await syncTags(rt.context, { shop: SHOP });
     assert.equal(again.mode, 'none', 'nothing to write the second time');
   });
+
+  it('puts a customer back in the tag queue when Shopify reports other app tags than the desired ones', async () => {
+    const p = await deps.stores.profiles.get(SHOP, '9999001');
+    assert.ok(p && p.tagsDesired.length > 0 && !p.tagsPending);
+    // Our own write echoing back: nothing to do.
+    await rt.enqueue.customerTagsObserved(SHOP, '9999001', p.tagsDesired);
+    assert.equal(await rt.context.tagState.pendingCount(SHOP), 0);
+    // A tag lost on Shopify (a write lost in a race, or a merchant removing it): pending, sync queued, rewritten.
+    await rt.enqueue.customerTagsObserved(SHOP, '9999001', p.tagsDesired.slice(1));
+    assert.deepEqual(await rt.context.tagState.pending(SHOP, 10), ['9999001']);
+    assert.ok(((await rt.queues.syncTags.getJobCounts('waiting', 'prioritized', 'delayed')).waiting ?? 0) >= 1, 'a tag sync was queued');
+    const r = await syncTags(rt.context, { shop: SHOP });
+    assert.equal(r.written, 1);
+    assert.equal(await rt.context.tagState.pendingCount(SHOP), 0);
+    // Unknown customers (no desired tags recorded) are ignored.
+    await rt.enqueue.customerTagsObserved(SHOP, 'nobody', ['seg:vip']);
+    assert.equal(await rt.context.tagState.pendingCount(SHOP), 0);
+  });
 });
