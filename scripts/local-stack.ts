@@ -14,6 +14,7 @@ import { createShopifyPort } from '../jobs/shopify-port.ts';
 import { QUEUE } from '../jobs/queues.ts';
 import { createApp } from '../web/app.ts';
 import { startWebhookIngest } from '../web/webhook-ingest.ts';
+import { installOnFirstUse } from '../web/admin/install-on-first-use.ts';
 import { dashboardMounts } from '../web/admin/mounts.ts';
 import { dashboardPortsFrom } from '../web/admin/ports.ts';
 import { startShopifySimulator, type ShopifySimulator, type SimulatorOptions } from '../tools/shopify-simulator/index.ts';
@@ -77,8 +78,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const shopifyPort = createShopifyPort(deps, { pollIntervalMs: o.pollIntervalMs ?? 500 });
   const runtime = createJobRuntime(deps, { shopify: shopifyPort, asOf: o.asOf });
   runtime.startWorkers();
+  const shopifyApi = createShopifyApi(config, o.logger);
+  // As in production (web/main.ts): a shop's first verified admin request installs it.
   const mounts = dashboardMounts(dashboardPortsFrom(deps, runtime, o.asOf), {
     config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
+    onVerified: installOnFirstUse(deps, runtime, { shopify: shopifyApi }),
   });
   const ingest = startWebhookIngest(deps, runtime);
   const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts });
@@ -86,7 +90,6 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const shopifyApi = createShopifyApi(config, o.logger);
 
   return {
     sim, deps, runtime, appUrl, config,

@@ -30,6 +30,8 @@ export interface AdminApiOptions {
   /** Requests per shop per minute (default 600: the Sync page polls progress every second). */
   rateLimitPerMinute?: number;
   logger: Logger;
+  /** After a verified session token: install the shop on first use (token exchange); see install-on-first-use.ts. */
+  onVerified?: (shop: string, sessionToken: string) => Promise<void>;
 }
 
 /** A Shopify customer id: the numeric id, or its gid. Returned as the numeric string. */
@@ -95,6 +97,18 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   );
 
   api.use(requireSessionToken(auth));
+  if (opts.onVerified) {
+    const onVerified = opts.onVerified;
+    api.use(async (req, res, next) => {
+      try {
+        await onVerified(shopOf(res), bearerToken(req)!);
+        next();
+      } catch (err) {
+        opts.logger.error({ shop: shopOf(res), err: (err as Error).message }, 'installation (token exchange) failed');
+        res.status(503).json({ error: 'install_failed', reason: 'could not complete the installation with Shopify; retry shortly' });
+      }
+    });
+  }
   api.use(limit);
   api.use(express.json({ limit: '64kb' }));
 

@@ -9,6 +9,7 @@ import { createShopifyPort } from '../jobs/shopify-port.ts';
 import { onShutdownSignal } from '../jobs/shutdown.ts';
 import { createApp } from './app.ts';
 import { startWebhookIngest } from './webhook-ingest.ts';
+import { installOnFirstUse } from './admin/install-on-first-use.ts';
 import { dashboardMounts } from './admin/mounts.ts';
 import { dashboardPortsFrom } from './admin/ports.ts';
 
@@ -30,7 +31,7 @@ if (withWorker) {
 }
 // Queued ingest (default): this process also stores the deliveries it accepted (webhooks/consumer.ts).
 const ingest = startWebhookIngest(deps, runtime);
-const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger }) });
+const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger, onVerified: installOnFirstUse(deps, runtime) }) });
 const server = app.listen(config.PORT, config.HOST, () => {
   deps.logger.info({ port: config.PORT, host: config.HOST, withWorker }, 'web listening');
 });

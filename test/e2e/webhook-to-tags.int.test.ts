@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
-import { startLocalStack, type LocalStack } from '../../scripts/local-stack.ts';
+import type { LocalStack } from '../../scripts/local-stack.ts';
+import { openE2eStack, type E2eStack } from './stack.ts';
 
 const SHOP = 'e2e-store.myshopify.com';
 const AS_OF = Date.parse('2026-11-20T00:00:00Z');
@@ -18,17 +18,12 @@ async function until<T>(what: string, check: () => T | undefined | Promise<T | u
 }
 
 describe('end to end through the Shopify simulator', () => {
-  let s: TestServices;
+  let e2e: E2eStack;
   let stack: LocalStack;
 
   before(async () => {
-    s = await openTestServices(import.meta.url);
-    stack = await startLocalStack({
-      logger: testLogger, asOf: AS_OF, mongo: s.mongo,
-      env: { QUEUE_PREFIX: s.queuePrefix, MONGODB_URI: s.mongoUri, REDIS_URL: s.redisUrl, BULK_MUTATION_THRESHOLD: '20' },
-      simulator: { seed: 11 },
-      pollIntervalMs: 200,
-    });
+    e2e = await openE2eStack(import.meta.url, { asOf: AS_OF, seed: 11, env: { BULK_MUTATION_THRESHOLD: '20' } });
+    stack = e2e.stack;
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC' });
     stack.sim.seedSynthetic(SHOP, { customers: 40, seed: 5, asOf: AS_OF - 2 * HOUR, maxOrdersPerCustomer: 6 });
     await stack.install(SHOP);
@@ -36,10 +31,7 @@ describe('end to end through the Shopify simulator', () => {
     await stack.waitFor('resync', job.id!);
     await stack.idle();
   });
-  after(async () => {
-    await stack?.close();
-    await s?.close();
-  });
+  after(async () => { await e2e?.close(); });
 
   it('answers /health when MongoDB and Redis answer', async () => {
     const res = await fetch(`${stack.appUrl}/health`);

@@ -18,6 +18,8 @@ export interface DashboardMountOptions {
   demoShop?: string;
   rateLimitPerMinute?: number;
   distDir?: string;
+  /** Installs a shop on its first verified admin request (web/admin/install-on-first-use.ts). */
+  onVerified?: (shop: string, sessionToken: string) => Promise<void>;
 }
 
 export function dashboardMounts(ports: DashboardPorts, o: DashboardMountOptions): Array<{ path: string; router: Router }> {
@@ -28,6 +30,7 @@ export function dashboardMounts(ports: DashboardPorts, o: DashboardMountOptions)
       router: createAdminApi(ports, {
         apiKey: c.SHOPIFY_API_KEY, apiSecret: c.SHOPIFY_API_SECRET, demoMode: c.DEMO_MODE, redis: o.redis, keyPrefix: c.QUEUE_PREFIX, logger: o.logger,
         ...(o.demoShop ? { demoShop: o.demoShop } : {}), ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}),
+        ...(o.onVerified ? { onVerified: o.onVerified } : {}),
       }),
     },
     { path: '/support', router: createSupportApi(ports, { supportToken: c.SUPPORT_TOKEN, mountPath: '/support', logger: o.logger }) },
