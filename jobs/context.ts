@@ -1,5 +1,6 @@
 // What the processors need, as narrow ports. src/deps.ts binds them to the real stores, the engine
 // and the Shopify client; tests bind the same real stores and the Shopify simulator.
+import type { ResyncSummary } from '../src/profiles/shop-store.ts';
 import type { Logger } from '../src/logger.ts';
 import type { CustomerInput, Engagement, NormalizedOrder } from '../src/segments/types.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
@@ -40,6 +41,8 @@ export interface ShopState {
 export interface ShopPort {
   get(shop: string): Promise<ShopState | null>;
   installedShops(): Promise<string[]>;
+  /** Keeps the last completed resync on the shop (completed jobs leave BullMQ after an hour). */
+  recordResync?(shop: string, summary: ResyncSummary): Promise<void>;
 }
 
 export interface OrderPort {

@@ -17,6 +17,7 @@ export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: Pr
   const log = ctx.logger.child({ shop: data.shop, jobId: job?.id });
   const shop = await ctx.shops.get(data.shop);
   if (!shop?.installed) throw new ShopNotInstalledError(data.shop);
+  const startedAt = new Date();
   const counts: ResyncProgress['counts'] = { customers: 0, orders: 0, profiles: 0, tagsPending: 0 };
   const report = async (phase: ResyncProgress['phase'], percent: number) => {
     await job?.updateProgress({ percent: Math.round(percent), phase, counts: { ...counts } } satisfies ResyncProgress);
@@ -44,6 +45,7 @@ export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: Pr
   counts.orders = result.orders;
   counts.tagsPending = result.tagsPending;
   await report('done', 100);
+  await ctx.shops.recordResync?.(data.shop, { jobId: String(job?.id ?? ''), requestedBy: data.requestedBy, startedAt, finishedAt: new Date(), ...counts });
   log.info({ customers: result.customers, tagsPending: result.tagsPending }, 'resync computed');
   return { ...result, backfill };
 }

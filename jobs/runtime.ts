@@ -44,6 +44,7 @@ export function shopPort(deps: Deps): ShopPort {
       };
     },
     installedShops: () => deps.stores.shops.listInstalled(),
+    recordResync: (shop, summary) => deps.stores.shops.recordResync(shop, summary),
   };
 }
 

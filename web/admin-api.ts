@@ -202,8 +202,9 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.get('/sync', async (_req, res) => {
     const shop = shopOf(res);
     const queues = ports.enqueue.queues;
+    const doc = await ports.shops.get(shop);
     const [lastResync, depth, failures, deadLetters, tagsPending, profiles, calibration] = await Promise.all([
-      latestResync(queues, shop),
+      latestResync(queues, shop, doc?.lastResync ?? null),
       queueDepth(queues),
       shopFailures(queues, shop, 50),
       ports.deadLetters.list(shop, 20),

@@ -83,7 +83,7 @@ export function createSupportApi(ports: DashboardPorts, opts: SupportApiOptions)
       ports.profiles.count(shop),
       ports.profiles.countPending(shop),
       ports.profiles.segmentCounts(shop),
-      latestResync(queues, shop),
+      latestResync(queues, shop, doc?.lastResync ?? null),
       ports.calibrations.current(shop),
       queueDepth(queues),
       shopFailures(queues, shop, 20),

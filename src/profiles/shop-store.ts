@@ -13,7 +13,20 @@ export interface ShopDoc {
   currency: string | null;
   plan: string | null;
   settings: Record<string, unknown>;
+  /** The last completed resync (BullMQ drops completed jobs after an hour; the dashboard keeps showing it). */
+  lastResync: ResyncSummary | null;
   updatedAt: Date;
+}
+
+export interface ResyncSummary {
+  jobId: string;
+  requestedBy: string;
+  startedAt: Date;
+  finishedAt: Date;
+  customers: number;
+  orders: number;
+  profiles: number;
+  tagsPending: number;
 }
 
 const schema = new Schema<ShopDoc>(
@@ -27,6 +40,7 @@ const schema = new Schema<ShopDoc>(
     currency: { type: String, default: null },
     plan: { type: String, default: null },
     settings: { type: Schema.Types.Mixed, default: {} },
+    lastResync: { type: Schema.Types.Mixed, default: null },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'shops', versionKey: false, minimize: false },
@@ -86,5 +100,9 @@ export class ShopStore {
 
   async updateSettings(shop: string, settings: Record<string, unknown>, now: Date): Promise<void> {
     await this.model.updateOne({ shop }, { $set: { settings, updatedAt: now } });
+  }
+
+  async recordResync(shop: string, summary: ResyncSummary): Promise<void> {
+    await this.model.updateOne({ shop }, { $set: { lastResync: summary } });
   }
 }

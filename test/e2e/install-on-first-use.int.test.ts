@@ -63,4 +63,14 @@ describe('install on first use (token exchange from the first admin request)', (
     assert.equal((await get('/api/session', forged)).status, 401);
     assert.equal(await stack.deps.stores.shops.isInstalled('other.myshopify.com'), false);
   });
+
+  it('still shows the last resync on the Sync page after BullMQ dropped the completed job', async () => {
+    for (const j of await stack.runtime.queues.resync.getJobs(['completed'])) await j.remove();
+    const token = stack.sim.mintSessionToken(SHOP, { apiKey: stack.config.SHOPIFY_API_KEY, apiSecret: stack.config.SHOPIFY_API_SECRET });
+    const sync = (await (await get('/api/sync', token)).json()) as { lastResync: { state: string; requestedBy: string; percent: number; progress: { counts: { customers: number; orders: number } } } | null };
+    assert.equal(sync.lastResync?.state, 'completed');
+    assert.equal(sync.lastResync?.requestedBy, 'install');
+    assert.equal(sync.lastResync?.percent, 100);
+    assert.ok((sync.lastResync?.progress.counts.customers ?? 0) > 0 && (sync.lastResync?.progress.counts.orders ?? 0) > 0);
+  });
 });

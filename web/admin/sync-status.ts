@@ -3,6 +3,7 @@
 import type { Job } from 'bullmq';
 import type { Queues } from '../../jobs/enqueue.ts';
 import type { ResyncProgress } from '../../jobs/queues.ts';
+import type { ResyncSummary } from '../../src/profiles/shop-store.ts';
 
 export interface ResyncView {
   jobId: string;
@@ -53,11 +54,22 @@ export async function resyncView(job: Job): Promise<ResyncView> {
   };
 }
 
-/** The shop's most recent resync job still kept by BullMQ (completed ones are kept an hour). */
-export async function latestResync(queues: Pick<Queues, 'resync'>, shop: string): Promise<ResyncView | null> {
+/**
+ * The shop's most recent resync: the newest job BullMQ still keeps (completed ones are kept an hour),
+ * else the summary of the last completed one kept on the shop (`remembered`).
+ */
+export async function latestResync(queues: Pick<Queues, 'resync'>, shop: string, remembered: ResyncSummary | null = null): Promise<ResyncView | null> {
   const jobs = await queues.resync.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'], 0, SCAN);
   const mine = jobs.filter((j): j is Job => Boolean(j) && j.data?.shop === shop).sort((a, b) => b.timestamp - a.timestamp);
-  return mine[0] ? resyncView(mine[0]) : null;
+  if (mine[0]) return resyncView(mine[0]);
+  if (!remembered) return null;
+  const { customers, orders, profiles, tagsPending } = remembered;
+  return {
+    jobId: remembered.jobId, state: 'completed', requestedBy: remembered.requestedBy,
+    progress: { percent: 100, phase: 'done', counts: { customers, orders, profiles, tagsPending } }, percent: 100,
+    enqueuedAt: new Date(remembered.startedAt).toISOString(), startedAt: new Date(remembered.startedAt).toISOString(),
+    finishedAt: new Date(remembered.finishedAt).toISOString(), failedReason: null, attemptsMade: 1,
+  };
 }
 
 export async function resyncById(queues: Pick<Queues, 'resync'>, shop: string, jobId: string): Promise<ResyncView | null> {
