@@ -81,12 +81,29 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
   await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } }) => (s.init ? s.init() : s.model?.createIndexes())));
 }
 
-export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+/**
+ * Connects and declares indexes. A process that starts while MongoDB or Redis restarts (a worker
+ * respawned during a database failover) retries with backoff for up to `startupTimeoutMs` instead of
+ * exiting on the first reset connection.
+ */
+export async function createDeps(config: Config, opts: DepsOptions & { startupTimeoutMs?: number } = {}): Promise<Deps> {
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const mongo = await mongoose
-    .createConnection(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000, ...(opts.dbName ? { dbName: opts.dbName } : {}) })
-    .asPromise();
-  return depsFromConnection(config, mongo, { ...opts, logger }, true);
+  const until = Date.now() + (opts.startupTimeoutMs ?? 120_000);
+  for (let attempt = 1; ; attempt++) {
+    let mongo: Connection | null = null;
+    try {
+      mongo = await mongoose
+        .createConnection(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000, ...(opts.dbName ? { dbName: opts.dbName } : {}) })
+        .asPromise();
+      return await depsFromConnection(config, mongo, { ...opts, logger }, true);
+    } catch (err) {
+      await mongo?.close().catch(() => undefined);
+      if (Date.now() > until) throw err;
+      const waitMs = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
+      logger.warn({ attempt, waitMs, err: (err as Error).message }, 'services not ready at start; retrying');
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
 }
 
 /** Builds Deps on an existing MongoDB connection (tests own theirs); closes it only if ownsMongo. */
@@ -99,9 +116,16 @@ export async function depsFromConnection(config: Config, mongo: Connection, opts
     redisClients.push(r);
     return r;
   };
+  // A connection error after start is logged and retried by the driver; unlistened, it would crash the process.
+  if (mongo.listenerCount('error') === 0) mongo.on('error', (err: Error) => logger.warn({ err: err.message }, 'mongodb connection error'));
   const redis = newRedis();
   const stores = createStores(mongo, redis, config);
-  await ensureIndexes(stores);
+  try {
+    await ensureIndexes(stores);
+  } catch (err) {
+    for (const r of redisClients) r.disconnect();
+    throw err;
+  }
   return {
     config,
     logger,
