@@ -13,7 +13,7 @@ import { bearerToken, requireSessionToken, shopOf, signSessionToken, verifySessi
 import { rateLimitPerShop } from './admin/rate-limit.ts';
 import { computeOverview, sizesOverTime } from './admin/overview.ts';
 import { thresholdsView } from './admin/thresholds.ts';
-import { latestResync, queueDepth, resyncById, resyncView, shopFailures } from './admin/sync-status.ts';
+import { latestResync, resyncById, resyncView, shopFailures, shopQueueDepth } from './admin/sync-status.ts';
 import { previewSettings } from './admin/settings-preview.ts';
 import { streamProfilesCsv } from './admin/profiles-csv.ts';
 import { issueDownloadTicket, verifyDownloadTicket } from './admin/download-ticket.ts';
@@ -205,7 +205,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
     const doc = await ports.shops.get(shop);
     const [lastResync, depth, failures, deadLetters, tagsPending, profiles, calibration] = await Promise.all([
       latestResync(queues, shop, doc?.lastResync ?? null),
-      queueDepth(queues),
+      shopQueueDepth(queues, shop),
       shopFailures(queues, shop, 50),
       ports.deadLetters.list(shop, 20),
       ports.profiles.countPending(shop),
@@ -215,7 +215,9 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
     res.json({
       lastResync,
       lastCalibration: calibration ? { at: calibration.createdAt, reason: calibration.reason, buyers: calibration.buyers } : null,
-      queueDepth: depth,
+      // This shop's jobs only (support staff see the install-wide depth in the support API).
+      queueDepth: depth.depth,
+      queueDepthTruncated: depth.truncated,
       failures,
       deadLetters: deadLetters.map((d) => ({ webhookId: d.webhookId, topic: d.topic, reason: d.reason, receivedAt: d.receivedAt })),
       profiles,

@@ -193,7 +193,13 @@ describe('admin API: pages', () => {
     assert.equal(again.jobId, job.jobId);
     const sync = (await (await f.get('/api/sync', token)).json()) as { lastResync: { jobId: string }; queueDepth: Record<string, { waiting: number }>; profiles: number; failures: unknown[] };
     assert.equal(sync.lastResync.jobId, job.jobId);
-    assert.ok(sync.queueDepth['resync-shop']!.waiting >= 1);
+    assert.equal(sync.queueDepth['resync-shop']!.waiting, 1);
+    assert.ok(!('webhook' in sync.queueDepth), 'raw deliveries are not listed');
+    // Another shop's queued work is not counted in this shop's view.
+    const other = await f.rt.enqueue.resyncShop(SHOP_B, 'support');
+    const mine = (await (await f.get('/api/sync', token)).json()) as { queueDepth: Record<string, { waiting: number }> };
+    assert.equal(mine.queueDepth['resync-shop']!.waiting, 1);
+    await other.remove();
     assert.equal(sync.profiles, await f.deps.stores.profiles.count(SHOP_A));
     assert.deepEqual(sync.failures, []);
     await (await f.rt.queues.resync.getJob(job.jobId))?.remove();

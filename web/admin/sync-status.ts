@@ -89,6 +89,27 @@ export async function queueDepth(queues: Queues): Promise<QueueDepth> {
   return out;
 }
 
+/**
+ * The shop's own jobs per queue, for the merchant's Sync page (other shops' work is none of its
+ * business). BullMQ has no index by shop, so each state's newest `scan` jobs are read and filtered;
+ * `truncated` says a state held more than that. The webhook queue (raw deliveries) is left out.
+ */
+export async function shopQueueDepth(queues: Queues, shop: string, scan = 500): Promise<{ depth: QueueDepth; truncated: boolean }> {
+  const depth: QueueDepth = {};
+  let truncated = false;
+  const count = async (q: Queues[keyof Queues], types: Array<'waiting' | 'prioritized' | 'active' | 'delayed' | 'failed'>): Promise<number> => {
+    const jobs = await q.getJobs(types, 0, scan - 1);
+    if (jobs.length >= scan) truncated = true;
+    return jobs.filter((j) => (j?.data as { shop?: string } | undefined)?.shop === shop).length;
+  };
+  for (const [key, q] of Object.entries(queues) as Array<[keyof Queues, Queues[keyof Queues]]>) {
+    if (key === 'webhook') continue;
+    const [waiting, active, delayed, failed] = await Promise.all([count(q, ['waiting', 'prioritized']), count(q, ['active']), count(q, ['delayed']), count(q, ['failed'])]);
+    depth[q.name] = { waiting, active, delayed, failed };
+  }
+  return { depth, truncated };
+}
+
 export async function shopFailures(queues: Queues, shop: string, limit: number): Promise<FailureView[]> {
   const out: FailureView[] = [];
   for (const q of Object.values(queues)) {
