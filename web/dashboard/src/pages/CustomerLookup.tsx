@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineGrid, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
+import { Section } from '../Section.tsx';
 import { api, ApiError, formatDate, formatMoney } from '../api.ts';
 import type { CustomerView } from '../types.ts';
 import { FAMILY_LABELS } from './Overview.tsx';
@@ -89,43 +90,28 @@ export function CustomerLookup({ currency }: { currency: string }) {
               </BlockStack>
             </Card>
           </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">Segments and why</Text>
-                <div data-testid="customer-memberships">
-                  <DataTable
-                    columnContentTypes={['text', 'text', 'text', 'text']}
-                    headings={['Family', 'Segment', 'Tag', 'Why']}
-                    rows={(customer.memberships ?? []).map((mb) => [FAMILY_LABELS[mb.family] ?? mb.family, mb.label, mb.tag, mb.explanation])}
-                  />
-                </div>
-              </BlockStack>
-            </Card>
-          </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">Tags on Shopify</Text>
-                <InlineStack gap="200">
-                  {(customer.tagsApplied ?? []).length ? (customer.tagsApplied ?? []).map((t) => <Badge key={t} tone="info">{t}</Badge>) : <Text as="span" tone="subdued">none written yet</Text>}
-                  {customer.tagsPending && <Badge tone="attention">sync pending</Badge>}
-                </InlineStack>
-              </BlockStack>
-            </Card>
-          </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">History of moves</Text>
-                <DataTable
-                  columnContentTypes={['text', 'text', 'text', 'text']}
-                  headings={['When', 'Change', 'Segment', 'Why']}
-                  rows={(customer.history ?? []).map((h) => [formatDate(h.at), h.change === 'entered' ? 'entered' : 'left', `${h.label} (${FAMILY_LABELS[h.family] ?? h.family})`, h.explanation])}
-                />
-              </BlockStack>
-            </Card>
-          </Layout.Section>
+          <Section title="Segments and why">
+            <div data-testid="customer-memberships">
+              <DataTable
+                columnContentTypes={['text', 'text', 'text', 'text']}
+                headings={['Family', 'Segment', 'Tag', 'Why']}
+                rows={(customer.memberships ?? []).map((mb) => [FAMILY_LABELS[mb.family] ?? mb.family, mb.label, mb.tag, mb.explanation])}
+              />
+            </div>
+          </Section>
+          <Section title="Tags on Shopify">
+            <InlineStack gap="200">
+              {(customer.tagsApplied ?? []).length ? (customer.tagsApplied ?? []).map((t) => <Badge key={t} tone="info">{t}</Badge>) : <Text as="span" tone="subdued">none written yet</Text>}
+              {customer.tagsPending && <Badge tone="attention">sync pending</Badge>}
+            </InlineStack>
+          </Section>
+          <Section title="History of moves">
+            <DataTable
+              columnContentTypes={['text', 'text', 'text', 'text']}
+              headings={['When', 'Change', 'Segment', 'Why']}
+              rows={(customer.history ?? []).map((h) => [formatDate(h.at), h.change === 'entered' ? 'entered' : 'left', `${h.label} (${FAMILY_LABELS[h.family] ?? h.family})`, h.explanation])}
+            />
+          </Section>
         </>
       )}
     </Layout>

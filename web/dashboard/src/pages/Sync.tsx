@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineGrid, InlineStack, Layout, ProgressBar, Text } from '@shopify/polaris';
+import { Section } from '../Section.tsx';
 import { api, formatDate } from '../api.ts';
 import { useApi } from '../useApi.ts';
 import type { ResyncView, SyncView } from '../types.ts';
@@ -99,39 +100,29 @@ export function Sync() {
           <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Failures</Text><Text as="p" variant="headingXl">{s.failures.length + s.deadLetters.length}</Text></BlockStack></Card>
         </InlineGrid>
       </Layout.Section>
-      <Layout.Section>
-        <Card>
-          <BlockStack gap="200">
-            <Text as="h2" variant="headingMd">Queue depth</Text>
-            <div data-testid="queue-depth">
-              <DataTable
-                columnContentTypes={['text', 'numeric', 'numeric', 'numeric', 'numeric']}
-                headings={['Queue', 'Waiting', 'Running', 'Delayed', 'Failed']}
-                rows={Object.entries(s.queueDepth).map(([q, d]) => [q, d.waiting, d.active, d.delayed, d.failed])}
-              />
-            </div>
-          </BlockStack>
-        </Card>
-      </Layout.Section>
-      <Layout.Section>
-        <Card>
-          <BlockStack gap="200">
-            <Text as="h2" variant="headingMd">Failures</Text>
-            {s.failures.length === 0 && s.deadLetters.length === 0 ? (
-              <InlineStack gap="200"><Badge tone="success">none</Badge><Text as="span" tone="subdued">No failed jobs or unusable webhooks for this shop.</Text></InlineStack>
-            ) : (
-              <DataTable
-                columnContentTypes={['text', 'text', 'text', 'text']}
-                headings={['When', 'What', 'Customer', 'Reason']}
-                rows={[
-                  ...s.failures.map((f) => [formatDate(f.failedAt), `${f.queue} job`, f.customerId ?? '—', f.failedReason]),
-                  ...s.deadLetters.map((d) => [formatDate(d.receivedAt), `webhook ${d.topic}`, '—', d.reason]),
-                ]}
-              />
-            )}
-          </BlockStack>
-        </Card>
-      </Layout.Section>
+      <Section title="This shop's queued jobs">
+        <div data-testid="queue-depth">
+          <DataTable
+            columnContentTypes={['text', 'numeric', 'numeric', 'numeric', 'numeric']}
+            headings={['Queue', 'Waiting', 'Running', 'Delayed', 'Failed']}
+            rows={Object.entries(s.queueDepth).map(([q, d]) => [q, d.waiting, d.active, d.delayed, d.failed])}
+          />
+        </div>
+      </Section>
+      <Section title="Failures">
+        {s.failures.length === 0 && s.deadLetters.length === 0 ? (
+          <InlineStack gap="200"><Badge tone="success">none</Badge><Text as="span" tone="subdued">No failed jobs or unusable webhooks for this shop.</Text></InlineStack>
+        ) : (
+          <DataTable
+            columnContentTypes={['text', 'text', 'text', 'text']}
+            headings={['When', 'What', 'Customer', 'Reason']}
+            rows={[
+              ...s.failures.map((f) => [formatDate(f.failedAt), `${f.queue} job`, f.customerId ?? '—', f.failedReason]),
+              ...s.deadLetters.map((d) => [formatDate(d.receivedAt), `webhook ${d.topic}`, '—', d.reason]),
+            ]}
+          />
+        )}
+      </Section>
     </Layout>
   );
 }

@@ -1,4 +1,5 @@
 import { Badge, BlockStack, Box, Card, DataTable, InlineStack, Layout, Text } from '@shopify/polaris';
+import { Section } from '../Section.tsx';
 import { useApi } from '../useApi.ts';
 import { formatDate, formatMoney } from '../api.ts';
 import type { ThresholdsView } from '../types.ts';
@@ -47,29 +48,19 @@ export function Thresholds() {
         </Card>
       </Layout.Section>
       {current.changes.length > 0 && (
-        <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">Moved since the previous calibration</Text>
-              <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={['Threshold', 'Before', 'Now']} rows={current.changes.map((c) => [c.label, c.fromText, c.toText])} />
-            </BlockStack>
-          </Card>
-        </Layout.Section>
+        <Section title="Moved since the previous calibration">
+          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={['Threshold', 'Before', 'Now']} rows={current.changes.map((c) => [c.label, c.fromText, c.toText])} />
+        </Section>
       )}
-      <Layout.Section>
-        <Card>
-          <BlockStack gap="200">
-            <Text as="h2" variant="headingMd">History</Text>
-            <div data-testid="thresholds-history">
-              <DataTable
-                columnContentTypes={['text', 'text', 'numeric', 'numeric', 'numeric', 'numeric']}
-                headings={['As of', 'Reason', 'Buyers', 'Frequent from', 'VIP from (orders)', 'VIP from (spend)']}
-                rows={history.map((h) => [h.date, h.reason, h.buyers, h.frequentMinOrders ?? '—', h.vipMinOrders ?? '—', h.vipMinSpendMinor === null ? '—' : formatMoney(h.vipMinSpendMinor, currency)])}
-              />
-            </div>
-          </BlockStack>
-        </Card>
-      </Layout.Section>
+      <Section title="History">
+        <div data-testid="thresholds-history">
+          <DataTable
+            columnContentTypes={['text', 'text', 'numeric', 'numeric', 'numeric', 'numeric']}
+            headings={['As of', 'Reason', 'Buyers', 'Frequent from', 'VIP from (orders)', 'VIP from (spend)']}
+            rows={history.map((h) => [h.date, h.reason, h.buyers, h.frequentMinOrders ?? '—', h.vipMinOrders ?? '—', h.vipMinSpendMinor === null ? '—' : formatMoney(h.vipMinSpendMinor, currency)])}
+          />
+        </div>
+      </Section>
     </Layout>
   );
 }
