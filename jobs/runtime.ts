@@ -62,9 +62,9 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
     tagState: stores.tagState,
     shops: shopPort(deps),
     orders: {
-      forCustomer: (shop, id) => stores.customerOrders.forCustomer(shop, id),
-      forCustomers: (shop, ids) => stores.customerOrders.forCustomers(shop, ids),
-      customersOf: (shop) => stores.customerOrders.customersOf(shop),
+      forCustomer: (shop, id) => stores.orders.listForCustomer(shop, id),
+      forCustomers: (shop, ids) => stores.orders.forCustomers(shop, ids),
+      customersOf: (shop) => stores.orders.customersOf(shop),
       engagementOf: (shop, ids) => stores.engagement.forCustomers(shop, ids),
     },
     engine: segmentEngine,

@@ -255,7 +255,7 @@ async function buildSummary(s: LocalStack, seeded: { customers: number; orders: 
     ordersFile, format,
     simulator: seeded,
     customers: profiles.size,
-    orders: await deps.stores.customerOrders.countOrders(SHOP),
+    orders: await deps.stores.orders.countOrders(SHOP),
     segments,
     thresholds: thresholds ? { loyalty: thresholds.loyalty, rfm: thresholds.rfm, valueTiers: thresholds.valueTiers, bigSpender: thresholds.bigSpender, date: thresholds.date } : null,
     models: thresholds?.models ?? null,

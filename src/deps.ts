@@ -9,7 +9,6 @@ import { createLogger, type Logger } from './logger.ts';
 import { CustomerProfileStore } from './profiles/customer-profile-store.ts';
 import { SegmentEventStore } from './profiles/segment-event-store.ts';
 import { CalibrationStore } from './profiles/calibration-store.ts';
-import { CustomerOrdersReader } from './profiles/customer-orders.ts';
 import { OrderStore } from './profiles/order-store.ts';
 import { DocLocks } from './profiles/doc-locks.ts';
 import { ShopStore } from './profiles/shop-store.ts';
@@ -26,7 +25,6 @@ export interface Stores {
   profiles: CustomerProfileStore;
   events: SegmentEventStore;
   calibrations: CalibrationStore;
-  customerOrders: CustomerOrdersReader;
   orders: OrderStore;
   shops: ShopStore;
   deliveries: WebhookDeliveryStore;
@@ -65,7 +63,6 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
     profiles: new CustomerProfileStore(mongo, tagState),
     events: new SegmentEventStore(mongo),
     calibrations: new CalibrationStore(mongo),
-    customerOrders: new CustomerOrdersReader(mongo),
     orders: new OrderStore(mongo, new DocLocks(redis, config.QUEUE_PREFIX)),
     shops: new ShopStore(mongo),
     deliveries: new WebhookDeliveryStore(mongo),

@@ -376,7 +376,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const calibration = (await bounded(deps.stores.calibrations.current(SHOP), 30_000, 'calibration', null, log))?.calibration as Calibration | undefined;
     if (!calibration) throw new Error('no calibration stored after the run');
     const byCustomer = new Map<string, NormalizedOrder[]>();
-    const collect = async () => { for await (const c of deps!.stores.customerOrders.customersOf(SHOP)) byCustomer.set(c.customerId, c.orders); return true; };
+    const collect = async () => { for await (const c of deps!.stores.orders.customersOf(SHOP)) byCustomer.set(c.customerId, c.orders); return true; };
     if (!(await bounded(collect(), 60_000, 'reading stored orders', false, log))) throw new Error('stored orders unreadable after the run');
     log(`read ${byCustomer.size} customers' stored orders`);
     const sec = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
