@@ -1,7 +1,7 @@
 // Benchmark: `segments analyze` on the CDNOW master log (23,570 customers, 69,659 purchases), both
 // model fits included. Target ≤ 1.5 s wall. Reports every run, best and median, in-process (read +
 // analyse) and as the whole CLI process (including Node start-up).
-//   node scripts/bench-analyze.ts [--runs 5] [--file ../shared/datasets/cdnow/CDNOW_master.txt]
+//   node scripts/bench-analyze.ts [--runs 5] [--file data/cdnow/CDNOW_master.txt]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { importCdnow } from '../src/importers/cdnow.ts';
 import { analyzeShop, defaultShopSettings } from '../src/segments/index.ts';
+import { CDNOW_MASTER } from '../tools/cdnow-data.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, file: { type: 'string', default: `${root}../shared/datasets/cdnow/CDNOW_master.txt` } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, file: { type: 'string', default: CDNOW_MASTER } } });
 const runs = Number(values.runs);
 const file = values.file;
 

@@ -17,13 +17,14 @@ import { createLogger } from '../src/logger.ts';
 import { DAY_MS } from '../src/segments/index.ts';
 import { streamShopifyOrders } from '../src/importers/shopify-orders-csv.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
+import { CDNOW_SAMPLE } from '../tools/cdnow-data.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // The default store is the CDNOW log's published 1/10 sample (2,357 customers, 6,919 orders): the
 // whole product runs in well under a minute on FerretDB. The full log (23,570 customers) is one flag
-// away: --orders ../shared/datasets/cdnow/CDNOW_master.txt (tens of minutes on FerretDB 1.x, whose
-// SQLite backend scans whole collections; see README).
-const DEFAULT_ORDERS = resolve(ROOT, '..', 'shared', 'datasets', 'cdnow', 'CDNOW_sample.txt');
+// away: --orders data/cdnow/CDNOW_master.txt (tens of minutes on FerretDB 1.x, whose
+// SQLite backend scans whole collections; see docs/benchmarks.md).
+const DEFAULT_ORDERS = CDNOW_SAMPLE;
 const SHOP = 'demo-store.myshopify.com';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 // Prints the RFM grid as Markdown, generated from the engine's own table (src/segments/rfm-grid.ts),
-// for the README: the rules (first match wins) and all 125 cells.
+// for docs/segments.md: the rules (first match wins) and all 125 cells.
 //   node scripts/print-rfm-grid.ts
 import { RFM_RULES, RFM_SEGMENTS, rfmCellSegment } from '../src/segments/rfm-grid.ts';
 

@@ -1,4 +1,4 @@
-// Prints every tag the app can write, with its meaning, as a Markdown table (README).
+// Prints every tag the app can write, with its meaning, as a Markdown table (docs/segments.md).
 //   node scripts/print-tag-vocabulary.ts [--prefix seg:]
 import { parseArgs } from 'node:util';
 import { parseShopSettings } from '../src/segments/settings.ts';

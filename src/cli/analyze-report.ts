@@ -1,4 +1,4 @@
-// Output of `segments analyze`: the JSON object (stable field names, see README.md, "Segments")
+// Output of `segments analyze`: the JSON object (stable field names, see docs/segments.md)
 // and the readable tables.
 import type { ImportResult } from '../importers/import-result.ts';
 import { formatDay, SEGMENT_DEFINITIONS } from '../segments/index.ts';

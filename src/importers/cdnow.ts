@@ -1,4 +1,4 @@
-// CDNOW transaction log (../shared/datasets/cdnow): whitespace columns
+// CDNOW transaction log (data/cdnow in this repository): whitespace columns
 //   master: customer_id yyyymmdd cds dollars          (an optional header line)
 //   sample: customer_id sample_index yyyymmdd cds dollars
 // Read in chunks (read-lines.ts). One row = one order: id `<customer>-<line>`, placed 00:00 UTC that day, one line item

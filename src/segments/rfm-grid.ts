@@ -1,6 +1,7 @@
 // Every (R, F, M) cell of the 5×5×5 grid names exactly one segment. The rules below are read top to
 // bottom, first match wins, and the last rule catches every remaining cell, so no cell is "Others".
-// Meanings follow ../../../shared/SEGMENT-REFERENCE.md (Reloadify's twelve; the R package `rfm`).
+// Meanings follow the segment names e-commerce teams already use (Reloadify's twelve RFM segments; the
+// rule tables of the R package `rfm`), written out in docs/segments.md.
 // "Lost but Engaged" and "Prospects" are not grid cells: Lost but Engaged is a Lost cell plus recent
 // engagement (see rfm-segment.ts), Prospects are customers without a counted order.
 
@@ -25,7 +26,7 @@ export type RfmGridSegmentId = Exclude<RfmSegmentId, 'lost-but-engaged' | 'prosp
 
 interface Rule {
   segment: RfmGridSegmentId;
-  /** Plain-language condition, printed in the README next to the rule. */
+  /** Plain-language condition, printed in docs/segments.md next to the rule. */
   when: string;
   test: (r: number, f: number, m: number) => boolean;
 }

@@ -55,7 +55,7 @@ export interface TagMeaning {
   meaning: string;
 }
 
-/** Every tag the app can write for this shop, with its meaning (README table, tag diffs). */
+/** Every tag the app can write for this shop, with its meaning (docs/segments.md table, tag diffs). */
 export function tagVocabulary(settings: Pick<ShopSettings, 'tagPrefix'>): TagMeaning[] {
   return SEGMENT_DEFINITIONS.map((d) => ({ tag: settings.tagPrefix + d.tagSuffix, family: d.family, segment: d.segment, label: d.label, meaning: d.meaning }));
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCdnow, parseCdnowFields, streamCdnowOrders } from '../../src/importers/cdnow.ts';
 import { ImportError, parseMinorUnits } from '../../src/importers/import-result.ts';
-import { CDNOW_MASTER, CDNOW_SAMPLE } from '../segments/cdnow-data.ts';
+import { CDNOW_MASTER, CDNOW_SAMPLE } from '../../tools/cdnow-data.ts';
 
 let dir: string;
 before(() => {

@@ -9,7 +9,7 @@ import type { Calibration } from '../../src/segments/calibrate-shop.ts';
 import type { BgNbdData, BgNbdParams } from '../../src/segments/bgnbd.ts';
 import { seededRng } from '../../tools/seeded-random.ts';
 import { simulateBgNbdPurchases } from '../../tools/synthetic-shop.ts';
-import { CDNOW_CALIBRATION_END, CDNOW_SAMPLE } from './cdnow-data.ts';
+import { CDNOW_CALIBRATION_END, CDNOW_SAMPLE } from '../../tools/cdnow-data.ts';
 import { settingsWith } from './fixtures.ts';
 
 const within = (actual: number, expected: number, rel: number, what: string): void =>

@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 import { CDNOW_CUSTOMER_ID_BASE, MERCHANT_TAGS } from '../../tools/shopify-simulator/index.ts';
 import { currentTotalMinor, totalMinor } from '../../tools/shopify-simulator/store.ts';
 import { syntheticShop } from '../../tools/synthetic-shop.ts';
+import { CDNOW_MASTER } from '../../tools/cdnow-data.ts';
 import { startHarness, SHOP } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
-const CDNOW = new URL('../../../shared/datasets/cdnow/CDNOW_master.txt', import.meta.url).pathname;
+const CDNOW = CDNOW_MASTER;
 
 async function firstRows(limitCustomers: number): Promise<Array<{ id: number; value: number; qty: number }>> {
   const rows: Array<{ id: number; value: number; qty: number }> = [];

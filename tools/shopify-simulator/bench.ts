@@ -2,7 +2,7 @@
 // (time, lines, file size, peak RSS) and paced GraphQL page reads.
 //   node tools/shopify-simulator/bench.ts [--customers 10000] [--cdnow]
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { CDNOW_MASTER } from '../cdnow-data.ts';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { startShopifySimulator } from './index.ts';
@@ -20,7 +20,7 @@ sim.createShop({ domain: shop, plan: 'plus', scopes: ['read_customers', 'write_c
 const { accessToken } = sim.installApp({ shop, apiKey: 'bench', apiSecret: 'bench' });
 let t = performance.now();
 const seeded = values.cdnow
-  ? await sim.seedFromCdnow(shop, fileURLToPath(new URL('../../../shared/datasets/cdnow/CDNOW_master.txt', import.meta.url)), { asOf: Date.now() })
+  ? await sim.seedFromCdnow(shop, CDNOW_MASTER, { asOf: Date.now() })
   : sim.seedSynthetic(shop, { customers: N, seed: 1 });
 const seedMs = performance.now() - t;
 const rssAfterSeed = process.memoryUsage().rss;

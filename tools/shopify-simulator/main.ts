@@ -3,11 +3,11 @@
 //     [--shop demo.myshopify.com] [--plan standard] [--api-key K --api-secret S] [--webhook-address URL]
 //     [--scopes read_customers,write_customers,read_orders,read_all_orders] [--as-of 2026-11-01]
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { startShopifySimulator } from './index.ts';
 import type { Plan } from './index.ts';
+import { CDNOW_MASTER } from '../cdnow-data.ts';
 
-const CDNOW_FILE = fileURLToPath(new URL('../../../shared/datasets/cdnow/CDNOW_master.txt', import.meta.url));
+const CDNOW_FILE = CDNOW_MASTER;
 
 const { values } = parseArgs({
   options: {
