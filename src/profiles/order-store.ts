@@ -233,6 +233,23 @@ export class OrderStore {
   }
 
   /**
+   * Records customers that have no order (yet): an empty book, so a resync segments them too (Prospects:
+   * a customer record with no counted order). Never touches a book that exists.
+   */
+  async registerCustomers(shop: string, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length === 0) return;
+    // Inserts, not no-op upserts: FerretDB 1.24 hangs on a batch of `$setOnInsert` upserts that match
+    // existing documents (seen on a second backfill), and an insert never rewrites an existing book.
+    try {
+      await this.books.collection.insertMany(customerIds.map((customerId) => ({ _id: bookId(shop, customerId), shop, customerId, orders: {} })) as never[], { ordered: false });
+    } catch (err) {
+      const errors = (err as { writeErrors?: Array<{ code?: number }> | { code?: number } }).writeErrors;
+      const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
+      if (list.length === 0 || !list.every((e) => e.code === 11000)) throw err; // only "exists already" is expected
+    }
+  }
+
+  /**
    * After a backfill: orders whose owner names more than one customer moved at some point. For each,
    * the book entry with the newest version is the truth; the other books get a "moved" marker of that
    * version. Rare, so the scan for them is cheap in practice.
@@ -322,13 +339,15 @@ export class OrderStore {
     return out;
   }
 
-  /** Every customer with at least one live order, with its orders oldest first, in customer id order. */
+  /**
+   * Every customer the shop's books know, with its live orders oldest first (none for a customer
+   * registered without orders, or whose orders were all deleted), in customer id order.
+   */
   async *customersOf(shop: string): AsyncGenerator<CustomerInput> {
     const cursor = this.books.find({ shop }).sort({ customerId: 1 }).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
     for await (const raw of cursor) {
       const b = raw as OrderBookDoc;
-      const orders = ordersOfBook(b);
-      if (orders.length) yield { customerId: b.customerId, orders };
+      yield { customerId: b.customerId, orders: ordersOfBook(b) };
     }
   }
 

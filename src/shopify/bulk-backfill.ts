@@ -73,9 +73,22 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   const batchSize = opts.batchSize ?? 500;
   const every = opts.progressEvery ?? 1000;
   let batch: NormalizedOrder[] = [];
+  // Customers without orders are Prospects and need a record too. Orders follow their customer in the
+  // JSONL, so a customer followed by none is registered (an empty book; harmless for one that has orders
+  // elsewhere in the file: registering never touches a book that exists).
+  let customers: string[] = [];
+  let lastCustomer: { id: string; hasOrders: boolean } | null = null;
+  const closeCustomer = () => {
+    if (lastCustomer && !lastCustomer.hasOrders) customers.push(lastCustomer.id);
+    lastCustomer = null;
+  };
   let current: { node: GraphqlOrderNode; customerId: string | null; items: ReturnType<typeof normaliseGraphqlLineItem>[] } | null = null;
 
   const flushBatch = async () => {
+    if (customers.length > 0) {
+      await opts.orders.registerCustomers(shop, customers);
+      customers = [];
+    }
     if (batch.length === 0) return;
     const r = await opts.orders.upsertMany(shop, batch);
     progress.written += r.written;
@@ -110,12 +123,20 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
         continue;
       }
       await closeOrder();
-      if (type === 'Order') current = { node: line as unknown as GraphqlOrderNode, customerId: parent ? legacyId(parent) : null, items: [] };
-      else if (type === 'Customer' && !parent) progress.customers += 1;
+      if (type === 'Order') {
+        current = { node: line as unknown as GraphqlOrderNode, customerId: parent ? legacyId(parent) : null, items: [] };
+        if (lastCustomer && parent && legacyId(parent) === lastCustomer.id) lastCustomer.hasOrders = true;
+      } else if (type === 'Customer' && !parent) {
+        progress.customers += 1;
+        closeCustomer();
+        lastCustomer = { id: legacyId(gid), hasOrders: false };
+        if (customers.length >= batchSize) await flushBatch();
+      }
       else progress.skipped += 1;
     }
   }
   await closeOrder();
+  closeCustomer();
   await flushBatch();
   // An order that changed customer since an earlier backfill sits in two books: keep the newest.
   await opts.orders.reconcileMoves(shop);

@@ -42,13 +42,17 @@ describe('end to end through the Shopify simulator', () => {
   it('tags every customer after the backfill exactly as its stored profile says, merchant tags kept', async () => {
     const customers = stack.sim.listCustomers(SHOP);
     let withMerchantTags = 0;
+    let tagged = 0;
     for (const c of customers) {
       const profile = await stack.deps.stores.profiles.get(SHOP, c.id);
       const ours = c.tags.filter((t) => t.startsWith('seg:')).sort();
       assert.deepEqual(ours, profile?.tagsDesired ?? [], `customer ${c.id}`);
+      if (ours.length > 0) tagged++;
       if (c.tags.some((t) => !t.startsWith('seg:'))) withMerchantTags++;
     }
     assert.ok(withMerchantTags > 0, 'the seed gives some customers merchant tags');
+    assert.equal(customers.length, 40);
+    assert.equal(tagged, customers.length, 'every customer carries our tags (at least a loyalty group or Prospects)');
   });
 
   it('a signed orders/create webhook leads to the customer’s new tags on the simulator, merchant tags intact', async () => {
@@ -78,6 +82,7 @@ describe('end to end through the Shopify simulator', () => {
     await stack.idle();
     const live = new Map(ids.map((id) => [id, stack.sim.getCustomer(SHOP, id)!.tags.filter((t) => t.startsWith('seg:')).sort()]));
     assert.ok(stack.sim.stats(SHOP).webhooks.duplicated > 0, 'some deliveries were duplicated');
+    for (const [id, tags] of live) assert.ok(tags.length > 0, `customer ${id} carries our tags`);
 
     // From scratch: the stored orders equal the simulator's final orders, and segmenting them with no
     // history (same calibration and as-of) gives the tags that the webhook path left on the simulator.

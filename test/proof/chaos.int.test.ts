@@ -21,6 +21,7 @@ describe('proof: chaos (reduced size)', () => {
     assert.equal(report.mismatches, 0, report.details.examples.join('\n'));
     assert.equal(report.details.unhandledRejections, 0);
     assert.equal(report.details.workerCrashes, 0);
-    assert.ok(report.details.peakRssMb.web < 1024 && report.details.peakRssMb.workers < 1024, `memory bounded: ${JSON.stringify(report.details.peakRssMb)}`);
+    // A generous sanity bound (a leak), not a target: memory figures are taken by the full run (docs/reliability.md).
+    assert.ok(report.details.peakRssMb.web < 2048 && report.details.peakRssMb.workers < 2048, `memory bounded: ${JSON.stringify(report.details.peakRssMb)}`);
   });
 });

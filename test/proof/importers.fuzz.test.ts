@@ -156,11 +156,21 @@ describe('CDNOW importer under fuzzing', () => {
   it('never throws anything but ImportError on byte soup', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), fc.string({ maxLength: 300 }).map((s) => Buffer.from(s))), async (bytes) => {
+        let r;
         try {
-          await importCdnow(writeTemp(bytes, 'txt'));
+          r = await importCdnow(writeTemp(bytes, 'txt'));
         } catch (err) {
           assert.ok(err instanceof ImportError, `unexpected ${String(err)}`);
+          assert.ok(['unreadable', 'unknown-format'].includes(err.kind));
+          assert.ok(err.message.length > 10);
+          return;
         }
+        // Imported: every data row is an order or a reported bad row, and nothing is invented.
+        const lineCount = bytes.toString('utf8').split(/\r?\n/).length;
+        assert.ok(r.rows >= 1);
+        assert.equal(r.orders + r.badRows.length, r.rows, 'each data row is an order or a bad row');
+        assert.equal(r.customers.reduce((n, c) => n + c.orders.length, 0), r.orders);
+        for (const b of r.badRows) assert.ok(b.line >= 1 && b.line <= lineCount && b.reason.length > 5, JSON.stringify(b));
       }),
       { seed: SEED, numRuns: 200 },
     );

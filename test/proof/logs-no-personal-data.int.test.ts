@@ -114,7 +114,8 @@ describe('proof: logs contain no personal data', () => {
     await deps.stores.sessions.storeSession(new Session({ id: offlineSessionId(SHOP), shop: SHOP, state: '', isOnline: false, accessToken: ACCESS_TOKEN, scope: 'read_orders' }));
     const sessionToken = await signSessionToken(SHOP, { apiKey: deps.config.SHOPIFY_API_KEY, apiSecret: deps.config.SHOPIFY_API_SECRET });
     const api = await fetch(`${url}/api/customers/9000001`, { headers: { Authorization: `Bearer ${sessionToken}` } });
-    await api.arrayBuffer();
+    assert.equal(api.status, 200, 'the admin call was served (and so logged)');
+    assert.equal((await api.json() as { customerId?: string }).customerId, '9000001');
     await drained();
 
     const logs = captured.join('');

@@ -113,19 +113,22 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
     assert.ok(await queued(6002), 'recompute queued');
   });
 
-  it('both down mid-request: the retry is still processed (a delivery is recorded only after it succeeded)', async () => {
-    // Redis fails the enqueue for real (server gone, producer gives up only when it comes back, so
-    // the hook makes the enqueue fail as a fail-fast producer would) while MongoDB is gone too.
+  it('both down mid-request: the retry is still processed (a delivery is recorded only after it succeeded)', async (t) => {
+    // The order is stored; then, just before its recompute is queued, both servers die (SIGKILL).
     beforeEnqueue = async () => {
-      await mongo.stop(true);
-      throw new Error('Redis unavailable');
+      await Promise.all([mongo.stop(true), redis.stop(true)]);
     };
     const during = await deliver(body(5003, 6003), 'wh-both-1');
+    t.diagnostic(`answer while both are down: ${during}`);
     assert.notEqual(during, 200);
-    await mongo.start();
+    assert.equal(beforeEnqueue, null, 'the outage happened inside the request');
+    await Promise.all([mongo.start(), redis.start()]);
+    // As above: let the first attempt (waiting on Redis) settle before Shopify's retry.
+    for (let i = 0; i < 100 && !(await queued(6003)); i++) await new Promise((r) => setTimeout(r, 100));
     let after: number | 'timeout' = 'timeout';
-    for (let i = 0; i < 5 && after !== 200; i++) after = await deliver(body(5003, 6003), 'wh-both-1');
+    for (let i = 0; i < 10 && after !== 200; i++) after = await deliver(body(5003, 6003), 'wh-both-1');
     assert.equal(after, 200);
+    assert.ok(await deps.stores.orders.get(SHOP, '5003'), 'order stored');
     assert.ok(await queued(6003), 'the retry must queue the recompute that the failed attempt could not');
   });
 });

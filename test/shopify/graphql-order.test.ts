@@ -33,6 +33,6 @@ describe('normaliseGraphqlOrder', () => {
   });
 
   it('throws on an order without a date, so the backfill can count it as skipped', () => {
-    assert.throws(() => normaliseGraphqlOrder({ id: 'gid://shopify/Order/1', createdAt: 'nope', totalPriceSet: { shopMoney: { amount: '1', currencyCode: 'USD' } } }, [], null));
+    assert.throws(() => normaliseGraphqlOrder({ id: 'gid://shopify/Order/1', createdAt: 'nope', totalPriceSet: { shopMoney: { amount: '1', currencyCode: 'USD' } } }, [], null), /order without a valid createdAt/);
   });
 });

@@ -20,9 +20,9 @@ describe('decimalToMinor', () => {
   });
 
   it('rejects things that are not decimal amounts', () => {
-    assert.throws(() => decimalToMinor('abc', 'USD'));
-    assert.throws(() => decimalToMinor('', 'USD'));
-    assert.throws(() => decimalToMinor('1e5', 'USD'));
+    assert.throws(() => decimalToMinor('abc', 'USD'), /not a decimal amount: "abc"/);
+    assert.throws(() => decimalToMinor('', 'USD'), /not a decimal amount: ""/);
+    assert.throws(() => decimalToMinor('1e5', 'USD'), /not a decimal amount: "1e5"/);
   });
 
   it('round-trips any cents amount', () => {

@@ -1,10 +1,10 @@
 // The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core) against a
 // running app in demo mode: the charts and numbers match the admin API, Resync drives the progress bar
-// to 100 %, the CSV downloads; screenshots of every page go to test-artifacts/dashboard/ and are
-// copied to docs/screenshots/ for the README. Skips (saying why) where /usr/bin/chromium is missing.
+// to 100 %, the CSV downloads; screenshots of every page go to test-artifacts/dashboard/ (ignored by
+// git; `npm run docs:screenshots` copies them into docs/screenshots/ on purpose). Skips (saying why) where /usr/bin/chromium is missing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -15,7 +15,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const ARTIFACTS = repo('test-artifacts/dashboard');
 const DIST = repo('test-artifacts/dashboard-dist');
-const SCREENSHOTS = repo('docs/screenshots');
 const noBrowser = existsSync(CHROMIUM) ? false : `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 
 interface OverviewApi {
@@ -40,7 +39,6 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
   const shot = async (name: string) => {
     const file = `${ARTIFACTS}/${name}.png`;
     await page.screenshot({ path: file, fullPage: true });
-    copyFileSync(file, `${SCREENSHOTS}/${name}.png`);
   };
   const openTab = async (label: string, testId: string) => {
     await page.getByRole('tab', { name: label }).click();
@@ -49,7 +47,6 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
     // Build the current sources (the same config as `npm run dashboard:build`) into a test folder.
     const nodeEnv = process.env.NODE_ENV;
     try {

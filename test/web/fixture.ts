@@ -15,6 +15,9 @@ import { dashboardMounts } from '../../web/admin/mounts.ts';
 import { dashboardPortsFrom, type DashboardPorts } from '../../web/admin/ports.ts';
 import { signSessionToken } from '../../web/admin/session-token.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seededOrders, testConfig } from '../jobs/support.ts';
+import { fileURLToPath } from 'node:url';
+
+const DASHBOARD_SOURCE = fileURLToPath(new URL('../../web/dashboard/', import.meta.url));
 
 export { AS_OF, DAY };
 export const SHOP_A = 'shop-a.myshopify.com';
@@ -28,7 +31,11 @@ export interface FixtureOptions {
   rateLimitPerMinute?: number;
   /** Earlier recalibrations of shop A, in days before AS_OF, so there is a history to show. */
   historyDaysAgo?: number[];
-  /** Where the built dashboard is (default web/dashboard/dist). */
+  /**
+   * Where the built dashboard is. Default: the dashboard's source folder, whose index.html is the page
+   * template the server fills in (CSP, App Bridge): what the page server does does not depend on a
+   * build. The browser test passes a real build.
+   */
   distDir?: string;
 }
 
@@ -67,7 +74,7 @@ export async function startDashboardFixture(fileUrl: string, o: FixtureOptions =
   const app = createApp({
     deps,
     effects: rt.enqueue,
-    mounts: dashboardMounts(ports, { config, redis: deps.redis, logger: testLogger, demoShop: SHOP_A, ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) }),
+    mounts: dashboardMounts(ports, { config, redis: deps.redis, logger: testLogger, demoShop: SHOP_A, ...(o.rateLimitPerMinute ? { rateLimitPerMinute: o.rateLimitPerMinute } : {}), distDir: o.distDir ?? DASHBOARD_SOURCE }),
   });
   const server: Server = await new Promise((resolve) => {
     const srv = app.listen(0, '127.0.0.1', () => resolve(srv));

@@ -85,13 +85,16 @@ describe('POST /webhooks, queued ingest', () => {
       sendWebhook(url, body, { topic: 'orders/create', shop: SHOP, webhookId: 'q-dup' }),
     ]);
     assert.deepEqual([a.status, b.status], [200, 200]);
-    await eventually('the order', () => stores.orders.get(SHOP, '5002'));
-    await eventually('the queue to drain', async () => (await queues.webhook.getJobCounts('waiting', 'active', 'delayed')).waiting === 0);
-    await new Promise((r) => setTimeout(r, 200));
+    // Both answers came after their delivery was queued, so once the queue is idle and the delivery is
+    // recorded, every job either delivery could have made has run.
+    const idle = async () => Object.values(await queues.webhook.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0);
+    await eventually('the delivery processed and the queue idle', async () => (await stores.deliveries.seen(SHOP, 'q-dup')) && idle());
     assert.equal(effects.calls.filter((c) => c === `recompute ${SHOP} 6002`).length, 1);
     // A late duplicate (after the job was processed) is caught by the durable dedupe.
-    await sendWebhook(url, body, { topic: 'orders/create', shop: SHOP, webhookId: 'q-dup' });
-    await new Promise((r) => setTimeout(r, 300));
+    const completedBefore = await queues.webhook.getCompletedCount();
+    assert.equal((await sendWebhook(url, body, { topic: 'orders/create', shop: SHOP, webhookId: 'q-dup' })).status, 200);
+    await eventually('the queue idle', idle);
+    assert.ok((await queues.webhook.getCompletedCount()) >= completedBefore);
     assert.equal(effects.calls.filter((c) => c === `recompute ${SHOP} 6002`).length, 1);
   });
 

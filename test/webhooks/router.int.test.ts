@@ -179,10 +179,24 @@ describe('POST /webhooks', () => {
     const late = await sendWebhook(w.url, orderJson({ id: '1014', customerId: '2012', updatedAt: '2026-11-01T15:00:00Z' }), { topic: 'orders/create' });
     assert.equal(late.json.deadLetter, true, 'orders after uninstall are dead letters');
 
+    // What the jobs keep about the shop's customers (profiles, segment history, engagement) and its
+    // calibrations: written here directly, as the worker would.
+    const db = s.mongo.db!;
+    await db.collection('customer_profiles').insertOne({ _id: `${SHOP}/2012` as never, shop: SHOP, customerId: '2012' });
+    await db.collection('segment_events').insertOne({ shop: SHOP, customerId: '2012', segment: 'vip' });
+    await db.collection('customer_engagement').insertOne({ _id: `${SHOP}/2012` as never, shop: SHOP, customerId: '2012' });
+    await db.collection('calibrations').insertOne({ shop: SHOP, asOf: new Date() });
+    const held = ['order_books', 'order_owners', 'shops', 'webhook_dead_letters', 'webhook_deliveries', 'customer_profiles', 'segment_events', 'customer_engagement', 'calibrations'];
+    for (const name of held) assert.ok(await db.collection(name).countDocuments({ shop: SHOP }) > 0, `${name} holds the shop before shop/redact`);
+
+    w.effects.calls = [];
     assert.equal((await sendWebhook(w.url, JSON.stringify({ shop_id: 1, shop_domain: SHOP }), { topic: 'shop/redact' })).status, 200);
-    for (const name of ['orders', 'shops', 'webhook_dead_letters', 'shopify_sessions', 'webhook_deliveries']) {
-      assert.equal(await s.mongo.db!.collection(name).countDocuments({ shop: SHOP }), 0, `${name} erased`);
+    const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    for (const name of held) assert.ok(collections.includes(name), `${name} exists`);
+    for (const name of collections) {
+      assert.equal(await db.collection(name).countDocuments({ shop: SHOP }), 0, `${name} erased`);
     }
+    assert.ok(w.effects.calls.includes(`uninstalled ${SHOP}`), 'the shop\'s queued work and Redis state are dropped (effects.shopUninstalled)');
     assert.ok(await w.stores.orders.get(other, '1013'), 'other shops untouched');
   });
 });
