@@ -5,7 +5,7 @@
 # Run by .ci/run and by `npm test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pattern='\.\./shared\b|(^|[^A-Za-z0-9_.~-])/(work|root)/|(^|[^A-Za-z0-9_.~-])/(home|Users)/[A-Za-z0-9_.-]+/'
+pattern="\\.\\./shared\\b|'\\.\\.', *'shared'|"'(^|[^A-Za-z0-9_.~-])/(work|root)/|(^|[^A-Za-z0-9_.~-])/(home|Users)/[A-Za-z0-9_.-]+/'
 if hits=$(git grep -nIE "$pattern" -- . ':!package-lock.json' ':!data/**' ':!scripts/check-self-contained.sh' 2>/dev/null); then
   echo "check-self-contained: these lines point outside the repository or name a path of one machine." >&2
   echo "A clone has nothing beside it: copy what is needed into the repository (data/, docs/) and use" >&2

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { DAY_MS } from '../src/segments/index.ts';
+import { DAY_MS, asOfAfterLastOrder, asOfFromDate } from '../src/segments/index.ts';
 import { streamShopifyOrders } from '../src/importers/shopify-orders-csv.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
 import { CDNOW_SAMPLE } from '../tools/cdnow-data.ts';
@@ -44,18 +44,18 @@ const format = values.format ?? 'cdnow';
 if (format !== 'cdnow' && format !== 'shopify') fail(`unknown --format "${format}": use cdnow or shopify`);
 if (!existsSync(ordersFile)) fail(`orders file not found: ${ordersFile}`);
 if (!values.orders) console.error(`[demo] store: the CDNOW sample (${ordersFile}); --orders <file> for another log`);
-const asOfText = values['as-of'] ?? (format === 'cdnow' && !values.orders ? '1998-07-01' : undefined);
-// Without --as-of, a log is segmented as of the end of its last order's day: `segments analyze`'s rule,
-// so both tools give the same counts on the same file (a historic log is not judged from today).
-const asOf = asOfText ? Date.parse(`${asOfText}T00:00:00Z`) : await endOfLastOrderDay();
-if (Number.isNaN(asOf)) fail(`--as-of must be YYYY-MM-DD, got "${asOfText}"`);
+// --as-of means what it means to `segments analyze` (the end of that UTC day); without it, a log is
+// segmented as of the end of its last order's day, analyze's rule too: both tools give the same counts on
+// the same file (a historic log is not judged from today).
+const asOfText = values['as-of'];
+const asOf = asOfText !== undefined ? asOfFromDate(asOfText) ?? fail(`--as-of must be a date like 1998-06-30, got "${asOfText}"`) : await endOfLastOrderDay();
 
 async function endOfLastOrderDay(): Promise<number> {
   const imported = format === 'cdnow'
     ? await (await import('../src/importers/cdnow.ts')).importCdnow(await cdnowMasterLayout(ordersFile))
     : await (await import('../src/importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(ordersFile);
   if (imported.lastOrderAt === null) return Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
-  return Math.floor(imported.lastOrderAt / DAY_MS) * DAY_MS + DAY_MS - 1;
+  return asOfAfterLastOrder(imported.lastOrderAt);
 }
 
 function fail(message: string): never {

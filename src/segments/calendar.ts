@@ -25,3 +25,21 @@ export function formatDay(day: number): string {
   }
   return text;
 }
+
+/**
+ * What an as-of date given as YYYY-MM-DD means everywhere (`segments analyze --as-of`, `npm run demo
+ * --as-of`): the last millisecond of that UTC day, so orders placed on it still count and recency is
+ * measured at its end. Null when the text is not a real date.
+ */
+export function asOfFromDate(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (new Date(start).toISOString().slice(0, 10) !== text) return null;
+  return start + DAY_MS - 1;
+}
+
+/** The default as-of of a log without one: the end of the UTC day of its last order. */
+export function asOfAfterLastOrder(lastOrderAt: number): number {
+  return Math.floor(lastOrderAt / DAY_MS) * DAY_MS + DAY_MS - 1;
+}

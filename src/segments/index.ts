@@ -21,4 +21,4 @@ export type { LoyaltyThresholds } from './loyalty-thresholds.ts';
 export type { BgNbdFit } from './bgnbd.ts';
 export type { GammaGammaFit } from './gamma-gamma.ts';
 export type { ModelCalibration, Predictions, ChurnRisk, PredictionMethod } from './predictions.ts';
-export { dayOf, startOfDay, formatDay, DAY_MS } from './calendar.ts';
+export { dayOf, startOfDay, formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';

@@ -2,9 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { CDNOW_SAMPLE as SAMPLE } from '../../tools/cdnow-data.ts';
+import { importCdnow } from '../../src/importers/cdnow.ts';
+import { asOfAfterLastOrder, asOfFromDate } from '../../src/segments/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SAMPLE = resolve(ROOT, '..', 'shared', 'datasets', 'cdnow', 'CDNOW_sample.txt');
 
 function runJson(args: string[]): Promise<Record<string, unknown>> {
   return new Promise((done, fail) => {
@@ -22,10 +24,20 @@ function runJson(args: string[]): Promise<Record<string, unknown>> {
 
 describe('npm run demo -- --once --json', () => {
   it('gives the same segment counts as `segments analyze` on the same file and as-of, and tags match profiles', async () => {
-    const demo = await runJson(['scripts/demo.ts', '--orders', SAMPLE, '--format', 'cdnow', '--as-of', '1998-07-01', '--once', '--json']);
-    const analyze = await runJson(['src/cli/segments.ts', 'analyze', SAMPLE, '--format', 'cdnow', '--as-of', '1998-07-01', '--json']);
+    // The log's last orders are on 1998-06-30: an as-of that cuts into that day would drop orders in one
+    // tool and not the other if `--as-of` meant different instants (it once did: start vs end of day).
+    const demo = await runJson(['scripts/demo.ts', '--orders', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--once', '--json']);
+    const analyze = await runJson(['src/cli/segments.ts', 'analyze', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--json']);
+    assert.equal(demo.orders, 6919, 'every order of the sample reached the store');
     const drop = (s: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(s).map(([f, seg]) => [f, Object.fromEntries(Object.entries(seg).filter(([, n]) => n > 0).sort())]));
     assert.deepEqual(drop(demo.segments as Record<string, Record<string, number>>), drop(analyze.segments as Record<string, Record<string, number>>));
     assert.deepEqual(demo.tags, { customersTagged: 2357, mismatchedWithProfiles: 0 });
+  });
+
+  it('without --as-of both tools use the same instant: the end of the last order\'s day', async () => {
+    const { lastOrderAt } = await importCdnow(SAMPLE);
+    assert.equal(asOfAfterLastOrder(lastOrderAt!), asOfFromDate('1998-06-30'));
+    assert.equal(asOfFromDate('1998-06-30'), Date.parse('1998-06-30T23:59:59.999Z'));
+    assert.equal(asOfFromDate('1998-02-30'), null);
   });
 });

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ImportError } from '../../importers/import-result.ts';
 import type { ImportOptions, ImportResult } from '../../importers/import-result.ts';
-import { analyzeShop, DAY_MS, safeParseShopSettings } from '../../segments/index.ts';
+import { analyzeShop, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../../segments/index.ts';
 import type { ShopSettings } from '../../segments/index.ts';
 import { analysisJson, analysisTable } from '../analyze-report.ts';
 import type { AnalyzeReport } from '../analyze-report.ts';
@@ -27,10 +27,9 @@ exit codes: 0 ok, 1 unexpected failure, 2 bad usage / unreadable file / unknown 
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
 function parseAsOf(text: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
-  if (!m || new Date(t).toISOString().slice(0, 10) !== text) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
-  return t + DAY_MS - 1; // end of that day: orders placed on it still count
+  const asOf = asOfFromDate(text); // end of that day: orders placed on it still count
+  if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
+  return asOf;
 }
 
 /** Settings from --settings (defaults for the rest); the currency defaults to the file's own. */
@@ -85,7 +84,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     if (imported.badRows.length > 20) io.stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
     const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
     const settings = await loadSettings(values.settings, firstOrder?.currency ?? null);
-    const lastDayEnd = imported.lastOrderAt === null ? 0 : Math.floor(imported.lastOrderAt / DAY_MS) * DAY_MS + DAY_MS - 1;
+    const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);
     const asOf = explicitAsOf ?? lastDayEnd;
     const analysis = analyzeShop(imported.customers, settings, asOf, {
       onProgress: (phase, done) => note(`${phase === 'summarize' ? 'summarised' : 'segmented'} ${done.toLocaleString('en-US')} customers…`),
