@@ -1,6 +1,6 @@
 // What the processors need, as narrow ports. src/deps.ts binds them to the real stores, the engine
 // and the Shopify client; tests bind the same real stores and the Shopify simulator.
-import type { ResyncSummary } from '../src/profiles/shop-store.ts';
+import type { EffectiveShop, ResyncSummary } from '../src/profiles/shop-store.ts';
 import type { Logger } from '../src/logger.ts';
 import type { CustomerInput, Engagement, NormalizedOrder } from '../src/segments/types.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
@@ -30,16 +30,8 @@ export interface EnginePort {
   thresholdsOf(calibration: unknown): unknown;
 }
 
-export interface ShopState {
-  shop: string;
-  installed: boolean;
-  settings: ShopSettings;
-  /** IANA time zone for schedules a person reads (nightly run at 03:00 shop time). */
-  timezone: string;
-}
-
 export interface ShopPort {
-  get(shop: string): Promise<ShopState | null>;
+  get(shop: string): Promise<EffectiveShop>;
   installedShops(): Promise<string[]>;
   /** Keeps the last completed resync on the shop (completed jobs leave BullMQ after an hour). */
   recordResync?(shop: string, summary: ResyncSummary): Promise<void>;

@@ -3,10 +3,10 @@
 // Runs inside the resync/recalibrate job (not as one queued job per customer), so a big shop never
 // floods the recompute queue that serves other shops' webhooks.
 import type { JobContext } from './context.ts';
-import type { CustomerInput } from '../src/segments/types.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
+import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -28,29 +28,13 @@ export interface RecomputeShopResult {
   thresholds: unknown;
 }
 
-const BATCH = 1000;
-
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
-  const customers: CustomerInput[] = [];
-  let orders = 0;
-  for await (const c of ctx.orders.customersOf(shop)) {
-    customers.push(c);
-    orders += c.orders.length;
-  }
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
-    const engagement = await ctx.orders.engagementOf(shop, batch.map((c) => c.customerId));
-    for (const c of batch) {
-      const e = engagement.get(c.customerId);
-      if (e) c.engagement = e;
-    }
-  }
-  const previousCal = await ctx.calibrations.current(shop);
+  const { customers, orders, previous: previousCal } = await loadCalibrationInputs(ctx, shop);
   const calibration = ctx.engine.calibrate(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
   const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
   await yieldToEventLoop();
