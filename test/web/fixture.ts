@@ -11,8 +11,8 @@ import type { Config } from '../../src/config.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
 import { createApp } from '../../web/app.ts';
-import { dashboardMounts } from '../../web/admin/mounts.ts';
-import { dashboardPortsFrom, type DashboardPorts } from '../../web/admin/ports.ts';
+import { dashboardMounts } from '../../web/mounts.ts';
+import { dashboardPortsFrom, type DashboardPorts } from '../../web/ports.ts';
 import { signSessionToken } from '../../web/admin/session-token.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seededOrders, testConfig } from '../jobs/support.ts';
 

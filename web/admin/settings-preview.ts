@@ -1,9 +1,9 @@
 // Dry run of a settings change: recalibrate and segment the whole shop with the proposed settings,
-// exactly as the recalibration job would, and count the customers whose tags would change — without
-// writing anything. Reads every customer's orders, so it is as heavy as a recalibration.
+// from the inputs the recalibration job loads (jobs/calibration-inputs.ts), and count the customers
+// whose tags would change — without writing anything. As heavy as a recalibration.
 import type { ShopSettings } from '../../src/segments/settings.ts';
-import type { CustomerInput } from '../../src/segments/types.ts';
-import type { DashboardPorts } from './ports.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { BATCH, loadCalibrationInputs } from '../../jobs/calibration-inputs.ts';
 
 export interface SettingsPreview {
   asOf: string;
@@ -15,22 +15,10 @@ export interface SettingsPreview {
   examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
 }
 
-const BATCH = 1000;
-
-type PreviewPorts = Pick<DashboardPorts, 'engine' | 'orders' | 'profiles' | 'calibrations' | 'engagement'>;
+type PreviewPorts = Pick<DashboardPorts, 'engine' | 'orders' | 'profiles' | 'calibrations'>;
 
 export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number): Promise<SettingsPreview> {
-  const customers: CustomerInput[] = [];
-  for await (const c of ports.orders.customersOf(shop)) customers.push(c);
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
-    const engagement = await ports.engagement.forCustomers(shop, batch.map((c) => c.customerId));
-    for (const c of batch) {
-      const e = engagement.get(c.customerId);
-      if (e && !c.engagement) c.engagement = e;
-    }
-  }
-  const previous = await ports.calibrations.current(shop);
+  const { customers, previous } = await loadCalibrationInputs(ports, shop);
   const calibration = ports.engine.calibrate(customers, next, asOf, previous?.calibration ?? undefined);
 
   const added = new Map<string, number>();
