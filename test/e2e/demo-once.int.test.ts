@@ -2,9 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { CDNOW_SAMPLE } from '../../tools/cdnow-data.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SAMPLE = resolve(ROOT, '..', 'shared', 'datasets', 'cdnow', 'CDNOW_sample.txt');
+const SAMPLE = CDNOW_SAMPLE;
 
 function runJson(args: string[]): Promise<Record<string, unknown>> {
   return new Promise((done, fail) => {
