@@ -4,7 +4,7 @@
 // shop's previous calibration (thresholds move from it with hysteresis).
 import type { CustomerInput } from '../src/segments/types.ts';
 import type { CalibrationRecord, CalibrationStore } from '../src/profiles/calibration-store.ts';
-import type { OrderPort } from './context.ts';
+import type { OrderPort } from './ports.ts';
 
 export interface CalibrationInputs {
   customers: CustomerInput[];

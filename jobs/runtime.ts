@@ -2,8 +2,7 @@
 // processors' context. Used by jobs/main.ts, web/main.ts, the demo and the integration tests.
 import type { Deps } from '../src/deps.ts';
 import { createQueues, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
-import type { JobContext, ShopifyPort, ShopPort } from './context.ts';
-import { segmentEngine } from './engine.ts';
+import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
 
@@ -57,7 +56,6 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
       customersOf: (shop) => stores.orders.customersOf(shop),
       engagementOf: (shop, ids) => stores.engagement.forCustomers(shop, ids),
     },
-    engine: segmentEngine,
     shopify: o.shopify,
     enqueue,
     bulkMutationThreshold: deps.config.BULK_MUTATION_THRESHOLD,

@@ -7,7 +7,7 @@ import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
 import type { ShopStore } from '../src/profiles/shop-store.ts';
 import type { EngagementStore } from '../src/profiles/engagement-store.ts';
 import type { Enqueuer } from '../jobs/enqueue.ts';
-import type { EnginePort, OrderPort } from '../jobs/context.ts';
+import type { OrderPort } from '../jobs/ports.ts';
 import type { Stores } from '../src/deps.ts';
 
 export interface DashboardPorts {
@@ -18,8 +18,7 @@ export interface DashboardPorts {
   deadLetters: Pick<DeadLetterStore, 'list' | 'count'>;
   engagement: EngagementStore;
   enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'queues'>;
-  /** The engine and the order store, for the settings dry run (same code path as a recalibration). */
-  engine: Pick<EnginePort, 'calibrate' | 'segment'>;
+  /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
   /** Epoch ms; the demo pins it (engine as-of) so previews match what the worker computes. */
   now: () => number;
@@ -30,7 +29,7 @@ export interface DashboardPorts {
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
   deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement'>; now: () => number },
-  runtime: { enqueue: DashboardPorts['enqueue']; context: { engine: DashboardPorts['engine']; orders: DashboardPorts['orders'] } },
+  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders'] } },
   asOf?: number,
 ): DashboardPorts {
   const s = deps.stores;
@@ -42,7 +41,6 @@ export function dashboardPortsFrom(
     deadLetters: s.deadLetters,
     engagement: s.engagement,
     enqueue: runtime.enqueue,
-    engine: runtime.context.engine,
     orders: runtime.context.orders,
     now: deps.now,
     ...(asOf !== undefined ? { asOf } : {}),

@@ -4,6 +4,7 @@
 import type { ShopSettings } from '../../src/segments/settings.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { BATCH, loadCalibrationInputs } from '../../jobs/calibration-inputs.ts';
+import { calibrate, segment } from '../../jobs/engine.ts';
 
 export interface SettingsPreview {
   asOf: string;
@@ -15,11 +16,11 @@ export interface SettingsPreview {
   examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
 }
 
-type PreviewPorts = Pick<DashboardPorts, 'engine' | 'orders' | 'profiles' | 'calibrations'>;
+type PreviewPorts = Pick<DashboardPorts, 'orders' | 'profiles' | 'calibrations'>;
 
 export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number): Promise<SettingsPreview> {
   const { customers, previous } = await loadCalibrationInputs(ports, shop);
-  const calibration = ports.engine.calibrate(customers, next, asOf, previous?.calibration ?? undefined);
+  const calibration = calibrate(customers, next, asOf, previous?.calibration ?? undefined);
 
   const added = new Map<string, number>();
   const removed = new Map<string, number>();
@@ -30,7 +31,7 @@ export async function previewSettings(ports: PreviewPorts, shop: string, next: S
     const profiles = new Map((await ports.profiles.getMany(shop, batch.map((c) => c.customerId))).map((p) => [p.customerId, p]));
     for (const c of batch) {
       const prev = profiles.get(c.customerId) ?? null;
-      const s = ports.engine.segment(c, calibration, next, asOf, prev?.memberships ?? null);
+      const s = segment(c, calibration, next, asOf, prev?.memberships ?? null);
       const before = new Set(prev?.tagsDesired ?? []);
       const after = new Set(s.tags);
       const add = [...after].filter((t) => !before.has(t)).sort();

@@ -19,7 +19,7 @@ function validatedSettings(body: unknown): ShopSettings {
   return r.settings;
 }
 
-type SettingsPorts = Pick<DashboardPorts, 'shops' | 'enqueue' | 'now' | 'engine' | 'orders' | 'profiles' | 'calibrations'>;
+type SettingsPorts = Pick<DashboardPorts, 'shops' | 'enqueue' | 'now' | 'orders' | 'profiles' | 'calibrations'>;
 
 export function settingsRouter(ports: SettingsPorts, o: { logger: Logger; asOf: () => number }): Router {
   const r = express.Router();
