@@ -1,40 +1,50 @@
-// Binds the pure engine (src/segments) to the pipeline's EnginePort. The calibration crosses the
-// port as an opaque value (stored as JSON by the calibration store).
-import { calibrateShop, segmentCustomer, type Calibration, type Membership } from '../src/segments/index.ts';
-import type { EnginePort } from './context.ts';
+// The pure engine (src/segments) as the pipeline calls it, with the engine's own types: the
+// calibration is the engine's Calibration (the calibration store keeps it as JSON), memberships come
+// back in the shape the profile store keeps them. One implementation, so no port: processors and the
+// settings preview (web/admin/settings-preview.ts) call these functions directly.
+import { calibrateShop, segmentCustomer, type Calibration, type CustomerInput, type CustomerSegmentation, type Membership, type ShopSettings } from '../src/segments/index.ts';
+import type { StoredMembership } from '../src/profiles/customer-profile-store.ts';
 
-export const segmentEngine: EnginePort = {
-  calibrate(customers, settings, asOf, previous) {
-    return calibrateShop(customers, settings, asOf, (previous as Calibration | undefined) ?? undefined);
-  },
-  segment(customer, calibration, settings, asOf, previous) {
-    const prev = previous ? { memberships: previous.map((m) => ({ ...m, since: m.since ?? undefined }) as Membership) } : undefined;
-    const r = segmentCustomer(customer, calibration as Calibration, settings, asOf, prev);
-    return {
-      customerId: r.customerId,
-      metrics: r.metrics,
-      memberships: r.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, since: m.since ?? null })),
-      tags: r.tags,
-      predictions: r.predictions,
-      replenishment: r.replenishment,
-      nextChangeAt: r.nextChangeAt,
-    };
-  },
-  thresholdsOf(calibration) {
-    const c = calibration as Calibration;
-    return {
-      date: c.date,
-      loyalty: c.loyalty,
-      rfm: c.rfm,
-      valueTiers: c.valueTiers,
-      bigSpender: c.bigSpender,
-      models: {
-        method: c.models.method,
-        fallbackReason: c.models.fallbackReason,
-        bgnbd: c.models.bgnbd,
-        gammaGamma: c.models.gammaGamma,
-      },
-      changes: c.changes,
-    };
-  },
-};
+/** The engine's per-customer result, as far as the pipeline reads and stores it. */
+export interface Segmentation extends Pick<CustomerSegmentation, 'customerId' | 'metrics' | 'tags' | 'predictions' | 'replenishment' | 'nextChangeAt'> {
+  memberships: StoredMembership[];
+}
+
+export function calibrate(customers: CustomerInput[], settings: ShopSettings, asOf: number, previous: Calibration | undefined): Calibration {
+  return calibrateShop(customers, settings, asOf, previous);
+}
+
+export function segment(customer: CustomerInput, calibration: Calibration, settings: ShopSettings, asOf: number, previous: StoredMembership[] | null): Segmentation {
+  const prev = previous ? { memberships: previous.map((m) => ({ ...m, since: m.since ?? undefined }) as Membership) } : undefined;
+  const r = segmentCustomer(customer, calibration, settings, asOf, prev);
+  return {
+    customerId: r.customerId,
+    metrics: r.metrics,
+    memberships: r.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, since: m.since ?? null })),
+    tags: r.tags,
+    predictions: r.predictions,
+    replenishment: r.replenishment,
+    nextChangeAt: r.nextChangeAt,
+  };
+}
+
+/** Short readable thresholds for job results and logs. */
+export function thresholdsOf(c: Calibration) {
+  return {
+    date: c.date,
+    loyalty: c.loyalty,
+    rfm: c.rfm,
+    valueTiers: c.valueTiers,
+    bigSpender: c.bigSpender,
+    models: {
+      method: c.models.method,
+      fallbackReason: c.models.fallbackReason,
+      bgnbd: c.models.bgnbd,
+      gammaGamma: c.models.gammaGamma,
+    },
+    changes: c.changes,
+  };
+}
+
+/** The three together, for scripts/chaos/run.ts until it calls `segment` directly. */
+export const segmentEngine = { calibrate, segment, thresholdsOf };

@@ -1,7 +1,7 @@
 // maintenance queue: daily recency sweep, expiry of webhook-delivery dedupe records (FerretDB has no
 // TTL indexes), and forgetting a customer deleted on Shopify.
 import type { Job } from 'bullmq';
-import type { JobContext } from './context.ts';
+import type { JobContext } from './ports.ts';
 import type { MaintenanceData } from './queues.ts';
 import { recencySweep } from './recency-sweep.ts';
 

@@ -2,7 +2,7 @@
 // thresholds and models on the current base; writes only customers whose memberships change, so a
 // quiet night costs no tag writes.
 import type { Job } from 'bullmq';
-import type { JobContext } from './context.ts';
+import type { JobContext } from './ports.ts';
 import type { RecalibrateShopData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';

@@ -1,7 +1,7 @@
 // recency-sweep: segments change with time alone (At Risk after N quiet days). Each profile stores
 // the next instant its memberships would change without a new order; the sweep reads only profiles
 // with nextChangeAt <= now through the {shop, nextChangeAt} index and queues them at low priority.
-import type { JobContext } from './context.ts';
+import type { JobContext } from './ports.ts';
 
 const PAGE = 1000;
 

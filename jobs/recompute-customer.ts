@@ -2,7 +2,8 @@
 // calibration. Idempotent: the same orders and as-of give the same profile, the same events (keyed by
 // as-of) and the same desired tags — so duplicated, reordered or late webhooks converge.
 import type { Job } from 'bullmq';
-import type { JobContext, Segmentation } from './context.ts';
+import type { JobContext } from './ports.ts';
+import { segment, type Segmentation } from './engine.ts';
 import type { RecomputeCustomerData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { membershipChanges, type SegmentEvent } from '../src/profiles/segment-event-store.ts';
@@ -56,7 +57,7 @@ export async function recomputeCustomer(ctx: JobContext, data: RecomputeCustomer
     ctx.profiles.getDoc(data.shop, data.customerId),
   ]);
   const customer = { customerId: data.customerId, orders, ...(engagement.has(data.customerId) ? { engagement: engagement.get(data.customerId)! } : {}) };
-  const result = ctx.engine.segment(customer, calibration.calibration, shop.settings, asOf, previous?.memberships ?? null);
+  const result = segment(customer, calibration.calibration, shop.settings, asOf, previous?.memberships ?? null);
   const update = profileUpdateOf(result, asOf, ctx.now(), calibration.id);
   const saved = await ctx.profiles.save(data.shop, data.customerId, update, previous);
   const events = segmentEventsOf(data.shop, data.customerId, previous, result, asOf);

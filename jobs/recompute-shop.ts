@@ -2,11 +2,12 @@
 // models on its current customer base, then segment every customer in memory and write in batches.
 // Runs inside the resync/recalibrate job (not as one queued job per customer), so a big shop never
 // floods the recompute queue that serves other shops' webhooks.
-import type { JobContext } from './context.ts';
-import type { CustomerInput } from '../src/segments/types.ts';
+import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
+import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
+import { calibrate, segment, thresholdsOf } from './engine.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -25,10 +26,8 @@ export interface RecomputeShopResult {
   entered: number;
   left: number;
   calibrationId: string;
-  thresholds: unknown;
+  thresholds: ReturnType<typeof thresholdsOf>;
 }
-
-const BATCH = 1000;
 
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
@@ -36,22 +35,8 @@ const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
-  const customers: CustomerInput[] = [];
-  let orders = 0;
-  for await (const c of ctx.orders.customersOf(shop)) {
-    customers.push(c);
-    orders += c.orders.length;
-  }
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
-    const engagement = await ctx.orders.engagementOf(shop, batch.map((c) => c.customerId));
-    for (const c of batch) {
-      const e = engagement.get(c.customerId);
-      if (e) c.engagement = e;
-    }
-  }
-  const previousCal = await ctx.calibrations.current(shop);
-  const calibration = ctx.engine.calibrate(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
+  const { customers, orders, previous: previousCal } = await loadCalibrationInputs(ctx, shop);
+  const calibration = calibrate(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
   const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
   await yieldToEventLoop();
 
@@ -66,7 +51,7 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
     const events: SegmentEvent[] = [];
     for (const c of batch) {
       const prev = previous.get(c.customerId) ?? null;
-      const s = ctx.engine.segment(c, calibration, o.settings, o.asOf, prev?.memberships ?? null);
+      const s = segment(c, calibration, o.settings, o.asOf, prev?.memberships ?? null);
       if (o.onlyChanged && prev && sameMemberships(prev.memberships, s.memberships)) continue;
       items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), record.id), previous: prev });
       events.push(...segmentEventsOf(shop, c.customerId, prev, s, o.asOf));
@@ -81,5 +66,5 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
   }
   const tagsPending = await ctx.tagState.pendingCount(shop);
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
-  return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId: record.id, thresholds: ctx.engine.thresholdsOf(calibration) };
+  return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId: record.id, thresholds: thresholdsOf(calibration) };
 }

@@ -2,13 +2,13 @@
 // then let sync-tags write the differences. Progress {percent, phase, counts} for dashboard and CLI.
 // One at a time per shop: enqueue.resyncShop deduplicates on the shop.
 import type { Job } from 'bullmq';
-import type { JobContext } from './context.ts';
+import type { JobContext } from './ports.ts';
 import type { ResyncProgress, ResyncShopData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
 
 export interface ResyncResult extends RecomputeShopResult {
-  backfill: { customers: number; orders: number; pointsUsed: number };
+  backfill: { customers: number; orders: number };
 }
 
 type ProgressSink = Pick<Job, 'updateProgress' | 'id'>;

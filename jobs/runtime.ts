@@ -1,11 +1,8 @@
 // Builds the job side on top of the composition root: queues, the one producer (Enqueuer) and the
 // processors' context. Used by jobs/main.ts, web/main.ts, the demo and the integration tests.
 import type { Deps } from '../src/deps.ts';
-import { parseShopSettings, safeParseShopSettings } from '../src/segments/index.ts';
-import { isInstalled } from '../src/profiles/shop-store.ts';
 import { createQueues, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
-import type { JobContext, ShopifyPort, ShopPort } from './context.ts';
-import { segmentEngine } from './engine.ts';
+import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
 
@@ -31,17 +28,9 @@ export interface RuntimeOptions {
 export function shopPort(deps: Deps): ShopPort {
   return {
     async get(shop) {
-      const doc = await deps.stores.shops.get(shop);
-      if (!doc) return null;
-      // The shop's currency is the default for explanations; stored settings override it.
-      const parsed = safeParseShopSettings({ ...(doc.currency ? { currency: doc.currency } : {}), ...doc.settings });
-      if (!parsed.ok) deps.logger.warn({ shop, issues: parsed.issues }, 'stored settings invalid; using defaults');
-      return {
-        shop,
-        installed: isInstalled(doc),
-        settings: parsed.ok ? parsed.settings : parseShopSettings({}),
-        timezone: doc.timezone ?? 'UTC',
-      };
+      const state = await deps.stores.shops.effective(shop);
+      if (state.settingsIssues) deps.logger.warn({ shop, issues: state.settingsIssues }, 'stored settings invalid; using defaults');
+      return state;
     },
     installedShops: () => deps.stores.shops.listInstalled(),
     recordResync: (shop, summary) => deps.stores.shops.recordResync(shop, summary),
@@ -67,7 +56,6 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
       customersOf: (shop) => stores.orders.customersOf(shop),
       engagementOf: (shop, ids) => stores.engagement.forCustomers(shop, ids),
     },
-    engine: segmentEngine,
     shopify: o.shopify,
     enqueue,
     bulkMutationThreshold: deps.config.BULK_MUTATION_THRESHOLD,

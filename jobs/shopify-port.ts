@@ -11,7 +11,7 @@ import { BulkOperationSignals } from '../src/shopify/bulk-operations.ts';
 import { backfillShopOrders } from '../src/shopify/bulk-backfill.ts';
 import { syncCustomerTags } from '../src/shopify/tag-sync.ts';
 import { ShopifyApiError } from '../src/shopify/errors.ts';
-import type { ShopifyPort, TagWriteResult } from './context.ts';
+import type { ShopifyPort, TagWriteResult } from './ports.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
 
 export interface ShopifyPortOptions {
@@ -58,7 +58,7 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
           { prefix: opts.tagPrefix, bulkThreshold: config.BULK_MUTATION_THRESHOLD, fetch: fetchFn, ...wait },
         );
         const changed: string[] = [];
-        const out: TagWriteResult = { written: [], changed, gone: [], failed: [], pointsUsed: 0 };
+        const out: TagWriteResult = { written: [], changed, gone: [], failed: [] };
         const answered = new Set<string>();
         for (const r of report.results) {
           answered.add(r.customerId);
@@ -85,7 +85,7 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
           onProgress: (p) => onProgress({ customers: p.customers, orders: p.orders }),
         });
         if (r.notice) logger.warn({ shop }, r.notice);
-        return { customers: r.customers, orders: r.orders, pointsUsed: 0 };
+        return { customers: r.customers, orders: r.orders };
       } catch (err) {
         return classify(err);
       }

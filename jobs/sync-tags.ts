@@ -3,7 +3,7 @@
 // bulk mutation. The Shopify client paces requests to the shop's restore rate; one sync job runs per
 // shop at a time (deduplicated), so a shop's budget is never spent twice in parallel.
 import type { Job } from 'bullmq';
-import type { JobContext } from './context.ts';
+import type { JobContext } from './ports.ts';
 import type { SyncTagsData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 
@@ -12,7 +12,6 @@ export interface SyncTagsResult {
   written: number;
   gone: number;
   failed: number;
-  pointsUsed: number;
 }
 
 const PER_CUSTOMER_PAGE = 250;
@@ -29,9 +28,9 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
   const shop = await ctx.shops.get(data.shop);
   if (!shop?.installed) throw new ShopNotInstalledError(data.shop);
   const pendingCount = await ctx.tagState.pendingCount(data.shop);
-  if (pendingCount === 0) return { mode: 'none', written: 0, gone: 0, failed: 0, pointsUsed: 0 };
+  if (pendingCount === 0) return { mode: 'none', written: 0, gone: 0, failed: 0 };
   const bulk = pendingCount >= ctx.bulkMutationThreshold;
-  const out: SyncTagsResult = { mode: bulk ? 'bulk' : 'per-customer', written: 0, gone: 0, failed: 0, pointsUsed: 0 };
+  const out: SyncTagsResult = { mode: bulk ? 'bulk' : 'per-customer', written: 0, gone: 0, failed: 0 };
   const attempted = new Set<string>();
   for (;;) {
     const ids = (await ctx.tagState.pending(data.shop, (bulk ? BULK_PAGE : PER_CUSTOMER_PAGE) + attempted.size)).filter((id) => !attempted.has(id));
@@ -66,7 +65,6 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
     out.written += r.written.length;
     out.gone += r.gone.length;
     out.failed += r.failed.length;
-    out.pointsUsed += r.pointsUsed;
   }
   ctx.logger.info({ shop: data.shop, jobId: job?.id, ...out }, 'tags synced');
   // Transient failures: throw so BullMQ retries with backoff; written ones are already marked.

@@ -2,7 +2,7 @@
 // Webhook-driven recomputes have their own worker and slots: resyncs and recalibrations (whole-shop,
 // long) run on other queues with concurrency 1–2, so they can never occupy the webhook slots.
 import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
-import type { JobContext } from './context.ts';
+import type { JobContext } from './ports.ts';
 import { QUEUE, type QueueName } from './queues.ts';
 import { recomputeCustomer } from './recompute-customer.ts';
 import { syncTags } from './sync-tags.ts';

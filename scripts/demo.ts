@@ -18,6 +18,7 @@ import { DAY_MS, asOfAfterLastOrder, asOfFromDate } from '../src/segments/index.
 import { streamShopifyOrders } from '../src/importers/shopify-orders-csv.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
 import { CDNOW_SAMPLE } from '../tools/cdnow-data.ts';
+import { thresholdsOf } from '../jobs/engine.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // The default store is the CDNOW log's published 1/10 sample (2,357 customers, 6,919 orders): the
@@ -235,9 +236,9 @@ async function streamLiveOrders(s: LocalStack, seconds: number, perSecond: numbe
 }
 
 async function buildSummary(s: LocalStack, seeded: { customers: number; orders: number }) {
-  const { deps, runtime, sim } = s;
+  const { deps, sim } = s;
   const cal = await deps.stores.calibrations.current(SHOP);
-  const thresholds = cal ? runtime.context.engine.thresholdsOf(cal.calibration) as Record<string, unknown> : null;
+  const thresholds = cal ? thresholdsOf(cal.calibration) : null;
   // Every customer on the simulator carries exactly the app tags of its stored profile.
   const profiles = new Map<string, string[]>();
   for await (const p of deps.stores.profiles.iterateShop(SHOP)) profiles.set(p.customerId, p.tagsDesired);

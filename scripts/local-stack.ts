@@ -15,8 +15,8 @@ import { QUEUE } from '../jobs/queues.ts';
 import { createApp } from '../web/app.ts';
 import { startWebhookIngest } from '../web/webhook-ingest.ts';
 import { installOnFirstUse } from '../web/admin/install-on-first-use.ts';
-import { dashboardMounts } from '../web/admin/mounts.ts';
-import { dashboardPortsFrom } from '../web/admin/ports.ts';
+import { dashboardMounts } from '../web/mounts.ts';
+import { dashboardPortsFrom } from '../web/ports.ts';
 import { startShopifySimulator, type ShopifySimulator, type SimulatorOptions } from '../tools/shopify-simulator/index.ts';
 import type { Connection } from 'mongoose';
 

@@ -10,8 +10,8 @@ import { onShutdownSignal } from '../jobs/shutdown.ts';
 import { createApp } from './app.ts';
 import { startWebhookIngest } from './webhook-ingest.ts';
 import { installOnFirstUse } from './admin/install-on-first-use.ts';
-import { dashboardMounts } from './admin/mounts.ts';
-import { dashboardPortsFrom } from './admin/ports.ts';
+import { dashboardMounts } from './mounts.ts';
+import { dashboardPortsFrom } from './ports.ts';
 
 export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {

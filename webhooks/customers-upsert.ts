@@ -3,7 +3,6 @@
 // nothing, so the echo ends there.
 import { z } from 'zod';
 import { restId } from './ids.ts';
-import { parseShopSettings, safeParseShopSettings } from '../src/segments/index.ts';
 import { done, unusable, type WebhookHandler } from './types.ts';
 
 const payloadSchema = z.object({ id: restId, tags: z.string().optional() });
@@ -13,8 +12,7 @@ export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects, 
   if (!parsed.success) return unusable('customer payload without an id');
   if (parsed.data.tags !== undefined) {
     // The payload carries the customer's tags as Shopify has them: compare ours with what we want there.
-    const settings = safeParseShopSettings((await stores.shops.get(delivery.shop))?.settings ?? {});
-    const prefix = (settings.ok ? settings.settings : parseShopSettings({})).tagPrefix.toLowerCase();
+    const prefix = (await stores.shops.effective(delivery.shop)).settings.tagPrefix.toLowerCase();
     const appTags = parsed.data.tags.split(',').map((t) => t.trim()).filter((t) => t.toLowerCase().startsWith(prefix));
     await effects.customerTagsObserved(delivery.shop, parsed.data.id, appTags);
   }

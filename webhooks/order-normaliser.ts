@@ -2,7 +2,7 @@
 // Input must come from parseJsonKeepingBigIds so ids beyond 2^53 arrive as exact strings.
 import { z } from 'zod';
 import type { FinancialStatus, NormalizedOrder } from '../src/segments/types.ts';
-import { decimalToMinor } from '../src/shopify/money.ts';
+import { decimalToMinor } from '../src/money.ts';
 import { restId } from './ids.ts';
 
 const id = restId;

@@ -4,7 +4,8 @@
 // Read in chunks (read-lines.ts). One row = one order: id `<customer>-<line>`, placed 00:00 UTC that day, one line item
 // 'cdnow-cd' with quantity = CDs, netMinor = dollars in cents from the string (no float), USD.
 import type { NormalizedOrder } from '../segments/types.ts';
-import { assertReadable, CustomerGrouper, ImportError, parseMinorUnits } from './import-result.ts';
+import { assertReadable, CustomerGrouper, ImportError } from './import-result.ts';
+import { parseMinorUnits } from '../money.ts';
 import type { BadRow, ImportOptions, ImportResult, OrderStreamOptions } from './import-result.ts';
 import { readLineBatches } from './read-lines.ts';
 

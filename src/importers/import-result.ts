@@ -83,24 +83,3 @@ export class CustomerGrouper {
     return [...this.byCustomer].map(([customerId, orders]) => ({ customerId, orders }));
   }
 }
-
-const SIMPLE_MONEY = /^(\d+)\.(\d\d)$/;
-
-/** Decimal string → integer minor units without floating point ("11.77" → 1177, "12.5" → 1250). */
-export function parseMinorUnits(text: string, digits = 2): number | null {
-  // Fast path for the common "123.45" shape.
-  const simple = SIMPLE_MONEY.exec(text);
-  if (simple !== null && digits === 2) {
-    const value = Number(simple[1]) * 100 + Number(simple[2]);
-    return Number.isSafeInteger(value) ? value : null;
-  }
-  const m = /^\s*(-)?(\d*)(?:\.(\d*))?\s*$/.exec(text.replace(/,/g, ''));
-  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return null;
-  const whole = m[2] === '' ? 0 : Number(m[2]);
-  const frac = m[3] ?? '';
-  const kept = Number((frac + '0'.repeat(digits)).slice(0, digits) || '0');
-  const roundUp = frac.length > digits && Number(frac[digits]) >= 5 ? 1 : 0;
-  const value = whole * 10 ** digits + kept + roundUp;
-  if (!Number.isSafeInteger(value)) return null;
-  return m[1] ? -value : value;
-}

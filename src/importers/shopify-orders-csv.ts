@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import type { FinancialStatus, NormalizedOrder } from '../segments/types.ts';
-import { assertReadable, CustomerGrouper, ImportError, parseMinorUnits } from './import-result.ts';
+import { assertReadable, CustomerGrouper, ImportError } from './import-result.ts';
+import { currencyExponent, parseMinorUnits } from '../money.ts';
 import type { BadRow, ImportOptions, ImportResult, OrderStreamOptions } from './import-result.ts';
 
 const REQUIRED = ['Name', 'Email', 'Financial Status', 'Created at', 'Total'] as const;
@@ -34,14 +35,6 @@ export function parseShopifyTime(text: string): number | null {
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
   }
   return Number.isFinite(t) ? t : null;
-}
-
-function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
 }
 
 /**
@@ -133,7 +126,7 @@ function parseOrderRow(rec: string[], get: (rec: string[], name: string) => stri
   const created = parseShopifyTime(createdText);
   if (created === null) return `bad Created at "${createdText}"`;
   const currency = get(rec, 'Currency') || 'USD';
-  const digits = minorDigits(currency);
+  const digits = currencyExponent(currency);
   const totalText = get(rec, 'Total');
   const total = parseMinorUnits(totalText, digits);
   if (total === null) return `bad Total "${totalText}"`;

@@ -2,8 +2,9 @@
 // that "frequent" meant 3+ orders in March and 4+ in November. The engine's Calibration is stored as
 // JSON text: it may hold product keys with '.', which FerretDB forbids as document keys.
 import { Schema, Types, type Connection, type Model } from 'mongoose';
+import type { Calibration } from '../segments/calibrate-shop.ts';
 
-export interface CalibrationRecord<C = unknown> {
+export interface CalibrationRecord<C = Calibration> {
   id: string;
   shop: string;
   /** The engine's as-of instant of this calibration. */
@@ -56,14 +57,14 @@ const headOf = (createdAt: Date, id: string): string => `${String(createdAt.getT
 /** Calibrations never change once written: parsed ones are kept for the next recompute. */
 const PARSED_CACHE_SIZE = 64;
 
-function toRecord<C>(d: CalibrationDoc): CalibrationRecord<C> {
+function toRecord<C = Calibration>(d: CalibrationDoc): CalibrationRecord<C> {
   return { id: String(d._id), shop: d.shop, asOf: d.asOf, createdAt: d.createdAt, reason: d.reason, buyers: d.buyers, calibration: JSON.parse(d.payload) as C };
 }
 
 export class CalibrationStore {
   readonly model: Model<CalibrationDoc>;
   readonly heads: Model<CalibrationHeadDoc>;
-  private readonly parsed = new Map<string, CalibrationRecord>();
+  private readonly parsed = new Map<string, CalibrationRecord<unknown>>();
 
   constructor(conn: Connection) {
     this.model = (conn.models.Calibration as Model<CalibrationDoc> | undefined) ?? conn.model<CalibrationDoc>('Calibration', calibrationSchema);
@@ -74,14 +75,14 @@ export class CalibrationStore {
     await Promise.all([this.model.createIndexes(), this.heads.createIndexes()]);
   }
 
-  async save<C>(shop: string, calibration: C, meta: { asOf: Date; createdAt: Date; reason: string; buyers: number }): Promise<CalibrationRecord<C>> {
+  async save<C = Calibration>(shop: string, calibration: C, meta: { asOf: Date; createdAt: Date; reason: string; buyers: number }): Promise<CalibrationRecord<C>> {
     const doc = await this.model.create({ shop, ...meta, payload: JSON.stringify(calibration) });
     const record = toRecord<C>(doc.toObject());
     await this.heads.collection.updateOne({ _id: shop } as never, { $max: { head: headOf(meta.createdAt, record.id) }, $setOnInsert: { shop } }, { upsert: true });
     return record;
   }
 
-  async current<C>(shop: string): Promise<CalibrationRecord<C> | null> {
+  async current<C = Calibration>(shop: string): Promise<CalibrationRecord<C> | null> {
     const head = await this.heads.findOne({ _id: shop }).lean<CalibrationHeadDoc>();
     if (!head) {
       // Written before heads existed (or the head write was interrupted): the sorted query.
@@ -99,7 +100,7 @@ export class CalibrationStore {
     return record;
   }
 
-  async history<C>(shop: string, limit = 50): Promise<CalibrationRecord<C>[]> {
+  async history<C = Calibration>(shop: string, limit = 50): Promise<CalibrationRecord<C>[]> {
     const docs = await this.model.find({ shop }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<CalibrationDoc[]>();
     return docs.map((d) => toRecord<C>(d));
   }

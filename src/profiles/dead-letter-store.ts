@@ -74,6 +74,10 @@ export class DeadLetterStore {
     return this.model.find({ shop }).sort({ receivedAt: -1 }).limit(limit).lean<DeadLetterDoc[]>();
   }
 
+  async count(shop: string): Promise<number> {
+    return this.model.countDocuments({ shop });
+  }
+
   async deleteOlderThan(cutoff: Date): Promise<number> {
     return (await this.model.deleteMany({ receivedAt: { $lt: cutoff } })).deletedCount;
   }

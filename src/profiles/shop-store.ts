@@ -1,6 +1,7 @@
 // Install state per shop. `settings` is a plain object owned by the pipeline and dashboard (its keys
 // must not contain '.', a FerretDB limit).
 import { Schema, type Connection, type Model } from 'mongoose';
+import { defaultShopSettings, safeParseShopSettings, type ShopSettings } from '../segments/settings.ts';
 
 export interface ShopDoc {
   shop: string;
@@ -63,6 +64,37 @@ export function isInstalled(doc: Pick<ShopDoc, 'installedAt' | 'uninstalledAt'> 
   return Boolean(doc?.installedAt && !doc.uninstalledAt);
 }
 
+/**
+ * A shop as the pipeline, the webhooks and the dashboard read it: the one place that says whether it
+ * is installed and which settings are in force. Stored settings lie over the shop's own currency (the
+ * default for explanations); stored settings that no longer validate give way to the defaults (in the
+ * shop's currency) and `settingsIssues` says why.
+ */
+export interface EffectiveShop {
+  shop: string;
+  installed: boolean;
+  settings: ShopSettings;
+  /** Why the stored settings were set aside; null when they are in force. */
+  settingsIssues: string[] | null;
+  /** IANA time zone for schedules a person reads (nightly run at 03:00 shop time). */
+  timezone: string;
+  hasReadAllOrders: boolean;
+}
+
+export function effectiveShop(shop: string, doc: ShopDoc | null): EffectiveShop {
+  const base = doc?.currency ? { currency: doc.currency } : {};
+  const stored = safeParseShopSettings({ ...base, ...doc?.settings });
+  const fallback = safeParseShopSettings(base);
+  return {
+    shop,
+    installed: isInstalled(doc),
+    settings: stored.ok ? stored.settings : fallback.ok ? fallback.settings : defaultShopSettings,
+    settingsIssues: stored.ok ? null : stored.issues,
+    timezone: doc?.timezone ?? 'UTC',
+    hasReadAllOrders: doc?.hasReadAllOrders ?? false,
+  };
+}
+
 export class ShopStore {
   readonly model: Model<ShopDoc>;
   constructor(conn: Connection) {
@@ -87,6 +119,11 @@ export class ShopStore {
 
   async get(shop: string): Promise<ShopDoc | null> {
     return this.model.findOne({ shop }).lean<ShopDoc>();
+  }
+
+  /** The shop as it is in force (see EffectiveShop); a shop never recorded is not installed and has the defaults. */
+  async effective(shop: string): Promise<EffectiveShop> {
+    return effectiveShop(shop, await this.get(shop));
   }
 
   async isInstalled(shop: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // webhook normaliser (webhooks/order-normaliser.ts): numeric ids as strings, shop-currency minor units.
 import type { FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
 import { legacyId } from './gid.ts';
-import { decimalToMinor } from './money.ts';
+import { decimalToMinor } from '../money.ts';
 
 interface Money { shopMoney: { amount: string; currencyCode: string } }
 

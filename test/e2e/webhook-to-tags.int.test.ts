@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LocalStack } from '../../scripts/local-stack.ts';
 import { openE2eStack, type E2eStack } from './stack.ts';
+import { segment } from '../../jobs/engine.ts';
 
 const SHOP = 'e2e-store.myshopify.com';
 const AS_OF = Date.parse('2026-11-20T00:00:00Z');
@@ -93,7 +94,7 @@ describe('end to end through the Shopify simulator', () => {
       const stored = await ctx.orders.forCustomer(SHOP, id);
       const simOrders = stack.sim.listOrders(SHOP, { customerId: id });
       assert.deepEqual(stored.map((o) => o.id).sort(), simOrders.map((o) => o.id).sort(), `orders of ${id}`);
-      const fresh = ctx.engine.segment({ customerId: id, orders: stored }, calibration.calibration, settings, AS_OF, null);
+      const fresh = segment({ customerId: id, orders: stored }, calibration.calibration, settings, AS_OF, null);
       assert.deepEqual(live.get(id), [...fresh.tags].sort(), `customer ${id}`);
     }
   });

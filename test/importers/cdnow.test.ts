@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCdnow, parseCdnowFields, streamCdnowOrders } from '../../src/importers/cdnow.ts';
-import { ImportError, parseMinorUnits } from '../../src/importers/import-result.ts';
+import { ImportError } from '../../src/importers/import-result.ts';
+import { parseMinorUnits } from '../../src/money.ts';
 import { CDNOW_MASTER, CDNOW_SAMPLE } from '../../tools/cdnow-data.ts';
 
 let dir: string;

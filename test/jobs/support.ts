@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { depsFromConnection, type Deps } from '../../src/deps.ts';
 import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { createJobRuntime, type JobRuntime } from '../../jobs/runtime.ts';
-import type { ShopifyPort, TagChange, TagWriteResult } from '../../jobs/context.ts';
+import type { ShopifyPort, TagChange, TagWriteResult } from '../../jobs/ports.ts';
 import { testLogger, type TestServices } from '../support/services.ts';
 
 export const DAY = 86_400_000;
@@ -35,8 +35,8 @@ export async function testDeps(s: TestServices, now = () => AS_OF): Promise<Deps
 export class RecordingShopify implements ShopifyPort {
   readonly writes: Array<{ shop: string; changes: TagChange[]; bulk: boolean }> = [];
   gone = new Set<string>();
-  backfillImpl: (shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>) => Promise<{ customers: number; orders: number; pointsUsed: number }> =
-    async () => ({ customers: 0, orders: 0, pointsUsed: 0 });
+  backfillImpl: (shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>) => Promise<{ customers: number; orders: number }> =
+    async () => ({ customers: 0, orders: 0 });
 
   async writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean }): Promise<TagWriteResult> {
     this.writes.push({ shop, changes, bulk: opts.bulk });
@@ -45,7 +45,6 @@ export class RecordingShopify implements ShopifyPort {
       changed: changes.filter((c) => !this.gone.has(c.customerId)).map((c) => c.customerId),
       gone: changes.filter((c) => this.gone.has(c.customerId)).map((c) => c.customerId),
       failed: [],
-      pointsUsed: changes.length * 10,
     };
   }
 

@@ -39,7 +39,7 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
       SUPPORT_TOKEN: 'o'.repeat(32), MONGODB_URI: `${mongo.url}/outage`, REDIS_URL: redis.url, QUEUE_PREFIX: 'outage', LOG_LEVEL: 'silent',
     });
     deps = await createDeps(config, { logger: testLogger });
-    rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [], pointsUsed: 0 }), backfill: async () => ({ customers: 0, orders: 0, pointsUsed: 0 }) } });
+    rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }) } });
     const effects: WebhookEffects = {
       recomputeCustomer: async (shop, customerId) => { const hook = beforeEnqueue; beforeEnqueue = null; if (hook) await hook(); return rt.enqueue.recomputeCustomer(shop, customerId); },
       customerTagsObserved: (shop, id, tags) => rt.enqueue.customerTagsObserved(shop, id, tags),

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decimalToMinor } from '../../src/shopify/money.ts';
+import { decimalToMinor, parseMinorUnits } from '../../src/money.ts';
 
 describe('decimalToMinor', () => {
   it('converts decimal strings to minor units using the currency exponent', () => {
@@ -23,6 +23,13 @@ describe('decimalToMinor', () => {
     assert.throws(() => decimalToMinor('abc', 'USD'), /not a decimal amount: "abc"/);
     assert.throws(() => decimalToMinor('', 'USD'), /not a decimal amount: ""/);
     assert.throws(() => decimalToMinor('1e5', 'USD'), /not a decimal amount: "1e5"/);
+  });
+
+  it('reads a comma as a thousands group only in exports: "12,00" from Shopify is no amount', () => {
+    assert.throws(() => decimalToMinor('12,00', 'EUR'), /not a decimal amount/);
+    assert.throws(() => decimalToMinor('1,234.10', 'USD'), /not a decimal amount/);
+    assert.equal(parseMinorUnits('1,234.10'), 123410);
+    assert.throws(() => decimalToMinor('9'.repeat(20), 'USD'), /amount out of range/);
   });
 
   it('round-trips any cents amount', () => {

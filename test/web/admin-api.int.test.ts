@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { SignJWT } from 'jose';
 import { testLogger } from '../support/services.ts';
-import { createAdminApi } from '../../web/admin-api.ts';
+import { createAdminApi } from '../../web/admin/api.ts';
 import { SHOP_A, SHOP_B, startDashboardFixture, type DashboardFixture } from './fixture.ts';
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -2,10 +2,16 @@
 // family, the 5×5 Recency × Frequency grid, and revenue share per segment. Sizes over time walk back
 // from today's counts through the segment events of the window, so only that window is read.
 // Plain finds and cursors only (FerretDB: no $lookup, no date operators in $group).
+// GET /overview and GET /overview/sizes.
+import express, { type Router } from 'express';
+import { z } from 'zod';
 import type { CustomerProfileStore, StoredMembership } from '../../src/profiles/customer-profile-store.ts';
 import type { SegmentEventStore } from '../../src/profiles/segment-event-store.ts';
 import { SEGMENT_DEFINITIONS, FAMILIES } from '../../src/segments/tags.ts';
 import { dashboardMetrics, parseMetricsJson } from './profile-metrics.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { parseInput } from '../validate.ts';
+import { shopOf } from './session-token.ts';
 
 export interface SegmentSlice {
   segment: string;
@@ -117,4 +123,23 @@ export async function sizesOverTime(profiles: CustomerProfileStore, events: Segm
   });
   const dayList = Array.from({ length: days }, (_, i) => new Date((startDay + i) * DAY_MS).toISOString().slice(0, 10));
   return { family, days: dayList, series };
+}
+
+const sizesQuery = z.object({
+  family: z.enum(FAMILIES as unknown as [string, ...string[]]).default('loyalty'),
+  days: z.coerce.number().int().min(7).max(366).default(90),
+});
+
+export function overviewRouter(ports: Pick<DashboardPorts, 'shops' | 'profiles' | 'events'>, asOf: () => number): Router {
+  const r = express.Router();
+  r.get('/overview', async (_req, res) => {
+    const shop = shopOf(res);
+    const [{ settings }, overview] = await Promise.all([ports.shops.effective(shop), computeOverview(ports.profiles, shop)]);
+    res.json({ shop, currency: settings.currency, ...overview });
+  });
+  r.get('/overview/sizes', async (req, res) => {
+    const q = parseInput(sizesQuery, req.query);
+    res.json(await sizesOverTime(ports.profiles, ports.events, shopOf(res), q.family, q.days, asOf()));
+  });
+  return r;
 }

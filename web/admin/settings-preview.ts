@@ -1,9 +1,10 @@
 // Dry run of a settings change: recalibrate and segment the whole shop with the proposed settings,
-// exactly as the recalibration job would, and count the customers whose tags would change — without
-// writing anything. Reads every customer's orders, so it is as heavy as a recalibration.
+// from the inputs the recalibration job loads (jobs/calibration-inputs.ts), and count the customers
+// whose tags would change — without writing anything. As heavy as a recalibration.
 import type { ShopSettings } from '../../src/segments/settings.ts';
-import type { CustomerInput } from '../../src/segments/types.ts';
-import type { DashboardPorts } from './ports.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { BATCH, loadCalibrationInputs } from '../../jobs/calibration-inputs.ts';
+import { calibrate, segment } from '../../jobs/engine.ts';
 
 export interface SettingsPreview {
   asOf: string;
@@ -15,23 +16,11 @@ export interface SettingsPreview {
   examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
 }
 
-const BATCH = 1000;
-
-type PreviewPorts = Pick<DashboardPorts, 'engine' | 'orders' | 'profiles' | 'calibrations' | 'engagement'>;
+type PreviewPorts = Pick<DashboardPorts, 'orders' | 'profiles' | 'calibrations'>;
 
 export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number): Promise<SettingsPreview> {
-  const customers: CustomerInput[] = [];
-  for await (const c of ports.orders.customersOf(shop)) customers.push(c);
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
-    const engagement = await ports.engagement.forCustomers(shop, batch.map((c) => c.customerId));
-    for (const c of batch) {
-      const e = engagement.get(c.customerId);
-      if (e && !c.engagement) c.engagement = e;
-    }
-  }
-  const previous = await ports.calibrations.current(shop);
-  const calibration = ports.engine.calibrate(customers, next, asOf, previous?.calibration ?? undefined);
+  const { customers, previous } = await loadCalibrationInputs(ports, shop);
+  const calibration = calibrate(customers, next, asOf, previous?.calibration ?? undefined);
 
   const added = new Map<string, number>();
   const removed = new Map<string, number>();
@@ -42,7 +31,7 @@ export async function previewSettings(ports: PreviewPorts, shop: string, next: S
     const profiles = new Map((await ports.profiles.getMany(shop, batch.map((c) => c.customerId))).map((p) => [p.customerId, p]));
     for (const c of batch) {
       const prev = profiles.get(c.customerId) ?? null;
-      const s = ports.engine.segment(c, calibration, next, asOf, prev?.memberships ?? null);
+      const s = segment(c, calibration, next, asOf, prev?.memberships ?? null);
       const before = new Set(prev?.tagsDesired ?? []);
       const after = new Set(s.tags);
       const add = [...after].filter((t) => !before.has(t)).sort();

@@ -1,9 +1,12 @@
 // The Thresholds page: the shop's current adaptive thresholds in plain words, and their history
-// (one row per recalibration), from the calibrations the pipeline keeps.
+// (one row per recalibration), from the calibrations the pipeline keeps. GET /thresholds.
+import express, { type Router } from 'express';
 import type { CalibrationRecord } from '../../src/profiles/calibration-store.ts';
 import type { Calibration } from '../../src/segments/calibrate-shop.ts';
 import type { ScoreScale } from '../../src/segments/rfm-scores.ts';
 import { formatMoney, plural } from '../../src/segments/explain.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { shopOf } from './session-token.ts';
 
 export interface ThresholdLine {
   name: string;
@@ -102,4 +105,14 @@ export function thresholdsView(current: CalibrationRecord | null, history: Calib
       };
     }),
   };
+}
+
+export function thresholdsRouter(ports: Pick<DashboardPorts, 'shops' | 'calibrations'>): Router {
+  const r = express.Router();
+  r.get('/thresholds', async (_req, res) => {
+    const shop = shopOf(res);
+    const [{ settings }, current, history] = await Promise.all([ports.shops.effective(shop), ports.calibrations.current(shop), ports.calibrations.history(shop, 100)]);
+    res.json({ currency: settings.currency, ...thresholdsView(current, history, settings.currency) });
+  });
+  return r;
 }

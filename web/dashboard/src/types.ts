@@ -1,4 +1,4 @@
-// Shapes of the admin API's answers (see web/admin-api.ts).
+// Shapes of the admin API's answers (see web/admin/api.ts and its resource routers).
 export interface SegmentSlice { segment: string; label: string; customers: number; revenueMinor: number; revenueShare: number }
 export interface Overview {
   shop: string;

@@ -1,9 +1,11 @@
-// Sync state read straight from BullMQ (read-only: jobs/enqueue.ts stays the only producer): the
-// shop's latest resync with its progress, queue depth, and the shop's failed jobs.
+// A shop's sync state, for the merchant's Sync page and the support status alike: its latest resync
+// with its progress (read straight from BullMQ: jobs/enqueue.ts stays the only producer), queue
+// depth, failed jobs, and what the stores count (profiles, pending tags).
 import type { Job } from 'bullmq';
-import type { Queues } from '../../jobs/enqueue.ts';
-import type { ResyncProgress } from '../../jobs/queues.ts';
-import type { ResyncSummary } from '../../src/profiles/shop-store.ts';
+import type { Queues } from '../jobs/enqueue.ts';
+import type { ResyncProgress, ResyncShopData } from '../jobs/queues.ts';
+import type { DashboardPorts } from './ports.ts';
+import type { ResyncSummary } from '../src/profiles/shop-store.ts';
 
 export interface ResyncView {
   jobId: string;
@@ -121,4 +123,40 @@ export async function shopFailures(queues: Queues, shop: string, limit: number):
     }
   }
   return out.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? '')).slice(0, limit);
+}
+
+/** What the Sync page and the support status both show of a shop. */
+export interface ShopSyncStatus {
+  lastResync: ResyncView | null;
+  lastCalibration: { at: Date; reason: string; buyers: number } | null;
+  failures: FailureView[];
+  profiles: number;
+  tagsPending: number;
+}
+
+type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queues'> };
+
+/** Counts, and the newest resync, calibration and failures: it reads no list it does not show. */
+export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failures: number; remembered: ResyncSummary | null }): Promise<ShopSyncStatus> {
+  const queues = ports.enqueue.queues;
+  const [lastResync, failures, profiles, tagsPending, calibration] = await Promise.all([
+    latestResync(queues, shop, o.remembered),
+    shopFailures(queues, shop, o.failures),
+    ports.profiles.count(shop),
+    ports.profiles.countPending(shop),
+    ports.calibrations.current(shop),
+  ]);
+  return {
+    lastResync,
+    lastCalibration: calibration ? { at: calibration.createdAt, reason: calibration.reason, buyers: calibration.buyers } : null,
+    failures,
+    profiles,
+    tagsPending,
+  };
+}
+
+/** Queues a resync (deduplicated per shop: while one runs, this answers with the running one). */
+export async function requestResync(enqueue: Pick<DashboardPorts['enqueue'], 'resyncShop' | 'queues'>, shop: string, requestedBy: ResyncShopData['requestedBy']): Promise<ResyncView> {
+  const job = await enqueue.resyncShop(shop, requestedBy);
+  return (job.id ? await resyncById(enqueue.queues, shop, job.id) : null) ?? (await resyncView(job));
 }

@@ -1,45 +1,21 @@
-// What the processors need, as narrow ports. src/deps.ts binds them to the real stores, the engine
-// and the Shopify client; tests bind the same real stores and the Shopify simulator.
-import type { ResyncSummary } from '../src/profiles/shop-store.ts';
+// The processors' ports: what a job may reach besides the pure engine (jobs/engine.ts, called
+// directly). jobs/runtime.ts binds them on top of the composition root (src/deps.ts); tests bind the
+// same real stores, and the Shopify simulator or a recording fake for ShopifyPort.
+//   JobContext  the stores the jobs read and write as they are (real classes, not ports), plus
+//   ShopPort    a shop as it is in force (ShopStore.effective)
+//   OrderPort   orders and engagement, grouped per customer
+//   ShopifyPort the only way to Shopify: tag writes and the bulk backfill
+import type { EffectiveShop, ResyncSummary } from '../src/profiles/shop-store.ts';
 import type { Logger } from '../src/logger.ts';
 import type { CustomerInput, Engagement, NormalizedOrder } from '../src/segments/types.ts';
-import type { ShopSettings } from '../src/segments/settings.ts';
-import type { CustomerProfileStore, StoredMembership } from '../src/profiles/customer-profile-store.ts';
+import type { CustomerProfileStore } from '../src/profiles/customer-profile-store.ts';
 import type { SegmentEventStore } from '../src/profiles/segment-event-store.ts';
 import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
 import type { TagSyncState } from '../src/profiles/tag-sync-state.ts';
 import type { Enqueuer } from './enqueue.ts';
 
-/** The engine's per-customer result, as far as the pipeline reads it. */
-export interface Segmentation {
-  customerId: string;
-  metrics: unknown;
-  memberships: Array<Omit<StoredMembership, 'since'> & { since?: number | null | undefined }>;
-  tags: string[];
-  predictions: unknown;
-  replenishment: unknown;
-  /** Epoch ms at which memberships change without a new order; null = never. */
-  nextChangeAt: number | null;
-}
-
-/** The pure engine (src/segments), with an opaque calibration. */
-export interface EnginePort {
-  calibrate(customers: CustomerInput[], settings: ShopSettings, asOf: number, previous: unknown): unknown;
-  segment(customer: CustomerInput, calibration: unknown, settings: ShopSettings, asOf: number, previous: StoredMembership[] | null): Segmentation;
-  /** Short readable thresholds for summaries/logs (e.g. {frequentMinOrders: 3}). */
-  thresholdsOf(calibration: unknown): unknown;
-}
-
-export interface ShopState {
-  shop: string;
-  installed: boolean;
-  settings: ShopSettings;
-  /** IANA time zone for schedules a person reads (nightly run at 03:00 shop time). */
-  timezone: string;
-}
-
 export interface ShopPort {
-  get(shop: string): Promise<ShopState | null>;
+  get(shop: string): Promise<EffectiveShop>;
   installedShops(): Promise<string[]>;
   /** Keeps the last completed resync on the shop (completed jobs leave BullMQ after an hour). */
   recordResync?(shop: string, summary: ResyncSummary): Promise<void>;
@@ -71,25 +47,25 @@ export interface TagWriteResult {
   gone: string[];
   /** Customer ids whose write failed for now (retried on the next sync). */
   failed: string[];
-  pointsUsed: number;
 }
 
 export interface ShopifyPort {
   writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean; tagPrefix: string }): Promise<TagWriteResult>;
   /** Bulk query of customers with orders, streamed into the order store. */
-  backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number; pointsUsed: number }>;
+  backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }
 
 export interface JobContext {
   logger: Logger;
   now: () => number;
+  // The stores, as they are.
   profiles: CustomerProfileStore;
   events: SegmentEventStore;
   calibrations: CalibrationStore;
   tagState: TagSyncState;
+  // The ports.
   shops: ShopPort;
   orders: OrderPort;
-  engine: EnginePort;
   shopify: ShopifyPort;
   enqueue: Enqueuer;
   bulkMutationThreshold: number;

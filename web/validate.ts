@@ -1,7 +1,22 @@
-// zod validation of every input, with one error shape for both APIs: 400 {error, issues}.
+// zod validation of every input, with one error shape for both APIs: 400 {error, issues}; and the
+// input schemas both APIs read.
 import type { NextFunction, Request, Response } from 'express';
-import type { z } from 'zod';
-import type { Logger } from '../../src/logger.ts';
+import { z } from 'zod';
+import type { Logger } from '../src/logger.ts';
+import { SHOP_DOMAIN } from './admin/session-token.ts';
+
+/** A Shopify customer id: the numeric id, or its gid. Returned as the numeric string. */
+export const customerIdSchema = z
+  .string()
+  .trim()
+  .regex(/^(gid:\/\/shopify\/Customer\/)?\d{1,20}$/, 'must be a Shopify customer id (digits or gid://shopify/Customer/…)')
+  .transform((s) => s.replace(/^gid:\/\/shopify\/Customer\//, ''));
+
+/** A BullMQ job id as the APIs hand them out. */
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9:_-]{1,100}$/);
+
+/** A shop named in a support URL. */
+export const shopSchema = z.string().trim().toLowerCase().regex(SHOP_DOMAIN, 'must be a shop domain like example.myshopify.com');
 
 export class BadInput extends Error {
   readonly issues: string[];

@@ -2,12 +2,12 @@
 //   /api      admin API (session tokens)          /support  support API + Bull Board (support token)
 //   /app      the dashboard pages                 /         → /app (query kept)
 import express, { type Router } from 'express';
-import type { Config } from '../../src/config.ts';
-import type { Logger } from '../../src/logger.ts';
+import type { Config } from '../src/config.ts';
+import type { Logger } from '../src/logger.ts';
 import type { Redis } from 'ioredis';
-import { createAdminApi } from '../admin-api.ts';
-import { createSupportApi } from '../support-api.ts';
-import { createDashboardPages } from './dashboard-pages.ts';
+import { createAdminApi } from './admin/api.ts';
+import { createSupportApi } from './support/api.ts';
+import { createDashboardPages } from './admin/dashboard-pages.ts';
 import type { DashboardPorts } from './ports.ts';
 
 export interface DashboardMountOptions {

@@ -1,26 +1,25 @@
 // What the admin and support APIs need, as narrow ports over the real stores and the one producer
 // (jobs/enqueue.ts). `dashboardPortsFrom` binds them; tests bind the same real stores.
-import type { CustomerProfileStore } from '../../src/profiles/customer-profile-store.ts';
-import type { SegmentEventStore } from '../../src/profiles/segment-event-store.ts';
-import type { CalibrationStore } from '../../src/profiles/calibration-store.ts';
-import type { DeadLetterStore } from '../../src/profiles/dead-letter-store.ts';
-import type { ShopStore } from '../../src/profiles/shop-store.ts';
-import type { EngagementStore } from '../../src/profiles/engagement-store.ts';
-import type { Enqueuer } from '../../jobs/enqueue.ts';
-import type { EnginePort, OrderPort } from '../../jobs/context.ts';
-import type { Stores } from '../../src/deps.ts';
+import type { CustomerProfileStore } from '../src/profiles/customer-profile-store.ts';
+import type { SegmentEventStore } from '../src/profiles/segment-event-store.ts';
+import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
+import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
+import type { ShopStore } from '../src/profiles/shop-store.ts';
+import type { EngagementStore } from '../src/profiles/engagement-store.ts';
+import type { Enqueuer } from '../jobs/enqueue.ts';
+import type { OrderPort } from '../jobs/ports.ts';
+import type { Stores } from '../src/deps.ts';
 
 export interface DashboardPorts {
   profiles: CustomerProfileStore;
   events: SegmentEventStore;
   calibrations: CalibrationStore;
-  shops: Pick<ShopStore, 'get' | 'updateSettings'>;
-  deadLetters: Pick<DeadLetterStore, 'list'>;
+  shops: Pick<ShopStore, 'get' | 'effective' | 'updateSettings'>;
+  deadLetters: Pick<DeadLetterStore, 'list' | 'count'>;
   engagement: EngagementStore;
   enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'queues'>;
-  /** The engine and the order store, for the settings dry run (same code path as a recalibration). */
-  engine: Pick<EnginePort, 'calibrate' | 'segment'>;
-  orders: Pick<OrderPort, 'customersOf'>;
+  /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
+  orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
   /** Epoch ms; the demo pins it (engine as-of) so previews match what the worker computes. */
   now: () => number;
   /** Fixed engine as-of of the demo/tests, else undefined (the clock decides). */
@@ -30,7 +29,7 @@ export interface DashboardPorts {
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
   deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement'>; now: () => number },
-  runtime: { enqueue: DashboardPorts['enqueue']; context: { engine: DashboardPorts['engine']; orders: DashboardPorts['orders'] } },
+  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders'] } },
   asOf?: number,
 ): DashboardPorts {
   const s = deps.stores;
@@ -42,7 +41,6 @@ export function dashboardPortsFrom(
     deadLetters: s.deadLetters,
     engagement: s.engagement,
     enqueue: runtime.enqueue,
-    engine: runtime.context.engine,
     orders: runtime.context.orders,
     now: deps.now,
     ...(asOf !== undefined ? { asOf } : {}),

@@ -1,10 +1,10 @@
 // Bull Board: the queue dashboard for support staff, over the same queues jobs/enqueue.ts created.
-// Mounted behind the support token (web/support-api.ts); never reachable without it.
+// Mounted behind the support token (web/support/api.ts); never reachable without it.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Router } from 'express';
-import type { Queues } from '../jobs/enqueue.ts';
+import type { Queues } from '../../jobs/enqueue.ts';
 
 export function createQueueBoard(queues: Queues, basePath: string): Router {
   const adapter = new ExpressAdapter();

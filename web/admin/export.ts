@@ -1,0 +1,51 @@
+// CSV export of the shop's profiles. A download is a plain link, which cannot carry the Authorization
+// header: POST /export-link hands out a short-lived download ticket (download-ticket.ts), and
+// GET /export.csv accepts that ticket (or a session token) and streams the rows (profiles-csv.ts).
+import express, { type RequestHandler, type Router } from 'express';
+import type { Logger } from '../../src/logger.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { bearerToken, shopOf, verifySessionToken } from './session-token.ts';
+import { issueDownloadTicket, verifyDownloadTicket } from './download-ticket.ts';
+import { streamProfilesCsv } from './profiles-csv.ts';
+
+interface ExportOptions {
+  auth: { apiKey: string; apiSecret: string };
+  /** The per-shop rate limit, applied once the shop is known. */
+  limit: RequestHandler;
+  logger: Logger;
+}
+
+/** GET /export.csv: mounted before the session-token check, as it authenticates itself. */
+export function csvDownloadRouter(ports: Pick<DashboardPorts, 'profiles'>, o: ExportOptions): Router {
+  const r = express.Router();
+  r.get(
+    '/export.csv',
+    async (req, res, next) => {
+      const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : null;
+      const shop = ticket ? verifyDownloadTicket(ticket, o.auth.apiSecret, Date.now()) : await verifySessionToken(bearerToken(req), o.auth).then((v) => (v.valid ? v.shop : null));
+      if (!shop) {
+        res.status(401).json({ error: 'unauthorized', reason: ticket ? 'bad_ticket' : 'missing_token' });
+        return;
+      }
+      res.locals.shop = shop;
+      next();
+    },
+    o.limit,
+    async (_req, res) => {
+      const shop = shopOf(res);
+      const rows = await streamProfilesCsv(ports.profiles, shop, res);
+      o.logger.info({ shop, rows }, 'profiles exported');
+    },
+  );
+  return r;
+}
+
+/** POST /export-link: behind the session token. */
+export function exportLinkRouter(apiSecret: string): Router {
+  const r = express.Router();
+  r.post('/export-link', (req, res) => {
+    const ticket = issueDownloadTicket(shopOf(res), apiSecret, Date.now());
+    res.json({ url: `${req.baseUrl}/export.csv?ticket=${encodeURIComponent(ticket)}`, expiresInSeconds: 60 });
+  });
+  return r;
+}

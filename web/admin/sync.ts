@@ -1,0 +1,47 @@
+// The Sync page: GET /sync (this shop's sync state and its own queued jobs), POST /resync (queue one,
+// deduplicated per shop) and GET /resync/:jobId (its progress).
+import express, { type Router } from 'express';
+import type { Logger } from '../../src/logger.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { jobIdSchema, parseInput } from '../validate.ts';
+import { requestResync, resyncById, shopQueueDepth, shopSyncStatus } from '../sync-status.ts';
+import { shopOf } from './session-token.ts';
+
+type SyncPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue'>;
+
+export function syncRouter(ports: SyncPorts, logger: Logger): Router {
+  const r = express.Router();
+  r.get('/sync', async (_req, res) => {
+    const shop = shopOf(res);
+    const doc = await ports.shops.get(shop);
+    const [status, depth, deadLetters] = await Promise.all([
+      shopSyncStatus(ports, shop, { failures: 50, remembered: doc?.lastResync ?? null }),
+      shopQueueDepth(ports.enqueue.queues, shop),
+      ports.deadLetters.list(shop, 20),
+    ]);
+    res.json({
+      ...status,
+      // This shop's jobs only (support staff see the install-wide depth in the support API).
+      queueDepth: depth.depth,
+      queueDepthTruncated: depth.truncated,
+      deadLetters: deadLetters.map((d) => ({ webhookId: d.webhookId, topic: d.topic, reason: d.reason, receivedAt: d.receivedAt })),
+    });
+  });
+
+  r.post('/resync', async (_req, res) => {
+    const shop = shopOf(res);
+    const view = await requestResync(ports.enqueue, shop, 'merchant');
+    logger.info({ shop, jobId: view.jobId }, 'resync requested');
+    res.status(202).json(view);
+  });
+
+  r.get('/resync/:jobId', async (req, res) => {
+    const view = await resyncById(ports.enqueue.queues, shopOf(res), parseInput(jobIdSchema, req.params.jobId));
+    if (!view) {
+      res.status(404).json({ error: 'not_found' });
+      return;
+    }
+    res.json(view);
+  });
+  return r;
+}

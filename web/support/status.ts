@@ -1,0 +1,40 @@
+// GET /shops/:shop/status: what support needs to answer "is this shop all right?" — install facts,
+// profile and segment counts, the sync state, the install-wide queue depth and the dead-letter count.
+import express, { type Router } from 'express';
+import { isInstalled } from '../../src/profiles/shop-store.ts';
+import type { DashboardPorts } from '../ports.ts';
+import { parseInput, shopSchema } from '../validate.ts';
+import { queueDepth, shopSyncStatus } from '../sync-status.ts';
+
+type StatusPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue'>;
+
+export function statusRouter(ports: StatusPorts): Router {
+  const r = express.Router();
+  r.get('/shops/:shop/status', async (req, res) => {
+    const shop = parseInput(shopSchema, req.params.shop);
+    const doc = await ports.shops.get(shop);
+    if (!doc) {
+      res.status(404).json({ error: 'unknown_shop', shop });
+      return;
+    }
+    const [status, segments, depth, deadLetters] = await Promise.all([
+      shopSyncStatus(ports, shop, { failures: 20, remembered: doc.lastResync }),
+      ports.profiles.segmentCounts(shop),
+      queueDepth(ports.enqueue.queues),
+      ports.deadLetters.count(shop),
+    ]);
+    res.json({
+      shop,
+      installed: isInstalled(doc),
+      installedAt: doc.installedAt,
+      uninstalledAt: doc.uninstalledAt,
+      scopes: doc.scopes,
+      hasReadAllOrders: doc.hasReadAllOrders,
+      ...status,
+      segments,
+      queueDepth: depth,
+      deadLetters,
+    });
+  });
+  return r;
+}
