@@ -9,7 +9,8 @@ import { FAMILIES, SEGMENT_DEFINITIONS, tagVocabulary } from '../src/segments/ta
 import type { Logger } from '../src/logger.ts';
 import type { DashboardPorts } from './admin/ports.ts';
 import { BadInput, jsonErrors, parseInput } from './admin/validate.ts';
-import { bearerToken, requireSessionToken, shopOf, signSessionToken, verifySessionToken } from './admin/session-token.ts';
+import { bearerToken, requireSessionToken, RETRY_INVALID_SESSION_HEADER, shopOf, signSessionToken, verifySessionToken } from './admin/session-token.ts';
+import { exchangeFailureKind } from '../src/shopify/install.ts';
 import { rateLimitPerShop } from './admin/rate-limit.ts';
 import { computeOverview, sizesOverTime } from './admin/overview.ts';
 import { thresholdsView } from './admin/thresholds.ts';
@@ -31,7 +32,7 @@ export interface AdminApiOptions {
   rateLimitPerMinute?: number;
   logger: Logger;
   /** After a verified session token: install the shop on first use (token exchange); see install-on-first-use.ts. */
-  onVerified?: (shop: string, sessionToken: string) => Promise<void>;
+  onVerified?: (shop: string, sessionToken: string, recheck?: boolean) => Promise<void>;
 }
 
 /** A Shopify customer id: the numeric id, or its gid. Returned as the numeric string. */
@@ -101,11 +102,24 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
     const onVerified = opts.onVerified;
     api.use(async (req, res, next) => {
       try {
-        await onVerified(shopOf(res), bearerToken(req)!);
+        // Each dashboard open starts with GET /session: check the token state afresh then.
+        await onVerified(shopOf(res), bearerToken(req)!, req.path === '/session');
         next();
       } catch (err) {
-        opts.logger.error({ shop: shopOf(res), err: (err as Error).message }, 'installation (token exchange) failed');
-        res.status(503).json({ error: 'install_failed', reason: 'could not complete the installation with Shopify; retry shortly' });
+        // As @shopify/shopify-app-express answers a failed token exchange (perform-token-exchange):
+        // a session token Shopify would not exchange → 401 with X-Shopify-Retry-Invalid-Session-Request
+        // (App Bridge retries with a fresh token); Shopify refused with 401 → 401 without it (a retry
+        // cannot help); Shopify or the network down → 503, retry shortly.
+        const kind = exchangeFailureKind(err);
+        opts.logger.error({ shop: shopOf(res), err: (err as Error).message, kind }, 'installation (token exchange) failed');
+        if (kind === 'invalid-session-token') {
+          res.set(RETRY_INVALID_SESSION_HEADER, '1');
+          res.status(401).json({ error: 'unauthorized', reason: 'invalid_session_token' });
+        } else if (kind === 'unauthorized') {
+          res.status(401).json({ error: 'unauthorized', reason: 'token_exchange_refused' });
+        } else {
+          res.status(503).json({ error: 'install_failed', reason: 'could not complete the installation with Shopify; retry shortly' });
+        }
       }
     });
   }
@@ -115,7 +129,11 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.get('/session', async (_req, res) => {
     const shop = shopOf(res);
     const [doc, { currency }] = await Promise.all([ports.shops.get(shop), shopSettings(ports, shop)]);
-    res.json({ shop, demo: opts.demoMode, currency, installed: Boolean(doc?.installedAt && !doc.uninstalledAt), hasReadAllOrders: doc?.hasReadAllOrders ?? false });
+    res.json({
+      shop, demo: opts.demoMode, currency, installed: Boolean(doc?.installedAt && !doc.uninstalledAt), hasReadAllOrders: doc?.hasReadAllOrders ?? false,
+      // Set while Shopify no longer accepts the app's token (the dashboard shows a banner).
+      needsReauth: doc?.needsReauthAt ? { since: doc.needsReauthAt, reason: doc.needsReauthReason } : null,
+    });
   });
 
   api.get('/overview', async (_req, res) => {

@@ -79,7 +79,7 @@ export function createSupportApi(ports: DashboardPorts, opts: SupportApiOptions)
       return;
     }
     const queues = ports.enqueue.queues;
-    const [profiles, tagsPending, segments, lastResync, calibration, depth, failures, deadLetters] = await Promise.all([
+    const [profiles, tagsPending, segments, lastResync, calibration, depth, failures, deadLetters, authCounts] = await Promise.all([
       ports.profiles.count(shop),
       ports.profiles.countPending(shop),
       ports.profiles.segmentCounts(shop),
@@ -88,6 +88,7 @@ export function createSupportApi(ports: DashboardPorts, opts: SupportApiOptions)
       queueDepth(queues),
       shopFailures(queues, shop, 20),
       ports.deadLetters.list(shop, 500),
+      ports.authStats?.read(shop) ?? null,
     ]);
     res.json({
       shop,
@@ -96,6 +97,8 @@ export function createSupportApi(ports: DashboardPorts, opts: SupportApiOptions)
       uninstalledAt: doc.uninstalledAt,
       scopes: doc.scopes,
       hasReadAllOrders: doc.hasReadAllOrders,
+      // needs-reauth: Shopify no longer accepts the offline token; work waits until the merchant opens the app.
+      auth: { needsReauth: doc.needsReauthAt ? { since: doc.needsReauthAt, reason: doc.needsReauthReason } : null, ...authCounts },
       profiles,
       tagsPending,
       segments,
