@@ -129,6 +129,11 @@ export class AccessTokens {
   /** Token exchange asking for a non-expiring offline token: the installation's one. */
   exchangeNonExpiring(install: Installation): string {
     this.stats(install.shop.domain).exchangesNonExpiring++;
+    return this.nonExpiring(install);
+  }
+
+  /** The installation's non-expiring token (a new one after a revocation or migration). */
+  nonExpiring(install: Installation): string {
     if (!this.#access.has(install.offlineToken)) this.registerNonExpiring(install);
     return install.offlineToken;
   }

@@ -164,7 +164,7 @@ export class Simulator {
       const p = this.tokens.exchangeExpiring(install);
       return { accessToken: p.access_token, scope: p.scope, refreshToken: p.refresh_token, expiresInS: p.expires_in, refreshTokenExpiresInS: p.refresh_token_expires_in };
     }
-    return { accessToken: install.offlineToken, scope: install.scopes.join(',') };
+    return { accessToken: this.tokens.nonExpiring(install), scope: install.scopes.join(',') };
   }
 
   #install(shop: ShopState, app: AppRegistration): Installation {
