@@ -173,6 +173,22 @@ export class Enqueuer {
     );
   }
 
+  /**
+   * After a new token exchange: the shop's Shopify work that waited for it (delayed by the worker on
+   * ShopNeedsReauthError) runs now instead of at its next check. Returns how many jobs were woken.
+   */
+  async resumeShop(shop: string): Promise<number> {
+    let woken = 0;
+    for (const q of [this.queues.syncTags, this.queues.resync]) {
+      const delayed = await q.getDelayed(0, 999);
+      for (const j of delayed) {
+        if ((j?.data as { shop?: string } | undefined)?.shop !== shop) continue;
+        await j.promote().then(() => woken++, () => undefined);
+      }
+    }
+    return woken;
+  }
+
   async recalibrateShop(shop: string, reason: RecalibrateShopData['reason']): Promise<void> {
     await this.queues.recalibrate.add(
       'recalibrate-shop',

@@ -6,11 +6,14 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Deps } from '../src/deps.ts';
 import { AdminClients } from '../src/shopify/admin-clients.ts';
+import { AuthStats, OfflineTokens, ShopTokenLock, tokenGrantsFrom, type TokenGrants } from '../src/shopify/offline-tokens.ts';
+import { createShopifyApi } from '../src/shopify/shopify-api.ts';
 import { createAdminFetch, type FetchFn } from '../src/shopify/admin-fetch.ts';
 import { BulkOperationSignals } from '../src/shopify/bulk-operations.ts';
 import { backfillShopOrders } from '../src/shopify/bulk-backfill.ts';
 import { syncCustomerTags } from '../src/shopify/tag-sync.ts';
-import { ShopifyApiError } from '../src/shopify/errors.ts';
+import { ShopifyApiError, ShopifyReauthRequiredError } from '../src/shopify/errors.ts';
+import { ShopNeedsReauthError } from './errors.ts';
 import type { ShopifyPort, TagWriteResult } from './ports.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
 
@@ -19,10 +22,18 @@ export interface ShopifyPortOptions {
   /** Bulk operation status polling when no webhook arrives (default 5 s; the demo uses less). */
   pollIntervalMs?: number;
   prefix?: string;
+  /** Token grants (refresh, migration); default: @shopify/shopify-api built from Config. */
+  grants?: TokenGrants;
+  /** Head start of a refresh before expiry (default 5 minutes, at most a fifth of the token's lifetime). */
+  refreshMarginMs?: number;
 }
 
-/** Permanent Shopify failures (revoked token, shop gone, invalid request) must not be retried. */
+/**
+ * Permanent Shopify failures (no session, missing scope, shop gone, invalid request) must not be
+ * retried; a dead token waits for the merchant (ShopNeedsReauthError: the worker delays the job).
+ */
 function classify(err: unknown): never {
+  if (err instanceof ShopifyReauthRequiredError) throw new ShopNeedsReauthError(err.shop, err.message);
   if (err instanceof ShopifyApiError && !err.retryable) {
     const e = new UnrecoverableError(`${err.name}: ${err.message}`);
     throw e;
@@ -33,10 +44,17 @@ function classify(err: unknown): never {
 export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): ShopifyPort & { close(): Promise<void> } {
   const { config, logger } = deps;
   const fetchFn = o.fetch ?? createAdminFetch(config.SHOPIFY_API_ORIGIN);
-  const clients = new AdminClients({ sessions: deps.stores.sessions, fetch: fetchFn, apiVersion: config.SHOPIFY_API_VERSION, logger });
+  const prefix = o.prefix ?? config.QUEUE_PREFIX;
+  const tokens = new OfflineTokens({
+    sessions: deps.stores.sessions, shops: deps.stores.shops, logger,
+    grants: o.grants ?? tokenGrantsFrom(createShopifyApi(config, logger)),
+    lock: new ShopTokenLock(deps.redis, prefix), stats: new AuthStats(deps.redis, prefix),
+    ...(o.refreshMarginMs !== undefined ? { refreshMarginMs: o.refreshMarginMs } : {}),
+  });
+  const clients = new AdminClients({ tokens, fetch: fetchFn, apiVersion: config.SHOPIFY_API_VERSION, logger });
   const signals = new BulkOperationSignals();
   const subscriber = deps.newRedis();
-  const channel = bulkFinishedChannel(o.prefix ?? config.QUEUE_PREFIX);
+  const channel = bulkFinishedChannel(prefix);
   void subscriber.subscribe(channel).catch((err: Error) => logger.warn({ err: err.message }, 'bulk-finished subscription failed; polling only'));
   subscriber.on('message', (_ch: string, message: string) => {
     try {

@@ -1,7 +1,8 @@
 // Starts one BullMQ Worker per queue (each with its own concurrency) and stops them gracefully.
 // Webhook-driven recomputes have their own worker and slots: resyncs and recalibrations (whole-shop,
 // long) run on other queues with concurrency 1–2, so they can never occupy the webhook slots.
-import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import { DelayedError, Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import { ShopNeedsReauthError } from './errors.ts';
 import type { JobContext } from './ports.ts';
 import { QUEUE, type QueueName } from './queues.ts';
 import { recomputeCustomer } from './recompute-customer.ts';
@@ -17,6 +18,25 @@ export interface WorkerOptions {
   concurrency: number;
   /** Which queues this process serves (default: all) — lets resyncs run on separate machines. */
   queues?: readonly QueueName[];
+  /** How long a job of a shop that needs re-authentication waits before it checks again (default 10 min). */
+  reauthRecheckMs?: number;
+}
+
+/**
+ * A shop whose offline token is dead keeps its work: the job goes back to delayed without spending an
+ * attempt (BullMQ's moveToDelayed + DelayedError) and runs again after reauthRecheckMs, or at once when
+ * the merchant opens the app (Enqueuer.resumeShop after the new token exchange).
+ */
+function keepWhileReauth(run: Processor, recheckMs: number): Processor {
+  return async (job: Job, token?: string) => {
+    try {
+      return await run(job, token);
+    } catch (err) {
+      if (!(err instanceof ShopNeedsReauthError) || !token) throw err;
+      await job.moveToDelayed(Date.now() + recheckMs, token);
+      throw new DelayedError(err.message);
+    }
+  };
 }
 
 export interface RunningWorkers {
@@ -37,7 +57,7 @@ export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers 
   const names = (o.queues ?? (Object.keys(processors) as QueueName[])).filter((n): n is keyof typeof processors => Object.hasOwn(processors, n));
   const workers = names.map((name) => {
     const p = processors[name];
-    const w = new Worker(name, p.run, {
+    const w = new Worker(name, keepWhileReauth(p.run, o.reauthRecheckMs ?? 600_000), {
       connection: o.connection(),
       prefix: o.prefix,
       concurrency: p.concurrency,

@@ -19,6 +19,7 @@ const opts: ChaosOptions = {
   ...(num('webhooks') ? { orderWebhooks: num('webhooks')! } : {}),
   ...(num('seed') !== undefined ? { seed: num('seed')! } : {}),
   ...(num('time-limit') ? { timeLimitMs: num('time-limit')! * 1000 } : {}),
+  ...(num('token-lifetime') ? { tokenLifetimeMs: num('token-lifetime')! * 1000 } : {}),
   log: (line) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`),
 };
 
@@ -30,6 +31,7 @@ if (json) {
   const { details: x } = report;
   console.log(`order webhooks ${report.webhooks} (+${report.duplicates} duplicates), ${x.deliveries} deliveries, ${x.deliveryAttemptsFailed} failed attempts retried, ${x.deliveriesFailedForGood} given up`);
   console.log(`faults: redis restarts ${x.redisRestarts}, FerretDB restarts ${x.mongoRestarts}, worker SIGKILLs ${x.workerKills} (${x.workerKillsMidJob} mid-job), Admin API 5xx ${x.injected5xx} of ${x.adminApiCalls} calls, THROTTLED ${x.throttled}`);
+  console.log(`tokens (lifetime ${x.tokens.lifetimeMs} ms): ${x.tokens.refreshes} refreshes (${x.tokens.refreshGrants} grants at Shopify), ${x.tokens.refreshFailures} failures, ${x.tokens.expiredTokenCalls} calls refused as expired, ${x.tokens.nonExpiringTokenCalls} with a non-expiring token`);
   console.log(`webhook answers during outages: ${JSON.stringify(x.webhookStatusesDuringOutages)}`);
   console.log(`checked ${report.customersChecked} customers: ${report.mismatches} mismatches (orders ${x.orderMismatches}, tags ${x.tagMismatches}, merchant tags ${x.merchantTagMismatches}), ${report.lost} lost; ${x.heldByHysteresis} held by hysteresis`);
   console.log(`unhandled rejections ${x.unhandledRejections}, worker crashes ${x.workerCrashes}, failed jobs ${x.failedJobs}, peak RSS web ${x.peakRssMb.web} MB / worker ${x.peakRssMb.workers} MB, ${x.durationS} s, drained ${x.drained}`);

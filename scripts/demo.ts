@@ -4,6 +4,8 @@
 //   tags written back → live signed order webhooks, printing customers moving between segments.
 // Flags: --orders <file> --format cdnow|shopify  --as-of YYYY-MM-DD  --once  --json  --live-seconds N
 //        --orders-per-second N  --port N  --keep (keep the demo database and keys afterwards)
+//        --token-lifetime 5s (expiring offline tokens live that long on the simulator: refreshes happen
+//        mid-backfill and mid-tag-sync). Non-expiring tokens are always refused, as from 2027-01-01.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { createLogger } from '../src/logger.ts';
 import { DAY_MS, asOfAfterLastOrder, asOfFromDate } from '../src/segments/index.ts';
 import { streamShopifyOrders } from '../src/importers/shopify-orders-csv.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
+import { AuthStats } from '../src/shopify/offline-tokens.ts';
 import { CDNOW_SAMPLE } from '../tools/cdnow-data.ts';
 import { thresholdsOf } from '../jobs/engine.ts';
 
@@ -34,12 +37,15 @@ const { values } = parseArgs({
     once: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     'live-seconds': { type: 'string', default: '20' }, 'orders-per-second': { type: 'string', default: '5' },
     port: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    'token-lifetime': { type: 'string' },
   },
 });
 if (values.help) {
-  console.log('usage: npm run demo -- [--orders <file> --format cdnow|shopify] [--as-of YYYY-MM-DD] [--once] [--json] [--live-seconds N] [--orders-per-second N] [--port N] [--keep]');
+  console.log('usage: npm run demo -- [--orders <file> --format cdnow|shopify] [--as-of YYYY-MM-DD] [--once] [--json] [--live-seconds N] [--orders-per-second N] [--port N] [--keep] [--token-lifetime 5s]');
   process.exit(0);
 }
+const tokenLifetimeMs = values['token-lifetime'] === undefined ? undefined : parseDuration(values['token-lifetime']);
+if (tokenLifetimeMs !== undefined && (tokenLifetimeMs === null || tokenLifetimeMs < 1000)) fail(`--token-lifetime must be a duration of at least 1s (5s, 1500ms, 2m), got "${values['token-lifetime']}"`);
 const ordersFile = resolve(values.orders ?? DEFAULT_ORDERS);
 const format = values.format ?? 'cdnow';
 if (format !== 'cdnow' && format !== 'shopify') fail(`unknown --format "${format}": use cdnow or shopify`);
@@ -57,6 +63,13 @@ async function endOfLastOrderDay(): Promise<number> {
     : await (await import('../src/importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(ordersFile);
   if (imported.lastOrderAt === null) return Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
   return asOfAfterLastOrder(imported.lastOrderAt);
+}
+
+/** '5s', '1500ms', '2m' or plain seconds → ms; null when unreadable. */
+function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) return null;
+  return Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000));
 }
 
 function fail(message: string): never {
@@ -80,6 +93,8 @@ const dbName = `demo_${run}`;
 const queuePrefix = `demo-${run}`;
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
 let stack: LocalStack | null = null;
+let authStats: AuthStats;
+const refreshesByPhase = { resync: 0, tagSync: 0 };
 
 async function cleanup(): Promise<void> {
   if (!stack) return;
@@ -109,11 +124,12 @@ process.on('SIGTERM', onSignal);
 
 try {
   stack = await startLocalStack({
-    logger, asOf, dbName, demoShop: SHOP, pollIntervalMs: 250,
+    logger, asOf, dbName, demoShop: SHOP, pollIntervalMs: 250, ...(tokenLifetimeMs ? { tokenLifetimeMs } : {}),
     env: { QUEUE_PREFIX: queuePrefix, ...(values.port ? { PORT: values.port } : {}) },
     ...(values.port ? { port: Number(values.port) } : {}),
   });
   const { sim, runtime } = stack;
+  authStats = new AuthStats(stack.deps.redis, runtime.prefix);
   sim.createShop({ domain: SHOP, plan: 'advanced', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'America/New_York', currency: 'USD', name: 'Demo store' });
   say(`demo: seeding the simulated store from ${ordersFile} (${format})…`);
   const seeded = format === 'cdnow' ? await sim.seedFromCdnow(SHOP, await cdnowMasterLayout(ordersFile)) : await seedFromShopifyCsv(stack, ordersFile);
@@ -136,9 +152,11 @@ try {
   }, 1000);
   await stack.waitFor('resync', job.id!, 3_600_000).finally(() => clearInterval(progress));
   mark('resync');
+  refreshesByPhase.resync = (await authStats.read(SHOP)).tokenRefreshes;
   say('demo: writing tags to the store (bulk mutation for large change sets)…');
   await stack.idle(3_600_000);
   mark('tagSync');
+  refreshesByPhase.tagSync = (await authStats.read(SHOP)).tokenRefreshes - refreshesByPhase.resync;
 
   if (!values.once && !interrupted) await streamLiveOrders(stack, Number(values['live-seconds']), Number(values['orders-per-second']));
 
@@ -264,6 +282,13 @@ async function buildSummary(s: LocalStack, seeded: { customers: number; orders: 
     tags: { customersTagged: tagged, mismatchedWithProfiles: mismatched },
     api: { calls: stats.apiCalls, pointsUsed: stats.pointsUsed, throttled: stats.throttled, bulkOperations: stats.bulkOperations },
     webhooks: stats.webhooks,
+    // Expiring offline tokens: the app's renewals (all processes) and what the simulator saw.
+    auth: {
+      ...(await authStats.read(SHOP)),
+      tokenLifetimeMs: tokenLifetimeMs ?? 3_600_000,
+      refreshesDuring: refreshesByPhase,
+      shopify: { refreshGrants: stats.auth.refreshes, expiredTokenCalls: stats.auth.expiredCalls, nonExpiringTokenCalls: stats.auth.nonExpiringCalls, exchangesNonExpiring: stats.auth.exchangesNonExpiring },
+    },
     timingsMs: { ...timings, total: Math.round(performance.now() - t0) },
     dashboard: `${s.appUrl}/app`,
   };
@@ -279,6 +304,7 @@ function printSummary(sm: Awaited<ReturnType<typeof buildSummary>>): void {
   const m = sm.models as { method?: string; bgnbd?: Record<string, number> | null } | null;
   if (m) console.log(`models: ${m.method}${m.bgnbd ? ` (BG/NBD r=${m.bgnbd.r?.toFixed(3)} alpha=${m.bgnbd.alpha?.toFixed(3)} a=${m.bgnbd.a?.toFixed(3)} b=${m.bgnbd.b?.toFixed(3)})` : ''}`);
   console.log(`tags: ${sm.tags.customersTagged} customers tagged, ${sm.tags.mismatchedWithProfiles} differ from their profile`);
+  console.log(`tokens: ${sm.auth.tokenRefreshes} refreshes (resync ${sm.auth.refreshesDuring.resync}, tag sync ${sm.auth.refreshesDuring.tagSync}), ${sm.auth.reexchanges} re-exchanges, ${sm.auth.refreshFailures} refresh failures; ${sm.auth.shopify.nonExpiringTokenCalls} calls with a non-expiring token`);
   console.log(`Shopify API: ${sm.api.calls} calls, ${sm.api.pointsUsed} points, ${sm.api.throttled} throttled, bulk ${JSON.stringify(sm.api.bulkOperations)}`);
   console.log(`time (ms): ${Object.entries(sm.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }

@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   demoShop?: string;
   /** Port of the web app (default: a random free one). */
   port?: number;
+  /** Lifetime of the simulator's expiring offline access tokens (default Shopify's 60 minutes). */
+  tokenLifetimeMs?: number;
 }
 
 export interface LocalStack {
@@ -55,6 +57,9 @@ export interface LocalStack {
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const sim = await startShopifySimulator(o.simulator ?? {});
+  // As Shopify from 2027-01-01: Admin API calls with non-expiring offline tokens are refused. The app
+  // asks for expiring tokens and renews them (src/shopify/offline-tokens.ts).
+  sim.setAuthBehaviour({ refuseNonExpiring: true, ...(o.tokenLifetimeMs ? { accessTokenLifetimeMs: o.tokenLifetimeMs } : {}) });
   const apiKey = 'demo-api-key';
   const apiSecret = randomBytes(24).toString('hex');
   const config = loadConfig({

@@ -19,7 +19,7 @@ export interface DashboardMountOptions {
   rateLimitPerMinute?: number;
   distDir?: string;
   /** Installs a shop on its first verified admin request (web/admin/install-on-first-use.ts). */
-  onVerified?: (shop: string, sessionToken: string) => Promise<void>;
+  onVerified?: (shop: string, sessionToken: string, recheck?: boolean) => Promise<void>;
 }
 
 export function dashboardMounts(ports: DashboardPorts, o: DashboardMountOptions): Array<{ path: string; router: Router }> {

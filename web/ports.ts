@@ -9,6 +9,8 @@ import type { EngagementStore } from '../src/profiles/engagement-store.ts';
 import type { Enqueuer } from '../jobs/enqueue.ts';
 import type { OrderPort } from '../jobs/ports.ts';
 import type { Stores } from '../src/deps.ts';
+import type { Redis } from 'ioredis';
+import { AuthStats } from '../src/shopify/offline-tokens.ts';
 
 export interface DashboardPorts {
   profiles: CustomerProfileStore;
@@ -24,12 +26,14 @@ export interface DashboardPorts {
   now: () => number;
   /** Fixed engine as-of of the demo/tests, else undefined (the clock decides). */
   asOf?: number;
+  /** Token refreshes, re-exchanges and failures per shop (support status). */
+  authStats?: Pick<AuthStats, 'read'>;
 }
 
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
-  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement'>; now: () => number },
-  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders'] } },
+  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement'>; now: () => number; redis?: Redis },
+  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders'] }; prefix?: string },
   asOf?: number,
 ): DashboardPorts {
   const s = deps.stores;
@@ -44,5 +48,6 @@ export function dashboardPortsFrom(
     orders: runtime.context.orders,
     now: deps.now,
     ...(asOf !== undefined ? { asOf } : {}),
+    ...(deps.redis && runtime.prefix !== undefined ? { authStats: new AuthStats(deps.redis, runtime.prefix) } : {}),
   };
 }

@@ -5,7 +5,8 @@
 //   standard plan's 100 points/s), the web app (web/app.ts) in this process, workers as child
 //   processes (`node jobs/main.ts`, as `npm run start:worker`).
 // Mid-run: Redis SIGKILLed and restarted, FerretDB SIGKILLed and restarted, a worker SIGKILLed while
-// it holds a job (twice). Afterwards, with everything drained, every customer is checked: stored
+// it holds a job (twice); expiring offline tokens live only tokenLifetimeMs (refreshed by every process
+// under the shop's lock) and non-expiring tokens are refused, as from 2027-01-01. Afterwards, with everything drained, every customer is checked: stored
 // orders = the simulator's, app tags on the simulator = a from-scratch recompute with the shop's
 // calibration, merchant tags untouched. Bounded: a time limit stops the run, every loop is counted.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,12 +15,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import express from 'express';
-import { Session } from '@shopify/shopify-api';
 import type { Queue } from 'bullmq';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createDeps, type Deps } from '../../src/deps.ts';
 import { createLogger } from '../../src/logger.ts';
-import { offlineSessionId } from '../../src/profiles/session-store.ts';
+import { createShopifyApi } from '../../src/shopify/shopify-api.ts';
+import { installFromSessionToken } from '../../src/shopify/install.ts';
+import { AuthStats } from '../../src/shopify/offline-tokens.ts';
 import { segmentCustomer, type Calibration, type NormalizedOrder } from '../../src/segments/index.ts';
 import { createJobRuntime, shopPort, type JobRuntime } from '../../jobs/runtime.ts';
 import { segmentEngine } from '../../jobs/engine.ts';
@@ -46,11 +48,13 @@ export interface ChaosOptions {
   seed: number;
   /** Hard limit for the whole run; past it the run stops and reports what it has. */
   timeLimitMs: number;
+  /** Lifetime of the expiring offline access tokens during the run (token-expiry fault). */
+  tokenLifetimeMs: number;
   log?: (line: string) => void;
 }
 
-export const REDUCED: ChaosOptions = { customers: 120, orderWebhooks: 500, actionsPerSecond: 12, workers: 2, seed: 7, timeLimitMs: 170_000 };
-export const FULL: ChaosOptions = { customers: 2000, orderWebhooks: 10_000, actionsPerSecond: 25, workers: 2, seed: 7, timeLimitMs: 1_500_000 };
+export const REDUCED: ChaosOptions = { customers: 120, orderWebhooks: 500, actionsPerSecond: 12, workers: 2, seed: 7, timeLimitMs: 170_000, tokenLifetimeMs: 5000 };
+export const FULL: ChaosOptions = { customers: 2000, orderWebhooks: 10_000, actionsPerSecond: 25, workers: 2, seed: 7, timeLimitMs: 1_500_000, tokenLifetimeMs: 5000 };
 
 export interface ChaosReport {
   webhooks: number;
@@ -62,6 +66,8 @@ export interface ChaosReport {
   details: {
     deliveries: number; deliveryAttemptsFailed: number; deliveriesFailedForGood: number; deliveriesPending: number;
     adminApiCalls: number; injected5xx: number; throttled: number;
+    /** Token-expiry fault: refreshes by the app (all processes), grants Shopify answered, calls refused as expired or non-expiring. */
+    tokens: { lifetimeMs: number; refreshes: number; refreshGrants: number; refreshFailures: number; expiredTokenCalls: number; nonExpiringTokenCalls: number };
     workerKills: number; workerKillsMidJob: number; redisRestarts: number; mongoRestarts: number;
     unhandledRejections: number; workerCrashes: number; failedJobs: number;
     orderMismatches: number; tagMismatches: number; merchantTagMismatches: number;
@@ -185,9 +191,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // Install: the simulator issues an offline token; the app stores it encrypted and records the shop.
-    const { accessToken, scope } = sim.installApp({ shop: SHOP, apiKey: API_KEY, apiSecret: API_SECRET, webhookAddress: `${appUrl}/webhooks`, apiVersion: '2026-10' });
-    await deps.stores.sessions.storeSession(new Session({ id: offlineSessionId(SHOP), shop: SHOP, state: '', isOnline: false, accessToken, scope }));
-    await deps.stores.shops.markInstalled(SHOP, { scopes: scope.split(','), timezone: 'UTC', currency: 'USD', plan: 'Basic' }, new Date(ASOF));
+    // Install through token exchange: an expiring offline token that lives tokenLifetimeMs.
+    sim.setAuthBehaviour({ refuseNonExpiring: true, accessTokenLifetimeMs: opts.tokenLifetimeMs });
+    sim.registerApp({ apiKey: API_KEY, apiSecret: API_SECRET, webhookAddress: `${appUrl}/webhooks`, apiVersion: '2026-10' });
+    await installFromSessionToken({ shopify: createShopifyApi(config, deps.logger), sessions: deps.stores.sessions, shops: deps.stores.shops, logger: deps.logger }, SHOP, sim.mintSessionToken(SHOP, { apiKey: API_KEY }));
 
     const startWorker = () => {
       const logFile = join(base.dir, `worker-${workers.length}.log`);
@@ -434,6 +441,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const log_ = sim.webhookLog(SHOP);
     const orderLog = log_.filter((r) => /^(orders\/|refunds\/)/.test(r.topic));
     const stats = sim.stats(SHOP);
+    const tokenCounts = await bounded(new AuthStats(deps.redis, config.QUEUE_PREFIX).read(SHOP), 5000, 'auth stats', { tokenRefreshes: -1, reexchanges: -1, migrations: -1, refreshFailures: -1 }, log);
     let failedJobs = 0;
     for (const q of Object.values(queues) as Queue[]) failedJobs += await bounded(q.getFailedCount(), 5000, 'failed count', 0, log);
     return {
@@ -449,6 +457,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         deliveriesFailedForGood: log_.filter((r) => r.state === 'failed').length,
         deliveriesPending: log_.filter((r) => r.state === 'pending').length,
         adminApiCalls: stats.apiCalls, injected5xx: stats.injected5xx, throttled: stats.throttled,
+        tokens: {
+          lifetimeMs: opts.tokenLifetimeMs, refreshes: tokenCounts.tokenRefreshes, refreshGrants: stats.auth.refreshes, refreshFailures: tokenCounts.refreshFailures,
+          expiredTokenCalls: stats.auth.expiredCalls, nonExpiringTokenCalls: stats.auth.nonExpiringCalls,
+        },
         workerKills: d.workerKills, workerKillsMidJob: d.workerKillsMidJob, redisRestarts: d.redisRestarts, mongoRestarts: d.mongoRestarts,
         unhandledRejections: d.unhandledRejections, workerCrashes: d.workerCrashes, failedJobs,
         orderMismatches, tagMismatches, merchantTagMismatches, heldByHysteresis,

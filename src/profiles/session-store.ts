@@ -98,6 +98,12 @@ export class MongoSessionStore implements SessionStorage {
     return this.loadSession(offlineSessionId(shop));
   }
 
+  /** The offline session and when it was stored (an expiring token's lifetime = expires − storedAt). */
+  async loadOffline(shop: string): Promise<{ session: Session; storedAt: Date } | undefined> {
+    const d = await this.model.findOne({ sessionId: offlineSessionId(shop) }).lean<SessionDoc>();
+    return d ? { session: this.toSession(d), storedAt: new Date(d.updatedAt) } : undefined;
+  }
+
   /** app/uninstalled: every token of the shop is revoked by Shopify, so every session goes. */
   async deleteShopSessions(shop: string): Promise<number> {
     return (await this.model.deleteMany({ shop })).deletedCount;

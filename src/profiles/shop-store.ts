@@ -14,6 +14,12 @@ export interface ShopDoc {
   currency: string | null;
   plan: string | null;
   settings: Record<string, unknown>;
+  /**
+   * Set when the offline token could not be renewed (refresh rejected, token revoked or refused): the
+   * merchant must open the app (a new token exchange clears it). Work waits meanwhile.
+   */
+  needsReauthAt: Date | null;
+  needsReauthReason: string | null;
   /** The last completed resync (BullMQ drops completed jobs after an hour; the dashboard keeps showing it). */
   lastResync: ResyncSummary | null;
   updatedAt: Date;
@@ -42,6 +48,8 @@ const schema = new Schema<ShopDoc>(
     plan: { type: String, default: null },
     settings: { type: Schema.Types.Mixed, default: {} },
     lastResync: { type: Schema.Types.Mixed, default: null },
+    needsReauthAt: { type: Date, default: null },
+    needsReauthReason: { type: String, default: null },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'shops', versionKey: false, minimize: false },
@@ -104,7 +112,8 @@ export class ShopStore {
   /** Install or re-install: clears uninstalledAt; keeps settings and the first installedAt of this install. */
   async markInstalled(shop: string, facts: InstallFacts, now: Date): Promise<void> {
     const scopes = [...new Set(facts.scopes.map((s) => s.trim()).filter(Boolean))].sort();
-    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), uninstalledAt: null, updatedAt: now };
+    // A token exchange just succeeded: whatever needed re-authentication is resolved.
+    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), uninstalledAt: null, needsReauthAt: null, needsReauthReason: null, updatedAt: now };
     if (facts.timezone !== undefined) set.timezone = facts.timezone;
     if (facts.currency !== undefined) set.currency = facts.currency;
     if (facts.plan !== undefined) set.plan = facts.plan;
@@ -115,6 +124,16 @@ export class ShopStore {
 
   async markUninstalled(shop: string, now: Date): Promise<void> {
     await this.model.updateOne({ shop, uninstalledAt: null }, { $set: { uninstalledAt: now, updatedAt: now } });
+  }
+
+  /** The first failure is kept (its time is when the shop stopped syncing). */
+  async markNeedsReauth(shop: string, reason: string, now: Date): Promise<void> {
+    await this.model.updateOne({ shop, needsReauthAt: null }, { $set: { needsReauthAt: now, needsReauthReason: reason, updatedAt: now } });
+  }
+
+  async needsReauth(shop: string): Promise<boolean> {
+    const doc = await this.model.findOne({ shop }, { needsReauthAt: 1 }).lean<Pick<ShopDoc, 'needsReauthAt'>>();
+    return Boolean(doc?.needsReauthAt);
   }
 
   async get(shop: string): Promise<ShopDoc | null> {

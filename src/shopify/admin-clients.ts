@@ -1,13 +1,13 @@
 // One cost-aware AdminGraphqlClient per shop, so every caller in this process shares that shop's
-// bucket estimate. Built from the shop's offline session (decrypted from MongoDB).
+// bucket estimate. Its access token comes from OfflineTokens (the shop's offline session, decrypted
+// from MongoDB; renewed before expiry and after a 401).
 import type { Logger } from '../logger.ts';
-import type { MongoSessionStore } from '../profiles/session-store.ts';
 import type { FetchFn } from './admin-fetch.ts';
 import { AdminGraphqlClient, type AdminGraphqlClientOptions } from './admin-graphql-client.ts';
-import { ShopifyAuthError } from './errors.ts';
+import type { OfflineTokens } from './offline-tokens.ts';
 
 export interface AdminClientsDeps {
-  sessions: MongoSessionStore;
+  tokens: OfflineTokens;
   fetch: FetchFn;
   apiVersion: string;
   logger: Logger;
@@ -17,29 +17,30 @@ export interface AdminClientsDeps {
 
 export class AdminClients {
   private readonly deps: AdminClientsDeps;
-  private readonly clients = new Map<string, { token: string; client: AdminGraphqlClient }>();
+  private readonly clients = new Map<string, AdminGraphqlClient>();
   constructor(deps: AdminClientsDeps) {
     this.deps = deps;
   }
 
   /** Throws ShopifyAuthError (permanent) when the shop has no offline session: not installed. */
   async forShop(shop: string): Promise<AdminGraphqlClient> {
-    const session = await this.deps.sessions.loadOfflineSession(shop);
-    if (!session?.accessToken) {
-      this.clients.delete(shop);
-      throw new ShopifyAuthError('no offline session: the app is not installed on this shop', { shop, status: 401 });
-    }
+    const { tokens } = this.deps;
+    // Checks the session now (not installed → permanent error before any work starts).
+    await tokens.current(shop);
     const cached = this.clients.get(shop);
-    if (cached && cached.token === session.accessToken) return cached.client;
+    if (cached) return cached;
     const client = new AdminGraphqlClient({
       ...this.deps.clientOptions,
-      shop, accessToken: session.accessToken, apiVersion: this.deps.apiVersion, fetch: this.deps.fetch, logger: this.deps.logger,
+      shop,
+      accessToken: { current: () => tokens.current(shop), unauthorized: (stale) => tokens.unauthorized(shop, stale), rejected: () => tokens.rejected(shop) },
+      apiVersion: this.deps.apiVersion, fetch: this.deps.fetch, logger: this.deps.logger,
     });
-    this.clients.set(shop, { token: session.accessToken, client });
+    this.clients.set(shop, client);
     return client;
   }
 
   forget(shop: string): void {
     this.clients.delete(shop);
+    this.deps.tokens.forget(shop);
   }
 }

@@ -25,9 +25,21 @@ export interface GraphqlResult<T> {
   cost: QueryCost | null;
 }
 
+/**
+ * Where a client gets its access token when tokens expire (src/shopify/offline-tokens.ts): the current
+ * one before each request, a renewed one after a 401 (once per request), and the error to throw when
+ * even the renewed token is refused.
+ */
+export interface AccessTokenSource {
+  current(): Promise<string>;
+  unauthorized(stale: string): Promise<string>;
+  rejected(token: string): Promise<Error>;
+}
+
 export interface AdminGraphqlClientOptions {
   shop: string;
-  accessToken: string;
+  /** A fixed token, or a source that renews expiring tokens. */
+  accessToken: string | AccessTokenSource;
   apiVersion: string;
   fetch: FetchFn;
   logger: Logger;
@@ -52,7 +64,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export class AdminGraphqlClient {
   readonly shop: string;
-  private readonly o: Required<Omit<AdminGraphqlClientOptions, 'shop' | 'accessToken'>> & { accessToken: string };
+  private readonly o: Required<Omit<AdminGraphqlClientOptions, 'shop' | 'accessToken'>>;
+  private readonly tokens: AccessTokenSource | null;
+  private readonly fixedToken: string;
   private readonly endpoint: string;
   /** Bucket estimate: what was available at `at` (ms), refilling at restoreRate points/s. */
   private bucket: { available: number; max: number; restoreRate: number; at: number } | null = null;
@@ -63,8 +77,10 @@ export class AdminGraphqlClient {
 
   constructor(opts: AdminGraphqlClientOptions) {
     this.shop = opts.shop;
+    this.tokens = typeof opts.accessToken === 'string' ? null : opts.accessToken;
+    this.fixedToken = typeof opts.accessToken === 'string' ? opts.accessToken : '';
     this.o = {
-      accessToken: opts.accessToken, apiVersion: opts.apiVersion, fetch: opts.fetch, logger: opts.logger,
+      apiVersion: opts.apiVersion, fetch: opts.fetch, logger: opts.logger,
       maxAttempts: opts.maxAttempts ?? 5, maxThrottleRetries: opts.maxThrottleRetries ?? 20,
       baseBackoffMs: opts.baseBackoffMs ?? 500, maxBackoffMs: opts.maxBackoffMs ?? 30_000, defaultCost: opts.defaultCost ?? 50,
       sleep: opts.sleep ?? defaultSleep, random: opts.random ?? Math.random, now: opts.now ?? Date.now,
@@ -81,14 +97,16 @@ export class AdminGraphqlClient {
   async request<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResult<T>> {
     let failures = 0;
     let throttles = 0;
+    let renewed: string | null = null;
     for (;;) {
       const expected = this.lastCost.get(query) ?? this.o.defaultCost;
       await this.paceFor(expected);
+      const token = renewed ?? (this.tokens ? await this.tokens.current() : this.fixedToken);
       let res: Response;
       try {
         res = await this.o.fetch(this.endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': this.o.accessToken },
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': token },
           body: JSON.stringify(variables ? { query, variables } : { query }),
         });
       } catch (err) {
@@ -98,6 +116,15 @@ export class AdminGraphqlClient {
         continue;
       }
 
+      if (res.status === 401 && this.tokens) {
+        await res.body?.cancel();
+        // Expired or rotated away: renew once (or pick up what another process stored), then retry.
+        if (renewed === null) {
+          renewed = await this.tokens.unauthorized(token);
+          continue;
+        }
+        throw await this.tokens.rejected(token);
+      }
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
         throw new ShopifyAuthError(`Shopify answered ${res.status}: token revoked or missing scope`, { shop: this.shop, status: res.status });

@@ -24,11 +24,23 @@ export class ShopifyTransientError extends ShopifyApiError {
   }
 }
 
-/** 401/403: the token is revoked or lacks a scope — typically the app was uninstalled. Do not retry. */
+/** 403 (a scope is missing), or no offline session at all (never installed, or app/uninstalled). Do not retry. */
 export class ShopifyAuthError extends ShopifyApiError {
   constructor(message: string, opts: { shop: string; status: number }) {
     super(message, { ...opts, retryable: false });
     this.name = 'ShopifyAuthError';
+  }
+}
+
+/**
+ * The shop's offline token is dead and cannot be renewed (refresh token rejected, expired or revoked;
+ * a non-expiring token refused): the merchant must open the app so a new token is exchanged. Not an
+ * uninstall (only app/uninstalled is), and not permanent: work waits for the re-exchange.
+ */
+export class ShopifyReauthRequiredError extends ShopifyApiError {
+  constructor(message: string, opts: { shop: string; status?: number | null; cause?: unknown }) {
+    super(message, { ...opts, retryable: true });
+    this.name = 'ShopifyReauthRequiredError';
   }
 }
 

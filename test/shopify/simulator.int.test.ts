@@ -10,6 +10,7 @@ import { openTestServices, testLogger, type TestServices } from '../support/serv
 import { createShopifyApi, type ShopifyContext } from '../../src/shopify/shopify-api.ts';
 import { installFromSessionToken } from '../../src/shopify/install.ts';
 import { AdminClients } from '../../src/shopify/admin-clients.ts';
+import { AuthStats, OfflineTokens, ShopTokenLock, tokenGrantsFrom } from '../../src/shopify/offline-tokens.ts';
 import { AdminGraphqlClient } from '../../src/shopify/admin-graphql-client.ts';
 import { syncCustomerTags } from '../../src/shopify/tag-sync.ts';
 import { writeTagChanges } from '../../src/shopify/tag-writer.ts';
@@ -52,7 +53,12 @@ describe('Shopify integration against the simulator', () => {
       SHOPIFY_API_KEY: KEY, SHOPIFY_API_SECRET: SECRET, SHOPIFY_APP_URL: 'https://segments.example.com',
       SHOPIFY_API_VERSION: '2026-10', SCOPES: 'read_customers,write_customers,read_orders', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
     }, testLogger);
-    clients = new AdminClients({ sessions: stores.sessions, fetch: ctx.fetch, apiVersion: ctx.apiVersion, logger: testLogger });
+    const redis = s.redis();
+    const tokens = new OfflineTokens({
+      sessions: stores.sessions, shops: stores.shops, grants: tokenGrantsFrom(ctx), logger: testLogger,
+      lock: new ShopTokenLock(redis, s.queuePrefix), stats: new AuthStats(redis, s.queuePrefix),
+    });
+    clients = new AdminClients({ tokens, fetch: ctx.fetch, apiVersion: ctx.apiVersion, logger: testLogger });
   });
   after(async () => {
     await sim?.close();

@@ -25,10 +25,12 @@ describe('session tokens', () => {
     assert.deepEqual(await verifySessionToken('not.a.jwt', at(NOW)), { valid: false, reason: 'malformed' });
   });
 
-  it('tolerates 5 seconds of clock skew, not more', async () => {
+  it('tolerates 10 seconds of clock skew (as @shopify/shopify-api), not more', async () => {
     const token = await signSessionToken('a-shop.myshopify.com', { ...app, nowSeconds: NOW, ttlSeconds: 60 });
-    assert.equal((await verifySessionToken(token, at(NOW + 64))).valid, true);
-    assert.equal((await verifySessionToken(token, at(NOW + 66))).valid, false);
+    assert.equal((await verifySessionToken(token, at(NOW + 69))).valid, true);
+    assert.equal((await verifySessionToken(token, at(NOW + 71))).valid, false);
+    assert.equal((await verifySessionToken(token, at(NOW - 9))).valid, true, 'nbf 9 s ahead of our clock');
+    assert.equal((await verifySessionToken(token, at(NOW - 11))).valid, false);
   });
 
   it('refuses a dest that is not a shop, an issuer on another shop, and a missing dest', async () => {

@@ -18,6 +18,7 @@ import type { CreateShopInput, InstallAppInput, RegisterAppInput, ShopStatsRepor
 import type { CreateOrderInput, TimeInput } from './merchant-actions.ts';
 import type { CustomerRecord, Faults, OrderRecord } from './store.ts';
 import type { ThrottleStatus } from './leaky-bucket.ts';
+import type { AuthBehaviour } from './access-tokens.ts';
 import type { DeliveryRecord, WebhookOptions } from './webhook-delivery.ts';
 
 export { FakeClock, realClock } from './clock.ts';
@@ -27,6 +28,7 @@ export { simulatorFetch } from './fetch-redirect.ts';
 export type { DeliveryRecord, WebhookOptions } from './webhook-delivery.ts';
 export { signSessionToken, verifySessionToken } from './session-token.ts';
 export type { CustomerRecord, OrderRecord, Faults, Plan } from './store.ts';
+export type { AuthBehaviour, AuthStats } from './access-tokens.ts';
 export type { BulkOperationRecord } from './bulk-record.ts';
 export type { CreateShopInput, InstallAppInput, ShopStatsReport } from './simulator.ts';
 export type { CreateOrderInput, LineItemInput, TimeInput } from './merchant-actions.ts';
@@ -48,7 +50,12 @@ export interface ShopifySimulator {
   close(): Promise<void>;
   createShop(input: CreateShopInput): { id: string; domain: string };
   registerApp(input: RegisterAppInput): void;
-  installApp(input: InstallAppInput): { accessToken: string; scope: string };
+  /** Non-expiring offline token by default; `expiring: true` returns an expiring one with its refresh token. */
+  installApp(input: InstallAppInput & { expiring?: boolean }): { accessToken: string; scope: string; refreshToken?: string; expiresInS?: number; refreshTokenExpiresInS?: number };
+  /** Token lifetimes, the "2027" switch (non-expiring offline tokens refused) and lost refresh answers. */
+  setAuthBehaviour(b: Partial<AuthBehaviour>): void;
+  /** Every token of the app on the shop stops working (refresh tokens too); the app stays installed. */
+  revokeTokens(shop: string, apiKey: string): void;
   uninstallApp(shop: string, apiKey: string): void;
   /** New client secret; webhooks stay signed with the old one for graceMs (default 1 h), like Shopify. */
   rotateAppSecret(apiKey: string, newSecret: string, opts?: { graceMs?: number }): void;
@@ -124,6 +131,8 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
     registerApp: (input) => void sim.registerApp(input),
     installApp: (input) => sim.installApp(input),
     uninstallApp: (shop, apiKey) => sim.uninstallApp(shop, apiKey),
+    setAuthBehaviour: (b) => sim.setAuthBehaviour(b),
+    revokeTokens: (shop, apiKey) => sim.revokeTokens(shop, apiKey),
     rotateAppSecret: (apiKey, secret, o) => sim.rotateAppSecret(apiKey, secret, o),
     mintSessionToken: (shop, o) => sim.mintSessionToken(shop, o),
     seedFromCdnow: (shop, file, o) => seedFromCdnow(sim, shop, file, o),

@@ -54,6 +54,11 @@ export function createSimulatorApp(sim: Simulator): express.Express {
       return;
     }
     const answer = sim.tokenExchange((req.body ?? {}) as Record<string, unknown>, hint);
+    // An injected lost answer: the grant took effect, the client sees the connection drop.
+    if (answer.lost) {
+      req.socket.destroy();
+      return;
+    }
     res.status(answer.status).json(answer.json);
   });
 

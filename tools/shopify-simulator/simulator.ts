@@ -1,6 +1,6 @@
 // The simulator's state and its programmatic API: shops, apps and installations, tokens, the store
 // mutations that fire webhooks, faults and stats. HTTP lives in server.ts.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import type { Clock } from './clock.ts';
 import type { AppRegistration, Installation, SimulatorHooks } from './context.ts';
@@ -16,6 +16,8 @@ import { StagedUploads } from './staged-uploads.ts';
 import { RESTORE_RATE, ShopState } from './store.ts';
 import type { Faults, Plan, ShopStats } from './store.ts';
 import { MerchantActions } from './merchant-actions.ts';
+import { AccessTokens, newOfflineToken } from './access-tokens.ts';
+import type { AuthBehaviour, AuthStats } from './access-tokens.ts';
 import { exchangeToken } from './token-exchange.ts';
 import type { HttpAnswer } from './token-exchange.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
@@ -52,6 +54,7 @@ export interface InstallAppInput extends RegisterAppInput {
 
 export interface ShopStatsReport extends ShopStats {
   webhooks: WebhookCounters;
+  auth: AuthStats;
 }
 
 const ORDER_TOPICS = /^(orders|refunds|order_transactions|fulfillments)\//;
@@ -72,12 +75,13 @@ export class Simulator {
   readonly #shopsById = new Map<string, ShopState>();
   readonly #apps = new Map<string, AppRegistration>();
   readonly #installs = new Map<string, Installation>();
-  readonly #tokens = new Map<string, { install: Installation; expiresAt: number | null }>();
+  readonly tokens: AccessTokens;
   readonly #seq = { customer: 7_100_000_000_000, order: 5_600_000_000_000, lineItem: 13_900_000_000_000, refund: 9_200_000_000_000, shop: 60_000_000_000, install: 400_000_000, dataRequest: 9000 };
 
   constructor(opts: { clock: Clock; seed: number; tmpDir: string; webhooks?: WebhookOptions }) {
     this.clock = opts.clock;
     this.seed = opts.seed;
+    this.tokens = new AccessTokens(opts.clock);
     this.webhooks = new WebhookDelivery(opts.clock, opts.seed, opts.webhooks);
     this.uploads = new StagedUploads(opts.tmpDir, () => this.baseUrl);
     this.bulk = new BulkOperations({
@@ -148,12 +152,19 @@ export class Simulator {
     return this.#apps.get(apiKey);
   }
 
-  /** Registers (or updates) the app, installs it on the shop and returns an offline access token. */
-  installApp(input: InstallAppInput): { accessToken: string; scope: string } {
+  /**
+   * Registers (or updates) the app, installs it on the shop and returns an offline access token:
+   * non-expiring by default, an expiring one with its refresh token when `expiring` is set.
+   */
+  installApp(input: InstallAppInput & { expiring?: boolean }): { accessToken: string; scope: string; refreshToken?: string; expiresInS?: number; refreshTokenExpiresInS?: number } {
     const shop = this.shop(input.shop);
     const app = this.registerApp(input);
     const install = this.#install(shop, app);
-    return { accessToken: install.offlineToken, scope: install.scopes.join(',') };
+    if (input.expiring) {
+      const p = this.tokens.exchangeExpiring(install);
+      return { accessToken: p.access_token, scope: p.scope, refreshToken: p.refresh_token, expiresInS: p.expires_in, refreshTokenExpiresInS: p.refresh_token_expires_in };
+    }
+    return { accessToken: this.tokens.nonExpiring(install), scope: install.scopes.join(',') };
   }
 
   #install(shop: ShopState, app: AppRegistration): Installation {
@@ -167,10 +178,10 @@ export class Simulator {
     const scopes = app.scopes ? app.scopes.filter((s) => shop.scopes.includes(s) || (s.startsWith('read_') && shop.scopes.includes(`write_${s.slice(5)}`))) : [...shop.scopes];
     const install: Installation = {
       id: String(++this.#seq.install), shop, app, scopes,
-      bucket: new LeakyBucket(RESTORE_RATE[shop.plan], this.clock), offlineToken: `shpat_${randomBytes(16).toString('hex')}`, active: true,
+      bucket: new LeakyBucket(RESTORE_RATE[shop.plan], this.clock), offlineToken: newOfflineToken(), active: true,
     };
     this.#installs.set(key, install);
-    this.#tokens.set(install.offlineToken, { install, expiresAt: null });
+    this.tokens.registerNonExpiring(install);
     return install;
   }
 
@@ -182,10 +193,19 @@ export class Simulator {
   }
 
   authenticate(token: string): Installation | null {
-    const t = this.#tokens.get(token);
-    if (!t || !t.install.active) return null;
-    if (t.expiresAt !== null && this.clock.now() >= t.expiresAt) return null;
-    return t.install;
+    return this.tokens.authenticate(token);
+  }
+
+  /** Token lifetimes, the 2027 switch (non-expiring tokens refused) and lost refresh answers. */
+  setAuthBehaviour(b: Partial<AuthBehaviour>): void {
+    this.tokens.configure(b);
+  }
+
+  /** Every token the app holds for the shop stops working (refresh tokens too); the app stays installed. */
+  revokeTokens(shopDomain: string, apiKey: string): void {
+    const install = this.installation(shopDomain, apiKey);
+    if (!install?.active) throw new Error(`app ${apiKey} is not installed on ${shopDomain}`);
+    this.tokens.revoke(install);
   }
 
   uninstallApp(shopDomain: string, apiKey: string): void {
@@ -194,7 +214,7 @@ export class Simulator {
     // The app/uninstalled webhook is still delivered to the app that was removed.
     this.#emit(install.shop, 'app/uninstalled', shopPayload(install.shop), install);
     install.active = false;
-    for (const [token, t] of this.#tokens) if (t.install === install) this.#tokens.delete(token);
+    this.tokens.revoke(install);
   }
 
   mintSessionToken(shopDomain: string, opts: { apiKey: string; apiSecret?: string; ttlSeconds?: number; userId?: string }): string {
@@ -208,15 +228,16 @@ export class Simulator {
     return exchangeToken({
       now: () => this.clock.now(),
       app: (k) => this.#apps.get(k),
-      issue: (domain, app, kind) => {
+      issue: (domain, app, kind, _userId, expiring) => {
         const shop = this.findShop(domain);
         if (!shop) return { error: `Shop ${domain} does not exist.` };
         const install = this.#install(shop, app);
-        if (kind === 'offline') return { accessToken: install.offlineToken, scopes: install.scopes };
-        const token = `shpua_${randomBytes(16).toString('hex')}`;
-        this.#tokens.set(token, { install, expiresAt: this.clock.now() + 86_399_000 });
-        return { accessToken: token, scopes: install.scopes };
+        if (kind === 'offline' && expiring) return { pair: this.tokens.exchangeExpiring(install) };
+        if (kind === 'offline') return { accessToken: this.tokens.exchangeNonExpiring(install), scopes: install.scopes };
+        return { accessToken: this.tokens.issueOnline(install, 86_399_000), scopes: install.scopes };
       },
+      migrate: (domain, app, token) => this.tokens.migrate(app.apiKey, domain, token),
+      refresh: (app, refreshToken) => this.tokens.refresh(app.apiKey, refreshToken),
     }, body, shopHint);
   }
 
@@ -288,7 +309,7 @@ export class Simulator {
 
   stats(shopDomain: string): ShopStatsReport {
     const shop = this.shop(shopDomain);
-    return { ...structuredClone(shop.stats), webhooks: { ...this.webhooks.counters(shop.domain) } };
+    return { ...structuredClone(shop.stats), webhooks: { ...this.webhooks.counters(shop.domain) }, auth: { ...this.tokens.stats(shop.domain) } };
   }
 
   webhookLog(shopDomain: string): DeliveryRecord[] {

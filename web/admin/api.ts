@@ -11,7 +11,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { jsonErrors } from '../validate.ts';
-import { bearerToken, requireSessionToken, shopOf } from './session-token.ts';
+import { bearerToken, requireSessionToken, RETRY_INVALID_SESSION_HEADER, shopOf } from './session-token.ts';
+import { exchangeFailureKind } from '../../src/shopify/install.ts';
 import { rateLimitPerShop } from './rate-limit.ts';
 import { demoSessionRouter, sessionRouter } from './session.ts';
 import { overviewRouter } from './overview.ts';
@@ -33,18 +34,32 @@ export interface AdminApiOptions {
   rateLimitPerMinute?: number;
   logger: Logger;
   /** After a verified session token: install the shop on first use (token exchange); see install-on-first-use.ts. */
-  onVerified?: (shop: string, sessionToken: string) => Promise<void>;
+  onVerified?: (shop: string, sessionToken: string, recheck?: boolean) => Promise<void>;
 }
 
-/** Runs `onVerified` for the verified shop; a failed installation answers 503 (the dashboard retries). */
+/**
+ * Runs `onVerified` for the verified shop. A failed token exchange is answered as
+ * @shopify/shopify-app-express answers it (perform-token-exchange): a session token Shopify would not
+ * exchange → 401 with X-Shopify-Retry-Invalid-Session-Request (App Bridge retries with a fresh token);
+ * Shopify refused with 401 → 401 without it (a retry cannot help); Shopify or the network down → 503.
+ */
 function installing(onVerified: NonNullable<AdminApiOptions['onVerified']>, logger: Logger): RequestHandler {
   return async (req, res, next) => {
     try {
-      await onVerified(shopOf(res), bearerToken(req)!);
+      // Each dashboard open starts with GET /session: check the token state afresh then.
+      await onVerified(shopOf(res), bearerToken(req)!, req.path === '/session');
       next();
     } catch (err) {
-      logger.error({ shop: shopOf(res), err: (err as Error).message }, 'installation (token exchange) failed');
-      res.status(503).json({ error: 'install_failed', reason: 'could not complete the installation with Shopify; retry shortly' });
+      const kind = exchangeFailureKind(err);
+      logger.error({ shop: shopOf(res), err: (err as Error).message, kind }, 'installation (token exchange) failed');
+      if (kind === 'invalid-session-token') {
+        res.set(RETRY_INVALID_SESSION_HEADER, '1');
+        res.status(401).json({ error: 'unauthorized', reason: 'invalid_session_token' });
+      } else if (kind === 'unauthorized') {
+        res.status(401).json({ error: 'unauthorized', reason: 'token_exchange_refused' });
+      } else {
+        res.status(503).json({ error: 'install_failed', reason: 'could not complete the installation with Shopify; retry shortly' });
+      }
     }
   };
 }

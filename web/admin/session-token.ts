@@ -7,8 +7,13 @@ import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
-/** Shopify's library allows 5 s of clock skew between its servers and ours. */
-const CLOCK_TOLERANCE_S = 5;
+/**
+ * Clock skew allowed between Shopify's servers and ours: 10 s, as @shopify/shopify-api
+ * (lib/session/decode-session-token: JWT_PERMITTED_CLOCK_TOLERANCE = 10).
+ */
+export const CLOCK_TOLERANCE_S = 10;
+/** The header App Bridge looks for to retry a request with a fresh session token (@shopify/shopify-app-express const.ts). */
+export const RETRY_INVALID_SESSION_HEADER = 'X-Shopify-Retry-Invalid-Session-Request';
 
 export type SessionTokenResult =
   | { valid: true; shop: string; userId: string | null }
@@ -91,7 +96,7 @@ export function requireSessionToken(opts: SessionTokenOptions): RequestHandler {
     const result = await verifySessionToken(bearerToken(req), opts);
     if (!result.valid) {
       // App Bridge retries once with a fresh token when it sees this header (Shopify's convention).
-      res.set('X-Shopify-Retry-Invalid-Session-Request', '1');
+      res.set(RETRY_INVALID_SESSION_HEADER, '1');
       res.status(401).json({ error: 'unauthorized', reason: result.reason });
       return;
     }

@@ -18,8 +18,12 @@ export function sessionRouter(ports: Pick<DashboardPorts, 'shops'>, demoMode: bo
   const r = express.Router();
   r.get('/session', async (_req, res) => {
     const shop = shopOf(res);
-    const s = await ports.shops.effective(shop);
-    res.json({ shop, demo: demoMode, currency: s.settings.currency, installed: s.installed, hasReadAllOrders: s.hasReadAllOrders });
+    const [s, doc] = await Promise.all([ports.shops.effective(shop), ports.shops.get(shop)]);
+    res.json({
+      shop, demo: demoMode, currency: s.settings.currency, installed: s.installed, hasReadAllOrders: s.hasReadAllOrders,
+      // Set while Shopify no longer accepts the app's token (the dashboard shows a banner).
+      needsReauth: doc?.needsReauthAt ? { since: doc.needsReauthAt, reason: doc.needsReauthReason } : null,
+    });
   });
   return r;
 }

@@ -6,7 +6,7 @@ import type { DashboardPorts } from '../ports.ts';
 import { parseInput, shopSchema } from '../validate.ts';
 import { queueDepth, shopSyncStatus } from '../sync-status.ts';
 
-type StatusPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue'>;
+type StatusPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'authStats'>;
 
 export function statusRouter(ports: StatusPorts): Router {
   const r = express.Router();
@@ -17,11 +17,12 @@ export function statusRouter(ports: StatusPorts): Router {
       res.status(404).json({ error: 'unknown_shop', shop });
       return;
     }
-    const [status, segments, depth, deadLetters] = await Promise.all([
+    const [status, segments, depth, deadLetters, authCounts] = await Promise.all([
       shopSyncStatus(ports, shop, { failures: 20, remembered: doc.lastResync }),
       ports.profiles.segmentCounts(shop),
       queueDepth(ports.enqueue.queues),
       ports.deadLetters.count(shop),
+      ports.authStats?.read(shop) ?? null,
     ]);
     res.json({
       shop,
@@ -30,6 +31,8 @@ export function statusRouter(ports: StatusPorts): Router {
       uninstalledAt: doc.uninstalledAt,
       scopes: doc.scopes,
       hasReadAllOrders: doc.hasReadAllOrders,
+      // needs-reauth: Shopify no longer accepts the offline token; work waits until the merchant opens the app.
+      auth: { needsReauth: doc.needsReauthAt ? { since: doc.needsReauthAt, reason: doc.needsReauthReason } : null, ...authCounts },
       ...status,
       segments,
       queueDepth: depth,

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Badge, Frame, Page, Tabs } from '@shopify/polaris';
+import { Badge, Banner, Frame, Page, Tabs } from '@shopify/polaris';
 import { embedded } from './api.ts';
 import { useApi } from './useApi.ts';
 import { Overview } from './pages/Overview.tsx';
@@ -25,7 +25,8 @@ function pageFromPath(): PageId {
 
 export function App() {
   const [page, setPage] = useState<PageId>(pageFromPath);
-  const session = useApi<{ shop: string; demo: boolean; currency: string }>('/session');
+  const session = useApi<{ shop: string; demo: boolean; currency: string; needsReauth?: { since: string; reason: string | null } | null }>('/session');
+  const reauth = session.data?.needsReauth ?? null;
   useEffect(() => {
     const onPop = () => setPage(pageFromPath());
     window.addEventListener('popstate', onPop);
@@ -52,6 +53,14 @@ export function App() {
         titleMetadata={session.data?.demo ? <Badge tone="attention">demo</Badge> : undefined}
         subtitle={session.data?.shop}
       >
+        {reauth && (
+          <div style={{ marginBottom: 16 }} data-testid="needs-reauth">
+            <Banner tone="critical" title="Tag updates are paused" action={{ content: 'Reconnect', onAction: () => window.location.reload() }}>
+              Shopify stopped accepting this app&apos;s access to your store on {new Date(reauth.since).toLocaleString()}. Opening the app
+              from your Shopify admin reconnects it; nothing is lost, and queued updates resume then.
+            </Banner>
+          </div>
+        )}
         {!embedded() && (
           <div style={{ marginBottom: 16 }}>
             <Tabs tabs={PAGES.map((p) => ({ id: p.id, content: p.content }))} selected={PAGES.findIndex((p) => p.id === page)} onSelect={go} />
