@@ -9,6 +9,8 @@ export interface ShopDoc {
   scopes: string[];
   /** Without read_all_orders Shopify only returns the last 60 days of orders: the dashboard says so. */
   hasReadAllOrders: boolean;
+  /** When `scopes` was true on Shopify (install, app/scopes_update, a resync's read): older news loses. */
+  scopesUpdatedAt: Date | null;
   timezone: string | null;
   currency: string | null;
   plan: string | null;
@@ -36,6 +38,7 @@ const schema = new Schema<ShopDoc>(
     uninstalledAt: { type: Date, default: null },
     scopes: { type: [String], default: [] },
     hasReadAllOrders: { type: Boolean, default: false },
+    scopesUpdatedAt: { type: Date, default: null },
     timezone: { type: String, default: null },
     currency: { type: String, default: null },
     plan: { type: String, default: null },
@@ -63,6 +66,10 @@ export function isInstalled(doc: Pick<ShopDoc, 'installedAt' | 'uninstalledAt'> 
   return Boolean(doc?.installedAt && !doc.uninstalledAt);
 }
 
+export function normaliseScopes(scopes: readonly string[]): string[] {
+  return [...new Set(scopes.map((s) => s.trim()).filter(Boolean))].sort();
+}
+
 export class ShopStore {
   readonly model: Model<ShopDoc>;
   constructor(conn: Connection) {
@@ -71,14 +78,32 @@ export class ShopStore {
 
   /** Install or re-install: clears uninstalledAt; keeps settings and the first installedAt of this install. */
   async markInstalled(shop: string, facts: InstallFacts, now: Date): Promise<void> {
-    const scopes = [...new Set(facts.scopes.map((s) => s.trim()).filter(Boolean))].sort();
-    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), uninstalledAt: null, updatedAt: now };
+    const scopes = normaliseScopes(facts.scopes);
+    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), scopesUpdatedAt: now, uninstalledAt: null, updatedAt: now };
     if (facts.timezone !== undefined) set.timezone = facts.timezone;
     if (facts.currency !== undefined) set.currency = facts.currency;
     if (facts.plan !== undefined) set.plan = facts.plan;
     // A re-install after an uninstall starts a new installedAt.
     await this.model.updateOne({ shop, uninstalledAt: { $ne: null } }, { $set: { installedAt: now } });
     await this.model.updateOne({ shop }, { $set: set, $setOnInsert: { installedAt: now, settings: {} } }, { upsert: true });
+  }
+
+  /**
+   * The scopes Shopify granted as of `asOf` (app/scopes_update's updated_at, or when a resync read
+   * them). Applied only when newer than what is stored, so a late or replayed webhook cannot undo a
+   * newer grant. Returns whether read_all_orders was granted by this change (older orders to fetch).
+   */
+  async updateScopes(shop: string, granted: readonly string[], asOf: Date, now: Date): Promise<{ applied: boolean; gainedReadAllOrders: boolean }> {
+    const scopes = normaliseScopes(granted);
+    const hasReadAllOrders = scopes.includes('read_all_orders');
+    const before = await this.model.findOne({ shop }, { hasReadAllOrders: 1, scopesUpdatedAt: 1 }).lean();
+    if (!before || (before.scopesUpdatedAt && before.scopesUpdatedAt.getTime() > asOf.getTime())) return { applied: false, gainedReadAllOrders: false };
+    const r = await this.model.updateOne(
+      { shop, $or: [{ scopesUpdatedAt: null }, { scopesUpdatedAt: { $lte: asOf } }] },
+      { $set: { scopes, hasReadAllOrders, scopesUpdatedAt: asOf, updatedAt: now } },
+    );
+    const applied = r.matchedCount > 0;
+    return { applied, gainedReadAllOrders: applied && hasReadAllOrders && !before.hasReadAllOrders };
   }
 
   async markUninstalled(shop: string, now: Date): Promise<void> {

@@ -45,6 +45,8 @@ export interface BackfillProgress {
 
 export interface BackfillReport extends BackfillProgress {
   bulkOperationId: string;
+  /** The scopes granted when the backfill started (kept current on the shop record). */
+  scopes: string[];
   /** false: only the last 60 days were readable — show `notice` to the merchant. */
   readAllOrders: boolean;
   notice: string | null;
@@ -148,5 +150,5 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   progress.bytes = stats.bytes;
   progress.phase = 'done';
   await report();
-  return { ...progress, bulkOperationId: id, readAllOrders, notice: readAllOrders ? null : READ_ALL_ORDERS_NOTICE };
+  return { ...progress, bulkOperationId: id, scopes, readAllOrders, notice: readAllOrders ? null : READ_ALL_ORDERS_NOTICE };
 }

@@ -15,7 +15,7 @@ import type { SyntheticOptions } from './seed-synthetic.ts';
 import { createSimulatorApp } from './server.ts';
 import { Simulator } from './simulator.ts';
 import type { CreateShopInput, InstallAppInput, RegisterAppInput, ShopStatsReport } from './simulator.ts';
-import type { CreateOrderInput, TimeInput } from './merchant-actions.ts';
+import type { CreateOrderInput, RefundLineItemInput, TimeInput } from './merchant-actions.ts';
 import type { CustomerRecord, Faults, OrderRecord } from './store.ts';
 import type { ThrottleStatus } from './leaky-bucket.ts';
 import type { DeliveryRecord, WebhookOptions } from './webhook-delivery.ts';
@@ -29,7 +29,7 @@ export { signSessionToken, verifySessionToken } from './session-token.ts';
 export type { CustomerRecord, OrderRecord, Faults, Plan } from './store.ts';
 export type { BulkOperationRecord } from './bulk-record.ts';
 export type { CreateShopInput, InstallAppInput, ShopStatsReport } from './simulator.ts';
-export type { CreateOrderInput, LineItemInput, TimeInput } from './merchant-actions.ts';
+export type { CreateOrderInput, LineItemInput, RefundLineItemInput, TimeInput } from './merchant-actions.ts';
 export { MERCHANT_TAGS } from './seed-synthetic.ts';
 export { CDNOW_CUSTOMER_ID_BASE } from './seed-cdnow.ts';
 
@@ -50,6 +50,8 @@ export interface ShopifySimulator {
   registerApp(input: RegisterAppInput): void;
   installApp(input: InstallAppInput): { accessToken: string; scope: string };
   uninstallApp(shop: string, apiKey: string): void;
+  /** The merchant approves (or revokes) scopes: the installation's grant changes and app/scopes_update is delivered. */
+  updateGrantedScopes(shop: string, apiKey: string, scopes: string[]): void;
   /** New client secret; webhooks stay signed with the old one for graceMs (default 1 h), like Shopify. */
   rotateAppSecret(apiKey: string, newSecret: string, opts?: { graceMs?: number }): void;
   mintSessionToken(shop: string, opts: { apiKey: string; apiSecret?: string; ttlSeconds?: number; userId?: string }): string;
@@ -66,7 +68,8 @@ export interface ShopifySimulator {
   updateOrder(shop: string, orderId: string, patch: { tags?: string[]; test?: boolean; sourceName?: string | null }): OrderRecord;
   markOrderPaid(shop: string, orderId: string): OrderRecord;
   cancelOrder(shop: string, orderId: string, opts?: { reason?: string; refund?: boolean }): OrderRecord;
-  refundOrder(shop: string, orderId: string, opts?: { amount?: string | number; note?: string }): OrderRecord;
+  /** With lineItems, those units leave the line items' currentQuantity (current_quantity on REST). */
+  refundOrder(shop: string, orderId: string, opts?: { amount?: string | number; note?: string; lineItems?: RefundLineItemInput[] }): OrderRecord;
   deleteOrder(shop: string, orderId: string): void;
   sendComplianceWebhook(shop: string, topic: 'customers/data_request' | 'customers/redact' | 'shop/redact', opts?: { customerId?: string }): void;
   sendWebhook(shop: string, topic: string, payload: object): void;
@@ -124,6 +127,7 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
     registerApp: (input) => void sim.registerApp(input),
     installApp: (input) => sim.installApp(input),
     uninstallApp: (shop, apiKey) => sim.uninstallApp(shop, apiKey),
+    updateGrantedScopes: (shop, apiKey, scopes) => sim.updateGrantedScopes(shop, apiKey, scopes),
     rotateAppSecret: (apiKey, secret, o) => sim.rotateAppSecret(apiKey, secret, o),
     mintSessionToken: (shop, o) => sim.mintSessionToken(shop, o),
     seedFromCdnow: (shop, file, o) => seedFromCdnow(sim, shop, file, o),
