@@ -222,6 +222,9 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
       deadLetters: deadLetters.map((d) => ({ webhookId: d.webhookId, topic: d.topic, reason: d.reason, receivedAt: d.receivedAt })),
       profiles,
       tagsPending,
+      // What the store granted (install, app/scopes_update, each resync): without read_all_orders
+      // Shopify shares only the last 60 days of orders.
+      access: { scopes: doc?.scopes ?? [], readAllOrders: doc?.hasReadAllOrders ?? false, checkedAt: doc?.scopesUpdatedAt ?? null },
     });
   });
 
