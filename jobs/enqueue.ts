@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TagSyncState } from '../src/profiles/tag-sync-state.ts';
+import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, dedupId, schedulerId,
   type MaintenanceData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
@@ -71,11 +72,12 @@ export class Enqueuer {
    * derived from (shop, webhook id): a duplicate delivery while the job is queued, running or recently
    * completed adds nothing; later duplicates are caught by the durable dedupe in MongoDB.
    */
-  async acceptWebhook(d: { shop: string; topic: string; webhookId: string; body: string; receivedAt: Date }): Promise<void> {
-    const jobId = `wh-${createHash('sha256').update(`${d.shop}\n${d.webhookId}`).digest('hex').slice(0, 40)}`;
+  async acceptWebhook(d: { shop: string; topic: string; webhookId: string; eventId?: string | undefined; body: string; receivedAt: Date }): Promise<void> {
+    // Copies of one event (same X-Shopify-Event-Id, even under another webhook id) share the job id.
+    const jobId = `wh-${createHash('sha256').update(`${d.shop}\n${deliveryDedupeKey(d)}`).digest('hex').slice(0, 40)}`;
     await this.queues.webhook.add(
       'webhook',
-      { shop: d.shop, topic: d.topic, webhookId: d.webhookId, body: d.body, receivedAt: d.receivedAt.getTime() },
+      { shop: d.shop, topic: d.topic, webhookId: d.webhookId, ...(d.eventId ? { eventId: d.eventId } : {}), body: d.body, receivedAt: d.receivedAt.getTime() },
       { ...JOB_OPTIONS.webhook, jobId },
     );
   }
@@ -118,6 +120,11 @@ export class Enqueuer {
   /** Stop the shop's schedules; queued jobs for it fail fast with ShopNotInstalledError. */
   async shopUninstalled(shop: string): Promise<void> {
     await this.unscheduleShop(shop);
+  }
+
+  /** read_all_orders was granted: a resync backfills the orders older than 60 days (deduplicated per shop). */
+  async readAllOrdersGranted(shop: string): Promise<void> {
+    await this.resyncShop(shop, 'scopes');
   }
 
   /** Wakes whoever waits on this bulk operation (tag writer, backfill) in any process. */

@@ -29,6 +29,8 @@ export interface WebhookData {
   shop: string;
   topic: string;
   webhookId: string;
+  /** X-Shopify-Event-Id when the delivery had one (the dedupe key, see deliveryDedupeKey). */
+  eventId?: string | undefined;
   /** The raw body as received (HMAC already verified). */
   body: string;
   /** Epoch ms. */
@@ -43,7 +45,7 @@ export interface ResyncShopData {
   shop: string;
   /** Fixed engine as-of (demo, tests); absent = the worker's clock at run time. */
   asOf?: number;
-  requestedBy: 'merchant' | 'support' | 'install' | 'demo';
+  requestedBy: 'merchant' | 'support' | 'install' | 'demo' | 'scopes';
 }
 
 export interface ResyncProgress {

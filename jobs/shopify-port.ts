@@ -98,11 +98,14 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
     async backfill(shop, onProgress) {
       try {
         const client = await clients.forShop(shop);
+        const scopesReadAt = new Date();
         const r = await backfillShopOrders({
           client, fetch: fetchFn, orders: deps.stores.orders, batchSize: 2000, ...wait,
           onProgress: (p) => onProgress({ customers: p.customers, orders: p.orders }),
         });
         if (r.notice) logger.warn({ shop }, r.notice);
+        // Keep the granted scopes current even if an app/scopes_update webhook was lost.
+        await deps.stores.shops.updateScopes(shop, r.scopes, scopesReadAt, new Date());
         return { customers: r.customers, orders: r.orders };
       } catch (err) {
         return classify(err);

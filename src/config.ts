@@ -20,12 +20,12 @@ export const configSchema = z.object({
   SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-(01|04|07|10)$/, 'must look like 2026-10').default('2026-10'),
   /** Only for the local simulator: where the Admin API lives instead of https://{shop}. */
   SHOPIFY_API_ORIGIN: z.url().optional(),
-  SCOPES: z.string().min(1).default('read_customers,write_customers,read_orders,read_all_orders'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/segments'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('segments'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Address the web process binds to (not a URL). */
+  HOST: z.string().refine((v) => !v.includes('://'), 'is the address to bind to (e.g. 0.0.0.0), not a URL').default('0.0.0.0'),
   ENCRYPTION_KEY: key32,
   SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -54,9 +54,24 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * `shopify app dev` starts the web process with the tunnel URL in APP_URL and HOST (and SHOPIFY_API_KEY,
+ * SHOPIFY_API_SECRET, PORT, NODE_ENV=development), not in SHOPIFY_APP_URL — see launchWebProcess in
+ * Shopify/cli packages/app/src/cli/services/dev/processes/web.ts. Outside production the tunnel URL wins
+ * (it changes on every run); HOST carrying that URL is not a bind address and is dropped.
+ */
+function fromShopifyCli(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  const tunnel = env.APP_URL;
+  if (!tunnel) return out;
+  if (env.NODE_ENV !== 'production' || !env.SHOPIFY_APP_URL) out.SHOPIFY_APP_URL = tunnel;
+  if (env.HOST === tunnel) delete out.HOST;
+  return out;
+}
+
 /** Parses an environment; reports every missing or bad variable in one error. */
 export function loadConfig(env: Env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = fromShopifyCli(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')));
   const parsed = configSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => {

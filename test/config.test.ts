@@ -32,6 +32,24 @@ describe('loadConfig', () => {
     }
   });
 
+  it('has no SCOPES: the scopes granted are shopify.app.toml\'s, read from the installation', () => {
+    const c = loadConfig({ ...valid, SCOPES: 'read_products' }) as Record<string, unknown>;
+    assert.equal('SCOPES' in c, false);
+  });
+
+  it('takes the tunnel URL `shopify app dev` passes (APP_URL, HOST) outside production', () => {
+    const tunnel = 'https://abc-def.trycloudflare.com';
+    const dev = loadConfig({ ...valid, NODE_ENV: 'development', APP_URL: tunnel, HOST: tunnel, PORT: '51234' });
+    assert.equal(dev.SHOPIFY_APP_URL, tunnel);
+    assert.equal(dev.HOST, '0.0.0.0');
+    assert.equal(dev.PORT, 51234);
+    const withoutOwn = loadConfig({ ...valid, SHOPIFY_APP_URL: undefined, APP_URL: tunnel });
+    assert.equal(withoutOwn.SHOPIFY_APP_URL, tunnel);
+    const prod = loadConfig({ ...valid, NODE_ENV: 'production', APP_URL: tunnel });
+    assert.equal(prod.SHOPIFY_APP_URL, 'https://app.example.com');
+    assert.throws(() => loadConfig({ ...valid, HOST: 'https://x.example.com' }), /HOST is the address to bind to/);
+  });
+
   it('refuses the simulator origin in production', () => {
     assert.throws(() => loadConfig({ ...valid, NODE_ENV: 'production', SHOPIFY_API_ORIGIN: 'http://127.0.0.1:4010' }), /SHOPIFY_API_ORIGIN/);
   });

@@ -35,7 +35,7 @@ export function startWebhookConsumer(deps: HandlerDeps, o: WebhookConsumerOption
     QUEUE.webhook,
     async (job: Job<WebhookData>) => {
       const d = job.data;
-      const result = await processDelivery(deps, installs, { shop: d.shop, topic: d.topic, webhookId: d.webhookId, body: d.body, receivedAt: new Date(d.receivedAt) });
+      const result = await processDelivery(deps, installs, { shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId, body: d.body, receivedAt: new Date(d.receivedAt) });
       if (result.status >= 500) throw new WebhookProcessingError(String(result.body.error ?? 'processing failed'));
       return result.body;
     },

@@ -23,6 +23,8 @@ export interface WebhookEffects {
   customerDeleted(shop: string, customerId: string): Promise<void>;
   /** app/uninstalled (and shop/redact): stop the shop's schedules (stopShopSchedules) and queued work. */
   shopUninstalled(shop: string): Promise<void>;
+  /** app/scopes_update granted read_all_orders: resync, so orders older than 60 days come in. */
+  readAllOrdersGranted(shop: string): Promise<void>;
   /** bulk_operations/finish: wake whoever waits for this bulk operation (polling is the fallback). */
   bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload): Promise<void>;
 }

@@ -31,6 +31,7 @@ export const restOrderSchema = z.object({
   discount_codes: z.array(z.object({ code: z.string() })).nullish(),
   source_name: z.string().nullish(),
   tags: z.string().nullish(),
+  // B2B orders: the purchasing company (GraphQL: Order.purchasingEntity, src/shopify/graphql-order.ts).
   company: z.object({ id: optionalId }).nullish(),
   customer: z.object({ id }).nullish(),
   line_items: z.array(z.object({
@@ -38,6 +39,9 @@ export const restOrderSchema = z.object({
     variant_id: optionalId,
     sku: z.string().nullish(),
     quantity: z.number().int(),
+    // After refunded and removed units, REST Admin API 2024-01 on:
+    // https://shopify.dev/changelog/addition-of-lineitem-current_quantity-on-admin-rest-api
+    current_quantity: z.number().int().nullish(),
   })).default([]),
 });
 
@@ -77,13 +81,14 @@ export function normaliseRestOrder(payload: unknown): NormaliseResult {
         discountCodes: (o.discount_codes ?? []).map((d) => d.code),
         sourceName: o.source_name ?? null,
         tags: splitTags(o.tags),
-        b2b: Boolean(o.company),
+        b2b: Boolean(o.company?.id),
+        // Fully refunded or removed items are no longer bought: they leave replenishment.
         lineItems: o.line_items.map((li) => ({
           productId: li.product_id,
           variantId: li.variant_id,
           sku: li.sku ? li.sku : null,
-          quantity: li.quantity,
-        })),
+          quantity: li.current_quantity ?? li.quantity,
+        })).filter((li) => li.quantity > 0),
       },
     };
   } catch (err) {

@@ -15,6 +15,8 @@ import { handleCustomerDelete } from './customers-delete.ts';
 import { handleAppUninstalled } from './app-uninstalled.ts';
 import { handleBulkOperationFinish } from './bulk-operations-finish.ts';
 import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } from './compliance.ts';
+import { handleAppScopesUpdate } from './app-scopes-update.ts';
+import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
 
 interface Route {
@@ -34,6 +36,7 @@ const ROUTES: Record<string, Route> = {
   'customers/update': { handle: handleCustomerUpsert, needsInstalledShop: true },
   'customers/delete': { handle: handleCustomerDelete, needsInstalledShop: false },
   'app/uninstalled': { handle: handleAppUninstalled, needsInstalledShop: false },
+  'app/scopes_update': { handle: handleAppScopesUpdate, needsInstalledShop: true },
   'bulk_operations/finish': { handle: handleBulkOperationFinish, needsInstalledShop: true },
   'customers/data_request': { handle: handleCustomerDataRequest, needsInstalledShop: false },
   'customers/redact': { handle: handleCustomerRedact, needsInstalledShop: false },
@@ -91,6 +94,8 @@ export interface AcceptedDelivery {
   shop: string;
   topic: string;
   webhookId: string;
+  /** X-Shopify-Event-Id when sent: what duplicates are recognised by (deliveryDedupeKey). */
+  eventId?: string | undefined;
   body: string;
   receivedAt: Date;
 }
@@ -124,7 +129,8 @@ export function installedShops(deps: Pick<HandlerDeps, 'stores'>, installCacheMs
 export async function processDelivery(deps: HandlerDeps, installs: ReturnType<typeof installedShops>, d: AcceptedDelivery): Promise<ProcessResult> {
   const { stores, logger } = deps;
   const { shop, topic, webhookId, receivedAt } = d;
-  const log = logger.child({ shop, topic, webhookId });
+  const dedupeKey = deliveryDedupeKey(d);
+  const log = logger.child({ shop, topic, webhookId, eventId: d.eventId });
   const route = Object.hasOwn(ROUTES, topic) ? ROUTES[topic] : undefined;
   if (topic === 'app/uninstalled' || topic === 'shop/redact') installs.forget(shop);
   // The install check is a read: run it alongside the dedupe read rather than after it.
@@ -151,7 +157,7 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
   };
 
   try {
-    if (await stores.deliveries.seen(shop, webhookId)) {
+    if (await stores.deliveries.seen(shop, dedupeKey)) {
       log.debug('duplicate delivery ignored');
       return { status: 200, body: { ok: true, duplicate: true } };
     }
@@ -161,13 +167,13 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
       // Tagged with the customer it names, so customers/redact erases it too.
       const customerId = outcome.customerId ?? customerIdIn(payload);
       await stores.deadLetters.record({ shop, webhookId, topic, reason: outcome.reason, customerId, payload }, receivedAt);
-      await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
+      await stores.deliveries.markDelivered(shop, dedupeKey, webhookId, topic, receivedAt);
       log.warn({ reason: outcome.reason }, 'webhook kept as dead letter');
       return { status: 200, body: { ok: true, deadLetter: true } };
     }
     // shop/redact has just erased everything held on the shop, delivery records included; erasing
     // again on a duplicate is harmless, so it leaves no new record behind.
-    if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, webhookId, topic, receivedAt);
+    if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, dedupeKey, webhookId, topic, receivedAt);
     log.debug({ detail: outcome.detail }, 'webhook processed');
     return { status: 200, body: { ok: true } };
   } catch (err) {
@@ -201,11 +207,12 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
       const topic = header(req, 'x-shopify-topic')?.toLowerCase();
       const shop = header(req, 'x-shopify-shop-domain')?.toLowerCase();
       const webhookId = header(req, 'x-shopify-webhook-id');
+      const eventId = header(req, 'x-shopify-event-id') || undefined;
       if (!topic || !shop || !webhookId || !SHOP_DOMAIN.test(shop)) {
         logger.warn({ topic, shop, hasWebhookId: Boolean(webhookId) }, 'webhook rejected: missing or malformed headers');
         return respond(res, 400, { error: 'missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Webhook-Id' });
       }
-      const delivery: AcceptedDelivery = { shop, topic, webhookId, body: raw.toString('utf8'), receivedAt: now() };
+      const delivery: AcceptedDelivery = { shop, topic, webhookId, eventId, body: raw.toString('utf8'), receivedAt: now() };
       const inbox = deps.inbox;
       if (!inbox) {
         const result = await processDelivery(deps, installs, delivery);

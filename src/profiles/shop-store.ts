@@ -10,6 +10,8 @@ export interface ShopDoc {
   scopes: string[];
   /** Without read_all_orders Shopify only returns the last 60 days of orders: the dashboard says so. */
   hasReadAllOrders: boolean;
+  /** When `scopes` was true on Shopify (install, app/scopes_update, a resync's read): older news loses. */
+  scopesUpdatedAt: Date | null;
   timezone: string | null;
   currency: string | null;
   plan: string | null;
@@ -43,6 +45,7 @@ const schema = new Schema<ShopDoc>(
     uninstalledAt: { type: Date, default: null },
     scopes: { type: [String], default: [] },
     hasReadAllOrders: { type: Boolean, default: false },
+    scopesUpdatedAt: { type: Date, default: null },
     timezone: { type: String, default: null },
     currency: { type: String, default: null },
     plan: { type: String, default: null },
@@ -103,6 +106,10 @@ export function effectiveShop(shop: string, doc: ShopDoc | null): EffectiveShop 
   };
 }
 
+export function normaliseScopes(scopes: readonly string[]): string[] {
+  return [...new Set(scopes.map((s) => s.trim()).filter(Boolean))].sort();
+}
+
 export class ShopStore {
   readonly model: Model<ShopDoc>;
   constructor(conn: Connection) {
@@ -111,15 +118,33 @@ export class ShopStore {
 
   /** Install or re-install: clears uninstalledAt; keeps settings and the first installedAt of this install. */
   async markInstalled(shop: string, facts: InstallFacts, now: Date): Promise<void> {
-    const scopes = [...new Set(facts.scopes.map((s) => s.trim()).filter(Boolean))].sort();
+    const scopes = normaliseScopes(facts.scopes);
     // A token exchange just succeeded: whatever needed re-authentication is resolved.
-    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), uninstalledAt: null, needsReauthAt: null, needsReauthReason: null, updatedAt: now };
+    const set: Partial<ShopDoc> = { scopes, hasReadAllOrders: scopes.includes('read_all_orders'), scopesUpdatedAt: now, uninstalledAt: null, needsReauthAt: null, needsReauthReason: null, updatedAt: now };
     if (facts.timezone !== undefined) set.timezone = facts.timezone;
     if (facts.currency !== undefined) set.currency = facts.currency;
     if (facts.plan !== undefined) set.plan = facts.plan;
     // A re-install after an uninstall starts a new installedAt.
     await this.model.updateOne({ shop, uninstalledAt: { $ne: null } }, { $set: { installedAt: now } });
     await this.model.updateOne({ shop }, { $set: set, $setOnInsert: { installedAt: now, settings: {} } }, { upsert: true });
+  }
+
+  /**
+   * The scopes Shopify granted as of `asOf` (app/scopes_update's updated_at, or when a resync read
+   * them). Applied only when newer than what is stored, so a late or replayed webhook cannot undo a
+   * newer grant. Returns whether read_all_orders was granted by this change (older orders to fetch).
+   */
+  async updateScopes(shop: string, granted: readonly string[], asOf: Date, now: Date): Promise<{ applied: boolean; gainedReadAllOrders: boolean }> {
+    const scopes = normaliseScopes(granted);
+    const hasReadAllOrders = scopes.includes('read_all_orders');
+    const before = await this.model.findOne({ shop }, { hasReadAllOrders: 1, scopesUpdatedAt: 1 }).lean();
+    if (!before || (before.scopesUpdatedAt && before.scopesUpdatedAt.getTime() > asOf.getTime())) return { applied: false, gainedReadAllOrders: false };
+    const r = await this.model.updateOne(
+      { shop, $or: [{ scopesUpdatedAt: null }, { scopesUpdatedAt: { $lte: asOf } }] },
+      { $set: { scopes, hasReadAllOrders, scopesUpdatedAt: asOf, updatedAt: now } },
+    );
+    const applied = r.matchedCount > 0;
+    return { applied, gainedReadAllOrders: applied && hasReadAllOrders && !before.hasReadAllOrders };
   }
 
   async markUninstalled(shop: string, now: Date): Promise<void> {

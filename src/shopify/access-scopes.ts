@@ -2,10 +2,11 @@
 // days of orders; the app reports that to the merchant instead of silently segmenting on 60 days.
 import type { AdminGraphqlClient } from './admin-graphql-client.ts';
 
+// https://shopify.dev/docs/api/admin-graphql/2026-10/queries/currentAppInstallation
+export const ACCESS_SCOPES_QUERY = 'query AccessScopes { currentAppInstallation { accessScopes { handle } } }';
+
 export async function fetchAccessScopes(client: AdminGraphqlClient): Promise<string[]> {
-  const { data } = await client.request<{ currentAppInstallation: { accessScopes: Array<{ handle: string }> } }>(
-    'query AccessScopes { currentAppInstallation { accessScopes { handle } } }',
-  );
+  const { data } = await client.request<{ currentAppInstallation: { accessScopes: Array<{ handle: string }> } }>(ACCESS_SCOPES_QUERY);
   return data.currentAppInstallation.accessScopes.map((s) => s.handle).sort();
 }
 

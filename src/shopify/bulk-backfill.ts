@@ -11,6 +11,10 @@ import { gidType, legacyId } from './gid.ts';
 import { normaliseGraphqlLineItem, normaliseGraphqlOrder, type GraphqlLineItemNode, type GraphqlOrderNode } from './graphql-order.ts';
 import { ShopifyTransientError } from './errors.ts';
 
+// B2B: Order.purchasingEntity is a PurchasingCompany for orders placed for a company
+// (https://shopify.dev/docs/api/admin-graphql/2026-10/unions/PurchasingEntity); the webhook path reads
+// the REST `company` of the same order. Line items count currentQuantity (after refunds and removals:
+// https://shopify.dev/docs/api/admin-graphql/2026-10/objects/LineItem).
 export const BACKFILL_QUERY = `{
   customers {
     edges { node { id
@@ -20,7 +24,8 @@ export const BACKFILL_QUERY = `{
           currentTotalPriceSet { shopMoney { amount currencyCode } }
           totalPriceSet { shopMoney { amount currencyCode } }
           discountCodes sourceName tags
-          lineItems { edges { node { id quantity sku product { id } variant { id } } } }
+          purchasingEntity { ... on PurchasingCompany { company { id } } }
+          lineItems { edges { node { id quantity currentQuantity sku product { id } variant { id } } } }
         } }
       }
     } }
@@ -40,6 +45,8 @@ export interface BackfillProgress {
 
 export interface BackfillReport extends BackfillProgress {
   bulkOperationId: string;
+  /** The scopes granted when the backfill started (kept current on the shop record). */
+  scopes: string[];
   /** false: only the last 60 days were readable — show `notice` to the merchant. */
   readAllOrders: boolean;
   notice: string | null;
@@ -143,5 +150,5 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   progress.bytes = stats.bytes;
   progress.phase = 'done';
   await report();
-  return { ...progress, bulkOperationId: id, readAllOrders, notice: readAllOrders ? null : READ_ALL_ORDERS_NOTICE };
+  return { ...progress, bulkOperationId: id, scopes, readAllOrders, notice: readAllOrders ? null : READ_ALL_ORDERS_NOTICE };
 }

@@ -25,8 +25,23 @@ export interface BulkOperation {
 const BULK_FIELDS = 'id status errorCode objectCount rootObjectCount fileSize url partialDataUrl';
 type UserErrors = Array<{ field?: string[] | null; message: string; code?: string | null }>;
 
+export const RUN_BULK_QUERY_MUTATION = 'mutation RunBulkQuery($query: String!) { bulkOperationRunQuery(query: $query, groupObjects: true) { bulkOperation { id status } userErrors { field message code } } }';
+export const STAGE_UPLOAD_MUTATION = 'mutation Stage($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }';
+export const RUN_BULK_MUTATION_MUTATION = 'mutation RunBulkMutation($mutation: String!, $path: String!) { bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $path) { bulkOperation { id status } userErrors { field message code } } }';
+export const BULK_OPERATION_QUERY = `query BulkOp($id: ID!) { node(id: $id) { ... on BulkOperation { ${BULK_FIELDS} } } }`;
+
+/**
+ * Five bulk queries and, separately, five bulk mutations may run per app and shop (API 2026-01 on;
+ * one of each before): a start refused for that is a wait, not a broken request.
+ * https://shopify.dev/docs/api/usage/bulk-operations/queries and …/imports ("Limitations")
+ */
+const BUSY_CODES: ReadonlySet<string> = new Set(['LIMIT_REACHED', 'OPERATION_IN_PROGRESS']);
+
 function assertNoUserErrors(shop: string, what: string, errors: UserErrors | undefined): void {
-  if (errors && errors.length > 0) throw new ShopifyUserError(`${what}: ${errors.map((e) => e.message).join('; ')}`, { shop, userErrors: errors });
+  if (!errors || errors.length === 0) return;
+  const message = `${what}: ${errors.map((e) => e.message).join('; ')}`;
+  if (errors.every((e) => e.code && BUSY_CODES.has(e.code))) throw new ShopifyTransientError(message, { shop });
+  throw new ShopifyUserError(message, { shop, userErrors: errors });
 }
 
 /** Wakes waiters when bulk_operations/finish arrives (in this process; the pipeline may relay it via Redis). */
@@ -54,8 +69,7 @@ export class BulkOperationSignals {
 
 export async function startBulkQuery(client: AdminGraphqlClient, query: string): Promise<string> {
   const { data } = await client.request<{ bulkOperationRunQuery: { bulkOperation: { id: string } | null; userErrors: UserErrors } }>(
-    'mutation RunBulkQuery($query: String!) { bulkOperationRunQuery(query: $query, groupObjects: true) { bulkOperation { id status } userErrors { field message code } } }',
-    { query },
+    RUN_BULK_QUERY_MUTATION, { query },
   );
   assertNoUserErrors(client.shop, 'bulkOperationRunQuery', data.bulkOperationRunQuery.userErrors);
   return data.bulkOperationRunQuery.bulkOperation!.id;
@@ -64,7 +78,7 @@ export async function startBulkQuery(client: AdminGraphqlClient, query: string):
 /** stagedUploadsCreate → multipart POST of every returned parameter plus `file` → the `key` to pass on. */
 export async function stageBulkVariables(client: AdminGraphqlClient, fetchFn: FetchFn, jsonl: string, filename = 'variables.jsonl'): Promise<string> {
   const { data } = await client.request<{ stagedUploadsCreate: { stagedTargets: Array<{ url: string; parameters: Array<{ name: string; value: string }> }> | null; userErrors: UserErrors } }>(
-    'mutation Stage($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }',
+    STAGE_UPLOAD_MUTATION,
     { input: [{ resource: 'BULK_MUTATION_VARIABLES', filename, mimeType: 'text/jsonl', httpMethod: 'POST' }] },
   );
   assertNoUserErrors(client.shop, 'stagedUploadsCreate', data.stagedUploadsCreate.userErrors);
@@ -86,8 +100,7 @@ export async function stageBulkVariables(client: AdminGraphqlClient, fetchFn: Fe
 
 export async function startBulkMutation(client: AdminGraphqlClient, mutation: string, stagedUploadPath: string): Promise<string> {
   const { data } = await client.request<{ bulkOperationRunMutation: { bulkOperation: { id: string } | null; userErrors: UserErrors } }>(
-    'mutation RunBulkMutation($mutation: String!, $path: String!) { bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $path) { bulkOperation { id status } userErrors { field message code } } }',
-    { mutation, path: stagedUploadPath },
+    RUN_BULK_MUTATION_MUTATION, { mutation, path: stagedUploadPath },
   );
   assertNoUserErrors(client.shop, 'bulkOperationRunMutation', data.bulkOperationRunMutation.userErrors);
   return data.bulkOperationRunMutation.bulkOperation!.id;
@@ -95,7 +108,7 @@ export async function startBulkMutation(client: AdminGraphqlClient, mutation: st
 
 export async function getBulkOperation(client: AdminGraphqlClient, id: string): Promise<BulkOperation> {
   const { data } = await client.request<{ node: BulkOperation | null }>(
-    `query BulkOp($id: ID!) { node(id: $id) { ... on BulkOperation { ${BULK_FIELDS} } } }`, { id },
+    BULK_OPERATION_QUERY, { id },
   );
   if (!data.node) throw new ShopifyTransientError(`bulk operation ${id} not found`, { shop: client.shop });
   return data.node;

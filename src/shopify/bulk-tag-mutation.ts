@@ -9,7 +9,7 @@ import { stageBulkVariables, startBulkMutation, streamJsonl, waitForBulkOperatio
 import type { CustomerTagChange, TagWriteResult } from './tag-writer.ts';
 
 type Field = 'tagsAdd' | 'tagsRemove';
-const mutationFor = (field: Field) =>
+export const bulkTagMutation = (field: Field) =>
   `mutation SegmentTagsBulk($id: ID!, $tags: [String!]!) { ${field}(id: $id, tags: $tags) { node { id } userErrors { field message } } }`;
 
 interface LineOutcome { status: 'ok' | 'not_found' | 'rejected' | 'retry'; errors: string[] }
@@ -39,7 +39,7 @@ async function runField(client: AdminGraphqlClient, field: Field, items: Array<{
   for (let round = 1; pending.length > 0 && round <= (opts.maxRounds ?? 3); round++) {
     const jsonl = pending.map((i) => JSON.stringify({ id: customerGid(i.customerId), tags: i.tags })).join('\n') + '\n';
     const key = await stageBulkVariables(client, opts.fetch, jsonl, `${field}-${round}.jsonl`);
-    const op = await waitForBulkOperation(client, await startBulkMutation(client, mutationFor(field), key), opts);
+    const op = await waitForBulkOperation(client, await startBulkMutation(client, bulkTagMutation(field), key), opts);
     const seen = new Map<number, LineOutcome>();
     for (const url of [op.url, op.partialDataUrl]) {
       if (!url) continue;

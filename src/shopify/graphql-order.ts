@@ -20,12 +20,14 @@ export interface GraphqlOrderNode {
   sourceName?: string | null;
   tags?: string[] | null;
   customer?: { id: string } | null;
-  /** Real Shopify: a PurchasingCompany for B2B orders. */
+  /** A PurchasingCompany for B2B orders; `{}` for a Customer through `... on PurchasingCompany`. */
   purchasingEntity?: { company?: { id: string } | null } | null;
 }
 
 export interface GraphqlLineItemNode {
   quantity: number;
+  /** After refunded and removed units; what the order holds now. */
+  currentQuantity?: number | null;
   sku?: string | null;
   product?: { id: string } | null;
   variant?: { id: string } | null;
@@ -40,7 +42,7 @@ export function normaliseGraphqlLineItem(li: GraphqlLineItemNode): OrderLineItem
     productId: li.product?.id ? legacyId(li.product.id) : null,
     variantId: li.variant?.id ? legacyId(li.variant.id) : null,
     sku: li.sku ? li.sku : null,
-    quantity: li.quantity,
+    quantity: li.currentQuantity ?? li.quantity,
   };
 }
 
@@ -68,6 +70,7 @@ export function normaliseGraphqlOrder(o: GraphqlOrderNode, lineItems: OrderLineI
     sourceName: o.sourceName ?? null,
     tags: (o.tags ?? []).map((t) => t.trim()).filter((t) => t.length > 0),
     b2b: Boolean(o.purchasingEntity?.company),
-    lineItems,
+    // Fully refunded or removed items are no longer bought: they leave replenishment.
+    lineItems: lineItems.filter((li) => li.quantity > 0),
   };
 }

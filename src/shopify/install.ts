@@ -26,9 +26,13 @@ export interface InstallResult {
 }
 
 interface ShopFacts {
-  shop: { ianaTimezone: string; currencyCode: string; plan: { displayName: string } };
+  shop: { ianaTimezone: string; currencyCode: string; plan: { publicDisplayName: string } };
   currentAppInstallation: { accessScopes: Array<{ handle: string }> };
 }
+
+// ShopPlan.publicDisplayName, not the deprecated displayName:
+// https://shopify.dev/docs/api/admin-graphql/2026-10/objects/ShopPlan
+export const INSTALL_FACTS_QUERY = 'query InstallFacts { shop { ianaTimezone currencyCode plan { publicDisplayName } } currentAppInstallation { accessScopes { handle } } }';
 
 export async function installFromSessionToken(deps: InstallDeps, shop: string, sessionToken: string, now = new Date()): Promise<InstallResult> {
   const { session } = await deps.shopify.shopify.auth.tokenExchange({
@@ -36,12 +40,10 @@ export async function installFromSessionToken(deps: InstallDeps, shop: string, s
   });
   await deps.sessions.storeSession(session);
   const client = new AdminGraphqlClient({ shop: session.shop, accessToken: session.accessToken!, apiVersion: deps.shopify.apiVersion, fetch: deps.shopify.fetch, logger: deps.logger });
-  const { data } = await client.request<ShopFacts>(
-    'query InstallFacts { shop { ianaTimezone currencyCode plan { displayName } } currentAppInstallation { accessScopes { handle } } }',
-  );
+  const { data } = await client.request<ShopFacts>(INSTALL_FACTS_QUERY);
   const scopes = data.currentAppInstallation.accessScopes.map((s) => s.handle).sort();
   await deps.shops.markInstalled(session.shop, {
-    scopes, timezone: data.shop.ianaTimezone, currency: data.shop.currencyCode, plan: data.shop.plan.displayName,
+    scopes, timezone: data.shop.ianaTimezone, currency: data.shop.currencyCode, plan: data.shop.plan.publicDisplayName,
   }, now);
   deps.logger.info({ shop: session.shop, scopes }, 'shop installed');
   return { session, scopes, hasReadAllOrders: scopes.includes('read_all_orders') };

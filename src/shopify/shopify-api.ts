@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createAdminFetch, type FetchFn } from './admin-fetch.ts';
 
-export type ShopifyConfig = Pick<Config, 'SHOPIFY_API_KEY' | 'SHOPIFY_API_SECRET' | 'SHOPIFY_APP_URL' | 'SHOPIFY_API_VERSION' | 'SCOPES' | 'NODE_ENV'> &
+export type ShopifyConfig = Pick<Config, 'SHOPIFY_API_KEY' | 'SHOPIFY_API_SECRET' | 'SHOPIFY_APP_URL' | 'SHOPIFY_API_VERSION' | 'NODE_ENV'> &
   Partial<Pick<Config, 'SHOPIFY_API_ORIGIN'>>;
 
 export interface ShopifyContext {
@@ -31,7 +31,9 @@ export function createShopifyApi(config: ShopifyConfig, logger: Logger): Shopify
     apiKey: config.SHOPIFY_API_KEY,
     apiSecretKey: config.SHOPIFY_API_SECRET,
     apiVersion: config.SHOPIFY_API_VERSION as ApiVersion,
-    scopes: config.SCOPES.split(',').map((s) => s.trim()).filter(Boolean),
+    // No scopes: with Shopify-managed installation the scopes in shopify.app.toml are what Shopify
+    // grants, and the library needs none ("Not required if using Shopify managed installation",
+    // @shopify/shopify-api ConfigParams.scopes). The granted ones are read from currentAppInstallation.
     hostName: appUrl.host,
     hostScheme: appUrl.protocol === 'http:' ? 'http' : 'https',
     isEmbeddedApp: true,

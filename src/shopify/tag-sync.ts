@@ -29,6 +29,7 @@ export interface TagSyncReport {
 }
 
 const READ_BATCH = 100;
+export const CUSTOMER_TAGS_QUERY = 'query CustomerTags($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { id tags } } }';
 
 /** Current tags of customers by id; customers that no longer exist are absent from the map. */
 export async function readCustomerTags(client: AdminGraphqlClient, customerIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -36,7 +37,7 @@ export async function readCustomerTags(client: AdminGraphqlClient, customerIds: 
   for (let i = 0; i < customerIds.length; i += READ_BATCH) {
     const ids = customerIds.slice(i, i + READ_BATCH).map(customerGid);
     const { data } = await client.request<{ nodes: Array<{ id: string; tags: string[] } | null> }>(
-      'query CustomerTags($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { id tags } } }', { ids },
+      CUSTOMER_TAGS_QUERY, { ids },
     );
     for (const n of data.nodes) if (n?.id) out.set(legacyId(n.id), n.tags);
   }

@@ -5,7 +5,7 @@ import { defaultShopSettings } from '../../src/segments/settings.ts';
 
 const doc = (o: Partial<ShopDoc> = {}): ShopDoc => ({
   shop: 's.myshopify.com', installedAt: new Date(0), uninstalledAt: null, scopes: [], hasReadAllOrders: true,
-  timezone: 'Europe/Berlin', currency: 'EUR', plan: null, settings: {}, lastResync: null, needsReauthAt: null, needsReauthReason: null, updatedAt: new Date(0), ...o,
+  timezone: 'Europe/Berlin', currency: 'EUR', plan: null, settings: {}, lastResync: null, needsReauthAt: null, needsReauthReason: null, scopesUpdatedAt: null, updatedAt: new Date(0), ...o,
 });
 
 describe('effectiveShop: the one derivation of a shop\'s state', () => {

@@ -45,6 +45,7 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
       customerTagsObserved: (shop, id, tags) => rt.enqueue.customerTagsObserved(shop, id, tags),
       customerDeleted: (shop, id) => rt.enqueue.customerDeleted(shop, id),
       shopUninstalled: (shop) => rt.enqueue.shopUninstalled(shop),
+      readAllOrdersGranted: (shop) => rt.enqueue.readAllOrdersGranted(shop),
       bulkOperationFinished: (shop, p) => rt.enqueue.bulkOperationFinished(shop, p),
     };
     server = await new Promise((ok) => { const s = createApp({ deps, effects }).listen(0, '127.0.0.1', () => ok(s)); });

@@ -39,7 +39,7 @@ describe('expiring offline tokens (OfflineTokens)', () => {
     sim.registerApp({ apiKey: KEY, apiSecret: SECRET });
     ctx = createShopifyApi({
       SHOPIFY_API_KEY: KEY, SHOPIFY_API_SECRET: SECRET, SHOPIFY_APP_URL: 'https://segments.example.com',
-      SHOPIFY_API_VERSION: '2026-10', SCOPES: '', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
+      SHOPIFY_API_VERSION: '2026-10', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
     }, testLogger);
   });
   after(async () => {

@@ -51,7 +51,7 @@ describe('Shopify integration against the simulator', () => {
     sim.registerApp({ apiKey: KEY, apiSecret: SECRET, webhookAddress });
     ctx = createShopifyApi({
       SHOPIFY_API_KEY: KEY, SHOPIFY_API_SECRET: SECRET, SHOPIFY_APP_URL: 'https://segments.example.com',
-      SHOPIFY_API_VERSION: '2026-10', SCOPES: 'read_customers,write_customers,read_orders', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
+      SHOPIFY_API_VERSION: '2026-10', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
     }, testLogger);
     const redis = s.redis();
     const tokens = new OfflineTokens({

@@ -112,4 +112,29 @@ describe('simulator bulkOperationRunMutation', () => {
     assert.equal(res.status, 403);
     await res.arrayBuffer();
   });
+  it('keeps separate limits of five bulk query and five bulk mutation operations (API 2026-01 on)', async () => {
+    // https://shopify.dev/docs/api/usage/bulk-operations/queries and …/imports, "Limitations".
+    const RUN_QUERY = 'mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } userErrors { code } } }';
+    const customer = h.sim.listCustomers(SHOP)[0]!;
+    h.sim.setFaults(SHOP, { holdBulk: true }); // nothing finishes while we count
+    try {
+      const queries: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const { body } = await h.gql(RUN_QUERY, { q: '{ customers { edges { node { id } } } }' });
+        const r = body.data?.bulkOperationRunQuery as { bulkOperation: { id: string } | null; userErrors: Array<{ code: string }> };
+        queries.push(r.bulkOperation ? 'ok' : r.userErrors[0]!.code);
+      }
+      const mutations: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const up = await stage(h, JSON.stringify({ id: customerGid(customer.id), tags: [`seg:limit-${i}`] }) + '\n');
+        const { body } = await h.gql(RUN, { m: TAGS_ADD, path: up.key });
+        const r = body.data?.bulkOperationRunMutation as { bulkOperation: { id: string } | null; userErrors: Array<{ code: string }> };
+        mutations.push(r.bulkOperation ? 'ok' : r.userErrors[0]!.code);
+      }
+      assert.deepEqual(queries, ['ok', 'ok', 'ok', 'ok', 'ok', 'LIMIT_REACHED']);
+      assert.deepEqual(mutations, ['ok', 'ok', 'ok', 'ok', 'ok', 'LIMIT_REACHED']);
+    } finally {
+      h.sim.setFaults(SHOP, { holdBulk: false });
+    }
+  });
 });

@@ -115,7 +115,7 @@ describe('simulator bulkOperationRunQuery', () => {
     assert.match((invalid.body.data?.bulkOperationRunQuery as { userErrors: Array<{ message: string }> }).userErrors[0]?.message ?? '', /Cannot query field "nope"/);
   });
 
-  it('allows five concurrent operations from API 2026-01 and one per type before', async () => {
+  it('allows five concurrent bulk queries from API 2026-01 and one per type before', async () => {
     const q = '{ customers { edges { node { id } } } }';
     h.sim.setFaults(SHOP, { holdBulk: true }); // nothing finishes while we count
     const results: string[] = [];

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { shopifyHmac } from '../../tools/shopify-simulator/index.ts';
 import { defaultRetryDelays } from '../../tools/shopify-simulator/webhook-delivery.ts';
-import { startHarness, startReceiver, SHOP, API_SECRET } from './helpers.ts';
+import { startHarness, startReceiver, SHOP, API_KEY, API_SECRET } from './helpers.ts';
 import type { Harness, WebhookReceiver } from './helpers.ts';
 
 describe('simulator webhook delivery', () => {
@@ -117,6 +117,28 @@ describe('simulator webhook delivery', () => {
     assert.equal(hooks.received[0]!.headers['x-shopify-webhook-id'], hooks.received[1]!.headers['x-shopify-webhook-id']);
     assert.equal(hooks.received[0]!.body, hooks.received[1]!.body);
     assert.equal(h.sim.stats(SHOP).webhooks.duplicated, 1);
+  });
+
+  it('can send a duplicate as a new delivery of the same event (new webhook id, same event id)', async () => {
+    h.sim.setWebhookBehaviour({ duplicateRate: 1, duplicateAsNewDelivery: true });
+    h.sim.createCustomer(SHOP);
+    await h.sim.webhooksIdle();
+    assert.equal(hooks.received.length, 2);
+    assert.notEqual(hooks.received[0]!.headers['x-shopify-webhook-id'], hooks.received[1]!.headers['x-shopify-webhook-id']);
+    assert.equal(hooks.received[0]!.headers['x-shopify-event-id'], hooks.received[1]!.headers['x-shopify-event-id']);
+    assert.equal(hooks.received[0]!.body, hooks.received[1]!.body);
+  });
+
+  it('delivers app/scopes_update with the previous and current grant when the merchant approves scopes', async () => {
+    h.sim.updateGrantedScopes(SHOP, API_KEY, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
+    await h.sim.webhooksIdle();
+    const w = hooks.received.find((r) => r.headers['x-shopify-topic'] === 'app/scopes_update');
+    const p = JSON.parse(w!.body) as { previous: string[]; current: string[]; updated_at: string; shop_id: number };
+    assert.deepEqual(p.previous, ['read_customers', 'write_customers', 'read_orders']);
+    assert.deepEqual(p.current, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
+    assert.ok(!Number.isNaN(Date.parse(p.updated_at)) && typeof p.shop_id === 'number');
+    const { body } = await h.gql('{ currentAppInstallation { accessScopes { handle } } }');
+    assert.ok(JSON.stringify(body.data).includes('read_all_orders'), 'the new grant is what the API reports');
   });
 
   it('reorders deliveries inside the reorder window (seeded)', async () => {

@@ -201,6 +201,16 @@ describe('admin API: pages', () => {
     assert.equal(mine.queueDepth['resync-shop']!.waiting, 1);
     await other.remove();
     assert.equal(sync.profiles, await f.deps.stores.profiles.count(SHOP_A));
+    const access = (sync as unknown as { access: { scopes: string[]; readAllOrders: boolean; checkedAt: string | null } }).access;
+    assert.deepEqual(access.scopes, ['read_all_orders', 'read_customers', 'read_orders', 'write_customers']);
+    assert.equal(access.readAllOrders, true);
+    assert.ok(access.checkedAt);
+    // The store revokes read_all_orders (app/scopes_update): the view follows.
+    await f.deps.stores.shops.updateScopes(SHOP_A, ['read_customers', 'write_customers', 'read_orders'], new Date(), new Date());
+    const after = (await (await f.get('/api/sync', token)).json()) as { access: { readAllOrders: boolean; scopes: string[] } };
+    assert.equal(after.access.readAllOrders, false);
+    assert.ok(!after.access.scopes.includes('read_all_orders'));
+    await f.deps.stores.shops.updateScopes(SHOP_A, access.scopes, new Date(), new Date());
     assert.deepEqual(sync.failures, []);
     await (await f.rt.queues.resync.getJob(job.jobId))?.remove();
   });

@@ -36,7 +36,7 @@ describe('admin API: a session token that cannot be exchanged', () => {
     sim.registerApp({ apiKey: KEY, apiSecret: SECRET });
     const stores = makeStores(s.mongo);
     const shopify = createShopifyApi({
-      SHOPIFY_API_KEY: KEY, SHOPIFY_API_SECRET: SECRET, SHOPIFY_APP_URL: 'https://segments.example.com', SHOPIFY_API_VERSION: '2026-10', SCOPES: '', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
+      SHOPIFY_API_KEY: KEY, SHOPIFY_API_SECRET: SECRET, SHOPIFY_APP_URL: 'https://segments.example.com', SHOPIFY_API_VERSION: '2026-10', NODE_ENV: 'test', SHOPIFY_API_ORIGIN: sim.url,
     }, testLogger);
     const app = express();
     app.use('/api', createAdminApi({} as DashboardPorts, {

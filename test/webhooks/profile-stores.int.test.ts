@@ -48,13 +48,13 @@ describe('profile stores', () => {
   it('webhook deliveries: recorded once processed, per shop, idempotent, cleanup keeps the last 8 days', async () => {
     const now = new Date('2026-11-20T00:00:00Z');
     assert.equal(await st.deliveries.seen(SHOP, 'w1'), false, 'an unprocessed delivery is not seen, so a retry is processed');
-    await st.deliveries.markDelivered(SHOP, 'w1', 'orders/create', now);
-    await st.deliveries.markDelivered(SHOP, 'w1', 'orders/create', now);
+    await st.deliveries.markDelivered(SHOP, 'w1', 'w1', 'orders/create', now);
+    await st.deliveries.markDelivered(SHOP, 'w1', 'w1', 'orders/create', now);
     assert.equal(await st.deliveries.seen(SHOP, 'w1'), true);
     assert.equal(await st.deliveries.model.countDocuments({ shop: SHOP, webhookId: 'w1' }), 1, 'a second record of the same delivery is ignored');
     assert.equal(await st.deliveries.seen('other.myshopify.com', 'w1'), false, 'ids are per shop');
-    await st.deliveries.markDelivered(SHOP, 'old', 'orders/create', new Date('2026-11-01T00:00:00Z'));
-    await st.deliveries.markDelivered(SHOP, 'week', 'orders/create', new Date('2026-11-13T00:00:00Z'));
+    await st.deliveries.markDelivered(SHOP, 'old', 'old', 'orders/create', new Date('2026-11-01T00:00:00Z'));
+    await st.deliveries.markDelivered(SHOP, 'week', 'week', 'orders/create', new Date('2026-11-13T00:00:00Z'));
     assert.equal(await st.deliveries.deleteExpiredDeliveries(now), 1);
     assert.equal(await st.deliveries.seen(SHOP, 'week'), true, 'a 7-day-old delivery is still deduplicated');
     assert.equal(await st.deliveries.seen(SHOP, 'old'), false);

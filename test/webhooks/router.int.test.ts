@@ -69,6 +69,42 @@ describe('POST /webhooks', () => {
     assert.deepEqual(w.effects.calls, [`recompute ${SHOP} 2003`]);
   });
 
+  it('recognises a copy of the same event under another webhook id by X-Shopify-Event-Id', async () => {
+    // https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates: the event id is the same on every
+    // copy of an event (one per subscription), the webhook id is not.
+    const body = orderJson({ id: '1013', customerId: '2013', updatedAt: '2026-11-01T15:00:00Z' });
+    const first = await sendWebhook(w.url, body, { topic: 'orders/create', webhookId: 'sub-a-1', eventId: 'evt-1013' });
+    const copy = await sendWebhook(w.url, body, { topic: 'orders/create', webhookId: 'sub-b-1', eventId: 'evt-1013' });
+    assert.equal(first.status, 200);
+    assert.equal(copy.json.duplicate, true);
+    // Another topic with the same event id is another delivery; without an event id the webhook id decides.
+    const paid = await sendWebhook(w.url, body, { topic: 'orders/paid', webhookId: 'sub-a-2', eventId: 'evt-1013' });
+    assert.equal(paid.json.duplicate, undefined);
+    assert.deepEqual(w.effects.calls, [`recompute ${SHOP} 2013`, `recompute ${SHOP} 2013`]);
+  });
+
+  it('keeps the granted scopes from app/scopes_update, newest first, and resyncs when read_all_orders arrives', async () => {
+    const at = (iso: string, current: string[]) => JSON.stringify({ id: 1, shop_id: 2, previous: ['read_orders'], current, updated_at: iso });
+    const grant = await sendWebhook(w.url, at('2026-11-05T10:00:00-05:00', ['read_orders', 'read_all_orders', 'read_customers', 'write_customers']), { topic: 'app/scopes_update' });
+    assert.equal(grant.status, 200);
+    let doc = await w.stores.shops.get(SHOP);
+    assert.deepEqual(doc?.scopes, ['read_all_orders', 'read_customers', 'read_orders', 'write_customers']);
+    assert.equal(doc?.hasReadAllOrders, true);
+    assert.deepEqual(w.effects.calls, [`read_all_orders ${SHOP}`]);
+    // An older update arriving late changes nothing.
+    await sendWebhook(w.url, at('2026-11-04T10:00:00-05:00', ['read_orders']), { topic: 'app/scopes_update' });
+    doc = await w.stores.shops.get(SHOP);
+    assert.equal(doc?.hasReadAllOrders, true);
+    // A newer revocation is kept; it asks for nothing.
+    await sendWebhook(w.url, at('2026-11-06T10:00:00-05:00', ['read_orders', 'read_customers', 'write_customers']), { topic: 'app/scopes_update' });
+    doc = await w.stores.shops.get(SHOP);
+    assert.equal(doc?.hasReadAllOrders, false);
+    assert.deepEqual(w.effects.calls, [`read_all_orders ${SHOP}`]);
+    // Without a scope list the delivery is a dead letter, not a crash.
+    await sendWebhook(w.url, JSON.stringify({ id: 1 }), { topic: 'app/scopes_update' });
+    assert.equal(await w.stores.deadLetters.model.countDocuments({ shop: SHOP, topic: 'app/scopes_update' }), 1);
+  });
+
   it('ignores a stale version that arrives after a newer one', async () => {
     const newer = orderJson({ id: '1004', customerId: '2004', updatedAt: '2026-11-02T12:00:00Z', current: '30.00' });
     const older = orderJson({ id: '1004', customerId: '2004', updatedAt: '2026-11-01T12:00:00Z', current: '50.00' });

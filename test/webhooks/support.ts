@@ -32,6 +32,7 @@ export class RecordingEffects implements WebhookEffects {
   async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]) { this.maybeFail(); this.calls.push(`observed ${shop} ${customerId} ${appTags.join(',')}`); }
   async customerDeleted(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`deleted ${shop} ${customerId}`); }
   async shopUninstalled(shop: string) { this.maybeFail(); this.calls.push(`uninstalled ${shop}`); }
+  async readAllOrdersGranted(shop: string) { this.maybeFail(); this.calls.push(`read_all_orders ${shop}`); }
   async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload) { this.maybeFail(); this.calls.push(`bulk ${shop} ${payload.adminGraphqlApiId}`); this.bulk.push(payload); }
 }
 
@@ -71,7 +72,7 @@ export async function startWebhookServer(conn: Connection, secrets: { current: s
 }
 
 let counter = 0;
-export interface SendOptions { topic: string; shop?: string; webhookId?: string; secret?: string; hmac?: string | null }
+export interface SendOptions { topic: string; shop?: string; webhookId?: string; eventId?: string; secret?: string; hmac?: string | null }
 
 export async function sendWebhook(url: string, body: string, o: SendOptions): Promise<{ status: number; json: Record<string, unknown> }> {
   counter += 1;
@@ -82,6 +83,7 @@ export async function sendWebhook(url: string, body: string, o: SendOptions): Pr
     'x-shopify-webhook-id': o.webhookId ?? `wh-${process.pid}-${counter}`,
     'x-shopify-api-version': '2026-10',
   };
+  if (o.eventId) headers['x-shopify-event-id'] = o.eventId;
   const hmac = o.hmac === undefined ? webhookHmac(body, o.secret ?? 'current-secret') : o.hmac;
   if (hmac !== null) headers['x-shopify-hmac-sha256'] = hmac;
   const res = await fetch(url, { method: 'POST', headers, body });

@@ -21,6 +21,7 @@ import { derivedPrng } from './prng.ts';
 import type { Prng } from './prng.ts';
 import type { StagedUploads } from './staged-uploads.ts';
 
+/** Per type (query, mutation) from API 2026-01. */
 export const MAX_CONCURRENT_BULK_OPERATIONS = 5;
 /** Lines written between yields to the event loop, so the HTTP server keeps answering. */
 const YIELD_EVERY = 500;
@@ -69,14 +70,18 @@ export class BulkOperations implements BulkApi {
 
   #limitError(ctx: RequestContext, type: 'QUERY' | 'MUTATION'): UserError | null {
     const running = [...this.#ops.values()].filter((e) => e.install.id === ctx.install.id && isRunning(e.rec));
-    // From API 2026-01 up to five bulk operations of any type run at once; before, one of each type.
+    // From API 2026-01, up to five bulk query operations and, separately, five bulk mutation
+    // operations run at once per app and shop; before, one of each type.
+    // https://shopify.dev/docs/api/usage/bulk-operations/queries (Limitations)
+    // https://shopify.dev/docs/api/usage/bulk-operations/imports (Limitations)
+    const sameType = running.filter((e) => e.rec.type === type);
     if (ctx.apiVersion >= '2026-01') {
-      if (running.length >= MAX_CONCURRENT_BULK_OPERATIONS) {
-        return { field: null, code: 'LIMIT_REACHED', message: `The limit of ${MAX_CONCURRENT_BULK_OPERATIONS} concurrent bulk operations for this app and shop has been reached.` };
+      if (sameType.length >= MAX_CONCURRENT_BULK_OPERATIONS) {
+        return { field: null, code: 'LIMIT_REACHED', message: `The limit of ${MAX_CONCURRENT_BULK_OPERATIONS} concurrent bulk ${type.toLowerCase()} operations for this app and shop has been reached.` };
       }
       return null;
     }
-    const same = running.find((e) => e.rec.type === type);
+    const same = sameType[0];
     if (same) {
       return { field: null, code: 'OPERATION_IN_PROGRESS', message: `A bulk ${type.toLowerCase()} operation for this app and shop is already in progress: ${same.rec.gid}.` };
     }

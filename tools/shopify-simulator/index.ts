@@ -15,7 +15,7 @@ import type { SyntheticOptions } from './seed-synthetic.ts';
 import { createSimulatorApp } from './server.ts';
 import { Simulator } from './simulator.ts';
 import type { CreateShopInput, InstallAppInput, RegisterAppInput, ShopStatsReport } from './simulator.ts';
-import type { CreateOrderInput, TimeInput } from './merchant-actions.ts';
+import type { CreateOrderInput, RefundLineItemInput, TimeInput } from './merchant-actions.ts';
 import type { CustomerRecord, Faults, OrderRecord } from './store.ts';
 import type { ThrottleStatus } from './leaky-bucket.ts';
 import type { AuthBehaviour } from './access-tokens.ts';
@@ -31,7 +31,7 @@ export type { CustomerRecord, OrderRecord, Faults, Plan } from './store.ts';
 export type { AuthBehaviour, AuthStats } from './access-tokens.ts';
 export type { BulkOperationRecord } from './bulk-record.ts';
 export type { CreateShopInput, InstallAppInput, ShopStatsReport } from './simulator.ts';
-export type { CreateOrderInput, LineItemInput, TimeInput } from './merchant-actions.ts';
+export type { CreateOrderInput, LineItemInput, RefundLineItemInput, TimeInput } from './merchant-actions.ts';
 export { MERCHANT_TAGS } from './seed-synthetic.ts';
 export { CDNOW_CUSTOMER_ID_BASE } from './seed-cdnow.ts';
 
@@ -57,6 +57,8 @@ export interface ShopifySimulator {
   /** Every token of the app on the shop stops working (refresh tokens too); the app stays installed. */
   revokeTokens(shop: string, apiKey: string): void;
   uninstallApp(shop: string, apiKey: string): void;
+  /** The merchant approves (or revokes) scopes: the installation's grant changes and app/scopes_update is delivered. */
+  updateGrantedScopes(shop: string, apiKey: string, scopes: string[]): void;
   /** New client secret; webhooks stay signed with the old one for graceMs (default 1 h), like Shopify. */
   rotateAppSecret(apiKey: string, newSecret: string, opts?: { graceMs?: number }): void;
   mintSessionToken(shop: string, opts: { apiKey: string; apiSecret?: string; ttlSeconds?: number; userId?: string }): string;
@@ -73,7 +75,8 @@ export interface ShopifySimulator {
   updateOrder(shop: string, orderId: string, patch: { tags?: string[]; test?: boolean; sourceName?: string | null }): OrderRecord;
   markOrderPaid(shop: string, orderId: string): OrderRecord;
   cancelOrder(shop: string, orderId: string, opts?: { reason?: string; refund?: boolean }): OrderRecord;
-  refundOrder(shop: string, orderId: string, opts?: { amount?: string | number; note?: string }): OrderRecord;
+  /** With lineItems, those units leave the line items' currentQuantity (current_quantity on REST). */
+  refundOrder(shop: string, orderId: string, opts?: { amount?: string | number; note?: string; lineItems?: RefundLineItemInput[] }): OrderRecord;
   deleteOrder(shop: string, orderId: string): void;
   sendComplianceWebhook(shop: string, topic: 'customers/data_request' | 'customers/redact' | 'shop/redact', opts?: { customerId?: string }): void;
   sendWebhook(shop: string, topic: string, payload: object): void;
@@ -133,6 +136,7 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
     uninstallApp: (shop, apiKey) => sim.uninstallApp(shop, apiKey),
     setAuthBehaviour: (b) => sim.setAuthBehaviour(b),
     revokeTokens: (shop, apiKey) => sim.revokeTokens(shop, apiKey),
+    updateGrantedScopes: (shop, apiKey, scopes) => sim.updateGrantedScopes(shop, apiKey, scopes),
     rotateAppSecret: (apiKey, secret, o) => sim.rotateAppSecret(apiKey, secret, o),
     mintSessionToken: (shop, o) => sim.mintSessionToken(shop, o),
     seedFromCdnow: (shop, file, o) => seedFromCdnow(sim, shop, file, o),

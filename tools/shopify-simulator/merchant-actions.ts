@@ -3,7 +3,7 @@
 import type { Clock } from './clock.ts';
 import { gid, parseGid, parseMoney, JsonId } from './formats.ts';
 import { currentTotalMinor, mergeTags, refundedMinor, splitTags, totalMinor } from './store.ts';
-import type { CustomerRecord, FinancialStatus, OrderRecord, ShopState } from './store.ts';
+import type { CustomerRecord, FinancialStatus, OrderRecord, RefundRecord, ShopState } from './store.ts';
 import { customerPayload, orderPayload, refundPayload } from './webhook-payloads.ts';
 
 export type TimeInput = number | Date | string;
@@ -29,6 +29,14 @@ export interface CreateOrderInput {
   sourceName?: string | null;
   tags?: string[];
   test?: boolean;
+  /** A B2B order: bought for this company location (Order.purchasingEntity / REST `company`). */
+  company?: { id: string; locationId: string } | null;
+}
+
+/** Units of line items given back in a refund (they leave currentQuantity, as on Shopify). */
+export interface RefundLineItemInput {
+  lineItemId: string;
+  quantity: number;
 }
 
 export function toMs(t: TimeInput): number {
@@ -124,11 +132,12 @@ export class MerchantActions {
       createdAt, processedAt, updatedAt: Math.max(updatedAt, createdAt), cancelledAt: null, cancelReason: null, test: input.test ?? false,
       financialStatus: input.financialStatus ?? 'paid', currency: input.currency ?? shop.currency,
       lineItems: items.map((li) => ({
-        id: this.#d.nextId('lineItem'), quantity: li.quantity, priceMinor: parseMoney(li.price), sku: li.sku ?? null,
+        id: this.#d.nextId('lineItem'), quantity: li.quantity, currentQuantity: li.quantity, priceMinor: parseMoney(li.price), sku: li.sku ?? null,
         title: li.title ?? (li.sku ? `Product ${li.sku}` : 'Product'), productId: li.productId ?? null, variantId: li.variantId ?? null,
       })),
       discountCodes: (input.discountCodes ?? []).map((d) => ({ code: d.code, amountMinor: parseMoney(d.amount), type: d.type ?? 'fixed_amount' })),
       refunds: [], sourceName: input.sourceName === undefined ? 'web' : input.sourceName, tags: mergeTags([], splitTags(input.tags ?? [])),
+      company: input.company ?? null,
     };
   }
 
@@ -170,19 +179,33 @@ export class MerchantActions {
     return o;
   }
 
-  refundOrder(shopDomain: string, orderId: string, opts: { amount?: string | number; note?: string } = {}): OrderRecord {
+  /**
+   * Refunds money and, with lineItems, units: those leave the line item's current quantity
+   * (https://shopify.dev/changelog/addition-of-lineitem-current_quantity-on-admin-rest-api). Without
+   * an amount, refunds the value of the listed units (or, with none listed, everything left).
+   */
+  refundOrder(shopDomain: string, orderId: string, opts: { amount?: string | number; note?: string; lineItems?: RefundLineItemInput[] } = {}): OrderRecord {
     const shop = this.#d.shop(shopDomain);
     const o = this.#order(shop, orderId);
-    this.#refund(shop, o, opts.amount === undefined ? currentTotalMinor(o) : parseMoney(opts.amount), opts.note ?? null);
+    const units = (opts.lineItems ?? []).map((r) => {
+      const li = o.lineItems.find((l) => l.id === (parseGid(r.lineItemId)?.id ?? r.lineItemId));
+      if (!li) throw new Error(`unknown line item ${r.lineItemId} on order ${o.id}`);
+      if (r.quantity <= 0 || r.quantity > li.currentQuantity) throw new Error(`cannot refund ${r.quantity} of line item ${li.id} (current quantity ${li.currentQuantity})`);
+      return { li, quantity: r.quantity };
+    });
+    const unitsValue = units.reduce((sum, u) => sum + u.quantity * u.li.priceMinor, 0);
+    const amount = opts.amount !== undefined ? parseMoney(opts.amount) : units.length > 0 ? Math.min(unitsValue, currentTotalMinor(o)) : currentTotalMinor(o);
+    for (const u of units) u.li.currentQuantity -= u.quantity;
+    this.#refund(shop, o, amount, opts.note ?? null, units.map((u) => ({ lineItemId: u.li.id, quantity: u.quantity })));
     this.#d.emit(shop, 'orders/updated', orderPayload(shop, o));
     return o;
   }
 
-  #refund(shop: ShopState, o: OrderRecord, amountMinor: number, note: string | null): void {
+  #refund(shop: ShopState, o: OrderRecord, amountMinor: number, note: string | null, lineItems: RefundRecord['lineItems'] = []): void {
     const remaining = currentTotalMinor(o);
     if (amountMinor <= 0 || amountMinor > remaining) throw new Error(`refund of ${amountMinor} exceeds refundable ${remaining} on order ${o.id}`);
     this.#touch(o);
-    const r = { id: this.#d.nextId('refund'), createdAt: this.#d.clock.now(), amountMinor, note };
+    const r: RefundRecord = { id: this.#d.nextId('refund'), createdAt: this.#d.clock.now(), amountMinor, note, lineItems };
     o.refunds.push(r);
     o.financialStatus = refundedMinor(o) >= totalMinor(o) ? 'refunded' : 'partially_refunded';
     this.#d.emit(shop, 'refunds/create', refundPayload(shop, o, r));

@@ -10,7 +10,7 @@ import {
   customerKey, lineItemKey, listCustomerOrders, listCustomers, listLineItems, listOrders, orderKey, orderVisible, requireScope,
 } from './sources.ts';
 import {
-  currentTotalMinor, discountsMinor, mergeTags, PLAN_DISPLAY_NAME, refundedMinor, splitTags, totalMinor, withoutTags,
+  currentTotalMinor, discountsMinor, mergeTags, PLAN_DISPLAY_NAME, PLAN_PUBLIC_DISPLAY_NAME, refundedMinor, splitTags, totalMinor, withoutTags,
 } from './store.ts';
 import type { CustomerRecord, LineItemRecord, OrderRecord, RefundRecord } from './store.ts';
 
@@ -79,7 +79,7 @@ function shopObject(ctx: RequestContext): object {
   return {
     __typename: 'Shop', id: gid('Shop', s.id), name: s.name, myshopifyDomain: s.domain, ianaTimezone: s.timezone,
     currencyCode: s.currency,
-    plan: { displayName: PLAN_DISPLAY_NAME[s.plan], partnerDevelopment: false, shopifyPlus: s.plan === 'plus' || s.plan === 'enterprise' },
+    plan: { displayName: PLAN_DISPLAY_NAME[s.plan], publicDisplayName: PLAN_PUBLIC_DISPLAY_NAME[s.plan], partnerDevelopment: false, shopifyPlus: s.plan === 'plus' || s.plan === 'enterprise' },
   };
 }
 
@@ -196,6 +196,16 @@ export const RESOLVERS: Record<string, Record<string, Resolver<never>>> = {
       const c = ctx.shop.customers.get(s.rec.customerId);
       return c ? wrapCustomer(c) : null;
     },
+    // https://shopify.dev/docs/api/admin-graphql/2026-10/unions/PurchasingEntity
+    purchasingEntity: (s: W<OrderRecord>, _a, ctx) => {
+      if (s.rec.company) {
+        return { __typename: 'PurchasingCompany', company: { __typename: 'Company', id: gid('Company', s.rec.company.id) }, location: { __typename: 'CompanyLocation', id: gid('CompanyLocation', s.rec.company.locationId) } };
+      }
+      if (!s.rec.customerId) return null;
+      requireScope(ctx, 'read_customers', 'customer');
+      const c = ctx.shop.customers.get(s.rec.customerId);
+      return c ? wrapCustomer(c) : null;
+    },
     lineItems: (s: W<OrderRecord>, a, ctx) => paginate(listLineItems(ctx, s.rec), a as ConnectionArgs, lineItemKey, wrapLineItem),
     refunds: (s: W<OrderRecord>, a) => s.rec.refunds.slice(0, (a.first as number | null) ?? undefined).map((r) => ({ ...wrapRefund(r), currency: s.rec.currency })),
   },
@@ -204,6 +214,7 @@ export const RESOLVERS: Record<string, Record<string, Resolver<never>>> = {
     name: (s: W<LineItemRecord>) => s.rec.title,
     title: (s: W<LineItemRecord>) => s.rec.title,
     quantity: (s: W<LineItemRecord>) => s.rec.quantity,
+    currentQuantity: (s: W<LineItemRecord>) => s.rec.currentQuantity,
     sku: (s: W<LineItemRecord>) => s.rec.sku,
     product: (s: W<LineItemRecord>) => (s.rec.productId ? { __typename: 'Product', id: gid('Product', s.rec.productId) } : null),
     variant: (s: W<LineItemRecord>) => (s.rec.variantId ? { __typename: 'ProductVariant', id: gid('ProductVariant', s.rec.variantId) } : null),

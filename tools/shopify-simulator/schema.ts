@@ -2,7 +2,7 @@
 // Custom scalars pass through: resolvers already return Shopify's wire forms (UnsignedInt64 and
 // Decimal as strings, DateTime as UTC ISO).
 import { readFileSync } from 'node:fs';
-import { buildSchema, GraphQLInterfaceType, GraphQLObjectType } from 'graphql';
+import { buildSchema, GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType } from 'graphql';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { RESOLVERS } from './resolvers.ts';
 
@@ -24,7 +24,7 @@ export function simulatorSchema(): GraphQLSchema {
     }
   }
   for (const t of Object.values(schema.getTypeMap())) {
-    if (t instanceof GraphQLInterfaceType) t.resolveType = (v: unknown) => (v as { __typename: string }).__typename;
+    if (t instanceof GraphQLInterfaceType || t instanceof GraphQLUnionType) t.resolveType = (v: unknown) => (v as { __typename: string }).__typename;
   }
   cached = schema;
   return schema;

@@ -61,7 +61,7 @@ function splitValue(sim: Simulator, valueMinor: number, quantity: number): LineI
   const base = Math.floor(valueMinor / quantity);
   const rest = valueMinor - base * quantity;
   const item = (q: number, price: number): LineItemRecord => ({
-    id: sim.nextId('lineItem'), quantity: q, priceMinor: price, sku: 'CDNOW-CD', title: 'CD', productId: '8000000000001', variantId: '44000000000001',
+    id: sim.nextId('lineItem'), quantity: q, currentQuantity: q, priceMinor: price, sku: 'CDNOW-CD', title: 'CD', productId: '8000000000001', variantId: '44000000000001',
   });
   if (rest === 0) return [item(quantity, base)];
   return quantity === 1 ? [item(1, valueMinor)] : [item(quantity - 1, base), item(1, base + rest)];

@@ -96,7 +96,7 @@ function seedBgNbd(sim: Simulator, shopDomain: string, opts: SyntheticOptions): 
           productId: li.productId ? String(8_000_000_000_000 + Number(li.productId.replace(/\D/g, '') || 0)) : null, variantId: null,
         })),
       }, g.updatedAt);
-      if (g.lineItems[0]?.quantity !== 1 && rest > 0) o.lineItems.push({ ...o.lineItems[0]!, id: sim.nextId('lineItem'), quantity: 1, priceMinor: rest });
+      if (g.lineItems[0]?.quantity !== 1 && rest > 0) o.lineItems.push({ ...o.lineItems[0]!, id: sim.nextId('lineItem'), quantity: 1, currentQuantity: 1, priceMinor: rest });
       if (g.netMinor < g.grossMinor) {
         o.refunds.push({ id: sim.nextId('refund'), createdAt: g.updatedAt, amountMinor: g.grossMinor - g.netMinor, note: null });
         o.financialStatus = g.netMinor === 0 ? 'refunded' : 'partially_refunded';

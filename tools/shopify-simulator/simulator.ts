@@ -217,6 +217,24 @@ export class Simulator {
     this.tokens.revoke(install);
   }
 
+  /**
+   * The merchant approves scopes a new app version asks for (or they are revoked): the grant changes
+   * and app/scopes_update is delivered with the previous and current lists
+   * (https://shopify.dev/changelog/new-webhook-topic-app-scopes_update; shop_id from 2025-07:
+   * https://shopify.dev/changelog/add-shopid-to-appscopesupdate-webhook-payload).
+   */
+  updateGrantedScopes(shopDomain: string, apiKey: string, scopes: string[]): void {
+    const install = this.installation(shopDomain, apiKey);
+    if (!install?.active) throw new Error(`app ${apiKey} is not installed on ${shopDomain}`);
+    const previous = [...install.scopes];
+    install.scopes = [...new Set(scopes)];
+    const now = this.clock.now();
+    this.#emit(install.shop, 'app/scopes_update', {
+      id: new JsonId(install.id), shop_id: new JsonId(install.shop.id), previous, current: [...install.scopes],
+      updated_at: isoInZone(now, install.shop.timezone), created_at: isoInZone(now, install.shop.timezone),
+    }, install);
+  }
+
   mintSessionToken(shopDomain: string, opts: { apiKey: string; apiSecret?: string; ttlSeconds?: number; userId?: string }): string {
     const shop = this.shop(shopDomain);
     const secret = opts.apiSecret ?? this.#apps.get(opts.apiKey)?.apiSecret;

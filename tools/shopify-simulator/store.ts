@@ -17,6 +17,8 @@ export interface CustomerRecord {
 export interface LineItemRecord {
   id: string;
   quantity: number;
+  /** quantity less refunded and removed units (Shopify's currentQuantity / current_quantity). */
+  currentQuantity: number;
   priceMinor: number;
   sku: string | null;
   title: string;
@@ -29,6 +31,8 @@ export interface RefundRecord {
   createdAt: number;
   amountMinor: number;
   note: string | null;
+  /** Units given back (REST refund_line_items); absent on money-only refunds. */
+  lineItems?: Array<{ lineItemId: string; quantity: number }>;
 }
 
 export interface DiscountRecord {
@@ -55,6 +59,8 @@ export interface OrderRecord {
   refunds: RefundRecord[];
   sourceName: string | null;
   tags: string[];
+  /** B2B: the purchasing company and location (Order.purchasingEntity; REST `company`), else null. */
+  company: { id: string; locationId: string } | null;
 }
 
 export function lineItemsTotalMinor(o: OrderRecord): number {
@@ -244,4 +250,12 @@ export class ShopState {
 export const RESTORE_RATE: Record<Plan, number> = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 };
 export const PLAN_DISPLAY_NAME: Record<Plan, string> = {
   standard: 'Shopify', advanced: 'Advanced', plus: 'Shopify Plus', enterprise: 'Commerce Components',
+};
+/**
+ * ShopPlan.publicDisplayName: the standardised names ("Shopify" is now "Grow"); the documented list
+ * has no Commerce Components entry, so that plan answers "Other".
+ * https://shopify.dev/docs/api/admin-graphql/2026-10/objects/ShopPlan
+ */
+export const PLAN_PUBLIC_DISPLAY_NAME: Record<Plan, string> = {
+  standard: 'Grow', advanced: 'Advanced', plus: 'Plus', enterprise: 'Other',
 };

@@ -17,6 +17,12 @@ export interface WebhookOptions {
   retryDelaysMs?: number[];
   /** Probability that a delivered webhook is delivered once more (same X-Shopify-Webhook-Id). */
   duplicateRate?: number;
+  /**
+   * Duplicates arrive as a new delivery of the same event: a fresh X-Shopify-Webhook-Id, the same
+   * X-Shopify-Event-Id — what an app with two subscriptions to one topic receives
+   * (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates). Default false.
+   */
+  duplicateAsNewDelivery?: boolean;
   /** Each delivery waits a seeded random 0..window ms first, so deliveries arrive out of order. */
   reorderWindowMs?: number;
   /** Probability that a delivery is held back lateDelayMs. */
@@ -105,6 +111,7 @@ export class WebhookDelivery {
       maxAttempts,
       retryDelaysMs: opts.retryDelaysMs ?? defaultRetryDelays(maxAttempts),
       duplicateRate: opts.duplicateRate ?? 0,
+      duplicateAsNewDelivery: opts.duplicateAsNewDelivery ?? false,
       reorderWindowMs: opts.reorderWindowMs ?? 0,
       lateRate: opts.lateRate ?? 0,
       lateDelayMs: opts.lateDelayMs ?? 0,
@@ -243,6 +250,10 @@ export class WebhookDelivery {
 
   #duplicate(original: DeliveryRecord, delayMs: number): void {
     const dup: DeliveryRecord = { ...original, duplicate: true, state: 'pending', attempts: [] };
+    if (this.#opts.duplicateAsNewDelivery) {
+      dup.webhookId = randomUUID();
+      dup.headers = { ...original.headers, 'X-Shopify-Webhook-Id': dup.webhookId };
+    }
     this.#log.push(dup);
     this.counters(original.shop).duplicated++;
     this.#schedule(dup, delayMs);

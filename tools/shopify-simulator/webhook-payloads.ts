@@ -78,7 +78,9 @@ export function refundPayload(shop: ShopState, o: OrderRecord, r: RefundRecord):
     note: r.note,
     restock: false,
     user_id: null,
-    refund_line_items: [],
+    refund_line_items: (r.lineItems ?? []).map((rl, i) => ({
+      id: new JsonId(`${r.id}${i}`), line_item_id: new JsonId(rl.lineItemId), quantity: rl.quantity, restock_type: 'return',
+    })),
     order_adjustments: [],
     duties: [],
     transactions: [{
@@ -154,6 +156,8 @@ export function orderPayload(shop: ShopState, o: OrderRecord): object {
     total_tax_set: moneySet(0, cur),
     updated_at: at(shop, o.updatedAt),
     customer: customerStub(shop, o.customerId),
+    // B2B orders name the company and its location (https://shopify.dev/docs/api/admin-rest/latest/resources/order).
+    company: o.company ? { id: new JsonId(o.company.id), location_id: new JsonId(o.company.locationId) } : null,
     line_items: o.lineItems.map((li) => ({
       id: new JsonId(li.id),
       admin_graphql_api_id: gid('LineItem', li.id),
@@ -162,7 +166,8 @@ export function orderPayload(shop: ShopState, o: OrderRecord): object {
       price: formatMoney(li.priceMinor),
       price_set: moneySet(li.priceMinor, cur),
       quantity: li.quantity,
-      current_quantity: li.quantity,
+      // After refunded and removed units (https://shopify.dev/changelog/addition-of-lineitem-current_quantity-on-admin-rest-api).
+      current_quantity: li.currentQuantity,
       sku: li.sku,
       product_id: li.productId ? new JsonId(li.productId) : null,
       variant_id: li.variantId ? new JsonId(li.variantId) : null,

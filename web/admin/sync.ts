@@ -25,6 +25,9 @@ export function syncRouter(ports: SyncPorts, logger: Logger): Router {
       queueDepth: depth.depth,
       queueDepthTruncated: depth.truncated,
       deadLetters: deadLetters.map((d) => ({ webhookId: d.webhookId, topic: d.topic, reason: d.reason, receivedAt: d.receivedAt })),
+      // What the store granted (install, app/scopes_update, each resync): without read_all_orders
+      // Shopify shares only the last 60 days of orders.
+      access: { scopes: doc?.scopes ?? [], readAllOrders: doc?.hasReadAllOrders ?? false, checkedAt: doc?.scopesUpdatedAt ?? null },
     });
   });
 

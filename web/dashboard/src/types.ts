@@ -46,6 +46,7 @@ export interface SyncView {
   deadLetters: Array<{ webhookId: string; topic: string; reason: string; receivedAt: string }>;
   profiles: number;
   tagsPending: number;
+  access: { scopes: string[]; readAllOrders: boolean; checkedAt: string | null };
 }
 export interface SettingsPreview {
   asOf: string; customers: number; wouldChange: number; unchanged: number;

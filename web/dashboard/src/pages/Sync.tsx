@@ -100,6 +100,27 @@ export function Sync() {
           <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Failures</Text><Text as="p" variant="headingXl">{s.failures.length + s.deadLetters.length}</Text></BlockStack></Card>
         </InlineGrid>
       </Layout.Section>
+      <Section title="Access granted by this store">
+        <div data-testid="access" data-read-all-orders={s.access.readAllOrders ? 'yes' : 'no'}>
+          <BlockStack gap="200">
+            <InlineStack gap="200">{s.access.scopes.map((scope) => <Badge key={scope} tone={scope === 'read_all_orders' ? 'success' : undefined}>{scope}</Badge>)}</InlineStack>
+            {s.access.readAllOrders ? (
+              <Text as="p" tone="subdued">Full order history: every order this store has, however old, counts towards the segments.</Text>
+            ) : (
+              <Banner tone="warning" title="Only the last 60 days of orders are visible">
+                <p>
+                  Without the read_all_orders permission Shopify shares only orders from the last 60 days, so loyalty groups, RFM scores,
+                  churn and lifetime value and replenishment see at most two months of each customer&apos;s history. Granting it lets the app
+                  read every order older than 60 days too: long-standing customers are recognised, and lapsed ones are no longer missing.
+                  It is requested by the app&apos;s developer (Partner Dashboard, then shopify.app.toml); once you approve it, a resync
+                  fetches the older orders by itself.
+                </p>
+              </Banner>
+            )}
+            {s.access.checkedAt && <Text as="p" tone="subdued">As Shopify reported it {formatDate(s.access.checkedAt)}.</Text>}
+          </BlockStack>
+        </div>
+      </Section>
       <Section title="This shop's queued jobs">
         <div data-testid="queue-depth">
           <DataTable

@@ -1,0 +1,36 @@
+// Every GraphQL document the app sends to Shopify's Admin API, in one list: the request documents
+// (each module keeps its own and exports it), every variant of the generated ones, and the documents
+// run inside bulk operations. test/shopify/graphql-documents.test.ts validates each against the
+// simulator's schema (whose definitions cite shopify.dev) and checks that none reads protected
+// customer fields (names, e-mails, phones, addresses).
+import { ACCESS_SCOPES_QUERY } from './access-scopes.ts';
+import { BACKFILL_QUERY } from './bulk-backfill.ts';
+import { BULK_OPERATION_QUERY, RUN_BULK_MUTATION_MUTATION, RUN_BULK_QUERY_MUTATION, STAGE_UPLOAD_MUTATION } from './bulk-operations.ts';
+import { bulkTagMutation } from './bulk-tag-mutation.ts';
+import { INSTALL_FACTS_QUERY } from './install.ts';
+import { CUSTOMER_TAGS_QUERY } from './tag-sync.ts';
+import { tagMutationFor } from './tag-writer.ts';
+
+export interface AppGraphqlDocument {
+  /** Where it comes from, for test messages. */
+  source: string;
+  document: string;
+  /** request: sent as is; bulk-query: the query of bulkOperationRunQuery; bulk-mutation: of bulkOperationRunMutation. */
+  kind: 'request' | 'bulk-query' | 'bulk-mutation';
+}
+
+export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
+  { source: 'access-scopes.ts ACCESS_SCOPES_QUERY', document: ACCESS_SCOPES_QUERY, kind: 'request' },
+  { source: 'install.ts INSTALL_FACTS_QUERY', document: INSTALL_FACTS_QUERY, kind: 'request' },
+  { source: 'tag-sync.ts CUSTOMER_TAGS_QUERY', document: CUSTOMER_TAGS_QUERY, kind: 'request' },
+  { source: 'tag-writer.ts tagMutationFor (remove only)', document: tagMutationFor({ add: [], remove: ['x'] }), kind: 'request' },
+  { source: 'tag-writer.ts tagMutationFor (add only)', document: tagMutationFor({ add: ['x'], remove: [] }), kind: 'request' },
+  { source: 'tag-writer.ts tagMutationFor (remove and add)', document: tagMutationFor({ add: ['x'], remove: ['y'] }), kind: 'request' },
+  { source: 'bulk-operations.ts RUN_BULK_QUERY_MUTATION', document: RUN_BULK_QUERY_MUTATION, kind: 'request' },
+  { source: 'bulk-operations.ts STAGE_UPLOAD_MUTATION', document: STAGE_UPLOAD_MUTATION, kind: 'request' },
+  { source: 'bulk-operations.ts RUN_BULK_MUTATION_MUTATION', document: RUN_BULK_MUTATION_MUTATION, kind: 'request' },
+  { source: 'bulk-operations.ts BULK_OPERATION_QUERY', document: BULK_OPERATION_QUERY, kind: 'request' },
+  { source: 'bulk-backfill.ts BACKFILL_QUERY', document: BACKFILL_QUERY, kind: 'bulk-query' },
+  { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsAdd)', document: bulkTagMutation('tagsAdd'), kind: 'bulk-mutation' },
+  { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsRemove)', document: bulkTagMutation('tagsRemove'), kind: 'bulk-mutation' },
+];
