@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TagSyncState } from '../src/profiles/tag-sync-state.ts';
+import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-state.ts';
 import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, dedupId, schedulerId,
@@ -100,7 +100,14 @@ export class Enqueuer {
 
   /** Tags as Shopify reports them differ from the desired ones → pending again, and a sync. */
   async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void> {
-    if (await this.tagState.observe(shop, customerId, appTags)) await this.syncTags(shop);
+    await this.observeTags(shop, customerId, appTags);
+  }
+
+  /** customerTagsObserved, telling what was seen (`drift`: other tags than the ones the state says applied). */
+  async observeTags(shop: string, customerId: string, appTags: readonly string[]): Promise<TagObservation> {
+    const seen = await this.tagState.observe(shop, customerId, appTags);
+    if (seen.outcome === 'pending' || seen.outcome === 'drift') await this.syncTags(shop);
+    return seen;
   }
 
   /**

@@ -15,6 +15,13 @@ export interface DesiredTags {
   revision: number;
 }
 
+export interface TagObservation {
+  outcome: 'unknown' | 'in-sync' | 'pending' | 'drift';
+  /** The desired app tags at the moment of the observation (sorted). */
+  desired: string[];
+}
+const OBSERVATIONS = ['unknown', 'in-sync', 'pending', 'drift'] as const;
+
 const join = (tags: readonly string[]) => [...tags].sort().join('\n');
 const split = (v: string | null | undefined): string[] => (v ? v.split('\n') : []);
 
@@ -33,15 +40,17 @@ return out`;
 
 // KEYS: applied, rev, pending, desired. ARGV: id, the app tags Shopify reports. What Shopify reports is
 // what is applied; if it differs from the desired tags (a write lost in a race, a merchant removing our
-// tag), the customer is pending again. Returns 1 when pending.
+// tag), the customer is pending again. Returns {outcome, desired}: outcome 0 unknown customer,
+// 1 in sync, 2 differs while already pending, 3 differs while the state said applied (drift).
 const OBSERVE = `
 local id, tags = ARGV[1], ARGV[2]
 local desired = redis.call('HGET', KEYS[4], id)
-if not desired then return 0 end
+if not desired then return {0, ''} end
 redis.call('HSET', KEYS[1], id, tags)
-if desired == tags then redis.call('SREM', KEYS[3], id); return 0 end
-redis.call('SADD', KEYS[3], id)
-return 1`;
+if desired == tags then redis.call('SREM', KEYS[3], id); return {1, desired} end
+local added = redis.call('SADD', KEYS[3], id)
+if added == 1 then return {3, desired} end
+return {2, desired}`;
 
 // Same layout; marks applied, and clears pending only where the desired revision is still the one written.
 const MARK_APPLIED = `
@@ -67,11 +76,13 @@ export class TagSyncState {
   }
 
   /**
-   * Shopify told us (customers/update) which app tags the customer carries now. Returns true when they
-   * differ from the desired ones, i.e. a tag sync is needed. Unknown customers are ignored.
+   * Shopify told us (customers/update) which app tags the customer carries now. `pending` when they
+   * differ from the desired ones (a tag sync is needed); `drift` when they differ although the state
+   * said they were applied — a lost write or a merchant's edit, unless the report is an old one.
    */
-  async observe(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean> {
-    return (await this.redis.eval(OBSERVE, 4, ...this.keys(shop), customerId, join(appTags))) === 1;
+  async observe(shop: string, customerId: string, appTags: readonly string[]): Promise<TagObservation> {
+    const [code, desired] = (await this.redis.eval(OBSERVE, 4, ...this.keys(shop), customerId, join(appTags))) as [number, string];
+    return { outcome: OBSERVATIONS[code] ?? 'unknown', desired: split(desired) };
   }
 
   /** Records desired tags; returns the ids that now need a write. Atomic per call. */
