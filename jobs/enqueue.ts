@@ -86,16 +86,25 @@ export class Enqueuer {
 
   /** A burst of webhooks for one customer yields one waiting job, plus one more if one is running. */
   async recomputeCustomer(shop: string, customerId: string, reason: RecomputeReason = 'webhook'): Promise<void> {
-    // Our own tag write comes back as customers/update: the first webhook after it is that echo.
-    // Skipping one call is safe: if an order webhook consumed the marker instead, the echo still
-    // arrives (at least once) and triggers the recompute, which then reads the stored order.
-    if (reason === 'webhook' && (await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return;
     const priority = reason === 'recency' ? PRIORITY.recency : reason === 'support' ? PRIORITY.support : PRIORITY.webhook;
     await this.queues.recompute.add(
       'recompute-customer',
       { shop, customerId, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
       { ...JOB_OPTIONS.recompute, ...(priority ? { priority } : {}), deduplication: { id: dedupId.recompute(shop, customerId), keepLastIfActive: true } },
     );
+  }
+
+  /**
+   * customers/create|update. Our own tag write comes back as customers/update: the first one after a
+   * write is taken for that echo and skipped. Only this webhook may consume the marker: it carries no
+   * input of the segments, so skipping it — echo or not — loses nothing. (When order webhooks consumed
+   * it too, an order arriving while a tag write was prepared was skipped "because the echo will
+   * recompute", and a later write's echo then consumed the next marker: the order was never recomputed.
+   * Found by the chaos run.)
+   */
+  async customerChanged(shop: string, customerId: string): Promise<void> {
+    if ((await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return;
+    await this.recomputeCustomer(shop, customerId);
   }
 
   /** Tags as Shopify reports them differ from the desired ones → pending again, and a sync. */
@@ -159,7 +168,7 @@ export class Enqueuer {
 
   /**
    * After the write: customers whose tags did not change produce no echo, so their markers go. A marker
-   * already consumed meant a real webhook was skipped in the meantime: recompute that customer now.
+   * already consumed meant a customers/update was skipped in the meantime: recompute that customer now.
    */
   async settleTagEcho(shop: string, unchangedIds: readonly string[]): Promise<void> {
     for (let i = 0; i < unchangedIds.length; i += 1000) {

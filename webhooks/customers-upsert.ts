@@ -1,6 +1,6 @@
 // Idempotent: stores nothing (no personal data is kept); it only asks for a deduplicated recompute.
-// customers/update also echoes our own tag writes: the recompute then finds no tag change and writes
-// nothing, so the echo ends there.
+// customers/update also echoes our own tag writes: customerChanged skips the first one after a write
+// (the customer's data carries no input of the segments), and a recompute would find no tag change.
 import { z } from 'zod';
 import { restId } from './ids.ts';
 import { done, unusable, type WebhookHandler } from './types.ts';
@@ -16,6 +16,6 @@ export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects, 
     const appTags = parsed.data.tags.split(',').map((t) => t.trim()).filter((t) => t.toLowerCase().startsWith(prefix));
     await effects.customerTagsObserved(delivery.shop, parsed.data.id, appTags);
   }
-  await effects.recomputeCustomer(delivery.shop, parsed.data.id);
+  await effects.customerChanged(delivery.shop, parsed.data.id);
   return done('recompute requested');
 };

@@ -12,8 +12,13 @@ export interface BulkOperationFinishedPayload {
 }
 
 export interface WebhookEffects {
-  /** The customer's orders changed (or the customer was created/updated): recompute their segments. */
+  /** The customer's orders changed: recompute their segments. */
   recomputeCustomer(shop: string, customerId: string): Promise<void>;
+  /**
+   * customers/create or customers/update: recompute, unless it is the echo of the app's own tag write
+   * (such a webhook carries no input of the segments, so skipping it loses nothing).
+   */
+  customerChanged(shop: string, customerId: string): Promise<void>;
   /**
    * customers/update told which tags the customer carries on Shopify now (only the app's, by prefix):
    * if they are not the desired ones, write them again (a lost write, a merchant removing our tag).

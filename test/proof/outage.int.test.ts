@@ -42,6 +42,7 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
     rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }) } });
     const effects: WebhookEffects = {
       recomputeCustomer: async (shop, customerId) => { const hook = beforeEnqueue; beforeEnqueue = null; if (hook) await hook(); return rt.enqueue.recomputeCustomer(shop, customerId); },
+      customerChanged: (shop, id) => rt.enqueue.customerChanged(shop, id),
       customerTagsObserved: (shop, id, tags) => rt.enqueue.customerTagsObserved(shop, id, tags),
       customerDeleted: (shop, id) => rt.enqueue.customerDeleted(shop, id),
       shopUninstalled: (shop) => rt.enqueue.shopUninstalled(shop),

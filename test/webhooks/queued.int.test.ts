@@ -111,8 +111,9 @@ describe('POST /webhooks, queued ingest', () => {
     assert.equal(r.status, 200);
     await eventually('the retried recompute', async () => effects.calls.includes(`recompute ${SHOP} 6003`), 20_000);
     assert.ok(await stores.deliveries.seen(SHOP, 'q-retry'));
-    const done = (await queues.webhook.getCompleted()).find((j) => j.data.webhookId === 'q-retry');
-    assert.equal(done?.attemptsMade, 2, 'one failed attempt, one that succeeded');
+    // The recompute is recorded before the job is moved to completed: wait for that too.
+    const done = await eventually('the completed job', async () => (await queues.webhook.getCompleted()).find((j) => j.data.webhookId === 'q-retry'));
+    assert.equal(done.attemptsMade, 2, 'one failed attempt, one that succeeded');
   });
 
   it('refuses a bad signature with 401 and queues nothing', async () => {
