@@ -1,4 +1,4 @@
-// Chaos suite: `npm run test:chaos` (reduced size, < 3 minutes) or `-- --full` (≥ 10,000 order webhooks
+// Chaos suite: `npm run test:chaos` (reduced size, ~2 minutes) or `-- --full` (≥ 10,000 order webhooks
 // for ≥ 2,000 customers). `--seed N` (default 7) drives the merchant actions, the simulator's webhook
 // behaviour and, with `--jitter F`, moves each scheduled fault by up to ± F of the run. `--json` prints
 // {webhooks, duplicates, restarts, customersChecked, mismatches, lost} (plus details). Exit code 0 only
