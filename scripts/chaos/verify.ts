@@ -95,12 +95,14 @@ export async function verifyCustomers(system: ChaosSystem): Promise<Verification
     if (orders.length > 0 || extraOrders.length > 0) v.orderMismatches++;
 
     const storedOrders = [...stored.values()];
-    const expected = storedOrders.length ? [...segmentCustomer({ customerId: c.id, orders: storedOrders }, calibration, settings, ASOF).tags].sort() : [];
+    // A customer the app holds (a book, possibly empty: a Prospect) is segmented; one it never saw has no tags.
+    const known = byCustomer.has(c.id);
+    const expected = known ? [...segmentCustomer({ customerId: c.id, orders: storedOrders }, calibration, settings, ASOF).tags].sort() : [];
     const actual = c.tags.filter((t) => t.startsWith(settings.tagPrefix)).sort();
     let tags: CustomerMismatch['tags'] = null;
     if (!same(expected, actual)) {
       const profile = await bounded(deps.stores.profiles.get(SHOP, c.id), 10_000, 'profile', null, log);
-      const withHistory = profile && storedOrders.length ? [...segmentEngine.segment({ customerId: c.id, orders: storedOrders }, calibration, settings, ASOF, profile.memberships).tags].sort() : [];
+      const withHistory = profile && known ? [...segmentEngine.segment({ customerId: c.id, orders: storedOrders }, calibration, settings, ASOF, profile.memberships).tags].sort() : [];
       const profileWants = profile ? [...profile.tagsDesired].sort() : [];
       if (profile && same(withHistory, actual) && same(profileWants, actual)) v.heldByHysteresis++;
       else {
