@@ -73,9 +73,11 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
   };
 }
 
-/** Declares every collection's indexes (idempotent; run at start by every process). */
-export async function ensureIndexes(stores: Stores): Promise<void> {
-  await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } }) => (s.init ? s.init() : s.model?.createIndexes())));
+/** Declares every collection's indexes (idempotent; run at start by every process, and by tests on the stores they make). */
+export async function ensureIndexes(stores: Partial<Stores>): Promise<void> {
+  type Indexed = { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } };
+  const all = Object.values(stores).filter((s) => s !== undefined) as Indexed[];
+  await Promise.all(all.map((s) => (s.init ? s.init() : s.model?.createIndexes())));
 }
 
 /**

@@ -18,6 +18,7 @@ import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } fro
 import { handleAppScopesUpdate } from './app-scopes-update.ts';
 import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
+import { SHOP_DOMAIN } from '../src/shopify/shop-domain.ts';
 
 interface Route {
   handle: WebhookHandler;
@@ -76,7 +77,6 @@ export interface WebhookInbox {
   acceptWebhook(delivery: AcceptedDelivery): Promise<void>;
 }
 
-const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
 /** The customer a payload names (`customer.id`), as a string. */
 function customerIdIn(payload: unknown): string | null {

@@ -9,17 +9,12 @@ import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
 import { recencySweep } from '../../jobs/recency-sweep.ts';
 import { readQueryPlan } from '../support/query-plan.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
+import { pollUntil } from '../../tools/poll.ts';
 
 const BIG = 'big-shop.myshopify.com';
 const SMALL = 'small-shop.myshopify.com';
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => pollUntil(what, check, { timeoutMs, intervalMs: 50 });
 
 describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
   let s: TestServices;

@@ -7,6 +7,7 @@ import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { createJobRuntime, type JobRuntime } from '../../jobs/runtime.ts';
 import type { ShopifyPort, TagChange, TagWriteResult } from '../../jobs/ports.ts';
 import { testLogger, type TestServices } from '../support/services.ts';
+import { seededRng } from '../../tools/seeded-random.ts';
 
 export const DAY = 86_400_000;
 export const AS_OF = Date.parse('2026-11-20T00:00:00Z');
@@ -69,8 +70,8 @@ export function order(customerId: string, at: number, amountMinor: number, extra
 
 /** A seeded shop: `n` customers with 1–8 orders spread over the last two years. */
 export function seededOrders(n: number, seed = 7): NormalizedOrder[] {
-  let x = seed;
-  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4_294_967_296);
+  const rng = seededRng(seed);
+  const rnd = () => rng.next();
   const out: NormalizedOrder[] = [];
   for (let c = 1; c <= n; c++) {
     const count = 1 + Math.floor(rnd() * rnd() * 8);

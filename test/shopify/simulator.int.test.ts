@@ -18,6 +18,7 @@ import { BulkOperationSignals } from '../../src/shopify/bulk-operations.ts';
 import { createWebhookRouter } from '../../webhooks/router.ts';
 import { makeStores, RecordingEffects } from '../webhooks/support.ts';
 import type { WebhookStores } from '../../webhooks/types.ts';
+import { ensureIndexes } from '../../src/deps.ts';
 
 const SHOP = 'sim-shop.myshopify.com';
 const KEY = 'sim-api-key';
@@ -38,7 +39,7 @@ describe('Shopify integration against the simulator', () => {
     s = await openTestServices(import.meta.url);
     sim = await startShopifySimulator({ seed: 5, webhooks: { retryDelaysMs: [50, 100, 200], maxAttempts: 4 } });
     stores = makeStores(s.mongo);
-    await Promise.all(Object.values(stores).map((st: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (st.init ? st.init() : st.model!.init())));
+    await ensureIndexes(stores);
     // The app's webhook endpoint, wired like production: bulk_operations/finish wakes bulk waiters.
     const app = express();
     effects.bulkOperationFinished = async (_shop, p) => { signals.notify(p.adminGraphqlApiId); effects.calls.push(`bulk ${p.adminGraphqlApiId}`); };

@@ -12,6 +12,8 @@ import { createWebhookRouter } from '../../webhooks/router.ts';
 import { startWebhookConsumer, type WebhookConsumer } from '../../webhooks/consumer.ts';
 import { closeQueues, createQueues, Enqueuer, type Queues } from '../../jobs/enqueue.ts';
 import type { WebhookStores } from '../../webhooks/types.ts';
+import { pollUntil } from '../../tools/poll.ts';
+import { ensureIndexes } from '../../src/deps.ts';
 
 const SHOP = 'shop-q.myshopify.com';
 const SECRETS = { current: 'current-secret' };
@@ -21,15 +23,7 @@ const orderJson = (id: string, customerId: string, updatedAt: string, total = '5
   `"cancelled_at":null,"financial_status":"paid","test":false,"currency":"USD","total_price":"${total}",` +
   `"current_total_price":"${total}","discount_codes":[],"source_name":"web","tags":"","customer":{"id":${customerId}},"line_items":[]}`;
 
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T>, timeoutMs = 15_000) => pollUntil(what, probe, { timeoutMs, intervalMs: 25 });
 
 describe('POST /webhooks, queued ingest', () => {
   let s: TestServices;
@@ -45,7 +39,7 @@ describe('POST /webhooks, queued ingest', () => {
   before(async () => {
     s = await openTestServices(import.meta.url);
     stores = makeStores(s.mongo, s.redis(), s.queuePrefix);
-    await Promise.all(Object.values(stores).map((x: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (x.init ? x.init() : x.model!.init())));
+    await ensureIndexes(stores);
     await stores.shops.markInstalled(SHOP, { scopes: ['read_orders'] }, new Date('2026-11-01T00:00:00Z'));
     effects = new RecordingEffects();
     queues = createQueues(s.redis(), s.queuePrefix);

@@ -16,6 +16,7 @@ import { MongoSessionStore } from '../../src/profiles/session-store.ts';
 import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { testLogger } from '../support/services.ts';
+import { ensureIndexes } from '../../src/deps.ts';
 
 export class RecordingEffects implements WebhookEffects {
   calls: string[] = [];
@@ -58,7 +59,7 @@ export interface WebhookServer {
 
 export async function startWebhookServer(conn: Connection, secrets: { current: string; previous?: string }, bodyLimit?: string): Promise<WebhookServer> {
   const stores = makeStores(conn);
-  await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (s.init ? s.init() : s.model!.init())));
+  await ensureIndexes(stores);
   const effects = new RecordingEffects();
   const app = express();
   app.use(createWebhookRouter({ stores, connection: conn, effects, logger: testLogger, secrets, ...(bodyLimit ? { bodyLimit } : {}) }));

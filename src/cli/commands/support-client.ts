@@ -3,6 +3,7 @@
 // token: SUPPORT_TOKEN from the app's configuration (.env), the same one the API checks.
 import { loadConfigFromProcess } from '../../config.ts';
 import { UsageError } from '../command.ts';
+import { SHOP_DOMAIN } from '../../shopify/shop-domain.ts';
 
 export interface SupportTarget {
   url: string;
@@ -35,7 +36,6 @@ export class SupportApiError extends Error {
   }
 }
 
-export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
 export function requireShop(shop: string | undefined): string {
   if (!shop) throw new UsageError('--shop <domain> is required');
