@@ -53,14 +53,22 @@ describe('segments backtest', () => {
     assert.equal(out.customers, truth.customers);
     assert.equal(out.customers, 2357);
     assert.deepEqual(Object.keys(out.models).sort(), ['bgnbd', 'mbgnbd']);
-    for (const m of Object.values(out.models) as Array<Record<string, any>>) {
+    interface Figures {
+      predicted: number;
+      actual: number;
+      errorPct: number;
+      byFrequency: Array<{ x: number | '7+'; customers: number }>;
+      churn: { brier: number; calibration: Array<{ customers: number }> };
+      spend: { predictedMinor: number; actualMinor: number };
+    }
+    for (const m of Object.values(out.models) as Figures[]) {
       assert.deepEqual(Object.keys(m), ['parameters', 'logLikelihood', 'predicted', 'actual', 'errorPct', 'byFrequency', 'churn', 'spend']);
       assert.equal(m.actual, truth.repeatDays);
       assert.ok(Math.abs(m.errorPct - ((m.predicted - m.actual) / m.actual) * 100) < 1e-9);
-      assert.deepEqual(m.byFrequency.map((g: { x: unknown }) => g.x), [0, 1, 2, 3, 4, 5, 6, '7+']);
+      assert.deepEqual(m.byFrequency.map((g) => g.x), [0, 1, 2, 3, 4, 5, 6, '7+']);
       for (const g of m.byFrequency) assert.equal(g.customers, truth.byX.get(g.x === '7+' ? 7 : g.x), `x=${g.x}`);
       assert.ok(m.churn.brier > 0 && m.churn.brier < 0.25);
-      assert.equal(m.churn.calibration.reduce((n: number, b: { customers: number }) => n + b.customers, 0), 2357);
+      assert.equal(m.churn.calibration.reduce((n, b) => n + b.customers, 0), 2357);
       assert.ok(m.spend.actualMinor > 0 && m.spend.predictedMinor > 0);
     }
     const bg = out.models.bgnbd;
