@@ -10,6 +10,7 @@ import { analyzeShop } from '../../src/segments/analyze-shop.ts';
 import { BgNbdDataBuilder, countModelFitProblem, countModelLogLikelihood, countModelProbabilityAlive } from '../../src/segments/bgnbd.ts';
 import type { BgNbdData, BgNbdFit, BgNbdParams } from '../../src/segments/bgnbd.ts';
 import { calibrateShop } from '../../src/segments/calibrate-shop.ts';
+import { segmentCustomer } from '../../src/segments/segment-customer.ts';
 import type { Calibration } from '../../src/segments/calibrate-shop.ts';
 import { gammaGammaProblem } from '../../src/segments/fit-models.ts';
 import type { CustomerInput } from '../../src/segments/types.ts';
@@ -47,6 +48,13 @@ describe('MBG/NBD on CDNOW', () => {
     assert.ok(bt.models.bgnbd && bt.models.mbgnbd);
     assert.equal(cal.models.method, bt.selected);
     assert.match(cal.models.selection!.reason, /came closest to what customers actually did after 1997-07-02/);
+  });
+
+  it('cites the chosen model and its backtest in churn explanations', async () => {
+    const { customers } = await importCdnow(CDNOW_SAMPLE);
+    const p = segmentCustomer(customers[0]!, cal, settingsWith({ orderExclusions: { zeroValue: false } }), CDNOW_CALIBRATION_END);
+    const churn = p.memberships.find((m) => m.family === 'churn')!.explanation;
+    assert.match(churn, /\((BG|MBG)\/NBD, chosen by the backtest of 1997-07-02–1997-09-30: repeat orders predicted (\d+% (low|high)|on target)\)$/);
   });
 
   it('says one-time buyers may be dead (dropout at time 0), unlike BG/NBD', () => {
