@@ -21,11 +21,11 @@ const ARTIFACTS = repo('test-artifacts/dashboard');
 const DIST = repo('test-artifacts/dashboard-dist');
 const noBrowser = existsSync(CHROMIUM) ? false : `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 
-/** 120 customers buying as BG/NBD says (so the shop gets a model and a Model check with a backtest). */
+/** 80 customers buying as BG/NBD says (so the shop gets a model and a Model check with a backtest). */
 function bgnbdShopOrders(): NormalizedOrder[] {
   const rng = seededRng(14);
   const out: NormalizedOrder[] = [];
-  for (let c = 1; c <= 120; c++) {
+  for (let c = 1; c <= 80; c++) {
     const first = 1 + Math.floor(rng.next() * 700);
     const id = String(9_000_000 + c);
     for (const t of simulateBgNbdPurchases(rng, { r: 1, alpha: 40, a: 0.7, b: 3 }, first)) out.push(order(id, AS_OF - Math.round(first - t) * DAY, 1000 + Math.floor(rng.next() * 20000)));
@@ -70,7 +70,7 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     } finally {
       process.env.NODE_ENV = nodeEnv; // the build switches it to production
     }
-    f = await startDashboardFixture(import.meta.url, { demo: true, ordersA: bgnbdShopOrders(), settingsA: { models: { minBuyers: 50, minRepeatBuyers: 10 } }, historyDaysAgo: [75, 45, 20], distDir: DIST });
+    f = await startDashboardFixture(import.meta.url, { demo: true, ordersA: bgnbdShopOrders(), settingsA: { models: { minBuyers: 30, minRepeatBuyers: 10 } }, historyDaysAgo: [75, 45, 20], distDir: DIST });
     token = await f.token(SHOP_A);
     // Shopify's bulk backfill stand-in, slowed down so the progress bar is seen moving.
     f.shopify.backfillImpl = async (_shop, onProgress) => {
