@@ -14,6 +14,7 @@ import { createApp } from '../../web/app.ts';
 import { dashboardMounts } from '../../web/mounts.ts';
 import { dashboardPortsFrom, type DashboardPorts } from '../../web/ports.ts';
 import { signSessionToken } from '../../web/admin/session-token.ts';
+import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seededOrders, testConfig } from '../jobs/support.ts';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,9 @@ export const SUPPORT_TOKEN = 's'.repeat(40);
 export interface FixtureOptions {
   demo?: boolean;
   customersA?: number;
+  /** Shop A's orders instead of `customersA` seeded ones, and its settings (before the first calibration). */
+  ordersA?: NormalizedOrder[];
+  settingsA?: Record<string, unknown>;
   /** Requests per shop per minute on the admin API. */
   rateLimitPerMinute?: number;
   /** Earlier recalibrations of shop A, in days before AS_OF, so there is a history to show. */
@@ -63,7 +67,9 @@ export async function startDashboardFixture(fileUrl: string, o: FixtureOptions =
 
   await installShop(deps, SHOP_A);
   await installShop(deps, SHOP_B);
-  await deps.stores.orders.upsertMany(SHOP_A, seededOrders(o.customersA ?? 60, 7));
+  if (o.settingsA) await deps.stores.shops.updateSettings(SHOP_A, o.settingsA, new Date(AS_OF));
+  const ordersA = o.ordersA ?? seededOrders(o.customersA ?? 60, 7);
+  for (let i = 0; i < ordersA.length; i += 2000) await deps.stores.orders.upsertMany(SHOP_A, ordersA.slice(i, i + 2000));
   // Shop B: the same customer ids as shop A, with very different orders.
   await deps.stores.orders.upsertMany(SHOP_B, [order('9000001', AS_OF - 3 * DAY, 99_900), order('9000001', AS_OF - 2 * DAY, 88_800), order('9000002', AS_OF - 400 * DAY, 500)]);
   for (const days of o.historyDaysAgo ?? []) await recalibrateShop(rt.context, { shop: SHOP_A, reason: 'nightly', asOf: AS_OF - days * DAY });

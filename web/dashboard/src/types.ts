@@ -54,3 +54,18 @@ export interface SettingsPreview {
   tagsRemoved: Array<{ tag: string; customers: number }>;
   examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
 }
+export interface ModelCheckView {
+  date: string | null;
+  model: string;
+  reason: string;
+  sentence: string | null;
+  backtest: null | {
+    split: string; until: string; holdoutDays: number; customers: number; selected: string | null;
+    figures: {
+      predicted: number; actual: number; errorPct: number;
+      byFrequency: Array<{ x: number | '7+'; customers: number; predicted: number; actual: number }>;
+      churn: { brier: number; calibration: Array<{ bucket: string; customers: number; predicted: number; actual: number }> };
+      spend: { predictedMinor: number; actualMinor: number };
+    };
+  };
+}
