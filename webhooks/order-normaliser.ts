@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { FinancialStatus, NormalizedOrder } from '../src/segments/types.ts';
 import { decimalToMinor } from '../src/money.ts';
-import { restId } from './ids.ts';
+import { graphqlIdOf, restId } from './ids.ts';
 
 const id = restId;
 const optionalId = id.nullish().transform((v) => v ?? null);
@@ -17,6 +17,7 @@ const FINANCIAL: ReadonlySet<string> = new Set<FinancialStatus>([
 
 export const restOrderSchema = z.object({
   id,
+  admin_graphql_api_id: graphqlIdOf('Order').nullish(),
   created_at: instant,
   processed_at: instant.nullish(),
   updated_at: instant.nullish(),
@@ -58,6 +59,7 @@ export function normaliseRestOrder(payload: unknown): NormaliseResult {
     return { ok: false, reason: `invalid order payload: ${first ? `${first.path.join('.')} ${first.message}` : 'unknown'}` };
   }
   const o = parsed.data;
+  if (o.admin_graphql_api_id && o.admin_graphql_api_id !== `gid://shopify/Order/${o.id}`) return { ok: false, reason: 'invalid order payload: admin_graphql_api_id names another order' };
   try {
     // Shop-currency amounts: the *_set.shop_money variant when present, else the plain field.
     const gross = o.total_price_set?.shop_money.amount ?? o.total_price;
