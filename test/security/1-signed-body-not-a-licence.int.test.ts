@@ -37,6 +37,7 @@ function samples(shop: string): Record<string, object> {
     'customers/update': { ...customer, state: 'enabled', currency: 'USD', addresses: [], default_address: null },
     'customers/delete': { id: 7001, phone: null, addresses: [], tax_exemptions: [], email_marketing_consent: null, sms_marketing_consent: null, admin_graphql_api_id: 'gid://shopify/Customer/7001' },
     'app/uninstalled': { id: 55, name: 'Shop', email: 'owner@example.com', domain: shop, myshopify_domain: shop, iana_timezone: 'UTC', currency: 'USD', plan_name: 'basic', created_at: '2024-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' },
+    'app/scopes_update': { id: 77, previous: ['read_orders'], current: ['read_orders', 'read_all_orders'], updated_at: '2026-11-01T10:00:00Z', shop_id: 55 },
     'bulk_operations/finish': { admin_graphql_api_id: 'gid://shopify/BulkOperation/1', completed_at: null, created_at: '2026-11-01T10:00:00Z', error_code: null, status: 'completed', type: 'query' },
     'customers/data_request': { shop_id: 55, shop_domain: shop, orders_requested: [9001], customer: { id: 7001, email: 'ada@example.com', phone: null }, data_request: { id: 42 } },
     'customers/redact': { shop_id: 55, shop_domain: shop, customer: { id: 7001, email: 'ada@example.com', phone: null }, orders_to_redact: [9001] },
