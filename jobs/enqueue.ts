@@ -61,6 +61,7 @@ export interface InboxDelivery {
   hmac: string;
   body: string;
   receivedAt: Date;
+  arrivedAt: number;
   dedupeKey: string;
   customerIds: string[];
 }
@@ -108,7 +109,7 @@ export class Enqueuer {
     const jobId = `wh-${createHash('sha256').update(`${d.shop}\n${d.dedupeKey}`).digest('hex').slice(0, 40)}`;
     const head = {
       shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId, triggeredAt: d.triggeredAt, hmac: d.hmac,
-      customerIds: d.customerIds, receivedAt: d.receivedAt.getTime(),
+      customerIds: d.customerIds, receivedAt: d.receivedAt.getTime(), arrivedAt: d.arrivedAt,
     };
     await this.queues.webhook.add(
       'webhook',

@@ -51,10 +51,12 @@ export interface WebhookData {
   customerIds: string[];
   /** Epoch ms. */
   receivedAt: number;
+  /** Wall-clock epoch ms of arrival (the X-Shopify-Triggered-At window is checked against it). */
+  arrivedAt: number;
 }
 
 export const webhookSealAad = (d: Omit<WebhookData, 'bodySealed' | 'bytes'>): string =>
-  ['webhook', d.shop, d.topic, d.webhookId, d.eventId ?? '', d.triggeredAt ?? '', d.hmac, d.customerIds.join(','), String(d.receivedAt)].join('\n');
+  ['webhook', d.shop, d.topic, d.webhookId, d.eventId ?? '', d.triggeredAt ?? '', d.hmac, d.customerIds.join(','), String(d.receivedAt), String(d.arrivedAt)].join('\n');
 
 export interface PreviewSettingsData {
   shop: string;

@@ -43,18 +43,18 @@ export class WebhookProcessingError extends Error {
 /** The delivery a job carries, only if it is one Shopify signed and POST /webhooks queued; else why not. */
 export function openQueuedDelivery(data: Partial<WebhookData>, keyring: Keyring, secrets: WebhookConsumerOptions['secrets']): AcceptedDelivery | string {
   const d = data as WebhookData;
-  if (typeof d.bodySealed !== 'string' || typeof d.hmac !== 'string' || typeof d.shop !== 'string' || typeof d.topic !== 'string' || typeof d.webhookId !== 'string' || !Array.isArray(d.customerIds) || typeof d.receivedAt !== 'number') {
+  if (typeof d.bodySealed !== 'string' || typeof d.hmac !== 'string' || typeof d.shop !== 'string' || typeof d.topic !== 'string' || typeof d.webhookId !== 'string' || !Array.isArray(d.customerIds) || typeof d.receivedAt !== 'number' || typeof d.arrivedAt !== 'number') {
     return 'not a queued delivery (no sealed body, HMAC or headers)';
   }
   let body: string;
   try {
-    body = keyring.open(d.bodySealed, webhookSealAad({ shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId ?? null, triggeredAt: d.triggeredAt ?? null, hmac: d.hmac, customerIds: d.customerIds, receivedAt: d.receivedAt })).plaintext;
+    body = keyring.open(d.bodySealed, webhookSealAad({ shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId ?? null, triggeredAt: d.triggeredAt ?? null, hmac: d.hmac, customerIds: d.customerIds, receivedAt: d.receivedAt, arrivedAt: d.arrivedAt })).plaintext;
   } catch (err) {
     if (err instanceof TokenDecryptionError) return 'sealed body does not open with our key for these headers (forged or altered job)';
     throw err;
   }
   if (!verifyWebhookHmac(Buffer.from(body, 'utf8'), d.hmac, secrets).valid) return 'HMAC does not verify over the body';
-  return { shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId ?? null, triggeredAt: d.triggeredAt ?? null, hmac: d.hmac, body, receivedAt: new Date(d.receivedAt) };
+  return { shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId ?? null, triggeredAt: d.triggeredAt ?? null, hmac: d.hmac, body, receivedAt: new Date(d.receivedAt), arrivedAt: d.arrivedAt };
 }
 
 export function startWebhookConsumer(deps: HandlerDeps, o: WebhookConsumerOptions): WebhookConsumer {

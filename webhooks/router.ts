@@ -136,6 +136,11 @@ export interface AcceptedDelivery {
   hmac: string;
   body: string;
   receivedAt: Date;
+  /**
+   * Wall-clock epoch ms when the request arrived, for the X-Shopify-Triggered-At window (receivedAt is
+   * the app's clock, which the demo and tests pin to the engine's as-of).
+   */
+  arrivedAt: number;
 }
 
 /** What the queue keeps besides the delivery: the customers it names (ids only), so a redaction finds it. */
@@ -193,7 +198,7 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
     } catch {
       return { kind: 'unusable', reason: 'body is not JSON' };
     }
-    const stale = triggeredAtProblem(d.triggeredAt, receivedAt);
+    const stale = triggeredAtProblem(d.triggeredAt, new Date(d.arrivedAt));
     if (stale) return { kind: 'unusable', reason: stale };
     const other = otherShopIn(payload, shop);
     if (other !== null) return { kind: 'unusable', reason: 'the payload names another shop than X-Shopify-Shop-Domain' };
@@ -269,7 +274,7 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
       }
       const delivery: AcceptedDelivery = {
         shop, topic, webhookId, eventId: eventId ?? null, triggeredAt: header(req, 'x-shopify-triggered-at') ?? null,
-        hmac, body: raw.toString('utf8'), receivedAt: now(),
+        hmac, body: raw.toString('utf8'), receivedAt: now(), arrivedAt: Date.now(),
       };
       const inbox = deps.inbox;
       if (!inbox) {

@@ -12,9 +12,9 @@ export interface ShopCustomerTags {
   complete: boolean;
 }
 
+export const SHOP_CUSTOMER_TAGS_QUERY = `query ShopCustomerTags { shop { customerTags(first: ${CUSTOMER_TAGS_LIMIT}) { nodes pageInfo { hasNextPage } } } }`;
+
 export async function shopCustomerTags(client: Pick<AdminGraphqlClient, 'request'>): Promise<ShopCustomerTags> {
-  const { data } = await client.request<{ shop: { customerTags: { nodes: string[]; pageInfo: { hasNextPage: boolean } } } }>(
-    `query CustomerTags { shop { customerTags(first: ${CUSTOMER_TAGS_LIMIT}) { nodes pageInfo { hasNextPage } } } }`,
-  );
+  const { data } = await client.request<{ shop: { customerTags: { nodes: string[]; pageInfo: { hasNextPage: boolean } } } }>(SHOP_CUSTOMER_TAGS_QUERY);
   return { tags: data.shop.customerTags.nodes, complete: !data.shop.customerTags.pageInfo.hasNextPage };
 }

@@ -13,6 +13,8 @@ import { ShopifyAuthError, ShopifyReauthRequiredError, ShopifyShopUnavailableErr
 
 export type InstallationState = 'active' | 'revoked' | 'no-token';
 
+export const APP_STILL_INSTALLED_QUERY = 'query AppStillInstalled { currentAppInstallation { id } }';
+
 /** `forShop` throws ShopifyAuthError when the shop has no (readable) token, ShopifyReauthRequiredError when it cannot be renewed. */
 export async function probeInstallation(forShop: (shop: string) => Promise<Pick<AdminGraphqlClient, 'request'>>, shop: string): Promise<InstallationState> {
   let client: Pick<AdminGraphqlClient, 'request'>;
@@ -24,7 +26,7 @@ export async function probeInstallation(forShop: (shop: string) => Promise<Pick<
     throw err;
   }
   try {
-    await client.request('query AppStillInstalled { currentAppInstallation { id } }');
+    await client.request(APP_STILL_INSTALLED_QUERY);
     return 'active';
   } catch (err) {
     // 401/403: token revoked; 404: the shop is gone. A frozen or locked shop (402/423) still has the

@@ -103,7 +103,7 @@ describe('security 3: the queue board cannot act as Shopify', () => {
     if (!consumer) startConsumer();
     const before = await orderCount();
     const redact = JSON.stringify({ shop_id: 1, shop_domain: SHOP_A });
-    const head = { shop: SHOP_A, topic: 'shop/redact', webhookId: 'forged', eventId: null, triggeredAt: null, customerIds: [], receivedAt: Date.now() };
+    const head = { shop: SHOP_A, topic: 'shop/redact', webhookId: 'forged', eventId: null, triggeredAt: null, customerIds: [], receivedAt: Date.now(), arrivedAt: Date.now() };
     const forged = [
       // The old, unsealed shape (what a writable board or a Redis client could add).
       { ...head, webhookId: 'forged-plain', body: redact },
