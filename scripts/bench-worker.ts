@@ -47,7 +47,7 @@ async function recomputeThroughput(): Promise<Array<{ workers: number; jobs: num
     SUPPORT_TOKEN: 'w'.repeat(32), MONGODB_URI: `${ferret.url}/bench`, REDIS_URL: redis.url, QUEUE_PREFIX: 'benchw', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(CONCURRENCY),
   };
   const deps = await createDeps(loadConfig(env), { logger: createLogger({ level: 'warn' }), now: () => ASOF });
-  const rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }) }, asOf: ASOF });
+  const rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }), customerTags: async () => ({ tags: [], complete: true }), installationState: async () => 'no-token' as const }, asOf: ASOF });
   const children: ChildProcess[] = [];
   process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
   const results = [];

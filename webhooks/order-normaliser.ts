@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { decimalToMinor } from '../src/money.ts';
 import { financialStatusOf, normalised, type NormaliseResult } from '../src/shopify/order-normalising.ts';
-import { restId } from './ids.ts';
+import { graphqlIdOf, restId } from './ids.ts';
 
 const id = restId;
 const optionalId = id.nullish().transform((v) => v ?? null);
@@ -13,6 +13,7 @@ const moneySet = z.object({ shop_money: z.object({ amount: money, currency_code:
 
 export const restOrderSchema = z.object({
   id,
+  admin_graphql_api_id: graphqlIdOf('Order').nullish(),
   created_at: instant,
   processed_at: instant.nullish(),
   updated_at: instant.nullish(),
@@ -52,6 +53,7 @@ export function normaliseRestOrder(payload: unknown): NormaliseResult {
     return { ok: false, reason: `invalid order payload: ${first ? `${first.path.join('.')} ${first.message}` : 'unknown'}` };
   }
   const o = parsed.data;
+  if (o.admin_graphql_api_id && o.admin_graphql_api_id !== `gid://shopify/Order/${o.id}`) return { ok: false, reason: 'invalid order payload: admin_graphql_api_id names another order' };
   return normalised('invalid order payload', () => {
     // Shop-currency amounts: the *_set.shop_money variant when present, else the plain field.
     const gross = o.total_price_set?.shop_money.amount ?? o.total_price;

@@ -132,12 +132,17 @@ const behaviourSchema = z.object({
 
 export const shopSettingsSchema = z
   .object({
-    /** Every app tag starts with this; the app never touches tags without it. */
+    /**
+     * Every app tag starts with this; the app never touches tags without it. At least 3 characters and
+     * ending with a separator, so it cannot swallow ordinary words: with "v", every merchant tag
+     * starting with v ("vip", "vegan") would look like ours and be removed by the next sync.
+     */
     tagPrefix: z
       .string()
-      .min(1)
+      .min(3, 'must be at least 3 characters (e.g. seg:)')
       .max(MAX_TAG_LENGTH - LONGEST_TAG_SUFFIX.length)
       .regex(/^[A-Za-z0-9][A-Za-z0-9_:/-]*$/, 'may contain only letters, digits and _ : / - and must start with a letter or digit')
+      .regex(/[:_/-]$/, 'must end with a separator (: - _ /), e.g. seg: or crm-')
       .default('seg:'),
     /** Shop currency (ISO 4217), used only to format money in explanations. */
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').default('USD'),

@@ -39,6 +39,12 @@ export class RecordingShopify implements ShopifyPort {
   backfillImpl: (shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>) => Promise<{ customers: number; orders: number }> =
     async () => ({ customers: 0, orders: 0 });
 
+  /** What Shop.customerTags answers. */
+  customerTagList: string[] = [];
+  installation: 'active' | 'revoked' | 'no-token' = 'no-token';
+  async installationState(_shop: string) { return this.installation; }
+  async customerTags(_shop: string) { return { tags: [...this.customerTagList], complete: true }; }
+
   async writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean }): Promise<TagWriteResult> {
     this.writes.push({ shop, changes, bulk: opts.bulk });
     return {

@@ -10,6 +10,7 @@ import { depsFromConnection, type Deps } from '../../src/deps.ts';
 import type { Config } from '../../src/config.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
+import { QUEUE } from '../../jobs/queues.ts';
 import { createApp } from '../../web/app.ts';
 import { dashboardMounts } from '../../web/mounts.ts';
 import { dashboardPortsFrom, type DashboardPorts } from '../../web/ports.ts';
@@ -55,6 +56,8 @@ export interface DashboardFixture {
   token(shop: string, o?: { secret?: string; apiKey?: string; ttlSeconds?: number; nowSeconds?: number }): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   send(method: string, path: string, body: unknown, token?: string | null): Promise<Response>;
+  /** POST /api/settings/preview, then polls the job until it is done: its result. */
+  preview<T = Record<string, unknown>>(settings: unknown, token: string): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,8 @@ export async function startDashboardFixture(fileUrl: string, o: FixtureOptions =
   const deps = await depsFromConnection(config, s.mongo, { logger: testLogger, now: () => AS_OF });
   const shopify = new RecordingShopify();
   const rt = runtimeFor(deps, shopify, AS_OF);
+  // Settings previews run as jobs (jobs/settings-preview.ts): a worker for that queue only.
+  rt.startWorkers({ queues: [QUEUE.preview], concurrency: 1 });
 
   await installShop(deps, SHOP_A);
   await installShop(deps, SHOP_B);
@@ -99,6 +104,16 @@ export async function startDashboardFixture(fileUrl: string, o: FixtureOptions =
       }),
     get: (path, token, extra) => fetch(url + path, { headers: headers(token, extra) }),
     send: (method, path, body, token) => fetch(url + path, { method, headers: headers(token, { 'Content-Type': 'application/json' }), body: JSON.stringify(body) }),
+    async preview<T>(settings: unknown, token: string): Promise<T> {
+      let job = (await (await fetch(`${url}/api/settings/preview`, { method: 'POST', headers: headers(token, { 'Content-Type': 'application/json' }), body: JSON.stringify({ settings }) })).json()) as { jobId: string; state: string; result: T | null; failedReason?: string };
+      for (const until = Date.now() + 60_000; job.state !== 'completed' && job.state !== 'failed'; ) {
+        if (Date.now() > until) throw new Error(`preview ${job.jobId} still ${job.state}`);
+        await new Promise((r) => setTimeout(r, 50));
+        job = (await (await fetch(`${url}/api/settings/preview/${job.jobId}`, { headers: headers(token) })).json()) as typeof job;
+      }
+      if (job.state === 'failed' || !job.result) throw new Error(`preview failed: ${job.failedReason}`);
+      return job.result;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
