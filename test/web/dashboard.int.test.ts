@@ -172,8 +172,16 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     assert.equal(await save.isDisabled(), true, 'Save waits for a preview');
     await page.getByRole('button', { name: 'Preview changes' }).click();
     await page.getByTestId('preview-would-change').waitFor();
-    // The page's dry run ran as a job; the same settings again answer with the kept result.
-    const preview = (await api<{ result: { wouldChange: number } }>('/api/settings/preview', { method: 'POST', body: JSON.stringify({ settings: { tagPrefix: 'crm-' } }) })).result;
+    // The page's dry run ran as a job; the API gives the same result (kept, or computed again and polled).
+    type PreviewJob = { jobId: string; state: string; result: { wouldChange: number } | null };
+    const res = await fetch(f.url + '/api/settings/preview', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ settings: { tagPrefix: 'crm-' } }) });
+    assert.ok(res.status === 200 || res.status === 202, `preview: ${res.status}`);
+    let job = (await res.json()) as PreviewJob;
+    for (const until = Date.now() + 60_000; job.state !== 'completed' && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      job = await api<PreviewJob>(`/api/settings/preview/${encodeURIComponent(job.jobId)}`);
+    }
+    const preview = job.result!;
     assert.ok(preview.wouldChange > 0);
     assert.equal(await page.getByTestId('preview-would-change').textContent(), preview.wouldChange.toLocaleString('en-US'));
     assert.equal(await save.isDisabled(), false);
