@@ -57,10 +57,10 @@ const fmt = (n: number, digits = 3): string => (Number.isInteger(n) ? String(n) 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const percent = (share: number): string => `${(100 * share).toFixed(0)}%`;
 
-/** "5 up to 29 days, 4 up to 41 days, …, 1 above" from a score scale (group i: cuts[i-1] < v ≤ cuts[i]). */
+/** "5 up to 29 days, 4 up to 41 days, …, 1 beyond that" from a score scale (group i: cuts[i-1] < v ≤ cuts[i]). */
 function scaleInWords(scale: ScoreScale, unit: (v: number) => string): string {
   const parts = scale.cuts.map((cut, i) => `${scale.scores[i]} up to ${unit(cut)}`);
-  parts.push(`${scale.scores[scale.cuts.length]} above`);
+  parts.push(`${scale.scores[scale.cuts.length]} beyond that`);
   return parts.join(', ');
 }
 
