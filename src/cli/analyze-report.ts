@@ -65,7 +65,7 @@ function scaleInWords(scale: ScoreScale, unit: (v: number) => string): string {
 }
 
 /** The calibrated thresholds and settings as sentences a store owner can read. */
-function thresholdsInWords(r: AnalyzeReport, money: (minor: number) => string): string[] {
+export function thresholdsInWords(r: AnalyzeReport, money: (minor: number) => string): string[] {
   const c = r.analysis.calibration;
   const s = r.settings;
   const l = c.loyalty;
@@ -95,7 +95,7 @@ function thresholdsInWords(r: AnalyzeReport, money: (minor: number) => string): 
 }
 
 /** How the customers of a Shopify export were recognised (the CDNOW log has ids of its own). */
-function identityInWords(imported: ImportResult): string | null {
+export function identityInWords(imported: ImportResult): string | null {
   const by = imported.identifiedBy;
   if (by === undefined) return null;
   const linked = by.emailAndPhone ? ` (${by.emailAndPhone.toLocaleString('en-US')} of them also by a phone number on some order)` : '';
