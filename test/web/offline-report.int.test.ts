@@ -51,7 +51,13 @@ describe('offline HTML report in headless Chromium', { skip: noBrowser }, () => 
   it('shows every section of a CDNOW analysis, with the numbers of --json, offline', async () => {
     const file = join(dir, 'cdnow.html');
     const args = [CDNOW_SAMPLE, '--format', 'cdnow', '--as-of', '1997-09-30'];
-    const json = JSON.parse(analyze(...args, '--json', '--report', file));
+    const profilesFile = join(dir, 'profiles.jsonl');
+    const json = JSON.parse(analyze(...args, '--json', '--report', file, '--profiles', profilesFile));
+    const expectedRf = new Map<string, number>();
+    for (const line of readFileSync(profilesFile, 'utf8').trim().split('\n')) {
+      const rfm = (JSON.parse(line) as { metrics: { rfm: { r: number; f: number } | null } }).metrics.rfm;
+      if (rfm) expectedRf.set(`${rfm.r}/${rfm.f}`, (expectedRf.get(`${rfm.r}/${rfm.f}`) ?? 0) + 1);
+    }
     await page.goto(pathToFileURL(file).href);
     for (const id of ['summary', 'family-loyalty', 'rfm', 'rfm-heatmap', 'family-churn', 'family-value', 'family-replenishment', 'family-behaviour', 'replenishment', 'thresholds', 'models']) {
       assert.ok(await page.getByTestId(id).isVisible(), `section ${id}`);
@@ -61,10 +67,11 @@ describe('offline HTML report in headless Chromium', { skip: noBrowser }, () => 
       assert.equal(await page.locator(`[data-testid="family-loyalty"] [data-segment="${segment}"]`).getAttribute('data-count'), String(n), segment);
     }
     // The heatmap has 25 cells; every buyer with RFM scores is in exactly one.
-    const cells = await page.locator('[data-testid="rfm-heatmap"] [data-r]').evaluateAll((gs) => gs.map((g) => Number(g.getAttribute('data-count'))));
+    const cells = await page.locator('[data-testid="rfm-heatmap"] [data-r]').evaluateAll((gs) => gs.map((g) => [`${g.getAttribute('data-r')}/${g.getAttribute('data-f')}`, Number(g.getAttribute('data-count'))] as const));
     assert.equal(cells.length, 25);
+    for (const [cell, n] of cells) assert.equal(n, expectedRf.get(cell) ?? 0, `R/F ${cell}`);
     assert.equal(
-      cells.reduce((a, b) => a + b, 0),
+      cells.reduce((a, [, n]) => a + n, 0),
       json.customers,
     );
     const text = await page.locator('main').innerText();
