@@ -111,8 +111,11 @@ export async function* streamShopifyOrderRecords(path: string, options: OrderStr
   let col: Record<string, number> | null = null;
   let current: { name: string; record: ShopifyOrderRecord } | null = null;
   const finished = new Set<string>();
+  const keys = new Map<string, string>(); // name → columnKey(name): get() runs ~20 times a row
   const get = (rec: string[], name: string): string => {
-    const i = col![columnKey(name)];
+    let key = keys.get(name);
+    if (key === undefined) keys.set(name, (key = columnKey(name)));
+    const i = col![key];
     return i === undefined ? '' : (rec[i] ?? '').trim();
   };
   try {
