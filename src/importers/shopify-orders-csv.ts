@@ -22,6 +22,12 @@ export { customerIdFromEmail, customerIdFromPhone } from './customer-identity.ts
 
 const REQUIRED = ['Name', 'Email', 'Financial Status', 'Created at', 'Total'] as const;
 const FINANCIAL: ReadonlySet<string> = new Set(['pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired']);
+/**
+ * A phone number seen with more e-mail addresses than this is shared (the shop's own, a courier's, a
+ * placeholder typed at the counter): it links nobody, or it would merge strangers into one customer.
+ * A household of a few people sharing one number is linked.
+ */
+export const MAX_EMAILS_PER_PHONE = 3;
 /** Spellings of one column seen in different years' exports → the name this importer asks for. */
 const ALIASES: Readonly<Record<string, string>> = { 'canceled at': 'cancelled at' };
 /** Where each phone column is read, and the country that reads a number without a country prefix. */
@@ -187,9 +193,19 @@ export async function importShopifyOrdersCsv(path: string, options: ImportOption
   const records: ShopifyOrderRecord[] = [];
   const badRows: BadRow[] = [];
   const stats = { rows: 0 };
+  const emailsByPhone = new Map<string, Set<string>>();
   for await (const record of streamShopifyOrderRecords(path, { ...options, stats, onBadRow: (b) => badRows.push(b) })) {
-    linker.add(record.identities);
+    const { email, phone } = record.identities;
+    if (email !== null && phone !== null) {
+      const emails = emailsByPhone.get(phone);
+      if (emails === undefined) emailsByPhone.set(phone, new Set([email]));
+      else if (emails.size <= MAX_EMAILS_PER_PHONE) emails.add(email);
+    }
     records.push(record);
+  }
+  for (const { identities } of records) {
+    const shared = identities.email !== null && identities.phone !== null && emailsByPhone.get(identities.phone)!.size > MAX_EMAILS_PER_PHONE;
+    linker.add(shared ? { email: identities.email, phone: null } : identities);
   }
   const grouper = new CustomerGrouper();
   for (const { order, identities } of records) grouper.add({ ...order, customerId: linker.customerId(identities) });

@@ -78,6 +78,24 @@ describe('phone numbers as identity', () => {
     assert.deepEqual(groups(r), groups(mixed));
   });
 
+  it('does not merge strangers through a shared number (the shop’s own, a placeholder)', async () => {
+    const header = 'Name,Email,Financial Status,Created at,Total,Phone,Billing Country';
+    const row = (n: number, email: string, phone: string) => `#${n},${email},paid,2026-01-0${(n % 9) + 1} 10:00:00 +0000,10.00,${phone},US`;
+    const file = join(dir, 'shared-phone.csv');
+    const shop = '(202) 555-0100';
+    const lines = [header, ...[1, 2, 3, 4].map((i) => row(i, `buyer${i}@example.com`, shop)), row(5, 'buyer1@example.com', '(202) 555-0111'), row(6, '', '202-555-0111'), row(7, '', shop)];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = await importShopifyOrdersCsv(file);
+    // four buyers behind the shop's number stay four; buyer1's own number still links to buyer1
+    assert.equal(r.customers.length, 5);
+    assert.deepEqual(orderIds(r, customerIdFromEmail('buyer1@example.com')), ['#1', '#5', '#6']);
+    assert.deepEqual(orderIds(r, customerIdFromPhone('+12025550100')), ['#7']);
+    assert.deepEqual(r.identifiedBy, { email: 4, phone: 1, emailAndPhone: 1 });
+    // a household (three e-mails, one number) is linked
+    writeFileSync(file, [header, ...[1, 2, 3].map((i) => row(i, `member${i}@example.com`, shop))].join('\n') + '\n');
+    assert.equal((await importShopifyOrdersCsv(file)).customers.length, 1);
+  });
+
   it('never keeps an e-mail address or a phone number in clear', () => {
     for (const r of [bd, mixed]) {
       const text = JSON.stringify(r);
