@@ -111,6 +111,20 @@ describe('segments analyze', () => {
     assert.doesNotMatch(r.stdout, /[{}]/); // no JSON on the terminal
   });
 
+  it('writes a self-contained HTML report, and says so clearly when it cannot', () => {
+    const file = join(dir, 'report.html');
+    const r = cli('analyze', join(ROOT, 'test/fixtures/shopify-orders-phone-only-bd.csv'), '--format', 'shopify', '--report', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /report written to .*report\.html/);
+    const html = readFileSync(file, 'utf8');
+    for (const id of ['summary', 'family-loyalty', 'rfm', 'rfm-heatmap', 'family-churn', 'family-value', 'replenishment', 'thresholds', 'models']) assert.ok(html.includes(`data-testid="${id}"`), id);
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">/);
+    assert.ok(!/<script|<link|src=|url\(|@|1711000111/.test(html));
+    const bad = cli('analyze', join(ROOT, 'test/fixtures/shopify-orders-phone-only-bd.csv'), '--format', 'shopify', '--report', join(dir, 'no-such-dir', 'r.html'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /cannot write the report .*no-such-dir/);
+  });
+
   it('lists its commands and rejects unknown ones', () => {
     assert.equal(cli().code, 2);
     const help = cli('--help');
