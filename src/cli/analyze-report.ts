@@ -18,7 +18,9 @@ export interface AnalyzeReport {
 export function analysisJson(r: AnalyzeReport) {
   const c = r.analysis.calibration;
   const bg = c.models.bgnbd;
+  const mbg = c.models.mbgnbd ?? null;
   const gg = c.models.gammaGamma;
+  const fitJson = (f: typeof bg) => f && { r: f.r, alpha: f.alpha, a: f.a, b: f.b, logLikelihood: f.logLikelihood, timeUnit: f.timeUnit, converged: f.converged, n: f.n };
   return {
     asOf: formatDay(Math.floor(c.asOf / 86_400_000)),
     file: r.file,
@@ -45,7 +47,10 @@ export function analysisJson(r: AnalyzeReport) {
       method: c.models.method,
       fallbackReason: c.models.fallbackReason,
       typicalIntervalDays: c.models.typicalIntervalDays,
-      bgnbd: bg && { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, logLikelihood: bg.logLikelihood, timeUnit: bg.timeUnit, converged: bg.converged, n: bg.n },
+      bgnbd: fitJson(bg),
+      mbgnbd: fitJson(mbg),
+      fitProblems: c.models.fitProblems ?? {},
+      selection: c.models.selection ? { reason: c.models.selection.reason, backtest: c.models.selection.backtest && { split: c.models.selection.backtest.split, until: c.models.selection.backtest.until, selected: c.models.selection.backtest.selected } } : null,
       gammaGamma: gg && { p: gg.p, q: gg.q, gamma: gg.gamma, valueUnit: gg.valueUnit, logLikelihood: gg.logLikelihood, converged: gg.converged, n: gg.n },
       gammaGammaFallbackReason: c.models.gammaGammaFallbackReason,
     },
@@ -129,9 +134,12 @@ export function analysisTable(r: AnalyzeReport): string {
   for (const line of thresholdsInWords(r, money)) out.push(`  ${line}`);
   out.push('');
   out.push('MODELS');
-  const bg = c.models.bgnbd;
-  if (c.models.method === 'bgnbd' && bg) out.push(`  BG/NBD (${bg.timeUnit}): r=${fmt(bg.r)} alpha=${fmt(bg.alpha)} a=${fmt(bg.a)} b=${fmt(bg.b)} log-likelihood=${bg.logLikelihood.toFixed(1)} converged=${bg.converged} n=${bg.n}`);
-  else out.push(`  cadence fallback: ${c.models.fallbackReason} (typical interval ${c.models.typicalIntervalDays.toFixed(1)} days)`);
+  const fits = [['BG/NBD', c.models.bgnbd] as const, ['MBG/NBD', c.models.mbgnbd ?? null] as const];
+  for (const [name, f] of fits) {
+    if (f) out.push(`  ${name} (${f.timeUnit}): r=${fmt(f.r)} alpha=${fmt(f.alpha)} a=${fmt(f.a)} b=${fmt(f.b)} log-likelihood=${f.logLikelihood.toFixed(1)} converged=${f.converged} n=${f.n}`);
+  }
+  if (c.models.method === 'cadence-fallback') out.push(`  cadence fallback: ${c.models.fallbackReason} (typical interval ${c.models.typicalIntervalDays.toFixed(1)} days)`);
+  else out.push(`  in use: ${c.models.selection?.reason ?? c.models.method}`);
   const gg = c.models.gammaGamma;
   if (gg) out.push(`  Gamma-Gamma: p=${fmt(gg.p)} q=${fmt(gg.q)} gamma=${fmt(gg.gamma)} (minor units: ${money(gg.gamma)}) log-likelihood=${gg.logLikelihood.toFixed(1)} converged=${gg.converged} n=${gg.n}`);
   else out.push(`  Gamma-Gamma: ${c.models.gammaGammaFallbackReason}`);

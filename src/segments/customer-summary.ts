@@ -31,6 +31,9 @@ export interface CustomerSummary {
   purchaseDays: number;
   /** Spend on purchase days after the first one (Gamma-Gamma uses the mean of repeat transactions). */
   repeatSpendMinor: number;
+  /** The distinct purchase days, ascending, and the spend on each: the backtest replays history from them. */
+  dayList: number[];
+  daySpendMinor: number[];
   discountedOrders: number;
   products: ProductHistory[];
   lastEmailClickAt: number | null;
@@ -59,6 +62,8 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
   let discounted = 0;
   let purchaseDays = 0;
   let prevDay = Number.NaN;
+  const dayList: number[] = [];
+  const daySpend: number[] = [];
   const productDays = new Map<string, number[]>();
   for (const o of counted) {
     const day = dayOf(o.processedAt, settings);
@@ -66,7 +71,10 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     if (day !== prevDay) {
       purchaseDays++;
       prevDay = day;
+      dayList.push(day);
+      daySpend.push(0);
     }
+    daySpend[daySpend.length - 1]! += o.netMinor;
     if (purchaseDays > 1) repeatSpend += o.netMinor;
     if (o.discountCodes.length > 0) discounted++;
     for (const item of o.lineItems) {
@@ -104,6 +112,8 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     lastDay: last ? dayOf(last.processedAt, settings) : 0,
     purchaseDays,
     repeatSpendMinor: repeatSpend,
+    dayList,
+    daySpendMinor: daySpend,
     discountedOrders: discounted,
     products,
     lastEmailClickAt: customer.engagement?.lastEmailClickAt ?? null,

@@ -22,3 +22,7 @@ export type { BgNbdFit } from './bgnbd.ts';
 export type { GammaGammaFit } from './gamma-gamma.ts';
 export type { ModelCalibration, Predictions, ChurnRisk, PredictionMethod } from './predictions.ts';
 export { dayOf, startOfDay, formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';
+export { runBacktest, backtestSentence, frequencyError } from './backtest.ts';
+export type { BacktestFigures, BacktestResult } from './backtest.ts';
+export type { CountModelKind } from './bgnbd.ts';
+export { MODEL_NAMES } from './bgnbd.ts';

@@ -42,7 +42,7 @@ describe('segments analyze', () => {
     assert.match(r.stderr, /shopify-orders-sample\.csv:16: skipped: bad Total "not-a-number"/);
     assert.match(r.stdout, /as of 2026-05-31/);
     assert.match(r.stdout, /LOYALTY\n\s+One Time Buyer\s+\d+/);
-    assert.match(r.stdout, /cadence fallback: too little data for BG\/NBD/);
+    assert.match(r.stdout, /cadence fallback: too little data for a statistical model/);
     assert.ok(!r.stdout.includes('@'));
   });
 

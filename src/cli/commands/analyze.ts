@@ -1,17 +1,17 @@
 // `segments analyze <orders file> --format shopify|cdnow [--as-of YYYY-MM-DD] [--json] [--profiles out.jsonl] [--report report.html]`
 // Offline preview of a shop's segments from an export file; also the benchmark harness.
 import { createWriteStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ImportError } from '../../importers/import-result.ts';
-import type { ImportOptions, ImportResult } from '../../importers/import-result.ts';
-import { analyzeShop, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../../segments/index.ts';
-import type { ShopSettings } from '../../segments/index.ts';
+import type { ImportOptions } from '../../importers/import-result.ts';
+import { analyzeShop, asOfAfterLastOrder, asOfFromDate } from '../../segments/index.ts';
 import { analysisJson, analysisTable } from '../analyze-report.ts';
 import type { AnalyzeReport } from '../analyze-report.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
+import { importOrders, loadSettings, reportBadRows } from '../orders-input.ts';
 
 const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [options]
 
@@ -32,22 +32,6 @@ function parseAsOf(text: string): number {
   const asOf = asOfFromDate(text); // end of that day: orders placed on it still count
   if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
   return asOf;
-}
-
-/** Settings from --settings (defaults for the rest); the currency defaults to the file's own. */
-async function loadSettings(path: string | undefined, fileCurrency: string | null): Promise<ShopSettings> {
-  let input: Record<string, unknown> = {};
-  if (path !== undefined) {
-    try {
-      input = JSON.parse(await readFile(path, 'utf8'));
-    } catch (err) {
-      throw new ImportError('unreadable', `cannot read settings ${path}: ${(err as Error).message}`);
-    }
-  }
-  if (input.currency === undefined && fileCurrency !== null) input = { ...input, currency: fileCurrency };
-  const parsed = safeParseShopSettings(input);
-  if (!parsed.ok) throw new UsageError(`invalid settings in ${path}:\n  - ${parsed.issues.join('\n  - ')}`);
-  return parsed.settings;
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
@@ -78,12 +62,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
       if (progress) io.stderr.write(`${text}\n`);
     };
     const options: ImportOptions = { onProgress: (rows) => note(`read ${rows.toLocaleString('en-US')} rows…`) };
-    // Load only the importer this run needs (csv-parse costs start-up time for CDNOW runs).
-    const imported: ImportResult =
-      format === 'cdnow' ? await (await import('../../importers/cdnow.ts')).importCdnow(file, options) : await (await import('../../importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(file, options);
+    const imported = await importOrders(file, format, options);
     const readMs = performance.now() - started;
-    for (const bad of imported.badRows.slice(0, 20)) io.stderr.write(`${file}:${bad.line}: skipped: ${bad.reason}\n`);
-    if (imported.badRows.length > 20) io.stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
+    reportBadRows(file, imported, io.stderr);
     const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
     const settings = await loadSettings(values.settings, firstOrder?.currency ?? null);
     const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);

@@ -1,0 +1,48 @@
+// What the offline commands (`analyze`, `backtest`) share: reading an orders export of either format,
+// dates given as YYYY-MM-DD, and shop settings from a JSON file.
+import { readFile } from 'node:fs/promises';
+import { ImportError } from '../importers/import-result.ts';
+import type { ImportOptions, ImportResult } from '../importers/import-result.ts';
+import { DAY_MS, safeParseShopSettings } from '../segments/index.ts';
+import type { ShopSettings } from '../segments/index.ts';
+import { UsageError } from './command.ts';
+
+export type OrdersFormat = 'shopify' | 'cdnow';
+
+/** Day index of a YYYY-MM-DD date (UTC calendar), or a UsageError naming the option. */
+export function parseDate(option: string, text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
+  if (!m || new Date(t).toISOString().slice(0, 10) !== text) throw new UsageError(`${option} must be a date like 1997-09-30, got "${text}"`);
+  return t / DAY_MS;
+}
+
+/** The last instant of a day: orders placed on it still count. */
+export const endOfDay = (day: number): number => day * DAY_MS + DAY_MS - 1;
+
+/** Loads only the importer this run needs (csv-parse costs start-up time for CDNOW runs). */
+export async function importOrders(file: string, format: OrdersFormat, options: ImportOptions): Promise<ImportResult> {
+  return format === 'cdnow' ? (await import('../importers/cdnow.ts')).importCdnow(file, options) : (await import('../importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(file, options);
+}
+
+/** Settings from --settings (defaults for the rest); the currency defaults to the file's own. */
+export async function loadSettings(path: string | undefined, fileCurrency: string | null): Promise<ShopSettings> {
+  let input: Record<string, unknown> = {};
+  if (path !== undefined) {
+    try {
+      input = JSON.parse(await readFile(path, 'utf8'));
+    } catch (err) {
+      throw new ImportError('unreadable', `cannot read settings ${path}: ${(err as Error).message}`);
+    }
+  }
+  if (input.currency === undefined && fileCurrency !== null) input = { ...input, currency: fileCurrency };
+  const parsed = safeParseShopSettings(input);
+  if (!parsed.ok) throw new UsageError(`invalid settings in ${path}:\n  - ${parsed.issues.join('\n  - ')}`);
+  return parsed.settings;
+}
+
+/** Prints the first bad rows of an import on stderr. */
+export function reportBadRows(file: string, imported: ImportResult, stderr: NodeJS.WritableStream): void {
+  for (const bad of imported.badRows.slice(0, 20)) stderr.write(`${file}:${bad.line}: skipped: ${bad.reason}\n`);
+  if (imported.badRows.length > 20) stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
+}
