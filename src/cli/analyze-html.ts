@@ -6,6 +6,7 @@
 // counted, never named.
 import { FAMILIES, SEGMENT_DEFINITIONS } from '../segments/index.ts';
 import { formatMoney } from '../segments/explain.ts';
+import { activeFit } from '../segments/predictions.ts';
 import { identityInWords, thresholdsInWords } from './analyze-report.ts';
 import type { AnalyzeReport } from './analyze-report.ts';
 
@@ -86,9 +87,9 @@ function modelsInWords(r: AnalyzeReport): string[] {
   const m = r.analysis.calibration.models;
   const money = (minor: number): string => formatMoney(minor, r.settings.currency);
   const out: string[] = [];
-  const bg = m.bgnbd;
-  if (m.method === 'bgnbd' && bg) {
-    out.push(`Purchases are modelled with BG/NBD, fitted on ${int(bg.n)} buyers in ${bg.timeUnit}: r = ${bg.r.toPrecision(3)}, α = ${bg.alpha.toPrecision(3)}, a = ${bg.a.toPrecision(3)}, b = ${bg.b.toPrecision(3)}; log-likelihood ${bg.logLikelihood.toFixed(1)}${bg.converged ? '' : ' (did not converge)'}.`);
+  const bg = activeFit(m);
+  if (bg) {
+    out.push(`Purchases are modelled with ${m.method === 'mbgnbd' ? 'MBG/NBD' : 'BG/NBD'} (chosen for this shop), fitted on ${int(bg.n)} buyers in ${bg.timeUnit}: r = ${bg.r.toPrecision(3)}, α = ${bg.alpha.toPrecision(3)}, a = ${bg.a.toPrecision(3)}, b = ${bg.b.toPrecision(3)}; log-likelihood ${bg.logLikelihood.toFixed(1)}${bg.converged ? '' : ' (did not converge)'}.`);
   } else out.push(`No purchase model yet (${m.fallbackReason ?? 'cadence fallback'}): churn is judged by the typical interval between orders, ${m.typicalIntervalDays.toFixed(1)} days.`);
   const gg = m.gammaGamma;
   if (gg) out.push(`Order values are modelled with Gamma-Gamma on ${int(gg.n)} repeat buyers: p = ${gg.p.toPrecision(3)}, q = ${gg.q.toPrecision(3)}, γ = ${gg.gamma.toPrecision(3)} (${money(gg.gamma)}); log-likelihood ${gg.logLikelihood.toFixed(1)}.`);

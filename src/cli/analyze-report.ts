@@ -83,7 +83,7 @@ export function thresholdsInWords(r: AnalyzeReport, money: (minor: number) => st
     `RFM monetary scores by total spend: ${scaleInWords(c.rfm.monetaryMinor, money)}.`,
     `A Big Spender's average order is ${money(c.bigSpender.minAovMinor)} or more (the top ${percent(s.behaviour.bigSpenderTopShare)} of buyers).`,
     `High value means a predicted 12-month value of ${money(c.valueTiers.highMinClvMinor)} or more, medium value ${money(c.valueTiers.mediumMinClvMinor)} or more.`,
-    c.models.method === 'bgnbd'
+    c.models.method !== 'cadence-fallback'
       ? `Churn risk is the modelled chance of no order in the next ${days(s.churn.horizonDays)}: high from ${percent(s.churn.highAtLeast)}, medium from ${percent(s.churn.mediumAtLeast)}.`
       : `Churn risk counts the time since the last order in typical reorder intervals (${days(Math.round(c.models.typicalIntervalDays))} here, too little data for the model): medium after ${s.churn.fallbackMediumAfterIntervals}, high after ${s.churn.fallbackHighAfterIntervals}.`,
     `Dormant: no order for ${days(s.behaviour.dormantDays)}; New: a first order within ${days(s.behaviour.newCustomerDays)}; Coupon Customer: a discount code on more than ${percent(s.behaviour.couponMinShare)} of at least ${plural(s.behaviour.couponMinOrders, 'order')}.`,
