@@ -22,3 +22,5 @@ export type { BgNbdFit } from './bgnbd.ts';
 export type { GammaGammaFit } from './gamma-gamma.ts';
 export type { ModelCalibration, Predictions, ChurnRisk, PredictionMethod } from './predictions.ts';
 export { dayOf, startOfDay, formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';
+export { shopInsights, insightsFromCustomers, wilsonInterval, DEFAULT_INSIGHTS_OPTIONS } from './insights.ts';
+export type { InsightsOptions, ShopInsights, GatewayProduct, BestCustomerProduct, ReorderRhythm } from './insights.ts';
