@@ -210,7 +210,7 @@ export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibra
       repeatRateCi: ci,
       meanClv12mMinor,
       explanation:
-        `${percent(repeatRate)} of the ${t.customers} customers whose first order included ${product} ordered again ${within} ` +
+        `${percent(repeatRate)} of the ${plural(t.customers, 'customer')} whose first order included ${product} ordered again ${within} ` +
         `(95% interval ${percent(ci[0])}–${percent(ci[1])}), against ${percent(shopRate!)} for the shop; ` +
         `their predicted 12-month value averages ${money(meanClv12mMinor)} against ${money(shopClv!)}`,
     });

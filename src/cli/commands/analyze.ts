@@ -1,17 +1,15 @@
 // `segments analyze <orders file> --format shopify|cdnow [--as-of YYYY-MM-DD] [--json] [--profiles out.jsonl]`
 // Offline preview of a shop's segments from an export file; also the benchmark harness.
 import { createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ImportError } from '../../importers/import-result.ts';
-import type { ImportOptions, ImportResult } from '../../importers/import-result.ts';
-import { analyzeShop, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../../segments/index.ts';
-import type { ShopSettings } from '../../segments/index.ts';
+import { analyzeShop } from '../../segments/index.ts';
 import { analysisJson, analysisTable } from '../analyze-report.ts';
 import type { AnalyzeReport } from '../analyze-report.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
+import { readOrdersInput } from '../orders-input.ts';
 
 const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [options]
 
@@ -23,30 +21,6 @@ const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [opt
   --settings FILE          shop settings as JSON (missing fields take the defaults)
 
 exit codes: 0 ok, 1 unexpected failure, 2 bad usage / unreadable file / unknown format`;
-
-const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
-
-function parseAsOf(text: string): number {
-  const asOf = asOfFromDate(text); // end of that day: orders placed on it still count
-  if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
-  return asOf;
-}
-
-/** Settings from --settings (defaults for the rest); the currency defaults to the file's own. */
-async function loadSettings(path: string | undefined, fileCurrency: string | null): Promise<ShopSettings> {
-  let input: Record<string, unknown> = {};
-  if (path !== undefined) {
-    try {
-      input = JSON.parse(await readFile(path, 'utf8'));
-    } catch (err) {
-      throw new ImportError('unreadable', `cannot read settings ${path}: ${(err as Error).message}`);
-    }
-  }
-  if (input.currency === undefined && fileCurrency !== null) input = { ...input, currency: fileCurrency };
-  const parsed = safeParseShopSettings(input);
-  if (!parsed.ok) throw new UsageError(`invalid settings in ${path}:\n  - ${parsed.issues.join('\n  - ')}`);
-  return parsed.settings;
-}
 
 async function run(args: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -67,25 +41,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr.write(`segments analyze: unknown format "${format ?? ''}": use --format shopify or --format cdnow\n`);
     return EXIT_INPUT;
   }
-  const explicitAsOf = values['as-of'] === undefined ? null : parseAsOf(values['as-of']);
   const started = performance.now();
   try {
-    const size = await stat(file).then((s) => s.size).catch(() => 0);
-    const progress = size >= PROGRESS_MIN_BYTES;
-    const note = (text: string): void => {
-      if (progress) io.stderr.write(`${text}\n`);
-    };
-    const options: ImportOptions = { onProgress: (rows) => note(`read ${rows.toLocaleString('en-US')} rows…`) };
-    // Load only the importer this run needs (csv-parse costs start-up time for CDNOW runs).
-    const imported: ImportResult =
-      format === 'cdnow' ? await (await import('../../importers/cdnow.ts')).importCdnow(file, options) : await (await import('../../importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(file, options);
-    const readMs = performance.now() - started;
-    for (const bad of imported.badRows.slice(0, 20)) io.stderr.write(`${file}:${bad.line}: skipped: ${bad.reason}\n`);
-    if (imported.badRows.length > 20) io.stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
-    const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
-    const settings = await loadSettings(values.settings, firstOrder?.currency ?? null);
-    const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);
-    const asOf = explicitAsOf ?? lastDayEnd;
+    const { imported, settings, asOf, note, readMs } = await readOrdersInput(file, format, values['as-of'], values.settings, io);
     const analysis = analyzeShop(imported.customers, settings, asOf, {
       onProgress: (phase, done) => note(`${phase === 'summarize' ? 'summarised' : 'segmented'} ${done.toLocaleString('en-US')} customers…`),
     });
