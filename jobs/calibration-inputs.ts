@@ -1,6 +1,6 @@
 // What a shop's calibration is computed from, loaded the one way both readers need it: the
 // recalibration job (recompute-shop.ts) and the dashboard's dry run of a settings change
-// (web/admin/settings-preview.ts). Every customer with orders, with their engagement signals, and the
+// (jobs/settings-preview.ts). Every customer with orders, with their engagement signals, and the
 // shop's previous calibration (thresholds move from it with hysteresis).
 import type { CustomerInput } from '../src/segments/types.ts';
 import type { CalibrationRecord, CalibrationStore } from '../src/profiles/calibration-store.ts';

@@ -1,7 +1,7 @@
 // The pure engine (src/segments) as the pipeline calls it, with the engine's own types: the
 // calibration is the engine's Calibration (the calibration store keeps it as JSON), memberships come
 // back in the shape the profile store keeps them. One implementation, so no port: processors and the
-// settings preview (web/admin/settings-preview.ts) call these functions directly.
+// settings preview (jobs/settings-preview.ts) call these functions directly.
 import { calibrateFromSummaries, calibrateShop, segmentCustomer, shopInsights, summarizeCustomer, type Calibration, type CustomerInput, type CustomerSegmentation, type Membership, type ShopInsights, type ShopSettings } from '../src/segments/index.ts';
 import type { StoredMembership } from '../src/profiles/customer-profile-store.ts';
 

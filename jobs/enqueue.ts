@@ -3,11 +3,12 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TagSyncState } from '../src/profiles/tag-sync-state.ts';
-import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
+import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-state.ts';
+import type { Keyring } from '../src/shopify/token-crypto.ts';
+import { ShopWork } from '../src/profiles/shop-work.ts';
 import {
-  JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, dedupId, schedulerId,
-  type MaintenanceData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
+  JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, customerKey, dedupId, schedulerId, webhookSealAad,
+  type MaintenanceData, type PreviewSettingsData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
 } from './queues.ts';
 
 export interface Queues {
@@ -16,6 +17,7 @@ export interface Queues {
   resync: Queue<ResyncShopData>;
   recalibrate: Queue<RecalibrateShopData>;
   maintenance: Queue<MaintenanceData>;
+  preview: Queue<PreviewSettingsData>;
   webhook: Queue<WebhookData>;
 }
 
@@ -27,6 +29,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     resync: new Queue<ResyncShopData>(QUEUE.resync, opts),
     recalibrate: new Queue<RecalibrateShopData>(QUEUE.recalibrate, opts),
     maintenance: new Queue<MaintenanceData>(QUEUE.maintenance, opts),
+    preview: new Queue<PreviewSettingsData>(QUEUE.preview, opts),
     webhook: new Queue<WebhookData>(QUEUE.webhook, opts),
   };
 }
@@ -48,36 +51,69 @@ export interface BulkOperationFinishedPayload {
 /** Redis channel on which bulk_operations/finish is announced to every process. */
 export const bulkFinishedChannel = (prefix: string) => `${prefix}:bulk-finished`;
 
+/** A delivery handed over by POST /webhooks (structurally webhooks/router.ts QueuedDelivery). */
+export interface InboxDelivery {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  eventId: string | null;
+  triggeredAt: string | null;
+  hmac: string;
+  body: string;
+  receivedAt: Date;
+  arrivedAt: number;
+  dedupeKey: string;
+  customerIds: string[];
+}
+
+type AnyJob = Job<{ shop?: string; customerId?: string; customerIds?: string[] }>;
+
+export interface EnqueuerOptions {
+  /** Fixed engine as-of for every job (demo and tests); undefined in production (worker clock). */
+  asOf?: number;
+  /** Where observed tags are compared with the desired ones (the stores' instance). */
+  tagState?: TagSyncState;
+  /** Seals queued webhook bodies (ENCRYPTION_KEY). */
+  keyring: Keyring;
+  /** Per-shop counters (recomputes pending, failures) that status reads count instead of listing jobs. */
+  shopWork?: ShopWork;
+}
+
 export class Enqueuer {
   readonly queues: Queues;
   private readonly redis: Redis;
   private readonly prefix: string;
-  /** Fixed engine as-of for every job (demo and tests); undefined in production (worker clock). */
   private readonly asOf: number | undefined;
   private readonly tagState: TagSyncState;
+  private readonly keyring: Keyring;
+  readonly shopWork: ShopWork;
 
-  /** `tagState`: where observed tags are compared with the desired ones (the stores' instance). */
-  constructor(queues: Queues, redis: Redis, prefix: string, asOf?: number, tagState?: TagSyncState) {
+  constructor(queues: Queues, redis: Redis, prefix: string, o: EnqueuerOptions) {
     this.queues = queues;
     this.redis = redis;
     this.prefix = prefix;
-    this.asOf = asOf;
-    this.tagState = tagState ?? new TagSyncState(redis, prefix);
+    this.asOf = o.asOf;
+    this.tagState = o.tagState ?? new TagSyncState(redis, prefix);
+    this.keyring = o.keyring;
+    this.shopWork = o.shopWork ?? new ShopWork(redis, prefix);
   }
 
   // ---- WebhookInbox (queued ingest) --------------------------------------------------------------
 
   /**
-   * A verified delivery, kept in Redis until webhooks/consumer.ts has processed it. The job id is
-   * derived from (shop, webhook id): a duplicate delivery while the job is queued, running or recently
-   * completed adds nothing; later duplicates are caught by the durable dedupe in MongoDB.
+   * A verified delivery, kept in Redis (body sealed, see WebhookData) until webhooks/consumer.ts has
+   * processed it. The job id is derived from (shop, event or webhook id): a duplicate delivery while the
+   * job is queued or running adds nothing; later duplicates are caught by the durable dedupe in MongoDB.
    */
-  async acceptWebhook(d: { shop: string; topic: string; webhookId: string; eventId?: string | undefined; body: string; receivedAt: Date }): Promise<void> {
-    // Copies of one event (same X-Shopify-Event-Id, even under another webhook id) share the job id.
-    const jobId = `wh-${createHash('sha256').update(`${d.shop}\n${deliveryDedupeKey(d)}`).digest('hex').slice(0, 40)}`;
+  async acceptWebhook(d: InboxDelivery): Promise<void> {
+    const jobId = `wh-${createHash('sha256').update(`${d.shop}\n${d.dedupeKey}`).digest('hex').slice(0, 40)}`;
+    const head = {
+      shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId, triggeredAt: d.triggeredAt, hmac: d.hmac,
+      customerIds: d.customerIds, receivedAt: d.receivedAt.getTime(), arrivedAt: d.arrivedAt,
+    };
     await this.queues.webhook.add(
       'webhook',
-      { shop: d.shop, topic: d.topic, webhookId: d.webhookId, ...(d.eventId ? { eventId: d.eventId } : {}), body: d.body, receivedAt: d.receivedAt.getTime() },
+      { ...head, bodySealed: this.keyring.seal(d.body, webhookSealAad(head)), bytes: Buffer.byteLength(d.body) },
       { ...JOB_OPTIONS.webhook, jobId },
     );
   }
@@ -86,35 +122,68 @@ export class Enqueuer {
 
   /** A burst of webhooks for one customer yields one waiting job, plus one more if one is running. */
   async recomputeCustomer(shop: string, customerId: string, reason: RecomputeReason = 'webhook'): Promise<void> {
-    // Our own tag write comes back as customers/update: the first webhook after it is that echo.
-    // Skipping one call is safe: if an order webhook consumed the marker instead, the echo still
-    // arrives (at least once) and triggers the recompute, which then reads the stored order.
-    if (reason === 'webhook' && (await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return;
     const priority = reason === 'recency' ? PRIORITY.recency : reason === 'support' ? PRIORITY.support : PRIORITY.webhook;
     await this.queues.recompute.add(
       'recompute-customer',
       { shop, customerId, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
       { ...JOB_OPTIONS.recompute, ...(priority ? { priority } : {}), deduplication: { id: dedupId.recompute(shop, customerId), keepLastIfActive: true } },
     );
+    await this.shopWork.recomputeQueued(shop, customerKey(shop, customerId));
+  }
+
+  /**
+   * customers/create|update. Our own tag write comes back as customers/update: the first one after a
+   * write is taken for that echo and skipped. Only this webhook may consume the marker: it carries no
+   * input of the segments, so skipping it — echo or not — loses nothing. (When order webhooks consumed
+   * it too, an order arriving while a tag write was prepared was skipped "because the echo will
+   * recompute", and a later write's echo then consumed the next marker: the order was never recomputed.
+   * Found by the chaos run.)
+   */
+  async customerChanged(shop: string, customerId: string): Promise<void> {
+    if ((await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return;
+    await this.recomputeCustomer(shop, customerId);
   }
 
   /** Tags as Shopify reports them differ from the desired ones → pending again, and a sync. */
   async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void> {
-    if (await this.tagState.observe(shop, customerId, appTags)) await this.syncTags(shop);
+    await this.observeTags(shop, customerId, appTags);
+  }
+
+  /** customerTagsObserved, telling what was seen (`drift`: other tags than the ones the state says applied). */
+  async observeTags(shop: string, customerId: string, appTags: readonly string[]): Promise<TagObservation> {
+    const seen = await this.tagState.observe(shop, customerId, appTags);
+    if (seen.outcome === 'pending' || seen.outcome === 'drift') await this.syncTags(shop);
+    return seen;
   }
 
   /**
-   * The customer was deleted/redacted and its data already erased by the webhook handler: drop its
-   * waiting recompute, and erase once more shortly after in case a recompute was running meanwhile.
+   * The customer was deleted/redacted and its MongoDB data already erased by the webhook handler. Erase
+   * what Redis holds on them now: tag state, the tag-echo marker, their waiting recompute and its
+   * deduplication key, failed jobs and queued deliveries naming them. A recompute running right now
+   * could write a profile after the erasure: then one forget job follows it (30 s), and leaves Redis
+   * when done.
    */
   async customerDeleted(shop: string, customerId: string): Promise<void> {
-    const jobId = await this.queues.recompute.getDeduplicationJobId(dedupId.recompute(shop, customerId));
+    const dedup = dedupId.recompute(shop, customerId);
+    const jobId = await this.queues.recompute.getDeduplicationJobId(dedup);
+    let running = false;
     if (jobId) {
       const job = await this.queues.recompute.getJob(jobId);
       const state = job ? await job.getState() : 'unknown';
       if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
+      running = state === 'active';
     }
-    await this.queues.maintenance.add('forget-customer', { kind: 'forget-customer', shop, customerId }, { ...JOB_OPTIONS.maintenance, delay: 30_000 });
+    if (!running) await this.queues.recompute.removeDeduplicationKey(dedup);
+    await this.tagState.forgetCustomer(shop, customerId);
+    await this.shopWork.forgetCustomer(shop, customerId, customerKey(shop, customerId));
+    await this.redis.del(this.echoKey(shop, customerId));
+    const names = (j: AnyJob) => j.data?.shop === shop && (j.data.customerId === customerId || (j.data.customerIds ?? []).includes(customerId));
+    await this.removeJobs([this.queues.recompute, this.queues.webhook, this.queues.maintenance, this.queues.syncTags], names);
+    // Kept settings previews list example customers: the shop's are recomputed on demand anyway.
+    await this.removeJobs([this.queues.preview], (j) => j.data?.shop === shop);
+    if (running) {
+      await this.queues.maintenance.add('forget-customer', { kind: 'forget-customer', shop, customerId }, { ...JOB_OPTIONS.maintenance, delay: 30_000, removeOnComplete: true, removeOnFail: true });
+    }
   }
 
   /** Stop the shop's schedules; queued jobs for it fail fast with ShopNotInstalledError. */
@@ -127,6 +196,45 @@ export class Enqueuer {
     await this.resyncShop(shop, 'scopes');
   }
 
+  /**
+   * shop/redact, after MongoDB was erased: the shop's tag state, every job (any state but running) and
+   * queued delivery of the shop, and its keys (tag echoes, bulk-operation signals, rate-limit windows).
+   */
+  async shopErased(shop: string): Promise<void> {
+    await this.unscheduleShop(shop);
+    await this.tagState.forgetShop(shop);
+    await this.shopWork.forgetShop(shop);
+    await this.removeJobs(Object.values(this.queues) as Queue[], (j) => j.data?.shop === shop);
+    for (const kind of ['tag-echo', 'bulk-finished', 'ratelimit']) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:${kind}:${shop}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await this.redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  }
+
+  /** Removes every job (not a running one) of these queues that `match`es, page by page. */
+  private async removeJobs(queues: Queue[], match: (j: AnyJob) => boolean): Promise<number> {
+    let removed = 0;
+    const states = ['waiting', 'prioritized', 'delayed', 'failed', 'completed', 'waiting-children'] as const;
+    for (const q of queues) {
+      for (const state of states) {
+        const doomed: AnyJob[] = [];
+        for (let start = 0; ; start += 500) {
+          const page = (await q.getJobs([state], start, start + 499, true)) as AnyJob[];
+          for (const j of page) if (j && match(j)) doomed.push(j);
+          if (page.length < 500) break;
+        }
+        for (const j of doomed) {
+          await j.remove().then(() => { removed++; }, () => undefined);
+        }
+      }
+    }
+    return removed;
+  }
+
   /** Wakes whoever waits on this bulk operation (tag writer, backfill) in any process. */
   async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload): Promise<void> {
     const key = `${this.prefix}:bulk-finished:${shop}:${payload.adminGraphqlApiId}`;
@@ -135,7 +243,7 @@ export class Enqueuer {
   }
 
   private echoKey(shop: string, customerId: string): string {
-    return `${this.prefix}:tag-echo:${shop}:${customerId}`;
+    return `${this.prefix}:tag-echo:${shop}:${customerKey(shop, customerId)}`;
   }
 
   /**
@@ -152,15 +260,15 @@ export class Enqueuer {
 
   /**
    * After the write: customers whose tags did not change produce no echo, so their markers go. A marker
-   * already consumed meant a real webhook was skipped in the meantime: recompute that customer now.
+   * already consumed only skipped a customers/update, which carries no input of the segments: nothing
+   * to recompute. (The recompute this used to queue ran in the worker, with the worker's clock as its
+   * as-of instead of the run's: in the chaos run, a customer tagged for another day. Found by the chaos run.)
    */
   async settleTagEcho(shop: string, unchangedIds: readonly string[]): Promise<void> {
     for (let i = 0; i < unchangedIds.length; i += 1000) {
-      const ids = unchangedIds.slice(i, i + 1000);
       const p = this.redis.pipeline();
-      for (const id of ids) p.del(this.echoKey(shop, id));
-      const res = (await p.exec()) ?? [];
-      for (const [k, id] of ids.entries()) if (res[k]?.[1] === 0) await this.recomputeCustomer(shop, id);
+      for (const id of unchangedIds.slice(i, i + 1000)) p.del(this.echoKey(shop, id));
+      await p.exec();
     }
   }
 
@@ -194,6 +302,27 @@ export class Enqueuer {
       }
     }
     return woken;
+  }
+
+  /**
+   * A settings dry run as a job: one per shop at a time (while one is waiting or running, another
+   * request gets that one back: `busy`), and a finished one is reused for the same settings for 15
+   * minutes (the job id is the settings' hash).
+   */
+  async previewSettings(shop: string, settings: PreviewSettingsData['settings'], settingsHash: string): Promise<{ job: Job<PreviewSettingsData>; busy: boolean }> {
+    const jobId = `preview-${customerKey(shop, settingsHash)}`;
+    const kept = await this.queues.preview.getJob(jobId);
+    if (kept && (await kept.getState()) !== 'failed') return { job: kept, busy: false };
+    if (kept) await kept.remove().catch(() => undefined);
+    const running = await this.queues.preview.getDeduplicationJobId(dedupId.preview(shop));
+    const other = running ? await this.queues.preview.getJob(running) : undefined;
+    if (other && ['waiting', 'active', 'prioritized', 'delayed'].includes(await other.getState())) return { job: other, busy: other.id !== jobId };
+    const job = await this.queues.preview.add(
+      'settings-preview',
+      { shop, settings, settingsHash, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
+      { ...JOB_OPTIONS.preview, jobId, deduplication: { id: dedupId.preview(shop) } },
+    );
+    return { job, busy: false };
   }
 
   async recalibrateShop(shop: string, reason: RecalibrateShopData['reason']): Promise<void> {

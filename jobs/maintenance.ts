@@ -1,5 +1,5 @@
-// maintenance queue: daily recency sweep, expiry of webhook-delivery dedupe records (FerretDB has no
-// TTL indexes), and forgetting a customer deleted on Shopify.
+// maintenance queue: daily recency sweep, expiry of webhook-delivery dedupe records, dead letters and
+// data-request records (FerretDB has no TTL indexes), and forgetting a customer deleted on Shopify.
 import type { Job } from 'bullmq';
 import type { JobContext } from './ports.ts';
 import type { MaintenanceData } from './queues.ts';
@@ -11,13 +11,15 @@ export async function runMaintenance(ctx: JobContext, data: MaintenanceData, job
       return recencySweep(ctx, data);
     case 'cleanup-deliveries': {
       const deleted = await ctx.maintenance.deleteExpiredDeliveries(new Date(ctx.now()), data.olderThanDays * 24 * 3600 * 1000);
-      ctx.logger.info({ jobId: job?.id, deleted }, 'expired webhook deliveries deleted');
-      return { deleted };
+      // Dead letters and data-request records may name a customer: they expire too (30 days).
+      const expired = await ctx.maintenance.deleteExpiredRecords(new Date(ctx.now()));
+      ctx.logger.info({ jobId: job?.id, deleted, ...expired }, 'expired webhook deliveries, dead letters and data-request records deleted');
+      return { deleted, ...expired };
     }
     case 'forget-customer':
       await ctx.profiles.deleteCustomer(data.shop, data.customerId);
       await ctx.events.deleteCustomer(data.shop, data.customerId);
       await ctx.tagState.forgetCustomer(data.shop, data.customerId);
-      return { forgotten: data.customerId };
+      return { forgotten: 1 };
   }
 }

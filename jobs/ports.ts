@@ -51,6 +51,10 @@ export interface TagWriteResult {
 
 export interface ShopifyPort {
   writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean; tagPrefix: string }): Promise<TagWriteResult>;
+  /** Is the app still installed (a call with the shop's token, renewed first if needed)? For app/uninstalled. */
+  installationState(shop: string): Promise<'active' | 'revoked' | 'no-token'>;
+  /** Every tag on the shop's customers (Shop.customerTags); complete=false when Shopify holds more than one page. */
+  customerTags(shop: string): Promise<{ tags: string[]; complete: boolean }>;
   /** Bulk query of customers with orders, streamed into the order store. */
   backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }
@@ -72,5 +76,7 @@ export interface JobContext {
   maintenance: {
     /** Deletes webhook-delivery records older than the retention; returns how many. */
     deleteExpiredDeliveries(now: Date, retentionMs: number): Promise<number>;
+    /** Deletes dead letters and customer data-request records past their retention; returns how many. */
+    deleteExpiredRecords(now: Date): Promise<{ deadLetters: number; dataRequests: number }>;
   };
 }

@@ -1,7 +1,9 @@
 // Queue names, payload types and job options: the contract between the one producer (enqueue.ts)
 // and the processors. One queue per job kind, so each gets its own worker and concurrency: a big
 // shop's resync runs on the resync queue and can never occupy the slots that serve webhooks.
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
+import type { ShopSettings } from '../src/segments/settings.ts';
 
 export const QUEUE = {
   recompute: 'recompute-customer',
@@ -9,6 +11,8 @@ export const QUEUE = {
   resync: 'resync-shop',
   recalibrate: 'recalibrate-shop',
   maintenance: 'maintenance',
+  /** Settings dry runs (jobs/settings-preview.ts): whole-shop work kept out of the web process. */
+  preview: 'settings-preview',
   /** Authentic webhook deliveries waiting to be processed (queued ingest, webhooks/consumer.ts). */
   webhook: 'webhook',
 } as const;
@@ -25,16 +29,41 @@ export interface RecomputeCustomerData {
   asOf?: number;
 }
 
+/**
+ * A queued delivery carries what Shopify sent — headers, HMAC and body — so the consumer verifies the
+ * signature again before acting: a job added by anyone else (the queue board, a Redis client) is
+ * refused. The body is AES-GCM sealed with ENCRYPTION_KEY and bound to everything else here
+ * (webhookSealAad): names and e-mails in it are unreadable on the board and in Redis, and a job cannot
+ * be forged or re-labelled without the key.
+ */
 export interface WebhookData {
   shop: string;
   topic: string;
   webhookId: string;
-  /** X-Shopify-Event-Id when the delivery had one (the dedupe key, see deliveryDedupeKey). */
-  eventId?: string | undefined;
-  /** The raw body as received (HMAC already verified). */
-  body: string;
+  eventId: string | null;
+  triggeredAt: string | null;
+  /** X-Shopify-Hmac-Sha256 as received. */
+  hmac: string;
+  /** The raw body, sealed (src/shopify/token-crypto.ts Keyring). */
+  bodySealed: string;
+  bytes: number;
+  /** The customers the body names (ids only): customers/redact drops the queued copies. */
+  customerIds: string[];
   /** Epoch ms. */
   receivedAt: number;
+  /** Wall-clock epoch ms of arrival (the X-Shopify-Triggered-At window is checked against it). */
+  arrivedAt: number;
+}
+
+export const webhookSealAad = (d: Omit<WebhookData, 'bodySealed' | 'bytes'>): string =>
+  ['webhook', d.shop, d.topic, d.webhookId, d.eventId ?? '', d.triggeredAt ?? '', d.hmac, d.customerIds.join(','), String(d.receivedAt), String(d.arrivedAt)].join('\n');
+
+export interface PreviewSettingsData {
+  shop: string;
+  /** Validated settings to try (src/segments/settings.ts). */
+  settings: ShopSettings;
+  settingsHash: string;
+  asOf?: number;
 }
 
 export interface SyncTagsData {
@@ -79,22 +108,30 @@ const retrying: JobsOptions = {
 };
 
 export const JOB_OPTIONS = {
+  // Completed and failed recomputes name their customer: a redaction removes them (Enqueuer.customerDeleted).
   recompute: { ...retrying },
   syncTags: { ...retrying, attempts: 10 },
   resync: { ...retrying, attempts: 3, backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 } },
   recalibrate: { ...retrying, attempts: 3 },
   maintenance: { ...retrying, attempts: 3 },
-  // Shopify would retry a failed delivery for 4 hours; a queued one retries about as long (2^13 s),
-  // completed ones are kept 10 minutes so a duplicate delivery in that window is dropped by its job id.
-  webhook: { ...retrying, attempts: 14, removeOnComplete: { age: 600, count: 20_000 } },
+  // A dry run: not retried (the merchant asks again); the result stays 15 minutes for the page to read.
+  preview: { attempts: 1, removeOnComplete: { age: 900 }, removeOnFail: { age: 900 } },
+  // Shopify would retry a failed delivery for 4 hours; a queued one retries about as long (2^13 s).
+  // A processed delivery leaves Redis at once (its body is personal data); later duplicates are caught by
+  // the durable dedupe in MongoDB. Failed ones stay a day for support, sealed.
+  webhook: { ...retrying, attempts: 14, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
 } satisfies Record<string, JobsOptions>;
 
-/** Deduplication ids: never contain '.'-sensitive use, just Redis keys. */
+/** A customer id as it appears in Redis key names and BullMQ's event stream: a digest, never the id. */
+export const customerKey = (shop: string, customerId: string): string => createHash('sha256').update(`${shop}\n${customerId}`).digest('hex').slice(0, 32);
+
+/** Deduplication ids: Redis keys (and entries of BullMQ's event stream), so no customer id in them. */
 export const dedupId = {
-  recompute: (shop: string, customerId: string) => `recompute:${shop}:${customerId}`,
+  recompute: (shop: string, customerId: string) => `recompute:${shop}:${customerKey(shop, customerId)}`,
   syncTags: (shop: string) => `sync-tags:${shop}`,
   resync: (shop: string) => `resync:${shop}`,
   recalibrate: (shop: string) => `recalibrate:${shop}`,
+  preview: (shop: string) => `preview:${shop}`,
 };
 
 export const schedulerId = {

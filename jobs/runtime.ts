@@ -1,6 +1,8 @@
 // Builds the job side on top of the composition root: queues, the one producer (Enqueuer) and the
 // processors' context. Used by jobs/main.ts, web/main.ts, the demo and the integration tests.
-import type { Deps } from '../src/deps.ts';
+import { keyringFrom, type Deps } from '../src/deps.ts';
+import { DEAD_LETTER_RETENTION_MS } from '../src/profiles/dead-letter-store.ts';
+import { DATA_REQUEST_RETENTION_MS } from '../src/profiles/data-request-store.ts';
 import { createQueues, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
 import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
@@ -40,7 +42,7 @@ export function shopPort(deps: Deps): ShopPort {
 export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   const prefix = o.queuePrefix ?? deps.config.QUEUE_PREFIX;
   const queues = createQueues(deps.redis, prefix);
-  const enqueue = new Enqueuer(queues, deps.redis, prefix, o.asOf, deps.stores.tagState);
+  const enqueue = new Enqueuer(queues, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config) });
   const { stores } = deps;
   const context: JobContext = {
     logger: deps.logger,
@@ -59,7 +61,13 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
     shopify: o.shopify,
     enqueue,
     bulkMutationThreshold: deps.config.BULK_MUTATION_THRESHOLD,
-    maintenance: { deleteExpiredDeliveries: (now, retentionMs) => stores.deliveries.deleteExpiredDeliveries(now, retentionMs) },
+    maintenance: {
+      deleteExpiredDeliveries: (now, retentionMs) => stores.deliveries.deleteExpiredDeliveries(now, retentionMs),
+      deleteExpiredRecords: async (now) => ({
+        deadLetters: await stores.deadLetters.deleteOlderThan(new Date(now.getTime() - DEAD_LETTER_RETENTION_MS)),
+        dataRequests: await stores.dataRequests.deleteOlderThan(new Date(now.getTime() - DATA_REQUEST_RETENTION_MS)),
+      }),
+    },
   };
   const running: RunningWorkers[] = [];
   return {

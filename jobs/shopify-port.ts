@@ -15,6 +15,8 @@ import { syncCustomerTags } from '../src/shopify/tag-sync.ts';
 import { ShopifyApiError, ShopifyReauthRequiredError } from '../src/shopify/errors.ts';
 import { ShopNeedsReauthError } from './errors.ts';
 import type { ShopifyPort, TagWriteResult } from './ports.ts';
+import { shopCustomerTags } from '../src/shopify/customer-tags.ts';
+import { probeInstallation } from '../src/shopify/installation-probe.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
 
 export interface ShopifyPortOptions {
@@ -91,6 +93,14 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
         // Customers whose tags already matched get no result line: they are in sync.
         for (const c of changes) if (!answered.has(c.customerId)) out.written.push(c.customerId);
         return out;
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    installationState: (shop) => probeInstallation((s) => clients.forShop(s), shop),
+    async customerTags(shop) {
+      try {
+        return await shopCustomerTags(await clients.forShop(shop));
       } catch (err) {
         return classify(err);
       }

@@ -4,12 +4,13 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
 import { ShopNeedsReauthError } from './errors.ts';
 import type { JobContext } from './ports.ts';
-import { QUEUE, type QueueName } from './queues.ts';
+import { QUEUE, customerKey, type QueueName } from './queues.ts';
 import { recomputeCustomer } from './recompute-customer.ts';
 import { syncTags } from './sync-tags.ts';
 import { resyncShop } from './resync-shop.ts';
 import { recalibrateShop } from './recalibrate-shop.ts';
 import { runMaintenance } from './maintenance.ts';
+import { runSettingsPreview } from './settings-preview.ts';
 
 export interface WorkerOptions {
   connection: () => ConnectionOptions;
@@ -46,6 +47,19 @@ export interface RunningWorkers {
 }
 
 export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers {
+  // Per-shop counters (src/profiles/shop-work.ts): a recompute leaves the pending set when it settles; a
+  // job that failed for good goes to the shop's failure log.
+  const settled = async (queue: string, job: Job, err?: Error) => {
+    const data = (job.data ?? {}) as { shop?: string; customerId?: string };
+    if (!data.shop) return;
+    if (queue === QUEUE.recompute && data.customerId) await ctx.enqueue.shopWork.recomputeSettled(data.shop, customerKey(data.shop, data.customerId));
+    if (err) {
+      await ctx.enqueue.shopWork.failed(data.shop, {
+        queue, jobId: String(job.id), name: job.name, customerId: data.customerId ?? null, failedReason: err.message,
+        failedAt: new Date(job.finishedOn ?? Date.now()).toISOString(), attemptsMade: job.attemptsMade,
+      });
+    }
+  };
   // The webhook queue is drained by webhooks/consumer.ts (it runs the webhook handlers).
   const processors: Record<Exclude<QueueName, typeof QUEUE.webhook>, { run: Processor; concurrency: number }> = {
     [QUEUE.recompute]: { run: (job: Job) => recomputeCustomer(ctx, job.data, job), concurrency: o.concurrency },
@@ -53,6 +67,8 @@ export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers 
     [QUEUE.resync]: { run: (job: Job) => resyncShop(ctx, job.data, job), concurrency: 1 },
     [QUEUE.recalibrate]: { run: (job: Job) => recalibrateShop(ctx, job.data, job), concurrency: 1 },
     [QUEUE.maintenance]: { run: (job: Job) => runMaintenance(ctx, job.data, job), concurrency: 1 },
+    // Whole-shop dry runs, one at a time per process: they can never take the recompute slots.
+    [QUEUE.preview]: { run: (job: Job) => runSettingsPreview(ctx, job.data, job), concurrency: 1 },
   };
   const names = (o.queues ?? (Object.keys(processors) as QueueName[])).filter((n): n is keyof typeof processors => Object.hasOwn(processors, n));
   const workers = names.map((name) => {
@@ -62,13 +78,15 @@ export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers 
       prefix: o.prefix,
       concurrency: p.concurrency,
       // Whole-shop jobs hold the event loop for a few hundred ms at a time: allow a longer lock.
-      lockDuration: name === QUEUE.resync || name === QUEUE.recalibrate ? 120_000 : 30_000,
+      lockDuration: name === QUEUE.resync || name === QUEUE.recalibrate || name === QUEUE.preview ? 120_000 : 30_000,
       // Failed/stalled jobs after a crash are picked up again by any worker.
       maxStalledCount: 2,
     });
     w.on('failed', (job, err) => {
       ctx.logger.warn({ queue: name, jobId: job?.id, shop: (job?.data as { shop?: string } | undefined)?.shop, attemptsMade: job?.attemptsMade, err: err.message, errName: err.name }, 'job failed');
+      if (job && (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1))) void settled(name, job, err).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'shop work counters not updated'));
     });
+    if (name === QUEUE.recompute) w.on('completed', (job) => void settled(name, job).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'shop work counters not updated')));
     w.on('error', (err) => ctx.logger.error({ queue: name, err: err.message }, 'worker error'));
     return w;
   });

@@ -6,10 +6,10 @@
 // simulator delivered the webhook to the app. Loopback only; bounded by --seconds and --timeout.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { serviceUrls } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startLocalStack } from './local-stack.ts';
+import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 
 const { values } = parseArgs({ options: {
   rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' },
@@ -83,12 +83,5 @@ try {
 } finally {
   await stack.deps.mongo.dropDatabase().catch(() => undefined);
   await stack.close();
-  const r = new Redis(serviceUrls().redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
+  await deleteKeysUnder(serviceUrls().redisUrl, prefix);
 }

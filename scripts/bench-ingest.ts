@@ -11,11 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import mongoose from 'mongoose';
-import { Redis } from 'ioredis';
 import { serviceUrls } from '../src/config.ts';
 import { ShopStore } from '../src/profiles/shop-store.ts';
 import { webhookHmac } from '../webhooks/verify-hmac.ts';
 import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
+import { pollUntil } from '../tools/poll.ts';
+import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const arg = (name: string, def: string): string => {
@@ -37,16 +38,10 @@ const RUN = `bench_ingest_${randomBytes(4).toString('hex')}`;
 const log = (s: string) => { if (!JSON_OUT) console.error(s); };
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  await pollUntil('web to become healthy', async () => {
     if (child.exitCode !== null) throw new Error(`web exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('web did not become healthy');
+    return fetch(`${url}/health`).then((r) => r.ok, () => false);
+  }, { timeoutMs, intervalMs: 200 });
 }
 
 /** The same server with another database name in the path (query string kept). */
@@ -161,14 +156,7 @@ async function main(): Promise<void> {
     const stored = await mongo.db!.collection('order_owners').countDocuments().catch(() => -1);
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
-    const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${RUN}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteKeysUnder(redisUrl, RUN);
     log(`orders stored during the run: ${stored}`);
     for (const srv of privateServers) await srv.stop();
     base.remove();

@@ -21,6 +21,7 @@ import { createJobRuntime } from '../jobs/runtime.ts';
 import { recalibrateShop } from '../jobs/recalibrate-shop.ts';
 import { startShopifySimulator } from '../tools/shopify-simulator/index.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase } from './chaos/services.ts';
+import { pollUntil } from '../tools/poll.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const arg = (name: string, def: string): string => {
@@ -37,7 +38,6 @@ const JSON_OUT = process.argv.includes('--json');
 const log = (s: string) => { if (!JSON_OUT) console.error(s); };
 const ASOF = Date.UTC(2026, 10, 20);
 const SHOP = 'bench-worker.myshopify.com';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function recomputeThroughput(): Promise<Array<{ workers: number; jobs: number; seconds: number; perSecond: number; perWorkerPerSecond: number }>> {
   const base = tempBase('bench-worker-', true);
@@ -47,7 +47,7 @@ async function recomputeThroughput(): Promise<Array<{ workers: number; jobs: num
     SUPPORT_TOKEN: 'w'.repeat(32), MONGODB_URI: `${ferret.url}/bench`, REDIS_URL: redis.url, QUEUE_PREFIX: 'benchw', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(CONCURRENCY),
   };
   const deps = await createDeps(loadConfig(env), { logger: createLogger({ level: 'warn' }), now: () => ASOF });
-  const rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }) }, asOf: ASOF });
+  const rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }), customerTags: async () => ({ tags: [], complete: true }), installationState: async () => 'no-token' as const }, asOf: ASOF });
   const children: ChildProcess[] = [];
   process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
   const results = [];
@@ -69,12 +69,7 @@ async function recomputeThroughput(): Promise<Array<{ workers: number; jobs: num
       for (let i = 0; i < workersN; i++) {
         children.push(spawn(process.execPath, ['jobs/main.ts', '--queues', 'recompute-customer'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
       }
-      const until = Date.now() + 300_000;
-      while (Date.now() < until) {
-        const c = await rt.queues.recompute.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
-        if (Object.values(c).every((n) => n === 0)) break;
-        await sleep(200);
-      }
+      await pollUntil('the recompute queue to drain', async () => Object.values(await rt.queues.recompute.getJobCounts('waiting', 'active', 'prioritized', 'delayed')).every((n) => n === 0), { timeoutMs: 300_000, intervalMs: 200 });
       const seconds = (performance.now() - t0) / 1000;
       for (const c of children.splice(0)) {
         const exited = new Promise((r) => c.once('exit', r));

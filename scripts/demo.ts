@@ -13,7 +13,6 @@ import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { serviceUrls } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { DAY_MS, asOfAfterLastOrder, asOfFromDate } from '../src/segments/index.ts';
@@ -21,7 +20,9 @@ import { streamShopifyOrders } from '../src/importers/shopify-orders-csv.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
 import { AuthStats } from '../src/shopify/offline-tokens.ts';
 import { CDNOW_SAMPLE } from '../tools/cdnow-data.ts';
+import { seededRng } from '../tools/seeded-random.ts';
 import { thresholdsOf } from '../jobs/engine.ts';
+import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // The default store is the CDNOW log's published 1/10 sample (2,357 customers, 6,919 orders): the
@@ -102,16 +103,7 @@ async function cleanup(): Promise<void> {
   stack = null;
   if (!values.keep) await s.deps.mongo.dropDatabase().catch(() => undefined);
   await s.close();
-  if (!values.keep) {
-    const r = new Redis(serviceUrls().redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-    r.disconnect();
-  }
+  if (!values.keep) await deleteKeysUnder(serviceUrls().redisUrl, queuePrefix);
 }
 let interrupted = false;
 const onSignal = () => {
@@ -221,8 +213,8 @@ async function seedFromShopifyCsv(s: LocalStack, file: string): Promise<{ custom
 async function streamLiveOrders(s: LocalStack, seconds: number, perSecond: number): Promise<void> {
   const { sim, deps } = s;
   const customers = sim.listCustomers(SHOP);
-  let x = 20260101;
-  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4_294_967_296);
+  const rng = seededRng(20260101);
+  const rnd = () => rng.next();
   say(`\ndemo: live — ${perSecond} signed orders/create webhooks per second for ${seconds}s; customers moving between segments:`);
   const Events = deps.stores.events.model;
   let lastSeen = (await Events.findOne({ shop: SHOP }, { _id: 1 }).sort({ _id: -1 }).lean())?._id ?? null;

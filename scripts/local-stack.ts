@@ -19,6 +19,7 @@ import { dashboardMounts } from '../web/mounts.ts';
 import { dashboardPortsFrom } from '../web/ports.ts';
 import { startShopifySimulator, type ShopifySimulator, type SimulatorOptions } from '../tools/shopify-simulator/index.ts';
 import type { Connection } from 'mongoose';
+import { pollUntil } from '../tools/poll.ts';
 
 export interface LocalStackOptions {
   logger: Logger;
@@ -106,27 +107,25 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       await runtime.enqueue.scheduleShop(shop, state?.timezone ?? 'UTC');
     },
     async idle(timeoutMs = 600_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const counts = await Promise.all(Object.values(runtime.queues).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
-        if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
-        if (Date.now() > until) throw new Error(`queues not idle after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let counts: unknown;
+      await pollUntil('the queues to be idle', async () => {
+        const c = await Promise.all(Object.values(runtime.queues).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
+        counts = c;
+        return c.every((x) => Object.values(x).every((n) => n === 0));
+      }, { timeoutMs, detail: () => `counts: ${JSON.stringify(counts)}` });
     },
     async waitFor(queue, jobId, timeoutMs = 600_000) {
       // Polls the job's state: QueueEvents would miss a completion that happened before it subscribed.
       const q = runtime.queues[queue];
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const job = await q.getJob(jobId);
-        if (!job) throw new Error(`no job ${jobId} in ${q.name}`);
-        const state = await job.getState();
-        if (state === 'completed') return job.returnvalue as unknown;
-        if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${job.failedReason}`);
-        if (Date.now() > until) throw new Error(`${q.name} job ${jobId} still ${state} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let state = 'unknown';
+      const job = await pollUntil(`${q.name} job ${jobId} to complete`, async () => {
+        const j = await q.getJob(jobId);
+        if (!j) throw new Error(`no job ${jobId} in ${q.name}`);
+        state = await j.getState();
+        if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${j.failedReason}`);
+        return state === 'completed' && j;
+      }, { timeoutMs, detail: () => `still ${state}` });
+      return job.returnvalue as unknown;
     },
     async close() {
       // No new webhooks; requests in flight finish (bounded); then workers finish their jobs (they still

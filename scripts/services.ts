@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSy
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serviceUrls } from '../src/config.ts';
+import { pollUntil } from '../tools/poll.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STATE = join(ROOT, '.services');
@@ -65,13 +66,8 @@ async function mongoAnswers(uri: string): Promise<string | null> {
 }
 
 async function waitFor(check: () => Promise<unknown>, what: string, timeoutMs: number, log?: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const tail = log && existsSync(log) ? `\n--- last lines of ${log} ---\n${readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')}` : '';
-  throw new Error(`${what} did not answer within ${timeoutMs / 1000}s${tail}`);
+  const tail = () => (log && existsSync(log) ? `--- last lines of ${log} ---\n${readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')}` : '');
+  await pollUntil(what, check, { timeoutMs, intervalMs: 200, detail: tail });
 }
 
 function which(cmd: string): string | null {

@@ -23,10 +23,21 @@ export const configSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/segments'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('segments'),
+  /**
+   * Express "trust proxy": whose X-Forwarded-Proto/-For to believe (false, true, a hop count, or
+   * addresses/subnets such as "loopback" or "10.0.0.0/8"). Decides whether a request came over TLS,
+   * i.e. whether Strict-Transport-Security is sent.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Address the web process binds to (not a URL). */
   HOST: z.string().refine((v) => !v.includes('://'), 'is the address to bind to (e.g. 0.0.0.0), not a URL').default('0.0.0.0'),
   ENCRYPTION_KEY: key32,
+  /** The key before the last rotation: values sealed with it still open and are re-encrypted on use (`segments rotate-key`). */
+  ENCRYPTION_KEY_PREVIOUS: key32.optional(),
   SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),

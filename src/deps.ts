@@ -18,8 +18,12 @@ import { EngagementStore } from './profiles/engagement-store.ts';
 import { MongoSessionStore } from './profiles/session-store.ts';
 import { DataRequestStore } from './profiles/data-request-store.ts';
 import { TagSyncState } from './profiles/tag-sync-state.ts';
+import { ShopWork } from './profiles/shop-work.ts';
+import { Keyring } from './shopify/token-crypto.ts';
 
 export interface Stores {
+  /** Per-shop work counters and failure log (Redis): status reads count, they do not list jobs. */
+  shopWork: ShopWork;
   /** Applied/pending app tags per customer (Redis). */
   tagState: TagSyncState;
   profiles: CustomerProfileStore;
@@ -54,12 +58,20 @@ export interface DepsOptions {
   now?: () => number;
 }
 
-export function createStores(mongo: Connection, redis: Redis, config: Pick<Config, 'ENCRYPTION_KEY' | 'QUEUE_PREFIX'>): Stores {
+/** ENCRYPTION_KEY, and ENCRYPTION_KEY_PREVIOUS during a rotation (src/shopify/token-crypto.ts). */
+export function keyringFrom(config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_KEY_PREVIOUS'>): Keyring {
   const key = decodeKey(config.ENCRYPTION_KEY);
   if (!key) throw new Error('ENCRYPTION_KEY must decode to 32 bytes');
+  const previous = config.ENCRYPTION_KEY_PREVIOUS ? decodeKey(config.ENCRYPTION_KEY_PREVIOUS) : null;
+  return new Keyring(key, previous);
+}
+
+export function createStores(mongo: Connection, redis: Redis, config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_KEY_PREVIOUS' | 'QUEUE_PREFIX'>): Stores {
+  const key = keyringFrom(config);
   const tagState = new TagSyncState(redis, config.QUEUE_PREFIX);
   return {
     tagState,
+    shopWork: new ShopWork(redis, config.QUEUE_PREFIX),
     profiles: new CustomerProfileStore(mongo, tagState),
     events: new SegmentEventStore(mongo),
     calibrations: new CalibrationStore(mongo),
@@ -73,9 +85,11 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
   };
 }
 
-/** Declares every collection's indexes (idempotent; run at start by every process). */
-export async function ensureIndexes(stores: Stores): Promise<void> {
-  await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } }) => (s.init ? s.init() : s.model?.createIndexes())));
+/** Declares every collection's indexes (idempotent; run at start by every process, and by tests on the stores they make). */
+export async function ensureIndexes(stores: Partial<Stores>): Promise<void> {
+  type Indexed = { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } };
+  const all = Object.values(stores).filter((s) => s !== undefined) as Indexed[];
+  await Promise.all(all.map((s) => (s.init ? s.init() : s.model?.createIndexes())));
 }
 
 /**

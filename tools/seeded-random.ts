@@ -1,5 +1,8 @@
-// Seeded pseudo-random numbers for tests, benchmarks and the synthetic shop: sfc32 (Chris
-// Doty-Humphrey's Small Fast Counter, as in PractRand) plus the few distributions we draw from.
+// Seeded pseudo-random numbers for the tests, benchmarks, demo, synthetic shop and Shopify simulator,
+// in one place: seededRng (sfc32, Chris Doty-Humphrey's Small Fast Counter, as in PractRand) with the
+// few distributions we draw from, and Prng (int, chance, pick; independent named streams) for the
+// simulator's choices. Prng keeps its mulberry32 sequence: the simulator's seeded shops, fault draws
+// and delivery order in every test and benchmark figure come from it.
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -26,6 +29,45 @@ export function seededRng(seed: number): Rng {
   };
   for (let i = 0; i < 12; i++) step();
   return { next: step };
+}
+
+/** A named stream of a seed: adding draws in one place does not shift another. */
+export function derivedSeed(seed: number, purpose: string): number {
+  let h = seed ^ 0x9e3779b9;
+  for (let i = 0; i < purpose.length; i++) h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The choices a simulation makes, over one seeded stream (mulberry32). */
+export class Prng implements Rng {
+  #state: number;
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Integer in [min, max]. */
+  int(min: number, max: number): number {
+    return uniformInt(this, min, max);
+  }
+  chance(p: number): boolean {
+    return p > 0 && this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.next() * items.length)];
+    if (item === undefined) throw new Error('pick from empty list');
+    return item;
+  }
+}
+
+export function derivedPrng(seed: number, purpose: string): Prng {
+  return new Prng(derivedSeed(seed, purpose));
 }
 
 export function uniformInt(rng: Rng, lo: number, hiInclusive: number): number {

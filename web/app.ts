@@ -5,8 +5,10 @@
 //                   Router from its own file under web/, passed in by web/main.ts.
 import express, { type Express, type Router } from 'express';
 import type { Deps } from '../src/deps.ts';
+import { installationProbeFrom } from '../src/shopify/installation-probe.ts';
 import { createWebhookRouter, type WebhookInbox } from '../webhooks/router.ts';
 import type { WebhookEffects } from '../webhooks/effects.ts';
+import type { InstallationProbe } from '../webhooks/types.ts';
 
 export interface AppMount {
   path: string;
@@ -21,18 +23,41 @@ export interface AppOptions {
   inbox?: WebhookInbox;
   /** With an inbox: deliveries processed in the request at most at once (0 = always queue). */
   inlineLimit?: number;
+  /**
+   * Asks Shopify whether the app is still installed before an app/uninstalled delivery acts. The app
+   * passes its job runtime's (tokens renewed first); without one, the stored token is used as it is.
+   */
+  installation?: InstallationProbe;
   mounts?: AppMount[];
 }
 
-export function createApp({ deps, effects, inbox, inlineLimit, mounts = [] }: AppOptions): Express {
+/** Two years, subdomains included: browsers then refuse plain http to this host. */
+export const HSTS = 'max-age=63072000; includeSubDomains';
+
+/**
+ * On every response: no MIME sniffing (a JSON or CSV answer is never run as a script or page); HSTS
+ * when the request came over TLS (directly, or through a trusted proxy: TRUST_PROXY), never over plain
+ * http, where browsers ignore it anyway and a local install must stay reachable.
+ */
+export const securityHeaders: express.RequestHandler = (req, res, next) => {
+  res.set('X-Content-Type-Options', 'nosniff');
+  if (req.secure) res.set('Strict-Transport-Security', HSTS);
+  next();
+};
+
+export function createApp({ deps, effects, inbox, inlineLimit, installation, mounts = [] }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Whether a request came over TLS is read from X-Forwarded-Proto only from a trusted proxy.
+  app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.use(securityHeaders);
   // Shopify calls /webhooks from outside; it needs the raw body, so it is mounted before any JSON parser.
   app.use(
     createWebhookRouter({
       stores: deps.stores,
       connection: deps.mongo,
       effects,
+      installation: installation ?? installationProbeFrom(deps.config, deps.stores.sessions, deps.logger),
       ...(inbox ? { inbox, inlineLimit: inlineLimit ?? 0 } : {}),
       logger: deps.logger,
       secrets: { current: deps.config.SHOPIFY_API_SECRET, previous: deps.config.SHOPIFY_API_SECRET_PREVIOUS },

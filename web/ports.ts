@@ -7,7 +7,9 @@ import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
 import type { ShopStore } from '../src/profiles/shop-store.ts';
 import type { EngagementStore } from '../src/profiles/engagement-store.ts';
 import type { Enqueuer } from '../jobs/enqueue.ts';
-import type { OrderPort } from '../jobs/ports.ts';
+import type { OrderPort, ShopifyPort } from '../jobs/ports.ts';
+import type { DataRequestStore } from '../src/profiles/data-request-store.ts';
+import type { ShopWork } from '../src/profiles/shop-work.ts';
 import type { Stores } from '../src/deps.ts';
 import type { Redis } from 'ioredis';
 import { AuthStats } from '../src/shopify/offline-tokens.ts';
@@ -18,10 +20,16 @@ export interface DashboardPorts {
   calibrations: CalibrationStore;
   shops: Pick<ShopStore, 'get' | 'effective' | 'updateSettings'>;
   deadLetters: Pick<DeadLetterStore, 'list' | 'count'>;
+  /** Per-shop work counters and failure log (status reads count instead of listing jobs). */
+  shopWork: Pick<ShopWork, 'recomputesPending' | 'failures'>;
+  /** customers/data_request records, for support to hand over. */
+  dataRequests: Pick<DataRequestStore, 'forCustomer'>;
   engagement: EngagementStore;
-  enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'queues'>;
+  enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queues'>;
   /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
+  /** Shopify, for the tags customers carry there (a tag-prefix change is checked against them). */
+  shopify: Pick<ShopifyPort, 'customerTags'>;
   /** Epoch ms; the demo pins it (engine as-of) so previews match what the worker computes. */
   now: () => number;
   /** Fixed engine as-of of the demo/tests, else undefined (the clock decides). */
@@ -32,8 +40,8 @@ export interface DashboardPorts {
 
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
-  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement'>; now: () => number; redis?: Redis },
-  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders'] }; prefix?: string },
+  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'>; now: () => number; redis?: Redis },
+  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders']; shopify: DashboardPorts['shopify'] }; prefix?: string },
   asOf?: number,
 ): DashboardPorts {
   const s = deps.stores;
@@ -43,9 +51,12 @@ export function dashboardPortsFrom(
     calibrations: s.calibrations,
     shops: s.shops,
     deadLetters: s.deadLetters,
+    dataRequests: s.dataRequests,
+    shopWork: s.shopWork,
     engagement: s.engagement,
     enqueue: runtime.enqueue,
     orders: runtime.context.orders,
+    shopify: runtime.context.shopify,
     now: deps.now,
     ...(asOf !== undefined ? { asOf } : {}),
     ...(deps.redis && runtime.prefix !== undefined ? { authStats: new AuthStats(deps.redis, runtime.prefix) } : {}),

@@ -1,7 +1,9 @@
 // A shop's sync state, for the merchant's Sync page and the support status alike: its latest resync
 // with its progress (read straight from BullMQ: jobs/enqueue.ts stays the only producer), queue
 // depth, failed jobs, and what the stores count (profiles, pending tags).
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { dedupId } from '../jobs/queues.ts';
+import type { FailureEntry, ShopWork } from '../src/profiles/shop-work.ts';
 import type { Queues } from '../jobs/enqueue.ts';
 import type { ResyncProgress, ResyncShopData } from '../jobs/queues.ts';
 import type { DashboardPorts } from './ports.ts';
@@ -20,17 +22,8 @@ export interface ResyncView {
   attemptsMade: number;
 }
 
-export interface FailureView {
-  queue: string;
-  jobId: string;
-  name: string;
-  customerId: string | null;
-  failedReason: string;
-  failedAt: string | null;
-  attemptsMade: number;
-}
+export type FailureView = FailureEntry;
 
-const SCAN = 1000;
 const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
 
 function progressOf(job: Job): ResyncProgress | null {
@@ -57,13 +50,14 @@ export async function resyncView(job: Job): Promise<ResyncView> {
 }
 
 /**
- * The shop's most recent resync: the newest job BullMQ still keeps (completed ones are kept an hour),
- * else the summary of the last completed one kept on the shop (`remembered`).
+ * The shop's current or latest resync: the one queued or running (resyncs are deduplicated per shop, so
+ * its id is one lookup away), else the summary of the last completed one kept on the shop
+ * (`remembered`). No job list is read.
  */
 export async function latestResync(queues: Pick<Queues, 'resync'>, shop: string, remembered: ResyncSummary | null = null): Promise<ResyncView | null> {
-  const jobs = await queues.resync.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'], 0, SCAN);
-  const mine = jobs.filter((j): j is Job => Boolean(j) && j.data?.shop === shop).sort((a, b) => b.timestamp - a.timestamp);
-  if (mine[0]) return resyncView(mine[0]);
+  const id = await queues.resync.getDeduplicationJobId(dedupId.resync(shop));
+  const job = id ? await queues.resync.getJob(id) : undefined;
+  if (job && job.data?.shop === shop) return resyncView(job);
   if (!remembered) return null;
   const { customers, orders, profiles, tagsPending } = remembered;
   return {
@@ -92,37 +86,35 @@ export async function queueDepth(queues: Queues): Promise<QueueDepth> {
 }
 
 /**
- * The shop's own jobs per queue, for the merchant's Sync page (other shops' work is none of its
- * business). BullMQ has no index by shop, so each state's newest `scan` jobs are read and filtered;
- * `truncated` says a state held more than that. The webhook queue (raw deliveries) is left out.
+ * The shop's own work per queue, for the merchant's Sync page (other shops' work is none of its
+ * business), counted without listing jobs: a resync, recalibration, tag sync or preview is
+ * deduplicated per shop (one lookup each), recomputes are counted in the shop's pending set, failures
+ * in its failure log (src/profiles/shop-work.ts). The webhook and maintenance queues are left out.
  */
-export async function shopQueueDepth(queues: Queues, shop: string, scan = 500): Promise<{ depth: QueueDepth; truncated: boolean }> {
-  const depth: QueueDepth = {};
-  let truncated = false;
-  const count = async (q: Queues[keyof Queues], types: Array<'waiting' | 'prioritized' | 'active' | 'delayed' | 'failed'>): Promise<number> => {
-    const jobs = await q.getJobs(types, 0, scan - 1);
-    if (jobs.length >= scan) truncated = true;
-    return jobs.filter((j) => (j?.data as { shop?: string } | undefined)?.shop === shop).length;
+export async function shopQueueDepth(queues: Queues, work: Pick<ShopWork, 'recomputesPending' | 'failures'>, shop: string): Promise<{ depth: QueueDepth; truncated: boolean }> {
+  const { newest: failures } = await work.failures(shop, 50);
+  const failedIn = (name: string) => failures.filter((f) => f.queue === name).length;
+  const one = async (q: Queue, dedup: string) => {
+    const id = await q.getDeduplicationJobId(dedup);
+    const state = id ? await (await q.getJob(id))?.getState() : undefined;
+    return { waiting: state === 'waiting' || state === 'prioritized' ? 1 : 0, active: state === 'active' ? 1 : 0, delayed: state === 'delayed' ? 1 : 0, failed: failedIn(q.name) };
   };
-  for (const [key, q] of Object.entries(queues) as Array<[keyof Queues, Queues[keyof Queues]]>) {
-    if (key === 'webhook') continue;
-    const [waiting, active, delayed, failed] = await Promise.all([count(q, ['waiting', 'prioritized']), count(q, ['active']), count(q, ['delayed']), count(q, ['failed'])]);
-    depth[q.name] = { waiting, active, delayed, failed };
-  }
-  return { depth, truncated };
+  const [resync, recalibrate, syncTags, preview, pending] = await Promise.all([
+    one(queues.resync, dedupId.resync(shop)), one(queues.recalibrate, dedupId.recalibrate(shop)), one(queues.syncTags, dedupId.syncTags(shop)),
+    one(queues.preview, dedupId.preview(shop)), work.recomputesPending(shop),
+  ]);
+  return {
+    depth: {
+      [queues.recompute.name]: { waiting: pending, active: 0, delayed: 0, failed: failedIn(queues.recompute.name) },
+      [queues.syncTags.name]: syncTags, [queues.resync.name]: resync, [queues.recalibrate.name]: recalibrate, [queues.preview.name]: preview,
+    },
+    truncated: false,
+  };
 }
 
-export async function shopFailures(queues: Queues, shop: string, limit: number): Promise<FailureView[]> {
-  const out: FailureView[] = [];
-  for (const q of Object.values(queues)) {
-    const failed = (await q.getFailed(0, SCAN - 1)) as Job[];
-    for (const j of failed) {
-      const data = (j?.data ?? {}) as { shop?: string; customerId?: string };
-      if (data.shop !== shop) continue;
-      out.push({ queue: q.name, jobId: String(j.id), name: j.name, customerId: data.customerId ?? null, failedReason: j.failedReason ?? '', failedAt: iso(j.finishedOn), attemptsMade: j.attemptsMade });
-    }
-  }
-  return out.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? '')).slice(0, limit);
+/** The shop's newest jobs that failed for good (its failure log: no job list is read). */
+export async function shopFailures(work: Pick<ShopWork, 'failures'>, shop: string, limit: number): Promise<FailureView[]> {
+  return (await work.failures(shop, limit)).newest;
 }
 
 /** What the Sync page and the support status both show of a shop. */
@@ -134,14 +126,14 @@ export interface ShopSyncStatus {
   tagsPending: number;
 }
 
-type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queues'> };
+type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations' | 'shopWork'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queues'> };
 
 /** Counts, and the newest resync, calibration and failures: it reads no list it does not show. */
 export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failures: number; remembered: ResyncSummary | null }): Promise<ShopSyncStatus> {
   const queues = ports.enqueue.queues;
   const [lastResync, failures, profiles, tagsPending, calibration] = await Promise.all([
     latestResync(queues, shop, o.remembered),
-    shopFailures(queues, shop, o.failures),
+    shopFailures(ports.shopWork, shop, o.failures),
     ports.profiles.count(shop),
     ports.profiles.countPending(shop),
     ports.calibrations.current(shop),

@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../src/logger.ts';
-import { SHOP_DOMAIN } from './admin/session-token.ts';
+import { SHOP_DOMAIN } from '../src/shopify/shop-domain.ts';
 
 /** A Shopify customer id: the numeric id, or its gid. Returned as the numeric string. */
 export const customerIdSchema = z

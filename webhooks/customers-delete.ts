@@ -1,14 +1,19 @@
 // Idempotent: erasing a customer's data twice deletes nothing the second time.
 import { z } from 'zod';
 import { eraseCustomerData } from '../src/profiles/shop-data-eraser.ts';
-import { restId } from './ids.ts';
+import { absent, graphqlIdOf, restId, sameGraphqlId } from './ids.ts';
 import { done, unusable, type WebhookHandler } from './types.ts';
 
-const payloadSchema = z.object({ id: restId });
+// Shopify sends only the id of a deleted customer (id, phone, addresses, consents,
+// admin_graphql_api_id): a live customer's payload (customers/update, with created_at/updated_at/tags)
+// resent under this topic would erase a customer that still exists, so it is refused.
+const payloadSchema = z
+  .object({ id: restId, admin_graphql_api_id: graphqlIdOf('Customer'), created_at: absent, updated_at: absent, tags: absent })
+  .refine(sameGraphqlId('Customer'), 'admin_graphql_api_id names another customer');
 
 export const handleCustomerDelete: WebhookHandler = async (delivery, { connection, effects }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('customers/delete payload without an id');
+  if (!parsed.success) return unusable('not a customers/delete payload (id and admin_graphql_api_id only)');
   await eraseCustomerData(connection, delivery.shop, parsed.data.id);
   await effects.customerDeleted(delivery.shop, parsed.data.id);
   return done('customer data erased');

@@ -1,21 +1,26 @@
 // Idempotent: stores nothing (no personal data is kept); it only asks for a deduplicated recompute.
-// customers/update also echoes our own tag writes: the recompute then finds no tag change and writes
-// nothing, so the echo ends there.
+// customers/update also echoes our own tag writes: customerChanged skips the first one after a write
+// (the customer's data carries no input of the segments), and a recompute would find no tag change.
 import { z } from 'zod';
-import { restId } from './ids.ts';
+import { graphqlIdOf, restId, sameGraphqlId } from './ids.ts';
 import { done, unusable, type WebhookHandler } from './types.ts';
 
-const payloadSchema = z.object({ id: restId, tags: z.string().optional() });
+// The customer resource (https://shopify.dev/docs/api/webhooks?reference=toml#list-customers/update):
+// its admin_graphql_api_id names this customer and it has updated_at, so a signed payload of another
+// topic resent under this one (an order also has id and tags) is refused.
+const payloadSchema = z
+  .object({ id: restId, tags: z.string().optional(), updated_at: z.string(), admin_graphql_api_id: graphqlIdOf('Customer') })
+  .refine(sameGraphqlId('Customer'), 'admin_graphql_api_id names another customer');
 
 export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects, stores }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('customer payload without an id');
+  if (!parsed.success) return unusable('not a customer payload (id, updated_at, admin_graphql_api_id gid://shopify/Customer/…)');
   if (parsed.data.tags !== undefined) {
     // The payload carries the customer's tags as Shopify has them: compare ours with what we want there.
     const prefix = (await stores.shops.effective(delivery.shop)).settings.tagPrefix.toLowerCase();
     const appTags = parsed.data.tags.split(',').map((t) => t.trim()).filter((t) => t.toLowerCase().startsWith(prefix));
     await effects.customerTagsObserved(delivery.shop, parsed.data.id, appTags);
   }
-  await effects.recomputeCustomer(delivery.shop, parsed.data.id);
+  await effects.customerChanged(delivery.shop, parsed.data.id);
   return done('recompute requested');
 };

@@ -12,19 +12,29 @@ export interface BulkOperationFinishedPayload {
 }
 
 export interface WebhookEffects {
-  /** The customer's orders changed (or the customer was created/updated): recompute their segments. */
+  /** The customer's orders changed: recompute their segments. */
   recomputeCustomer(shop: string, customerId: string): Promise<void>;
+  /**
+   * customers/create or customers/update: recompute, unless it is the echo of the app's own tag write
+   * (such a webhook carries no input of the segments, so skipping it loses nothing).
+   */
+  customerChanged(shop: string, customerId: string): Promise<void>;
   /**
    * customers/update told which tags the customer carries on Shopify now (only the app's, by prefix):
    * if they are not the desired ones, write them again (a lost write, a merchant removing our tag).
    */
   customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void>;
-  /** The customer was deleted or redacted; their data is already erased here. Drop queued work. */
+  /**
+   * The customer was deleted or redacted; their MongoDB data is already erased here. Erase what Redis
+   * holds on them too (tag state, queued jobs and deliveries naming them), now.
+   */
   customerDeleted(shop: string, customerId: string): Promise<void>;
   /** app/uninstalled (and shop/redact): stop the shop's schedules (stopShopSchedules) and queued work. */
   shopUninstalled(shop: string): Promise<void>;
   /** app/scopes_update granted read_all_orders: resync, so orders older than 60 days come in. */
   readAllOrdersGranted(shop: string): Promise<void>;
+  /** shop/redact, after MongoDB was erased: everything Redis holds on the shop (tag state, jobs, keys). */
+  shopErased(shop: string): Promise<void>;
   /** bulk_operations/finish: wake whoever waits for this bulk operation (polling is the fallback). */
   bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload): Promise<void>;
 }

@@ -1,9 +1,9 @@
 // REST order payload (orders/* webhooks) → NormalizedOrder, the engine's input contract. Pure.
 // Input must come from parseJsonKeepingBigIds so ids beyond 2^53 arrive as exact strings.
 import { z } from 'zod';
-import type { FinancialStatus, NormalizedOrder } from '../src/segments/types.ts';
 import { decimalToMinor } from '../src/money.ts';
-import { restId } from './ids.ts';
+import { financialStatusOf, normalised, type NormaliseResult } from '../src/shopify/order-normalising.ts';
+import { graphqlIdOf, restId } from './ids.ts';
 
 const id = restId;
 const optionalId = id.nullish().transform((v) => v ?? null);
@@ -11,12 +11,9 @@ const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a da
 const money = z.union([z.string(), z.number()]).transform(String);
 const moneySet = z.object({ shop_money: z.object({ amount: money, currency_code: z.string() }) }).nullish();
 
-const FINANCIAL: ReadonlySet<string> = new Set<FinancialStatus>([
-  'pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired',
-]);
-
 export const restOrderSchema = z.object({
   id,
+  admin_graphql_api_id: graphqlIdOf('Order').nullish(),
   created_at: instant,
   processed_at: instant.nullish(),
   updated_at: instant.nullish(),
@@ -45,8 +42,6 @@ export const restOrderSchema = z.object({
   })).default([]),
 });
 
-export type NormaliseResult = { ok: true; order: NormalizedOrder } | { ok: false; reason: string };
-
 export function splitTags(tags: string | null | undefined): string[] {
   return (tags ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
 }
@@ -58,40 +53,35 @@ export function normaliseRestOrder(payload: unknown): NormaliseResult {
     return { ok: false, reason: `invalid order payload: ${first ? `${first.path.join('.')} ${first.message}` : 'unknown'}` };
   }
   const o = parsed.data;
-  try {
+  if (o.admin_graphql_api_id && o.admin_graphql_api_id !== `gid://shopify/Order/${o.id}`) return { ok: false, reason: 'invalid order payload: admin_graphql_api_id names another order' };
+  return normalised('invalid order payload', () => {
     // Shop-currency amounts: the *_set.shop_money variant when present, else the plain field.
     const gross = o.total_price_set?.shop_money.amount ?? o.total_price;
     const net = o.current_total_price_set?.shop_money.amount ?? o.current_total_price ?? gross;
-    const financial = (o.financial_status ?? '').toLowerCase();
     const createdAt = o.created_at;
     return {
-      ok: true,
-      order: {
-        id: o.id,
-        customerId: o.customer?.id ?? null,
-        createdAt,
-        processedAt: o.processed_at ?? createdAt,
-        cancelledAt: o.cancelled_at ?? null,
-        updatedAt: o.updated_at ?? createdAt,
-        test: o.test ?? false,
-        financialStatus: FINANCIAL.has(financial) ? (financial as FinancialStatus) : 'unknown',
-        netMinor: decimalToMinor(net, o.currency),
-        grossMinor: decimalToMinor(gross, o.currency),
-        currency: o.currency.toUpperCase(),
-        discountCodes: (o.discount_codes ?? []).map((d) => d.code),
-        sourceName: o.source_name ?? null,
-        tags: splitTags(o.tags),
-        b2b: Boolean(o.company?.id),
-        // Fully refunded or removed items are no longer bought: they leave replenishment.
-        lineItems: o.line_items.map((li) => ({
-          productId: li.product_id,
-          variantId: li.variant_id,
-          sku: li.sku ? li.sku : null,
-          quantity: li.current_quantity ?? li.quantity,
-        })).filter((li) => li.quantity > 0),
-      },
+      id: o.id,
+      customerId: o.customer?.id ?? null,
+      createdAt,
+      processedAt: o.processed_at ?? createdAt,
+      cancelledAt: o.cancelled_at ?? null,
+      updatedAt: o.updated_at ?? createdAt,
+      test: o.test ?? false,
+      financialStatus: financialStatusOf(o.financial_status),
+      netMinor: decimalToMinor(net, o.currency),
+      grossMinor: decimalToMinor(gross, o.currency),
+      currency: o.currency.toUpperCase(),
+      discountCodes: (o.discount_codes ?? []).map((d) => d.code),
+      sourceName: o.source_name ?? null,
+      tags: splitTags(o.tags),
+      b2b: Boolean(o.company?.id),
+      // Fully refunded or removed items are no longer bought: they leave replenishment.
+      lineItems: o.line_items.map((li) => ({
+        productId: li.product_id,
+        variantId: li.variant_id,
+        sku: li.sku ? li.sku : null,
+        quantity: li.current_quantity ?? li.quantity,
+      })).filter((li) => li.quantity > 0),
     };
-  } catch (err) {
-    return { ok: false, reason: `invalid order payload: ${(err as Error).message}` };
-  }
+  });
 }

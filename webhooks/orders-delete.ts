@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { restId } from './ids.ts';
 import { done, unusable, type WebhookHandler } from './types.ts';
 
-const payloadSchema = z.object({ id: restId });
+// Shopify's orders/delete payload is the order id alone; any other field means another topic's payload.
+const payloadSchema = z.strictObject({ id: restId });
 
 export const handleOrderDelete: WebhookHandler = async (delivery, { stores, effects }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('orders/delete payload without an order id');
+  if (!parsed.success) return unusable('not an orders/delete payload ({"id": …} only)');
   const { customerId } = await stores.orders.markDeleted(delivery.shop, parsed.data.id);
   if (customerId) await effects.recomputeCustomer(delivery.shop, customerId);
   return done('order deleted');

@@ -2,6 +2,12 @@
 // dedupe → parse → topic handler → 200), or — under load, on our own failure, or always, depending on
 // WEBHOOK_MODE — queued: 200 once durable in Redis, webhooks/consumer.ts processes it. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
 // topic, shop not installed): 200 and a dead letter, because Shopify would otherwise retry for hours.
+// The HMAC covers the body only (https://shopify.dev/docs/apps/build/webhooks/delivery-structure):
+// topic, shop, webhook id, event id and X-Shopify-Triggered-At are unsigned headers. So a signed body
+// is accepted only as what it is: every topic's payload schema refuses another topic's payload, a
+// shop named in the payload must be the header's, a delivery triggered outside Shopify's retry window
+// (8 tries over 4 hours, https://shopify.dev/changelog/updates-to-webhook-retry-mechanism) is refused,
+// and one event id acts once (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates).
 // A failure of our own (database down): nothing is recorded and we answer 500 so Shopify retries; a
 // delivery is recorded as seen only after its handler succeeded (handlers are idempotent).
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
@@ -18,6 +24,7 @@ import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } fro
 import { handleAppScopesUpdate } from './app-scopes-update.ts';
 import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
+import { SHOP_DOMAIN } from '../src/shopify/shop-domain.ts';
 
 interface Route {
   handle: WebhookHandler;
@@ -73,15 +80,42 @@ export interface WebhookRouterDeps extends HandlerDeps {
 
 /** Where queued deliveries go (implemented by jobs/enqueue.ts; jobs/ may not import webhooks/). */
 export interface WebhookInbox {
-  acceptWebhook(delivery: AcceptedDelivery): Promise<void>;
+  acceptWebhook(delivery: QueuedDelivery): Promise<void>;
 }
 
-const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
-/** The customer a payload names (`customer.id`), as a string. */
-function customerIdIn(payload: unknown): string | null {
-  const id = (payload as { customer?: { id?: unknown } } | null)?.customer?.id;
-  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? String(id) : null;
+const idString = (id: unknown): string | null =>
+  typeof id === 'string' && /^\d+$/.test(id) ? id : typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : null;
+
+/** The customer a payload names: the resource itself for customers/*, else `customer.id`. */
+export function customerIdIn(topic: string, payload: unknown): string | null {
+  const p = payload as { id?: unknown; customer?: { id?: unknown } | null } | null;
+  if (topic.startsWith('customers/') && !['customers/redact', 'customers/data_request'].includes(topic)) return idString(p?.id);
+  return idString(p?.customer?.id);
+}
+
+/** Shopify's retry window (8 tries over 4 hours) plus the clock skew we tolerate either way. */
+export const DELIVERY_WINDOW_MS = 4 * 3600_000;
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Why X-Shopify-Triggered-At rules the delivery out, or null (absent: older deliveries lack it). */
+export function triggeredAtProblem(triggeredAt: string | null, receivedAt: Date): string | null {
+  if (triggeredAt === null) return null;
+  const at = Date.parse(triggeredAt);
+  if (Number.isNaN(at)) return 'X-Shopify-Triggered-At is not a date';
+  const age = receivedAt.getTime() - at;
+  if (age > DELIVERY_WINDOW_MS + CLOCK_SKEW_MS) return `triggered ${Math.round(age / 60_000)} min ago, outside Shopify's 4 h retry window: a replay`;
+  if (-age > CLOCK_SKEW_MS) return 'X-Shopify-Triggered-At is in the future';
+  return null;
+}
+
+/** A shop the payload names (`shop_domain`, `myshopify_domain`, a myshopify `domain`) other than the header's. */
+export function otherShopIn(payload: unknown, shop: string): string | null {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return null;
+  const p = payload as Record<string, unknown>;
+  const named = [p.shop_domain, p.myshopify_domain, typeof p.domain === 'string' && /\.myshopify\.com$/i.test(p.domain) ? p.domain : undefined];
+  for (const n of named) if (n !== undefined && n !== null && (typeof n !== 'string' || n.toLowerCase() !== shop)) return String(n);
+  return null;
 }
 
 const header = (req: Request, name: string): string | undefined => {
@@ -94,11 +128,23 @@ export interface AcceptedDelivery {
   shop: string;
   topic: string;
   webhookId: string;
-  /** X-Shopify-Event-Id when sent: what duplicates are recognised by (deliveryDedupeKey). */
-  eventId?: string | undefined;
+  /** X-Shopify-Event-Id: the same event delivered twice (even under two webhook ids) acts once. */
+  eventId: string | null;
+  /** X-Shopify-Triggered-At, as sent. */
+  triggeredAt: string | null;
+  /** X-Shopify-Hmac-Sha256, as sent (the queue keeps it so the consumer verifies again). */
+  hmac: string;
   body: string;
   receivedAt: Date;
+  /**
+   * Wall-clock epoch ms when the request arrived, for the X-Shopify-Triggered-At window (receivedAt is
+   * the app's clock, which the demo and tests pin to the engine's as-of).
+   */
+  arrivedAt: number;
 }
+
+/** What the queue keeps besides the delivery: the customers it names (ids only), so a redaction finds it. */
+export type QueuedDelivery = AcceptedDelivery & { dedupeKey: string; customerIds: string[] };
 
 export interface ProcessResult {
   status: number;
@@ -129,7 +175,7 @@ export function installedShops(deps: Pick<HandlerDeps, 'stores'>, installCacheMs
 export async function processDelivery(deps: HandlerDeps, installs: ReturnType<typeof installedShops>, d: AcceptedDelivery): Promise<ProcessResult> {
   const { stores, logger } = deps;
   const { shop, topic, webhookId, receivedAt } = d;
-  const dedupeKey = deliveryDedupeKey(d);
+  const key = deliveryDedupeKey(d);
   const log = logger.child({ shop, topic, webhookId, eventId: d.eventId });
   const route = Object.hasOwn(ROUTES, topic) ? ROUTES[topic] : undefined;
   if (topic === 'app/uninstalled' || topic === 'shop/redact') installs.forget(shop);
@@ -152,12 +198,16 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
     } catch {
       return { kind: 'unusable', reason: 'body is not JSON' };
     }
+    const stale = triggeredAtProblem(d.triggeredAt, new Date(d.arrivedAt));
+    if (stale) return { kind: 'unusable', reason: stale };
+    const other = otherShopIn(payload, shop);
+    if (other !== null) return { kind: 'unusable', reason: 'the payload names another shop than X-Shopify-Shop-Domain' };
     if (!(await installCheck)) return { kind: 'unusable', reason: 'shop is not installed' };
     return route.handle({ shop, topic, webhookId, payload, receivedAt }, deps);
   };
 
   try {
-    if (await stores.deliveries.seen(shop, dedupeKey)) {
+    if (await stores.deliveries.seen(shop, key)) {
       log.debug('duplicate delivery ignored');
       return { status: 200, body: { ok: true, duplicate: true } };
     }
@@ -165,21 +215,30 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
     if (outcome.kind === 'unusable') {
       const payload = payloadForDeadLetter();
       // Tagged with the customer it names, so customers/redact erases it too.
-      const customerId = outcome.customerId ?? customerIdIn(payload);
+      const customerId = outcome.customerId ?? customerIdIn(topic, payload);
       await stores.deadLetters.record({ shop, webhookId, topic, reason: outcome.reason, customerId, payload }, receivedAt);
-      await stores.deliveries.markDelivered(shop, dedupeKey, webhookId, topic, receivedAt);
+      await stores.deliveries.markDelivered(shop, key, webhookId, topic, receivedAt);
       log.warn({ reason: outcome.reason }, 'webhook kept as dead letter');
       return { status: 200, body: { ok: true, deadLetter: true } };
     }
     // shop/redact has just erased everything held on the shop, delivery records included; erasing
     // again on a duplicate is harmless, so it leaves no new record behind.
-    if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, dedupeKey, webhookId, topic, receivedAt);
+    if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, key, webhookId, topic, receivedAt);
     log.debug({ detail: outcome.detail }, 'webhook processed');
     return { status: 200, body: { ok: true } };
   } catch (err) {
     // Our failure, not the payload's: nothing was recorded as delivered, so a retry is processed.
     log.error({ err }, 'webhook processing failed; it will be retried');
     return { status: 500, body: { error: 'processing failed' } };
+  }
+}
+
+function customerIdsOf(d: AcceptedDelivery): string[] {
+  try {
+    const id = customerIdIn(d.topic, parseJsonKeepingBigIds(d.body));
+    return id ? [id] : [];
+  } catch {
+    return [];
   }
 }
 
@@ -204,6 +263,7 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
         logger.warn({ reason: check.reason }, 'webhook rejected: bad signature');
         return respond(res, 401, { error: 'invalid signature' });
       }
+      const hmac = header(req, 'x-shopify-hmac-sha256')!;
       const topic = header(req, 'x-shopify-topic')?.toLowerCase();
       const shop = header(req, 'x-shopify-shop-domain')?.toLowerCase();
       const webhookId = header(req, 'x-shopify-webhook-id');
@@ -212,7 +272,10 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
         logger.warn({ topic, shop, hasWebhookId: Boolean(webhookId) }, 'webhook rejected: missing or malformed headers');
         return respond(res, 400, { error: 'missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Webhook-Id' });
       }
-      const delivery: AcceptedDelivery = { shop, topic, webhookId, eventId, body: raw.toString('utf8'), receivedAt: now() };
+      const delivery: AcceptedDelivery = {
+        shop, topic, webhookId, eventId: eventId ?? null, triggeredAt: header(req, 'x-shopify-triggered-at') ?? null,
+        hmac, body: raw.toString('utf8'), receivedAt: now(), arrivedAt: Date.now(),
+      };
       const inbox = deps.inbox;
       if (!inbox) {
         const result = await processDelivery(deps, installs, delivery);
@@ -221,7 +284,7 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
       // Durable in Redis (AOF) is enough to acknowledge; the consumer does the rest.
       const queue = async () => {
         try {
-          await inbox.acceptWebhook(delivery);
+          await inbox.acceptWebhook({ ...delivery, dedupeKey: deliveryDedupeKey(delivery), customerIds: customerIdsOf(delivery) });
           return respond(res, 200, { ok: true, queued: true });
         } catch (err) {
           logger.error({ shop, topic, webhookId, err }, 'webhook could not be queued; Shopify will retry');

@@ -18,8 +18,19 @@ export interface WebhookStores {
   dataRequests: DataRequestStore;
 }
 
+/**
+ * app/uninstalled is confirmed with Shopify before anything is deleted (the topic header is not
+ * signed): a call with the stored token. 'active' = it still works, the app is installed, the
+ * delivery is refused; 'revoked' = Shopify refused the token; 'no-token' = we hold none (or none that
+ * decrypts). A transient failure throws (the delivery is retried). Implemented in src/shopify.
+ */
+export interface InstallationProbe {
+  probe(shop: string): Promise<'active' | 'revoked' | 'no-token'>;
+}
+
 export interface HandlerDeps {
   stores: WebhookStores;
+  installation: InstallationProbe;
   /** For generic erasure across collections (src/profiles/shop-data-eraser.ts). */
   connection: Connection;
   effects: WebhookEffects;

@@ -8,6 +8,7 @@ import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../services.ts';
+import { pollUntil } from '../../tools/poll.ts';
 
 
 // Servers started here never outlive this process, even when it crashes or is interrupted.
@@ -36,12 +37,7 @@ function tcpOpen(port: number): Promise<boolean> {
 }
 
 export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} not ready within ${timeoutMs} ms`);
+  await pollUntil(what, () => check().catch(() => false), { timeoutMs });
 }
 
 export interface PrivateServer {

@@ -1,21 +1,29 @@
-// What the offline commands (`segments analyze`, `segments insights`) share: reading an orders file
-// in either format with bad rows reported on stderr, --as-of, and --settings.
+// What the offline commands (`analyze`, `backtest`, `insights`) share: reading an orders export of
+// either format, dates given as YYYY-MM-DD, and shop settings from a JSON file.
 import { readFile, stat } from 'node:fs/promises';
 import { ImportError } from '../importers/import-result.ts';
-import type { ImportResult } from '../importers/import-result.ts';
-import { asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../segments/index.ts';
+import type { ImportOptions, ImportResult } from '../importers/import-result.ts';
+import { DAY_MS, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../segments/index.ts';
 import type { ShopSettings } from '../segments/index.ts';
 import { UsageError } from './command.ts';
 import type { CliIo } from './command.ts';
 
 export type OrdersFormat = 'shopify' | 'cdnow';
 
-const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+/** Day index of a YYYY-MM-DD date (UTC calendar), or a UsageError naming the option. */
+export function parseDate(option: string, text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
+  if (!m || new Date(t).toISOString().slice(0, 10) !== text) throw new UsageError(`${option} must be a date like 1997-09-30, got "${text}"`);
+  return t / DAY_MS;
+}
 
-export function parseAsOf(text: string): number {
-  const asOf = asOfFromDate(text); // end of that day: orders placed on it still count
-  if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
-  return asOf;
+/** The last instant of a day: orders placed on it still count. */
+export const endOfDay = (day: number): number => day * DAY_MS + DAY_MS - 1;
+
+/** Loads only the importer this run needs (csv-parse costs start-up time for CDNOW runs). */
+export async function importOrders(file: string, format: OrdersFormat, options: ImportOptions): Promise<ImportResult> {
+  return format === 'cdnow' ? (await import('../importers/cdnow.ts')).importCdnow(file, options) : (await import('../importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(file, options);
 }
 
 /** Settings from --settings (defaults for the rest); the currency defaults to the file's own. */
@@ -34,6 +42,21 @@ export async function loadSettings(path: string | undefined, fileCurrency: strin
   return parsed.settings;
 }
 
+/** Prints the first bad rows of an import on stderr. */
+export function reportBadRows(file: string, imported: ImportResult, stderr: NodeJS.WritableStream): void {
+  for (const bad of imported.badRows.slice(0, 20)) stderr.write(`${file}:${bad.line}: skipped: ${bad.reason}\n`);
+  if (imported.badRows.length > 20) stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
+}
+
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+/** The as-of instant of --as-of: the end of that day, so orders placed on it still count. */
+export function parseAsOf(text: string): number {
+  const asOf = asOfFromDate(text);
+  if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
+  return asOf;
+}
+
 export interface OrdersInput {
   imported: ImportResult;
   settings: ShopSettings;
@@ -43,7 +66,7 @@ export interface OrdersInput {
   readMs: number;
 }
 
-/** Reads the file (bad rows reported on stderr), then the settings and the as-of instant. */
+/** Reads the file (bad rows reported on stderr), then the settings and the as-of instant (`analyze`, `insights`). */
 export async function readOrdersInput(file: string, format: OrdersFormat, asOfText: string | undefined, settingsPath: string | undefined, io: CliIo): Promise<OrdersInput> {
   const explicitAsOf = asOfText === undefined ? null : parseAsOf(asOfText);
   const started = performance.now();
@@ -52,13 +75,9 @@ export async function readOrdersInput(file: string, format: OrdersFormat, asOfTe
   const note = (text: string): void => {
     if (progress) io.stderr.write(`${text}\n`);
   };
-  const options = { onProgress: (rows: number) => note(`read ${rows.toLocaleString('en-US')} rows…`) };
-  // Load only the importer this run needs (csv-parse costs start-up time for CDNOW runs).
-  const imported: ImportResult =
-    format === 'cdnow' ? await (await import('../importers/cdnow.ts')).importCdnow(file, options) : await (await import('../importers/shopify-orders-csv.ts')).importShopifyOrdersCsv(file, options);
+  const imported = await importOrders(file, format, { onProgress: (rows) => note(`read ${rows.toLocaleString('en-US')} rows…`) });
   const readMs = performance.now() - started;
-  for (const bad of imported.badRows.slice(0, 20)) io.stderr.write(`${file}:${bad.line}: skipped: ${bad.reason}\n`);
-  if (imported.badRows.length > 20) io.stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
+  reportBadRows(file, imported, io.stderr);
   const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
   const settings = await loadSettings(settingsPath, firstOrder?.currency ?? null);
   const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);

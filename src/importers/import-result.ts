@@ -2,6 +2,7 @@
 // an unreadable file or an unrecognised format is an ImportError the CLI turns into exit code 2.
 import { open } from 'node:fs/promises';
 import type { CustomerInput, NormalizedOrder } from '../segments/types.ts';
+import type { IdentityCounts } from './customer-identity.ts';
 
 export interface BadRow {
   /** 1-based line number in the file. */
@@ -15,8 +16,10 @@ export interface ImportResult {
   rows: number;
   orders: number;
   badRows: BadRow[];
-  /** Orders that could not be attributed to a customer (no email in the CSV). */
+  /** Orders that could not be attributed to a customer (neither an email nor a valid phone number in the CSV). */
   ordersWithoutCustomer: number;
+  /** How the customers were identified (Shopify export only: the CDNOW log has customer ids). */
+  identifiedBy?: IdentityCounts;
   firstOrderAt: number | null;
   lastOrderAt: number | null;
 }

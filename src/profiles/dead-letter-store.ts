@@ -6,6 +6,9 @@ import { stripPersonalData } from './strip-personal-data.ts';
 
 const MAX_PAYLOAD_CHARS = 64 * 1024;
 
+/** Dead letters are for support to look at soon after; they expire (maintenance queue) after this. */
+export const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600_000;
+
 export interface DeadLetterDoc {
   shop: string;
   webhookId: string;

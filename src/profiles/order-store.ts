@@ -138,6 +138,19 @@ export function ordersOfBook(book: Pick<OrderBookDoc, 'orders'> | null): Normali
 /** Point reads are cheaper than one `$in` up to about this many ids (FerretDB scans for `$in`). */
 const POINT_READS_UP_TO = 64;
 
+interface BookEntry {
+  customerId: string;
+  /** "<version>|<payload>", '' when the book has none. */
+  entry: string;
+}
+
+/** The entry with the newest version (versions are fixed-width, so the string order is theirs); first wins a tie. */
+function newestEntry(entries: readonly BookEntry[], where: (entry: string) => boolean = () => true): BookEntry | null {
+  let best: BookEntry | null = null;
+  for (const e of entries) if (e.entry && where(e.entry) && (!best || e.entry > best.entry)) best = e;
+  return best;
+}
+
 export class OrderStore {
   readonly books: Model<OrderBookDoc>;
   readonly owners: Model<OrderOwnerDoc>;
@@ -259,15 +272,13 @@ export class OrderStore {
     let fixed = 0;
     for (const owner of moved) {
       const orderId = owner._id.slice(shop.length + 1);
-      const field = fieldOf(orderId);
-      const books = await Promise.all(owner.customerId.map((c) => this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>()));
-      const entries = books.map((b) => b?.orders?.[field] ?? '');
-      const newest = entries.reduce((a, b) => (b > a ? b : a), '');
+      const entries = await this.entriesOf(shop, orderId, owner.customerId);
+      const newest = newestEntry(entries)?.entry;
       if (!newest) continue;
       const ver = newest.slice(0, newest.indexOf('|'));
-      for (const [i, c] of owner.customerId.entries()) {
-        if (entries[i] === newest || !entries[i]) continue;
-        await this.updateBook(shop, c, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } });
+      for (const { customerId, entry } of entries) {
+        if (entry === newest || !entry) continue;
+        await this.updateBook(shop, customerId, { $max: { [`orders.${fieldOf(orderId)}`]: `${ver}|${MOVED}` } });
         fixed += 1;
       }
     }
@@ -292,29 +303,23 @@ export class OrderStore {
   /** Of the books that may hold the order, the one whose entry is the newest live version. */
   private async currentOwnerAmong(shop: string, orderId: string, customers: readonly string[]): Promise<string | null> {
     if (customers.length <= 1) return customers[0] ?? null;
+    const live = (entry: string) => entry.slice(entry.indexOf('|') + 1).startsWith('{');
+    return newestEntry(await this.entriesOf(shop, orderId, customers), live)?.customerId ?? null;
+  }
+
+  /** The order's entry in each of these customers' books ('' where a book has none). */
+  private async entriesOf(shop: string, orderId: string, customers: readonly string[]): Promise<BookEntry[]> {
     const field = fieldOf(orderId);
-    let best: { c: string; e: string } | null = null;
-    for (const c of customers) {
-      const b = await this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>();
-      const e = b?.orders?.[field];
-      if (!e || !e.slice(e.indexOf('|') + 1).startsWith('{')) continue;
-      if (!best || e > best.e) best = { c, e };
-    }
-    return best?.c ?? null;
+    const books = await Promise.all(customers.map((c) => this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>()));
+    return customers.map((customerId, i) => ({ customerId, entry: books[i]?.orders?.[field] ?? '' }));
   }
 
   /** The order as stored (null if unknown or deleted). */
   async get(shop: string, orderId: string): Promise<NormalizedOrder | null> {
     const owner = await this.owners.findOne({ _id: ownerId(shop, orderId) }).lean<OrderOwnerDoc>();
     if (!owner || owner.ver === TOMBSTONE) return null;
-    const field = fieldOf(orderId);
-    let best: string | null = null;
-    for (const c of owner.customerId) {
-      const b = await this.books.findOne({ _id: bookId(shop, c) }, { [`orders.${field}`]: 1 }).lean<OrderBookDoc>();
-      const e = b?.orders?.[field];
-      if (e && (best === null || e > best)) best = e;
-    }
-    return best ? decode(best) : null;
+    const best = newestEntry(await this.entriesOf(shop, orderId, owner.customerId));
+    return best ? decode(best.entry) : null;
   }
 
   /** The customer the order belongs to now (refunds/create carries only the order id). */

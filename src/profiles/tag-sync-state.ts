@@ -1,12 +1,15 @@
 // Which app tags each customer carries on Shopify and who still needs a write, kept in Redis per shop:
 //   {prefix}:tags:{shop}:applied  hash customerId → applied tags ("\n"-joined, sorted)
 //   {prefix}:tags:{shop}:rev      hash customerId → revision of the desired tags
-//   {prefix}:tags:{shop}:pending  set of customerIds whose desired tags differ from the applied ones
+//   {prefix}:tags:{shop}:pending  set of customerIds whose desired tags are not known to be on Shopify
 //   {prefix}:tags:{shop}:desired  hash customerId → desired tags (to compare with what Shopify reports)
 // Why Redis and not the profile document: on FerretDB 1.x every MongoDB statement scans its
 // collection, and a tag sync marks hundreds of customers at a time. Losing these keys is harmless:
 // tagsAdd/tagsRemove are idempotent and the next resync marks every differing customer pending again.
 // Only ids and our own tag names are stored.
+// The rule: a customer leaves `pending` only in markApplied, after a sync wrote (or read) Shopify's tags
+// for the current revision. A new desired set equal to the applied one, or a customers/update showing
+// the desired tags, does not clear it: both lost tag writes in the chaos run (docs/reliability.md).
 import type { Redis } from 'ioredis';
 
 export interface DesiredTags {
@@ -15,10 +18,20 @@ export interface DesiredTags {
   revision: number;
 }
 
+export interface TagObservation {
+  outcome: 'unknown' | 'in-sync' | 'pending' | 'drift';
+  /** The desired app tags at the moment of the observation (sorted). */
+  desired: string[];
+}
+const OBSERVATIONS = ['unknown', 'in-sync', 'pending', 'drift'] as const;
+
 const join = (tags: readonly string[]) => [...tags].sort().join('\n');
 const split = (v: string | null | undefined): string[] => (v ? v.split('\n') : []);
 
-// KEYS: applied, rev, pending. ARGV: triples (id, joined tags, revision). Returns 1/0 per id (pending).
+// KEYS: applied, rev, pending, desired. ARGV: triples (id, joined tags, revision). Returns 1/0 per id
+// (pending). Never clears pending: when the new desired tags equal the applied ones, a write of other
+// tags may still be in flight, or have landed unrecorded (its worker killed before markApplied) — only
+// a sync that reads Shopify's tags can tell, and it marks the customer applied.
 const SET_DESIRED = `
 local out = {}
 for i = 1, #ARGV, 3 do
@@ -26,22 +39,24 @@ for i = 1, #ARGV, 3 do
   redis.call('HSET', KEYS[2], id, rev)
   redis.call('HSET', KEYS[4], id, tags)
   local applied = redis.call('HGET', KEYS[1], id) or ''
-  if applied == tags then redis.call('SREM', KEYS[3], id); out[#out + 1] = 0
-  else redis.call('SADD', KEYS[3], id); out[#out + 1] = 1 end
+  if applied ~= tags then redis.call('SADD', KEYS[3], id); out[#out + 1] = 1
+  else out[#out + 1] = redis.call('SISMEMBER', KEYS[3], id) end
 end
 return out`;
 
-// KEYS: applied, rev, pending, desired. ARGV: id, the app tags Shopify reports. What Shopify reports is
-// what is applied; if it differs from the desired tags (a write lost in a race, a merchant removing our
-// tag), the customer is pending again. Returns 1 when pending.
+// KEYS: applied, rev, pending, desired. ARGV: id, the app tags Shopify reported. If they differ from
+// the desired tags (a write lost, a merchant removing our tag — or an old delivery), the customer is
+// pending again: the sync reads the tags Shopify has now and writes only what differs. A report never
+// clears pending nor counts as applied: it may be older than the last write. Returns {outcome, desired}:
+// outcome 0 unknown customer, 1 the desired tags, 2 other tags while pending, 3 other tags while the
+// state said applied (drift).
 const OBSERVE = `
 local id, tags = ARGV[1], ARGV[2]
 local desired = redis.call('HGET', KEYS[4], id)
-if not desired then return 0 end
-redis.call('HSET', KEYS[1], id, tags)
-if desired == tags then redis.call('SREM', KEYS[3], id); return 0 end
-redis.call('SADD', KEYS[3], id)
-return 1`;
+if not desired then return {0, ''} end
+if desired == tags then return {1, desired} end
+if redis.call('SADD', KEYS[3], id) == 1 then return {3, desired} end
+return {2, desired}`;
 
 // Same layout; marks applied, and clears pending only where the desired revision is still the one written.
 const MARK_APPLIED = `
@@ -67,11 +82,13 @@ export class TagSyncState {
   }
 
   /**
-   * Shopify told us (customers/update) which app tags the customer carries now. Returns true when they
-   * differ from the desired ones, i.e. a tag sync is needed. Unknown customers are ignored.
+   * Shopify told us (customers/update) which app tags the customer carries now. `pending` when they
+   * differ from the desired ones (a tag sync is needed); `drift` when they differ although the state
+   * said they were applied — a lost write or a merchant's edit, unless the report is an old one.
    */
-  async observe(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean> {
-    return (await this.redis.eval(OBSERVE, 4, ...this.keys(shop), customerId, join(appTags))) === 1;
+  async observe(shop: string, customerId: string, appTags: readonly string[]): Promise<TagObservation> {
+    const [code, desired] = (await this.redis.eval(OBSERVE, 4, ...this.keys(shop), customerId, join(appTags))) as [number, string];
+    return { outcome: OBSERVATIONS[code] ?? 'unknown', desired: split(desired) };
   }
 
   /** Records desired tags; returns the ids that now need a write. Atomic per call. */

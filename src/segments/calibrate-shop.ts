@@ -1,14 +1,16 @@
 // Shop-level calibration: everything that depends on the whole customer base (adaptive thresholds,
 // RFM cut points, model fits, reorder intervals). Plain JSON; the pipeline stores it with its date
 // and keeps the history. Computed once per recalibration, then customers are segmented one by one.
-import { fitBgNbd, BgNbdDataBuilder } from './bgnbd.ts';
+import { MODEL_NAMES } from './bgnbd.ts';
+import type { CountModelKind } from './bgnbd.ts';
+import { backtestWindow, runBacktest } from './backtest.ts';
 import { dayOf, formatDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
-import { fitGammaGamma } from './gamma-gamma.ts';
+import { describeProblems, fitAllModels, noModelReason, usableModels } from './fit-models.ts';
 import { adaptiveLoyaltyThresholds } from './loyalty-thresholds.ts';
 import type { LoyaltyThresholds } from './loyalty-thresholds.ts';
-import { medianOfSorted, sortedAscending, topShareThreshold } from './percentiles.ts';
+import { topShareThreshold } from './percentiles.ts';
 import { predictClv } from './predictions.ts';
 import type { ModelCalibration } from './predictions.ts';
 import { ReplenishmentLearner } from './replenishment.ts';
@@ -47,65 +49,48 @@ export interface Calibration {
   changes: ThresholdChange[];
 }
 
-/** FNV-1a: a stable hash of the customer id, so the fit sample never depends on input order. */
-function hashUnit(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+function chooseModel(summaries: readonly CustomerSummary[], buyers: readonly CustomerSummary[], settings: ShopSettings, asOfDay: number): ModelCalibration {
+  const fitted = fitAllModels(buyers, settings, asOfDay);
+  const usable = usableModels(fitted);
+  const models: ModelCalibration = {
+    method: 'cadence-fallback',
+    fallbackReason: null,
+    bgnbd: fitted.fits.bgnbd ?? null,
+    mbgnbd: fitted.fits.mbgnbd ?? null,
+    fitProblems: fitted.problems,
+    selection: null,
+    gammaGamma: fitted.gammaGamma,
+    gammaGammaFallbackReason: fitted.gammaGammaFallbackReason,
+    typicalIntervalDays: fitted.typicalIntervalDays,
+  };
+  if (usable.length === 0) {
+    models.fallbackReason = noModelReason(fitted);
+    return models;
   }
-  return (h >>> 0) / 4_294_967_296;
-}
-
-function fitModels(buyers: CustomerSummary[], settings: ShopSettings, asOfDay: number): ModelCalibration {
-  const ms = settings.models;
-  const gaps: number[] = [];
-  let repeat = 0;
-  let earliest = asOfDay;
-  for (const s of buyers) {
-    earliest = Math.min(earliest, s.firstDay);
-    if (s.purchaseDays >= 2) {
-      repeat++;
-      gaps.push((s.lastDay - s.firstDay) / (s.purchaseDays - 1));
+  const choice = settings.models.choice;
+  const window = backtestWindow(summaries, settings, asOfDay);
+  const backtest = 'splitDay' in window ? runBacktest(summaries, settings, window.splitDay, window.untilDay, choice === 'backtest' ? usable : usable.filter((k) => k === choice)) : null;
+  let method: CountModelKind;
+  let reason: string;
+  if (choice !== 'backtest') {
+    if (!usable.includes(choice)) {
+      models.fallbackReason = `the shop settings ask for ${MODEL_NAMES[choice]}, and ${fitted.problems[choice] ?? 'it was not fitted'}`;
+      models.selection = { reason: models.fallbackReason, backtest };
+      return models;
     }
-  }
-  const typicalIntervalDays = gaps.length ? Math.max(1, medianOfSorted(sortedAscending(gaps))) : settings.churn.fallbackDefaultIntervalDays;
-  const base: ModelCalibration = { method: 'cadence-fallback', fallbackReason: null, bgnbd: null, gammaGamma: null, gammaGammaFallbackReason: null, typicalIntervalDays };
-  const sampleShare = Math.min(1, ms.maxFitCustomers / Math.max(1, buyers.length));
-  const inSample = (s: CustomerSummary): boolean => sampleShare >= 1 || hashUnit(s.customerId) < sampleShare;
-
-  const history = asOfDay - earliest;
-  let reason: string | null = null;
-  if (buyers.length < ms.minBuyers) reason = `too little data for BG/NBD: ${buyers.length} buyers < ${ms.minBuyers}`;
-  else if (repeat < ms.minRepeatBuyers) reason = `too little data for BG/NBD: ${repeat} repeat buyers < ${ms.minRepeatBuyers}`;
-  else if (history < ms.minHistoryDays) reason = `too little data for BG/NBD: ${history} days of history < ${ms.minHistoryDays}`;
-  if (reason === null) {
-    const builder = new BgNbdDataBuilder();
-    for (const s of buyers) if (inSample(s)) builder.add(s.purchaseDays - 1, s.lastDay - s.firstDay, asOfDay - s.firstDay);
-    const fit = fitBgNbd(builder.build(), ms.timeUnit);
-    const finite = [fit.r, fit.alpha, fit.a, fit.b, fit.logLikelihood].every(Number.isFinite);
-    if (!fit.converged || !finite) reason = `BG/NBD fit did not converge (log-likelihood ${fit.logLikelihood.toFixed(1)})`;
-    base.bgnbd = fit;
-    if (reason === null) base.method = 'bgnbd';
-  }
-  base.fallbackReason = reason;
-
-  const gg: Array<[number, number]> = [];
-  for (const s of buyers) {
-    const x = s.purchaseDays - 1;
-    if (x > 0 && s.repeatSpendMinor > 0 && inSample(s)) gg.push([x, s.repeatSpendMinor / x]);
-  }
-  gg.sort((p, q) => p[0] - q[0] || p[1] - q[1]); // input-order independent float sums
-  if (gg.length < ms.minGammaGammaCustomers) {
-    base.gammaGammaFallbackReason = `too few repeat buyers for Gamma-Gamma: ${gg.length} < ${ms.minGammaGammaCustomers}; expected order value = own average`;
+    method = choice;
+    reason = `${MODEL_NAMES[choice]}: chosen in the shop settings`;
+  } else if (backtest !== null && backtest.selected !== null && usable.includes(backtest.selected)) {
+    method = backtest.selected;
+    reason = backtest.reason;
   } else {
-    const fit = fitGammaGamma({ x: Float64Array.from(gg, (r) => r[0]), meanValue: Float64Array.from(gg, (r) => r[1]) });
-    if (!fit.converged || !(fit.q > 1) || !Number.isFinite(fit.logLikelihood)) {
-      base.gammaGammaFallbackReason = `Gamma-Gamma fit unusable (converged ${fit.converged}, q ${fit.q.toPrecision(3)} must be > 1); expected order value = own average`;
-      base.gammaGamma = null;
-    } else base.gammaGamma = fit;
+    method = usable[0]!;
+    const why = backtest === null ? (window as { reason: string }).reason : backtest.reason;
+    reason = usable.length > 1 ? `${MODEL_NAMES[method]}, the default: no backtest could choose (${why})` : `${MODEL_NAMES[method]}: the only model that fits your orders (${describeProblems(fitted.problems)})`;
   }
-  return base;
+  models.method = method;
+  models.selection = { reason, backtest };
+  return models;
 }
 
 function diff(prev: Calibration | undefined, next: Omit<Calibration, 'changes'>): ThresholdChange[] {
@@ -153,7 +138,7 @@ export function calibrateFromSummaries(summaries: readonly CustomerSummary[], se
   spend.sort();
   recency.sort();
   aov.sort();
-  const models = fitModels(buyers, settings, asOfDay);
+  const models = chooseModel(summaries, buyers, settings, asOfDay);
   const clv = new Float64Array(n);
   buyers.forEach((s, i) => {
     clv[i] = predictClv(s, models, settings, asOfDay);

@@ -35,6 +35,9 @@ export interface CustomerSummary {
   secondDay: number | null;
   /** Spend on purchase days after the first one (Gamma-Gamma uses the mean of repeat transactions). */
   repeatSpendMinor: number;
+  /** The distinct purchase days, ascending, and the spend on each: the backtest replays history from them. */
+  dayList: number[];
+  daySpendMinor: number[];
   discountedOrders: number;
   products: ProductHistory[];
   lastEmailClickAt: number | null;
@@ -64,6 +67,8 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
   let purchaseDays = 0;
   let prevDay = Number.NaN;
   let secondDay: number | null = null;
+  const dayList: number[] = [];
+  const daySpend: number[] = [];
   const productDays = new Map<string, number[]>();
   for (const o of counted) {
     const day = dayOf(o.processedAt, settings);
@@ -72,7 +77,10 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
       purchaseDays++;
       prevDay = day;
       if (purchaseDays === 2) secondDay = day;
+      dayList.push(day);
+      daySpend.push(0);
     }
+    daySpend[daySpend.length - 1]! += o.netMinor;
     if (purchaseDays > 1) repeatSpend += o.netMinor;
     if (o.discountCodes.length > 0) discounted++;
     for (const item of o.lineItems) {
@@ -111,6 +119,8 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     purchaseDays,
     secondDay,
     repeatSpendMinor: repeatSpend,
+    dayList,
+    daySpendMinor: daySpend,
     discountedOrders: discounted,
     products,
     lastEmailClickAt: customer.engagement?.lastEmailClickAt ?? null,

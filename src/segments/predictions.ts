@@ -1,20 +1,29 @@
-// Per-customer predictions: BG/NBD + Gamma-Gamma when the shop's fit is usable, otherwise the
-// documented cadence rule. Used by calibration (to place value-tier thresholds) and segmentation.
-import { bgnbdExpectedPurchases, bgnbdMedianTimeToNext, bgnbdProbabilityAlive, bgnbdProbabilityNoPurchase, unitDays } from './bgnbd.ts';
-import type { BgNbdFit } from './bgnbd.ts';
+// Per-customer predictions: the shop's selected count model (BG/NBD or MBG/NBD) + Gamma-Gamma when its
+// fit is usable, otherwise the documented cadence rule. Used by calibration (to place value-tier
+// thresholds) and segmentation. A model prediction that is not finite for a customer falls back to the
+// cadence rule for that customer, with the reason: no NaN ever reaches a profile or an explanation.
+import { countModelExpectedPurchases, countModelMedianTimeToNext, countModelProbabilityAlive, countModelProbabilityNoPurchase, unitDays } from './bgnbd.ts';
+import type { BgNbdFit, CountModelKind } from './bgnbd.ts';
+import type { BacktestResult } from './backtest.ts';
 import type { CustomerSummary } from './customer-summary.ts';
 import { gammaGammaExpectedValue } from './gamma-gamma.ts';
 import type { GammaGammaFit } from './gamma-gamma.ts';
 import type { ShopSettings } from './settings.ts';
 
 export type ChurnRisk = 'high' | 'medium' | 'low';
-export type PredictionMethod = 'bgnbd' | 'cadence-fallback';
+export type PredictionMethod = CountModelKind | 'cadence-fallback';
 
 export interface ModelCalibration {
   method: PredictionMethod;
-  /** Why the cadence fallback is used (null with BG/NBD). */
+  /** Why the cadence fallback is used (null with a model). */
   fallbackReason: string | null;
   bgnbd: BgNbdFit | null;
+  /** Absent in calibrations stored before MBG/NBD. */
+  mbgnbd?: BgNbdFit | null;
+  /** Why each fitted model is unusable (absent = usable or not fitted). */
+  fitProblems?: Partial<Record<CountModelKind, string>>;
+  /** How the model was chosen: the backtest on the shop's most recent history, when there was enough. */
+  selection?: ModelSelection | null;
   /** null when there were too few repeat buyers: expected AOV is then the customer's own AOV. */
   gammaGamma: GammaGammaFit | null;
   gammaGammaFallbackReason: string | null;
@@ -22,8 +31,24 @@ export interface ModelCalibration {
   typicalIntervalDays: number;
 }
 
+export interface ModelSelection {
+  /** Why this model (or the cadence rule): a sentence a store owner can read. */
+  reason: string;
+  /** The backtest that chose it, null when there was not enough history to hold out. */
+  backtest: BacktestResult | null;
+}
+
+/** The fit predictions use, or null under the cadence rule. */
+export function activeFit(m: ModelCalibration): BgNbdFit | null {
+  if (m.method === 'mbgnbd') return m.mbgnbd ?? null;
+  if (m.method === 'bgnbd') return m.bgnbd;
+  return null;
+}
+
 export interface Predictions {
   method: PredictionMethod;
+  /** Why the cadence rule was used for this customer (null with a model). */
+  fallbackReason: string | null;
   /** BG/NBD P(alive); null under the cadence fallback. 1 for one-time buyers (a property of the model). */
   pAlive: number | null;
   /** Probability of no order within settings.churn.horizonDays (null under the cadence fallback). */
@@ -65,33 +90,7 @@ export function expectedAov(s: CustomerSummary, m: ModelCalibration): number {
   return s.spendMinor / Math.max(1, s.purchaseDays);
 }
 
-export function predictCustomer(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, dayMs: (day: number) => number): Predictions {
-  const aov = expectedAov(s, m);
-  if (m.method === 'bgnbd' && m.bgnbd !== null) {
-    const p = m.bgnbd;
-    const u = unitDays(p.timeUnit);
-    const { x, txDays, tDays } = modelInputs(s, asOfDay);
-    const tx = txDays / u;
-    const T = tDays / u;
-    const pAlive = bgnbdProbabilityAlive(p, x, tx, T);
-    const pNo = bgnbdProbabilityNoPurchase(p, settings.churn.horizonDays / u, x, tx, T);
-    const e90 = bgnbdExpectedPurchases(p, 90 / u, x, tx, T);
-    const e365 = bgnbdExpectedPurchases(p, 365 / u, x, tx, T);
-    const median = bgnbdMedianTimeToNext(p, x, tx, T);
-    const nextDays = median === null ? null : median * u;
-    return {
-      method: 'bgnbd',
-      pAlive,
-      churnProbability: pNo,
-      churnRisk: churnLevel(pNo, settings),
-      expectedOrders90d: e90,
-      predictedNextOrderAt: nextDays === null || nextDays > 3650 ? null : dayMs(asOfDay + Math.max(0, Math.round(nextDays))),
-      expectedAovMinor: Math.round(aov),
-      clv12mMinor: Math.round(e365 * aov),
-      intervalsSinceLastOrder: null,
-      intervalDays: null,
-    };
-  }
+function cadencePredictions(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, dayMs: (day: number) => number, aov: number, reason: string | null): Predictions {
   const interval = Math.max(1, cadenceInterval(s, m));
   const since = asOfDay - s.lastDay;
   const intervals = since / interval;
@@ -99,6 +98,7 @@ export function predictCustomer(s: CustomerSummary, m: ModelCalibration, setting
   const active = level !== 'high';
   return {
     method: 'cadence-fallback',
+    fallbackReason: reason,
     pAlive: null,
     churnProbability: null,
     churnRisk: level,
@@ -111,13 +111,52 @@ export function predictCustomer(s: CustomerSummary, m: ModelCalibration, setting
   };
 }
 
+const UNPREDICTABLE = 'the model gives no finite prediction for this customer';
+
+export function predictCustomer(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, dayMs: (day: number) => number): Predictions {
+  const aov = expectedAov(s, m);
+  const p = activeFit(m);
+  if (p !== null) {
+    const u = unitDays(p.timeUnit);
+    const { x, txDays, tDays } = modelInputs(s, asOfDay);
+    const tx = txDays / u;
+    const T = tDays / u;
+    const pAlive = countModelProbabilityAlive(p, x, tx, T);
+    const pNo = countModelProbabilityNoPurchase(p, settings.churn.horizonDays / u, x, tx, T);
+    const e90 = countModelExpectedPurchases(p, 90 / u, x, tx, T);
+    const e365 = countModelExpectedPurchases(p, 365 / u, x, tx, T);
+    const median = countModelMedianTimeToNext(p, x, tx, T);
+    const nextDays = median === null ? null : median * u;
+    const clv = Math.round(e365 * aov);
+    if ([pAlive, pNo, e90, clv].every(Number.isFinite) && (nextDays === null || Number.isFinite(nextDays))) {
+      return {
+        method: p.model ?? 'bgnbd',
+        fallbackReason: null,
+        pAlive,
+        churnProbability: pNo,
+        churnRisk: churnLevel(pNo, settings),
+        expectedOrders90d: e90,
+        predictedNextOrderAt: nextDays === null || nextDays > 3650 ? null : dayMs(asOfDay + Math.max(0, Math.round(nextDays))),
+        expectedAovMinor: Math.round(aov),
+        clv12mMinor: clv,
+        intervalsSinceLastOrder: null,
+        intervalDays: null,
+      };
+    }
+    return cadencePredictions(s, m, settings, asOfDay, dayMs, aov, UNPREDICTABLE);
+  }
+  return cadencePredictions(s, m, settings, asOfDay, dayMs, aov, m.fallbackReason);
+}
+
 /** Just the 12-month value (what calibration needs for the value-tier thresholds); equals predictCustomer(...).clv12mMinor. */
 export function predictClv(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number): number {
   const aov = expectedAov(s, m);
-  if (m.method === 'bgnbd' && m.bgnbd !== null) {
-    const u = unitDays(m.bgnbd.timeUnit);
+  const p = activeFit(m);
+  if (p !== null) {
+    const u = unitDays(p.timeUnit);
     const { x, txDays, tDays } = modelInputs(s, asOfDay);
-    return Math.round(bgnbdExpectedPurchases(m.bgnbd, 365 / u, x, txDays / u, tDays / u) * aov);
+    const clv = Math.round(countModelExpectedPurchases(p, 365 / u, x, txDays / u, tDays / u) * aov);
+    if (Number.isFinite(clv)) return clv;
   }
   const interval = Math.max(1, cadenceInterval(s, m));
   const active = cadenceChurnLevel((asOfDay - s.lastDay) / interval, settings) !== 'high';
@@ -127,16 +166,16 @@ export function predictClv(s: CustomerSummary, m: ModelCalibration, settings: Sh
 /** First day after asOfDay on which the churn level changes with no new order, or null within 10 years. */
 export function nextChurnChangeDay(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, current: ChurnRisk): number | null {
   if (current === 'high') return null; // risk only grows without orders
-  if (m.method === 'cadence-fallback' || m.bgnbd === null) {
+  const p = activeFit(m);
+  if (p === null) {
     const interval = Math.max(1, cadenceInterval(s, m));
     const mult = current === 'low' ? settings.churn.fallbackMediumAfterIntervals : settings.churn.fallbackHighAfterIntervals;
     return Math.max(asOfDay + 1, s.lastDay + Math.ceil(interval * mult));
   }
-  const p = m.bgnbd;
   const u = unitDays(p.timeUnit);
   const { x, txDays } = modelInputs(s, asOfDay);
   const levelAt = (day: number): ChurnRisk =>
-    churnLevel(bgnbdProbabilityNoPurchase(p, settings.churn.horizonDays / u, x, txDays / u, (day - s.firstDay) / u), settings);
+    churnLevel(countModelProbabilityNoPurchase(p, settings.churn.horizonDays / u, x, txDays / u, (day - s.firstDay) / u), settings);
   let hi = 3650;
   if (levelAt(asOfDay + hi) === current) return null;
   let lo = 0; // levelAt(asOfDay + lo) === current, levelAt(asOfDay + hi) !== current (monotone in T)

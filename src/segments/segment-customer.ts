@@ -78,6 +78,17 @@ export interface SegmentOptions {
   nextChange?: boolean;
 }
 
+/** "MBG/NBD, backtest of 2026-05-01: 7% low" — which model predicts, and how it did on held-out history. */
+function modelCitation(cal: Calibration): string {
+  const m = cal.models;
+  const name = m.method === 'mbgnbd' ? 'MBG/NBD' : 'BG/NBD';
+  const bt = m.selection?.backtest;
+  const f = bt && m.method !== 'cadence-fallback' ? bt.models[m.method] : undefined;
+  if (!bt || !f) return name;
+  const pct = Math.round(Math.abs(f.errorPct));
+  return `${name}, chosen by the backtest of ${bt.split}–${bt.until}: repeat orders predicted ${pct === 0 ? 'on target' : `${pct}% ${f.errorPct < 0 ? 'low' : 'high'}`}`;
+}
+
 export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: ShopSettings, asOf: number, previous?: PreviousMemberships, options: SegmentOptions = {}): CustomerSegmentation {
   const asOfDay = dayOf(asOf, settings);
   const dayStart = (d: number): number => startOfDay(d, settings);
@@ -130,7 +141,7 @@ export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: S
     const p = predictCustomer(s, cal.models, settings, asOfDay, dayStart);
     const tier = valueTier(p.clv12mMinor, cal, (prevIn('value')?.replace('value-', '') as ValueTier | undefined) ?? null, settings);
     predictions = { ...p, valueTier: tier };
-    const model = p.method === 'bgnbd' ? 'BG/NBD' : `cadence rule; ${cal.models.fallbackReason}`;
+    const model = p.method === 'cadence-fallback' ? `cadence rule; ${p.fallbackReason ?? cal.models.fallbackReason}` : modelCitation(cal);
     if (f.churn) {
       const why = (): string =>
         p.churnProbability !== null

@@ -14,7 +14,7 @@ const familiesSchema = z.object({
   loyalty: z.boolean().default(true),
   /** RFM quintile scores and the twelve named segments (plus Prospects). */
   rfm: z.boolean().default(true),
-  /** Churn risk high/medium/low from BG/NBD (or the cadence fallback). */
+  /** Churn risk high/medium/low from BG/NBD or MBG/NBD (or the cadence fallback). */
   churn: z.boolean().default(true),
   /** 12-month CLV value tier high/medium/low. */
   value: z.boolean().default(true),
@@ -81,6 +81,13 @@ const modelsSchema = z.object({
   minGammaGammaCustomers: z.number().int().min(5).default(50),
   /** Fit on at most this many customers, chosen by a hash of the customer id (deterministic). */
   maxFitCustomers: z.number().int().min(1000).default(100_000),
+  /**
+   * Which count model predicts: 'backtest' fits BG/NBD and MBG/NBD and keeps the one closer to what
+   * customers did in the held-out most recent part of the history; or always one of them.
+   */
+  choice: z.enum(['backtest', 'bgnbd', 'mbgnbd']).default('backtest'),
+  /** The backtest holds out the most recent this-many days (at most a third of the history; none below 28 days). */
+  backtestHoldoutDays: z.number().int().min(28).max(730).default(182),
 });
 
 const churnSchema = z.object({
@@ -125,12 +132,17 @@ const behaviourSchema = z.object({
 
 export const shopSettingsSchema = z
   .object({
-    /** Every app tag starts with this; the app never touches tags without it. */
+    /**
+     * Every app tag starts with this; the app never touches tags without it. At least 3 characters and
+     * ending with a separator, so it cannot swallow ordinary words: with "v", every merchant tag
+     * starting with v ("vip", "vegan") would look like ours and be removed by the next sync.
+     */
     tagPrefix: z
       .string()
-      .min(1)
+      .min(3, 'must be at least 3 characters (e.g. seg:)')
       .max(MAX_TAG_LENGTH - LONGEST_TAG_SUFFIX.length)
       .regex(/^[A-Za-z0-9][A-Za-z0-9_:/-]*$/, 'may contain only letters, digits and _ : / - and must start with a letter or digit')
+      .regex(/[:_/-]$/, 'must end with a separator (: - _ /), e.g. seg: or crm-')
       .default('seg:'),
     /** Shop currency (ISO 4217), used only to format money in explanations. */
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').default('USD'),

@@ -64,3 +64,15 @@ export function tagVocabulary(settings: Pick<ShopSettings, 'tagPrefix'>): TagMea
 export function isAppTag(tag: string, settings: Pick<ShopSettings, 'tagPrefix'>): boolean {
   return tag.toLowerCase().startsWith(settings.tagPrefix.toLowerCase());
 }
+
+/**
+ * Tags customers carry on Shopify that a prefix would make "ours" although the app never wrote them:
+ * they start with the prefix (case-insensitively, as Shopify compares tags) but are not one of the
+ * app's tags under it. A sync removes any such tag that is not desired, from every customer, so a
+ * prefix that captures any may not be saved.
+ */
+export function merchantTagsCapturedBy(settings: Pick<ShopSettings, 'tagPrefix'>, shopTags: readonly string[]): string[] {
+  const prefix = settings.tagPrefix.toLowerCase();
+  const ours = new Set(tagVocabulary(settings).map((t) => t.tag.toLowerCase()));
+  return [...new Set(shopTags.filter((t) => t.toLowerCase().startsWith(prefix) && !ours.has(t.toLowerCase())))].sort();
+}

@@ -2,13 +2,13 @@
 // (local simulator only; loadConfig refuses it in production) requests to https://{shop}.myshopify.com
 // are rewritten to {origin}/shops/{shop}/…, the simulator's per-shop mount. Other URLs (staged upload
 // targets, bulk result files) are left alone: Shopify hands out absolute URLs for those.
-export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
+import { SHOP_DOMAIN } from './shop-domain.ts';
 
-const SHOP_HOST = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/i;
+export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
 export function rewriteToOrigin(url: string, origin: string): string {
   const u = new URL(url);
-  if (u.protocol !== 'https:' || !SHOP_HOST.test(u.hostname)) return url;
+  if (u.protocol !== 'https:' || !SHOP_DOMAIN.test(u.hostname)) return url;
   const base = origin.replace(/\/+$/, '');
   return `${base}/shops/${u.hostname.toLowerCase()}${u.pathname}${u.search}`;
 }

@@ -104,11 +104,9 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   };
   const closeOrder = async () => {
     if (!current) return;
-    try {
-      batch.push(normaliseGraphqlOrder(current.node, current.items, current.customerId));
-    } catch {
-      progress.skipped += 1;
-    }
+    const r = normaliseGraphqlOrder(current.node, current.items, current.customerId);
+    if (r.ok) batch.push(r.order);
+    else progress.skipped += 1;
     current = null;
     progress.orders += 1;
     if (batch.length >= batchSize) await flushBatch();

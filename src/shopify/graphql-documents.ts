@@ -10,6 +10,8 @@ import { bulkTagMutation } from './bulk-tag-mutation.ts';
 import { INSTALL_FACTS_QUERY } from './install.ts';
 import { CUSTOMER_TAGS_QUERY } from './tag-sync.ts';
 import { tagMutationFor } from './tag-writer.ts';
+import { SHOP_CUSTOMER_TAGS_QUERY } from './customer-tags.ts';
+import { APP_STILL_INSTALLED_QUERY } from './installation-probe.ts';
 
 export interface AppGraphqlDocument {
   /** Where it comes from, for test messages. */
@@ -23,6 +25,8 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'access-scopes.ts ACCESS_SCOPES_QUERY', document: ACCESS_SCOPES_QUERY, kind: 'request' },
   { source: 'install.ts INSTALL_FACTS_QUERY', document: INSTALL_FACTS_QUERY, kind: 'request' },
   { source: 'tag-sync.ts CUSTOMER_TAGS_QUERY', document: CUSTOMER_TAGS_QUERY, kind: 'request' },
+  { source: 'customer-tags.ts SHOP_CUSTOMER_TAGS_QUERY', document: SHOP_CUSTOMER_TAGS_QUERY, kind: 'request' },
+  { source: 'installation-probe.ts APP_STILL_INSTALLED_QUERY', document: APP_STILL_INSTALLED_QUERY, kind: 'request' },
   { source: 'tag-writer.ts tagMutationFor (remove only)', document: tagMutationFor({ add: [], remove: ['x'] }), kind: 'request' },
   { source: 'tag-writer.ts tagMutationFor (add only)', document: tagMutationFor({ add: ['x'], remove: [] }), kind: 'request' },
   { source: 'tag-writer.ts tagMutationFor (remove and add)', document: tagMutationFor({ add: ['x'], remove: ['y'] }), kind: 'request' },

@@ -1,8 +1,10 @@
-// Admin GraphQL order (as in the bulk backfill JSONL) → NormalizedOrder. Pure. Same contract as the
-// webhook normaliser (webhooks/order-normaliser.ts): numeric ids as strings, shop-currency minor units.
-import type { FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
+// Admin GraphQL order (as in the bulk backfill JSONL) → NormalizedOrder. Pure. Same contract and the
+// same result as the webhook normaliser (webhooks/order-normaliser.ts; see order-normalising.ts):
+// numeric ids as strings, shop-currency minor units.
+import type { OrderLineItem } from '../segments/types.ts';
 import { legacyId } from './gid.ts';
 import { decimalToMinor } from '../money.ts';
+import { financialStatusOf, normalised, type NormaliseResult } from './order-normalising.ts';
 
 interface Money { shopMoney: { amount: string; currencyCode: string } }
 
@@ -33,10 +35,6 @@ export interface GraphqlLineItemNode {
   variant?: { id: string } | null;
 }
 
-const FINANCIAL: ReadonlySet<string> = new Set<FinancialStatus>([
-  'pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired',
-]);
-
 export function normaliseGraphqlLineItem(li: GraphqlLineItemNode): OrderLineItem {
   return {
     productId: li.product?.id ? legacyId(li.product.id) : null,
@@ -46,15 +44,14 @@ export function normaliseGraphqlLineItem(li: GraphqlLineItemNode): OrderLineItem
   };
 }
 
-/** Throws on a malformed node (the backfill counts and skips it). */
-export function normaliseGraphqlOrder(o: GraphqlOrderNode, lineItems: OrderLineItem[], customerId: string | null): NormalizedOrder {
+/** A malformed node is explained, not thrown (the backfill counts and skips it). */
+export function normaliseGraphqlOrder(o: GraphqlOrderNode, lineItems: OrderLineItem[], customerId: string | null): NormaliseResult {
   const createdAt = Date.parse(o.createdAt);
-  if (Number.isNaN(createdAt)) throw new Error('order without a valid createdAt');
+  if (Number.isNaN(createdAt)) return { ok: false, reason: 'invalid order node: createdAt is not a date' };
   const gross = o.totalPriceSet.shopMoney;
   const net = o.currentTotalPriceSet?.shopMoney ?? gross;
-  const status = (o.displayFinancialStatus ?? '').toLowerCase();
   const ms = (s: string | null | undefined) => (s ? Date.parse(s) : null);
-  return {
+  return normalised('invalid order node', () => ({
     id: legacyId(o.id),
     customerId: o.customer?.id ? legacyId(o.customer.id) : customerId,
     createdAt,
@@ -62,7 +59,7 @@ export function normaliseGraphqlOrder(o: GraphqlOrderNode, lineItems: OrderLineI
     cancelledAt: ms(o.cancelledAt),
     updatedAt: ms(o.updatedAt) ?? createdAt,
     test: o.test ?? false,
-    financialStatus: FINANCIAL.has(status) ? (status as FinancialStatus) : 'unknown',
+    financialStatus: financialStatusOf(o.displayFinancialStatus),
     netMinor: decimalToMinor(net.amount, net.currencyCode),
     grossMinor: decimalToMinor(gross.amount, gross.currencyCode),
     currency: gross.currencyCode.toUpperCase(),
@@ -72,5 +69,5 @@ export function normaliseGraphqlOrder(o: GraphqlOrderNode, lineItems: OrderLineI
     b2b: Boolean(o.purchasingEntity?.company),
     // Fully refunded or removed items are no longer bought: they leave replenishment.
     lineItems: lineItems.filter((li) => li.quantity > 0),
-  };
+  }));
 }

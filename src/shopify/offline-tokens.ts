@@ -25,6 +25,7 @@ import type { Logger } from '../logger.ts';
 import type { MongoSessionStore } from '../profiles/session-store.ts';
 import type { ShopStore } from '../profiles/shop-store.ts';
 import { ShopifyAuthError, ShopifyReauthRequiredError, ShopifyTransientError } from './errors.ts';
+import { TokenDecryptionError } from './token-crypto.ts';
 import type { ShopifyContext } from './shopify-api.ts';
 
 /** What the library does at the token endpoint, as a port (tests and the composition root bind it). */
@@ -141,7 +142,7 @@ export class OfflineTokens {
   async current(shop: string): Promise<string> {
     const k = this.known.get(shop);
     if (k && this.now() < k.renewAt) return k.token;
-    const loaded = await this.d.sessions.loadOffline(shop);
+    const loaded = await this.loadOffline(shop);
     if (!loaded?.session.accessToken) throw this.notInstalled(shop);
     const usable = this.usable(loaded.session, loaded.storedAt);
     if (usable) return usable.token;
@@ -196,8 +197,22 @@ export class OfflineTokens {
     return p;
   }
 
+  /**
+   * A stored token that neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens (the key was changed
+   * without keeping the old one) cannot be used or renewed: the shop needs a new exchange, the next time
+   * the merchant opens the app — needs-reauth, never a dead shop.
+   */
+  private async loadOffline(shop: string): Promise<Awaited<ReturnType<OfflineTokensDeps['sessions']['loadOffline']>>> {
+    try {
+      return await this.d.sessions.loadOffline(shop);
+    } catch (err) {
+      if (err instanceof TokenDecryptionError) throw await this.markDead(shop, 'the stored token does not decrypt with ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS');
+      throw err;
+    }
+  }
+
   private async renewLocked(shop: string, stale: string): Promise<string> {
-    const loaded = await this.d.sessions.loadOffline(shop);
+    const loaded = await this.loadOffline(shop);
     if (!loaded?.session.accessToken) throw this.notInstalled(shop);
     const s = loaded.session;
     // Another process renewed while we waited: reuse what it stored.

@@ -42,7 +42,7 @@ describe('segments analyze', () => {
     assert.match(r.stderr, /shopify-orders-sample\.csv:16: skipped: bad Total "not-a-number"/);
     assert.match(r.stdout, /as of 2026-05-31/);
     assert.match(r.stdout, /LOYALTY\n\s+One Time Buyer\s+\d+/);
-    assert.match(r.stdout, /cadence fallback: too little data for BG\/NBD/);
+    assert.match(r.stdout, /cadence fallback: too little data for a statistical model/);
     assert.ok(!r.stdout.includes('@'));
   });
 
@@ -76,6 +76,53 @@ describe('segments analyze', () => {
     const badDate = cli('analyze', FIXTURE, '--format', 'shopify', '--as-of', '2026-02-30');
     assert.equal(badDate.code, 2);
     assert.match(badDate.stderr, /--as-of must be a date/);
+  });
+
+  it('recognises phone-only customers and says how customers were identified (text and --json)', () => {
+    const phoneOnly = join(ROOT, 'test/fixtures/shopify-orders-phone-only-bd.csv');
+    const json = JSON.parse(cli('analyze', phoneOnly, '--format', 'shopify', '--json').stdout);
+    assert.equal(json.customers, 4);
+    assert.equal(json.ordersWithoutCustomer, 1);
+    assert.deepEqual(json.identifiedBy, { email: 0, phone: 4, emailAndPhone: 0 });
+    assert.equal(Object.values(json.segments.loyalty as Record<string, number>).reduce((a, b) => a + b, 0), 4);
+    const mixed = cli('analyze', join(ROOT, 'test/fixtures/shopify-orders-mixed-identity.csv'), '--format', 'shopify');
+    assert.equal(mixed.code, 0, mixed.stderr);
+    assert.match(mixed.stdout, /Customers recognised by e-mail: 4 \(3 of them also by a phone number on some order\); by phone number only: 1; orders with neither: 2\./);
+    assert.ok(!/@|2025550177|7911000456/.test(mixed.stdout));
+    // The CDNOW log has customer ids of its own: no identity line, identifiedBy null
+    const cdnow = cli('analyze', CDNOW_SAMPLE, '--format', 'cdnow', '--as-of', '1997-09-30');
+    assert.doesNotMatch(cdnow.stdout, /recognised by/);
+  });
+
+  it('prints labels with aligned counts and shares, and the thresholds as sentences', () => {
+    const r = cli('analyze', CDNOW_SAMPLE, '--format', 'cdnow', '--as-of', '1997-09-30');
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => /^ {2}\S.*\d% {2}seg:/.test(l));
+    assert.equal(rows.length, 28);
+    // every count ends, and every share's % sits, in the same column
+    assert.equal(new Set(rows.map((l) => l.indexOf('%'))).size, 1);
+    assert.equal(new Set(rows.map((l) => /\d(?=\s+\d+\.\d%)/.exec(l)!.index)).size, 1);
+    assert.match(r.stdout, /^SEGMENT\s+CUSTOMERS\s+SHARE\s+TAG$/m);
+    assert.match(r.stdout, /^ {2}Champions\s+\d+\s+\d+\.\d% {2}seg:rfm-champions$/m);
+    assert.match(r.stdout, /A VIP has placed \d+ or more orders and spent \$[\d,.]+ or more in total\./);
+    assert.match(r.stdout, /RFM recency scores by days since the last order: 5 up to \d+ days, 4 up to \d+ days, .*, 1 beyond that\./);
+    assert.match(r.stdout, /Churn risk is the modelled chance of no order in the next 180 days: high from 80%, medium from 50%\./);
+    assert.match(r.stdout, /reordered at a regular interval:\n\s+cdnow-cd\s+every \d+ days \(learned from [\d,]+ customers\)/);
+    assert.doesNotMatch(r.stdout, /[{}]/); // no JSON on the terminal
+  });
+
+  it('writes a self-contained HTML report, and says so clearly when it cannot', () => {
+    const file = join(dir, 'report.html');
+    const r = cli('analyze', join(ROOT, 'test/fixtures/shopify-orders-phone-only-bd.csv'), '--format', 'shopify', '--report', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /report written to .*report\.html/);
+    const html = readFileSync(file, 'utf8');
+    for (const id of ['summary', 'family-loyalty', 'rfm', 'rfm-heatmap', 'family-churn', 'family-value', 'replenishment', 'thresholds', 'models']) assert.ok(html.includes(`data-testid="${id}"`), id);
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">/);
+    assert.ok(!/<script|<link|src=|url\(|@|1711000111/.test(html));
+    const bad = cli('analyze', join(ROOT, 'test/fixtures/shopify-orders-phone-only-bd.csv'), '--format', 'shopify', '--report', join(dir, 'no-such-dir', 'r.html'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /cannot write the report .*no-such-dir/);
   });
 
   it('lists its commands and rejects unknown ones', () => {

@@ -3,20 +3,13 @@ import assert from 'node:assert/strict';
 import type { LocalStack } from '../../scripts/local-stack.ts';
 import { openE2eStack, type E2eStack } from './stack.ts';
 import { segment } from '../../jobs/engine.ts';
+import { pollUntil } from '../../tools/poll.ts';
 
 const SHOP = 'e2e-store.myshopify.com';
 const AS_OF = Date.parse('2026-11-20T00:00:00Z');
 const HOUR = 3_600_000;
 
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000) => pollUntil(what, check, { timeoutMs });
 
 describe('end to end through the Shopify simulator', () => {
   let e2e: E2eStack;

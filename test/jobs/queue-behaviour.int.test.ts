@@ -4,22 +4,17 @@ import { Worker, type Job } from 'bullmq';
 import { openTestServices, type TestServices } from '../support/services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
-import { QUEUE, PRIORITY } from '../../jobs/queues.ts';
+import { QUEUE, PRIORITY, dedupId } from '../../jobs/queues.ts';
 import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
 import { recencySweep } from '../../jobs/recency-sweep.ts';
 import { readQueryPlan } from '../support/query-plan.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
+import { pollUntil } from '../../tools/poll.ts';
 
 const BIG = 'big-shop.myshopify.com';
 const SMALL = 'small-shop.myshopify.com';
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => pollUntil(what, check, { timeoutMs, intervalMs: 50 });
 
 describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
   let s: TestServices;
@@ -112,7 +107,7 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
     await until('big resync running', async () => (await resync.getState()) === 'active');
     // ... then a webhook for the small shop.
     await rt.enqueue.recomputeCustomer(SMALL, 's9000001');
-    const webhookJobId = await rt.queues.recompute.getDeduplicationJobId(`recompute:${SMALL}:s9000001`);
+    const webhookJobId = await rt.queues.recompute.getDeduplicationJobId(dedupId.recompute(SMALL, 's9000001'));
     await until('small shop webhook recomputed', async () => (await rt.queues.recompute.getJob(webhookJobId!))?.finishedOn !== undefined);
     assert.equal(await resync.getState(), 'active', 'the resync is still running: it did not block the webhook');
     const sweepJobs = (await rt.queues.recompute.getJobs(['completed', 'prioritized', 'waiting', 'active'])).filter((j) => j.data.reason === 'recency');

@@ -7,6 +7,7 @@ import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { createJobRuntime, type JobRuntime } from '../../jobs/runtime.ts';
 import type { ShopifyPort, TagChange, TagWriteResult } from '../../jobs/ports.ts';
 import { testLogger, type TestServices } from '../support/services.ts';
+import { seededRng } from '../../tools/seeded-random.ts';
 
 export const DAY = 86_400_000;
 export const AS_OF = Date.parse('2026-11-20T00:00:00Z');
@@ -37,6 +38,12 @@ export class RecordingShopify implements ShopifyPort {
   gone = new Set<string>();
   backfillImpl: (shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>) => Promise<{ customers: number; orders: number }> =
     async () => ({ customers: 0, orders: 0 });
+
+  /** What Shop.customerTags answers. */
+  customerTagList: string[] = [];
+  installation: 'active' | 'revoked' | 'no-token' = 'no-token';
+  async installationState(_shop: string) { return this.installation; }
+  async customerTags(_shop: string) { return { tags: [...this.customerTagList], complete: true }; }
 
   async writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean }): Promise<TagWriteResult> {
     this.writes.push({ shop, changes, bulk: opts.bulk });
@@ -69,8 +76,8 @@ export function order(customerId: string, at: number, amountMinor: number, extra
 
 /** A seeded shop: `n` customers with 1–8 orders spread over the last two years. */
 export function seededOrders(n: number, seed = 7): NormalizedOrder[] {
-  let x = seed;
-  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4_294_967_296);
+  const rng = seededRng(seed);
+  const rnd = () => rng.next();
   const out: NormalizedOrder[] = [];
   for (let c = 1; c <= n; c++) {
     const count = 1 + Math.floor(rnd() * rnd() * 8);

@@ -12,7 +12,7 @@ describe('effectiveShop: the one derivation of a shop\'s state', () => {
   it('lays stored settings over the shop currency', () => {
     assert.equal(effectiveShop('s', doc()).settings.currency, 'EUR');
     assert.equal(effectiveShop('s', doc({ settings: { currency: 'GBP' } })).settings.currency, 'GBP');
-    assert.equal(effectiveShop('s', doc({ settings: { tagPrefix: 'x:' } })).settings.tagPrefix, 'x:');
+    assert.equal(effectiveShop('s', doc({ settings: { tagPrefix: 'xyz:' } })).settings.tagPrefix, 'xyz:');
   });
 
   it('sets invalid stored settings aside for the defaults in the shop currency, and says why', () => {

@@ -20,6 +20,7 @@ import { signSessionToken } from '../../web/admin/session-token.ts';
 import { offlineSessionId } from '../../src/profiles/session-store.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { AS_OF, RecordingShopify, installShop, runtimeFor, seededOrders, testConfig } from '../jobs/support.ts';
+import { pollUntil } from '../../tools/poll.ts';
 
 const SHOP = 'pii-shop.myshopify.com';
 const PERSONAL = {
@@ -91,13 +92,10 @@ describe('proof: logs contain no personal data', () => {
   };
 
   async function drained(): Promise<void> {
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
+    await pollUntil('the queues to drain', async () => {
       const counts = await Promise.all([rt.queues.recompute.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), rt.queues.syncTags.getJobCounts('waiting', 'active', 'delayed', 'prioritized')]);
-      if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('queues did not drain within 60 s');
+      return counts.every((c) => Object.values(c).every((n) => n === 0));
+    }, { timeoutMs: 60_000 });
   }
 
   it('a whole webhook → recompute → tag sync flow, a dead letter, compliance topics and an admin call log no personal data', async () => {

@@ -39,13 +39,15 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
       SUPPORT_TOKEN: 'o'.repeat(32), MONGODB_URI: `${mongo.url}/outage`, REDIS_URL: redis.url, QUEUE_PREFIX: 'outage', LOG_LEVEL: 'silent',
     });
     deps = await createDeps(config, { logger: testLogger });
-    rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }) } });
+    rt = createJobRuntime(deps, { shopify: { writeTags: async () => ({ written: [], gone: [], failed: [] }), backfill: async () => ({ customers: 0, orders: 0 }), customerTags: async () => ({ tags: [], complete: true }), installationState: async () => 'no-token' as const } });
     const effects: WebhookEffects = {
       recomputeCustomer: async (shop, customerId) => { const hook = beforeEnqueue; beforeEnqueue = null; if (hook) await hook(); return rt.enqueue.recomputeCustomer(shop, customerId); },
+      customerChanged: (shop, id) => rt.enqueue.customerChanged(shop, id),
       customerTagsObserved: (shop, id, tags) => rt.enqueue.customerTagsObserved(shop, id, tags),
       customerDeleted: (shop, id) => rt.enqueue.customerDeleted(shop, id),
       shopUninstalled: (shop) => rt.enqueue.shopUninstalled(shop),
       readAllOrdersGranted: (shop) => rt.enqueue.readAllOrdersGranted(shop),
+      shopErased: (shop) => rt.enqueue.shopErased(shop),
       bulkOperationFinished: (shop, p) => rt.enqueue.bulkOperationFinished(shop, p),
     };
     server = await new Promise((ok) => { const s = createApp({ deps, effects }).listen(0, '127.0.0.1', () => ok(s)); });

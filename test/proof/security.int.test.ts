@@ -260,6 +260,7 @@ describe('proof: admin and support APIs under attack', () => {
     // Copy A's sealed token onto B's record: the associated data (session id) makes it fail, not leak.
     const docA = raw.find((d) => d.shop === SHOP_A)!;
     await f.s.mongo.db!.collection(sessionModel(f.s.mongo).collection.collectionName).updateOne({ shop: SHOP_B }, { $set: { accessTokenSealed: docA.accessTokenSealed } });
-    await assert.rejects(sessions.loadOfflineSession(SHOP_B), /failed authentication/);
+    await assert.rejects(sessions.loadSession(offlineSessionId(SHOP_B)), /failed authentication/);
+    assert.equal(await sessions.loadOfflineSession(SHOP_B), undefined, 'reads as no token (a new exchange), never as A\'s');
   });
 });

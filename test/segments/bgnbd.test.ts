@@ -28,7 +28,7 @@ describe('BG/NBD on CDNOW (the paper’s data)', () => {
 
   it('recovers the published estimates r, alpha, a, b (weeks) and log-likelihood', () => {
     const fit = cal.models.bgnbd!;
-    assert.equal(cal.models.method, 'bgnbd');
+    assert.equal(fit.model, 'bgnbd');
     assert.equal(fit.timeUnit, 'weeks');
     assert.equal(fit.converged, true);
     assert.equal(fit.n, 2357);

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { nelderMead } from '../../src/segments/nelder-mead.ts';
-import { hyp2f1 } from '../../src/segments/hyp2f1.ts';
 
 describe('Nelder–Mead', () => {
   it('finds the minimum of the Rosenbrock function and says it converged', () => {
@@ -35,20 +34,5 @@ describe('Nelder–Mead', () => {
     const f = ([x]: number[]): number => (x! < 0 ? Number.NaN : (x! - 2) ** 2);
     const res = nelderMead(f, [1]);
     assert.ok(Math.abs(res.x[0]! - 2) < 1e-4);
-  });
-});
-
-describe('hyp2f1 series', () => {
-  it('matches closed forms', () => {
-    for (const z of [0, 0.1, 0.5, 0.9, 0.99]) {
-      const log = z === 0 ? 1 : -Math.log(1 - z) / z; // 2F1(1,1;2;z)
-      assert.ok(Math.abs(hyp2f1(1, 1, 2, z) - log) < 1e-10 * Math.max(1, log), `z=${z}`);
-      const pow = Math.pow(1 - z, -2.5); // 2F1(a,b;b;z) = (1-z)^-a
-      assert.ok(Math.abs(hyp2f1(2.5, 3, 3, z) / pow - 1) < 1e-10, `z=${z}`);
-    }
-  });
-
-  it('refuses z outside [0, 1)', () => {
-    assert.throws(() => hyp2f1(1, 1, 2, 1), RangeError);
   });
 });

@@ -106,7 +106,7 @@ describe('segmentCustomer rules', () => {
     assert.match(cal.models.fallbackReason!, /80 buyers < 500/);
     const p = segmentCustomer(base[0]!, cal, s, AS_OF);
     assert.equal(p.predictions!.method, 'cadence-fallback');
-    assert.match(p.memberships.find((m) => m.family === 'churn')!.explanation, /\(cadence rule; too little data for BG\/NBD: 80 buyers < 500\)$/);
+    assert.match(p.memberships.find((m) => m.family === 'churn')!.explanation, /\(cadence rule; too little data for a statistical model: 80 buyers < 500\)$/);
   });
 
   it('handles a shop without any buyer', () => {

@@ -26,8 +26,9 @@ describe('shop settings', () => {
     const r = safeParseShopSettings({ tagPrefix: 'bad,prefix', loyalty: { vipSpendPercentile: 2 }, behaviour: { dormantDays: 0 } });
     assert.equal(r.ok, false);
     if (r.ok) return;
-    assert.equal(r.issues.length, 3);
+    assert.equal(r.issues.length, 4);
     assert.ok(r.issues.some((i) => i.startsWith('tagPrefix: ') && i.includes('letters')));
+    assert.ok(r.issues.some((i) => i.startsWith('tagPrefix: ') && i.includes('separator')));
     assert.ok(r.issues.some((i) => i.startsWith('loyalty.vipSpendPercentile: ')));
     assert.ok(r.issues.some((i) => i.startsWith('behaviour.dormantDays: ')));
     assert.throws(() => parseShopSettings({ tagPrefix: '' }), (e: unknown) => e instanceof ShopSettingsError && /tagPrefix/.test(e.message));
@@ -42,9 +43,9 @@ describe('shop settings', () => {
   it('limits the prefix so that every tag fits Shopify’s 40 characters', () => {
     const longest = Math.max(...SEGMENT_DEFINITIONS.map((d) => d.tagSuffix.length));
     assert.equal(LONGEST_TAG_SUFFIX.length, longest);
-    const maxPrefix = 'x'.repeat(MAX_TAG_LENGTH - longest);
+    const maxPrefix = 'x'.repeat(MAX_TAG_LENGTH - longest - 1) + ':';
     const s = parseShopSettings({ tagPrefix: maxPrefix });
     for (const t of tagVocabulary(s)) assert.ok(t.tag.length <= MAX_TAG_LENGTH, t.tag);
-    assert.equal(safeParseShopSettings({ tagPrefix: maxPrefix + 'x' }).ok, false);
+    assert.equal(safeParseShopSettings({ tagPrefix: 'x' + maxPrefix }).ok, false);
   });
 });

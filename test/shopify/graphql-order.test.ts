@@ -1,11 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normaliseGraphqlLineItem, normaliseGraphqlOrder } from '../../src/shopify/graphql-order.ts';
+import { normaliseGraphqlLineItem, normaliseGraphqlOrder, type GraphqlOrderNode } from '../../src/shopify/graphql-order.ts';
+import type { OrderLineItem } from '../../src/segments/types.ts';
+
+/** The normalised order; fails the test when the node was refused. */
+function orderOf(node: GraphqlOrderNode, items: OrderLineItem[], customerId: string | null) {
+  const r = normaliseGraphqlOrder(node, items, customerId);
+  assert.ok(r.ok, r.ok ? '' : r.reason);
+  return r.order;
+}
 
 describe('normaliseGraphqlOrder', () => {
   it('maps a bulk-query order to the engine contract', () => {
     const items = [normaliseGraphqlLineItem({ quantity: 3, sku: '', product: { id: 'gid://shopify/Product/9007199254740993' }, variant: null })];
-    const o = normaliseGraphqlOrder({
+    const o = orderOf({
       id: 'gid://shopify/Order/9007199254740995', createdAt: '2026-01-02T03:04:05Z', processedAt: '2026-01-02T03:00:00Z',
       updatedAt: '2026-02-01T00:00:00Z', cancelledAt: null, test: false, displayFinancialStatus: 'PARTIALLY_REFUNDED',
       currentTotalPriceSet: { shopMoney: { amount: '7.5', currencyCode: 'EUR' } }, totalPriceSet: { shopMoney: { amount: '12.50', currencyCode: 'EUR' } },
@@ -20,7 +28,7 @@ describe('normaliseGraphqlOrder', () => {
   });
 
   it('prefers the order customer over the parent id, flags B2B and unknown statuses', () => {
-    const o = normaliseGraphqlOrder({
+    const o = orderOf({
       id: 'gid://shopify/Order/1', createdAt: '2026-01-02T03:04:05Z', displayFinancialStatus: 'SOMETHING_NEW',
       totalPriceSet: { shopMoney: { amount: '1000', currencyCode: 'JPY' } }, customer: { id: 'gid://shopify/Customer/77' },
       purchasingEntity: { company: { id: 'gid://shopify/Company/1' } },
@@ -32,7 +40,10 @@ describe('normaliseGraphqlOrder', () => {
     assert.equal(o.processedAt, o.createdAt);
   });
 
-  it('throws on an order without a date, so the backfill can count it as skipped', () => {
-    assert.throws(() => normaliseGraphqlOrder({ id: 'gid://shopify/Order/1', createdAt: 'nope', totalPriceSet: { shopMoney: { amount: '1', currencyCode: 'USD' } } }, [], null), /order without a valid createdAt/);
+  it('refuses an order without a date or with an amount it cannot read, so the backfill can count it as skipped', () => {
+    const noDate = normaliseGraphqlOrder({ id: 'gid://shopify/Order/1', createdAt: 'nope', totalPriceSet: { shopMoney: { amount: '1', currencyCode: 'USD' } } }, [], null);
+    assert.deepEqual(noDate, { ok: false, reason: 'invalid order node: createdAt is not a date' });
+    const badAmount = normaliseGraphqlOrder({ id: 'gid://shopify/Order/1', createdAt: '2026-01-02T03:04:05Z', totalPriceSet: { shopMoney: { amount: '1,5', currencyCode: 'USD' } } }, [], null);
+    assert.deepEqual(badAmount, { ok: false, reason: 'invalid order node: not a decimal amount: "1,5"' });
   });
 });

@@ -79,7 +79,7 @@ describe('expiring offline tokens (OfflineTokens)', () => {
     assert.ok(session?.expires && session.refreshToken && session.refreshTokenExpires, 'expiry, refresh token and its expiry stored');
     assert.ok(Math.abs(session.expires.getTime() - Date.now() - 60 * MIN) < MIN, 'Shopify’s 60-minute lifetime');
     const raw = await stores.sessions.model.findOne({ sessionId: offlineSessionId(SHOP) }).lean();
-    assert.ok(raw?.refreshTokenSealed?.startsWith('v1.') && !JSON.stringify(raw).includes(session.refreshToken));
+    assert.ok(raw?.refreshTokenSealed?.startsWith('v2.') && !JSON.stringify(raw).includes(session.refreshToken));
     assert.equal(auth().exchangesNonExpiring, 0);
   });
 

@@ -16,8 +16,9 @@ import { syncCustomerTags } from '../../src/shopify/tag-sync.ts';
 import { writeTagChanges } from '../../src/shopify/tag-writer.ts';
 import { BulkOperationSignals } from '../../src/shopify/bulk-operations.ts';
 import { createWebhookRouter } from '../../webhooks/router.ts';
-import { makeStores, RecordingEffects } from '../webhooks/support.ts';
+import { makeStores, RecordingEffects, RecordingInstallation } from '../webhooks/support.ts';
 import type { WebhookStores } from '../../webhooks/types.ts';
+import { ensureIndexes } from '../../src/deps.ts';
 
 const SHOP = 'sim-shop.myshopify.com';
 const KEY = 'sim-api-key';
@@ -38,11 +39,11 @@ describe('Shopify integration against the simulator', () => {
     s = await openTestServices(import.meta.url);
     sim = await startShopifySimulator({ seed: 5, webhooks: { retryDelaysMs: [50, 100, 200], maxAttempts: 4 } });
     stores = makeStores(s.mongo);
-    await Promise.all(Object.values(stores).map((st: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (st.init ? st.init() : st.model!.init())));
+    await ensureIndexes(stores);
     // The app's webhook endpoint, wired like production: bulk_operations/finish wakes bulk waiters.
     const app = express();
     effects.bulkOperationFinished = async (_shop, p) => { signals.notify(p.adminGraphqlApiId); effects.calls.push(`bulk ${p.adminGraphqlApiId}`); };
-    app.use(createWebhookRouter({ stores, connection: s.mongo, effects, logger: testLogger, secrets: { current: SECRET } }));
+    app.use(createWebhookRouter({ stores, connection: s.mongo, effects, installation: new RecordingInstallation(), logger: testLogger, secrets: { current: SECRET } }));
     server = await new Promise((resolve) => { const srv = app.listen(0, '127.0.0.1', () => resolve(srv)); });
     const webhookAddress = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
 
@@ -77,7 +78,7 @@ describe('Shopify integration against the simulator', () => {
     assert.equal(shop?.hasReadAllOrders, false);
     assert.deepEqual(shop?.scopes, ['read_customers', 'read_orders', 'write_customers']);
     const raw = await stores.sessions.model.findOne({ shop: SHOP }).lean();
-    assert.ok(raw?.accessTokenSealed?.startsWith('v1.'));
+    assert.ok(raw?.accessTokenSealed?.startsWith('v2.'));
     assert.ok(!JSON.stringify(raw).includes(r.session.accessToken!), 'the token is not stored in clear');
     const loaded = await stores.sessions.loadOfflineSession(SHOP);
     assert.equal(loaded?.accessToken, r.session.accessToken);

@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { deleteKeysUnder } from '../../tools/redis-cleanup.ts';
 
 export interface TestServices {
   /** A mongoose connection to a database used by this test file only. */
@@ -45,14 +46,7 @@ export async function openTestServices(fileUrl: string): Promise<TestServices> {
     async close() {
       await mongo.dropDatabase().catch(() => undefined);
       await mongo.close();
-      const cleaner = new Redis(redisUrl);
-      let cursor = '0';
-      do {
-        const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await cleaner.del(...keys);
-      } while (cursor !== '0');
-      cleaner.disconnect();
+      await deleteKeysUnder(redisUrl, queuePrefix);
       for (const c of clients) c.disconnect();
     },
   };

@@ -154,14 +154,14 @@ describe('admin API: pages', () => {
 
   it('settings dry run: a new prefix changes every tagged customer, unchanged settings change nobody; nothing is written', async () => {
     const before = await f.deps.stores.profiles.model.find({ shop: SHOP_A }).lean();
-    const same = (await (await f.send('POST', '/api/settings/preview', { settings: {} }, token)).json()) as { wouldChange: number; customers: number };
+    const same = await f.preview<{ wouldChange: number; customers: number }>({}, token);
     assert.equal(same.customers, before.length);
     assert.equal(same.wouldChange, 0);
-    const renamed = (await (await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: 'crm-' } }, token)).json()) as { wouldChange: number; tagsAdded: Array<{ tag: string }>; tagsRemoved: Array<{ tag: string }> };
+    const renamed = await f.preview<{ wouldChange: number; tagsAdded: Array<{ tag: string }>; tagsRemoved: Array<{ tag: string }> }>({ tagPrefix: 'crm-' }, token);
     assert.equal(renamed.wouldChange, before.filter((p) => p.tagsDesired.length > 0).length);
     assert.ok(renamed.tagsAdded.every((t) => t.tag.startsWith('crm-')));
     assert.ok(renamed.tagsRemoved.every((t) => t.tag.startsWith('seg:')));
-    const noRfm = (await (await f.send('POST', '/api/settings/preview', { settings: { families: { rfm: false } } }, token)).json()) as { wouldChange: number; tagsAdded: unknown[] };
+    const noRfm = await f.preview<{ wouldChange: number; tagsAdded: unknown[] }>({ families: { rfm: false } }, token);
     assert.equal(noRfm.wouldChange, before.filter((p) => p.memberships.some((m) => m.family === 'rfm')).length);
     assert.equal(noRfm.tagsAdded.length, 0);
     assert.equal((await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: '' } }, token)).status, 400);

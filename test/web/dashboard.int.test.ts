@@ -10,12 +10,28 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { SHOP_A, startDashboardFixture, type DashboardFixture } from './fixture.ts';
 import type { RunningWorkers } from '../../jobs/worker.ts';
+import type { NormalizedOrder } from '../../src/segments/types.ts';
+import { seededRng } from '../../tools/seeded-random.ts';
+import { simulateBgNbdPurchases } from '../../tools/synthetic-shop.ts';
+import { AS_OF, DAY, order } from '../jobs/support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const ARTIFACTS = repo('test-artifacts/dashboard');
 const DIST = repo('test-artifacts/dashboard-dist');
 const noBrowser = existsSync(CHROMIUM) ? false : `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+
+/** 80 customers buying as BG/NBD says (so the shop gets a model and a Model check with a backtest). */
+function bgnbdShopOrders(): NormalizedOrder[] {
+  const rng = seededRng(14);
+  const out: NormalizedOrder[] = [];
+  for (let c = 1; c <= 80; c++) {
+    const first = 1 + Math.floor(rng.next() * 700);
+    const id = String(9_000_000 + c);
+    for (const t of simulateBgNbdPurchases(rng, { r: 1, alpha: 40, a: 0.7, b: 3 }, first)) out.push(order(id, AS_OF - Math.round(first - t) * DAY, 1000 + Math.floor(rng.next() * 20000)));
+  }
+  return out;
+}
 
 interface OverviewApi {
   customers: number;
@@ -54,7 +70,7 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     } finally {
       process.env.NODE_ENV = nodeEnv; // the build switches it to production
     }
-    f = await startDashboardFixture(import.meta.url, { demo: true, customersA: 80, historyDaysAgo: [75, 45, 20], distDir: DIST });
+    f = await startDashboardFixture(import.meta.url, { demo: true, ordersA: bgnbdShopOrders(), settingsA: { models: { minBuyers: 30, minRepeatBuyers: 10 } }, historyDaysAgo: [75, 45, 20], distDir: DIST });
     token = await f.token(SHOP_A);
     // Shopify's bulk backfill stand-in, slowed down so the progress bar is seen moving.
     f.shopify.backfillImpl = async (_shop, onProgress) => {
@@ -138,6 +154,25 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await shot('bright-spots');
   });
 
+  it('Model check: the backtest sentence, predicted vs actual by frequency, churn calibration, which model and why', async () => {
+    await openTab('Thresholds', 'model-check');
+    const v = await api<{ model: string; reason: string; sentence: string; backtest: { figures: { byFrequency: Array<{ x: number | string; predicted: number; actual: number }>; churn: { calibration: unknown[] } } } }>('/api/model-check');
+    assert.match(v.model, /^(BG\/NBD|MBG\/NBD)$/);
+    assert.match(v.sentence, /^on your last 26 weeks \(\d{4}-\d{2}-\d{2} to 2026-11-20\), (BG|MBG)\/NBD predicted [\d,]+ repeat orders, actual [\d,]+: (\d+% (low|high)|on target)$/);
+    assert.equal(await page.getByTestId('model-check-model').textContent(), v.model);
+    assert.ok(((await page.getByTestId('model-check-sentence').textContent()) ?? '').toLowerCase().startsWith(v.sentence.toLowerCase()));
+    assert.equal(await page.getByTestId('model-check-reason').textContent(), v.reason);
+    for (const g of v.backtest.figures.byFrequency) {
+      const bar = page.locator(`[data-testid=model-check-chart] [data-x="${g.x}"]`);
+      assert.equal(Number(await bar.getAttribute('data-predicted')), g.predicted, `x=${g.x}`);
+      assert.equal(Number(await bar.getAttribute('data-actual')), g.actual, `x=${g.x}`);
+    }
+    assert.equal(await page.locator('[data-testid=model-check-churn] tbody tr').count(), v.backtest.figures.churn.calibration.length);
+    await page.getByTestId('model-check').scrollIntoViewIfNeeded();
+    await shot('thresholds');
+    await page.getByTestId('model-check').screenshot({ path: `${ARTIFACTS}/model-check.png` });
+  });
+
   it('Customer lookup: metrics, memberships with explanations, tags', async () => {
     await openTab('Customer lookup', 'page-customers');
     await page.getByLabel('Shopify customer id').fill('9000001');
@@ -157,7 +192,16 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     assert.equal(await save.isDisabled(), true, 'Save waits for a preview');
     await page.getByRole('button', { name: 'Preview changes' }).click();
     await page.getByTestId('preview-would-change').waitFor();
-    const preview = await api<{ wouldChange: number }>('/api/settings/preview', { method: 'POST', body: JSON.stringify({ settings: { tagPrefix: 'crm-' } }) });
+    // The page's dry run ran as a job; the API gives the same result (kept, or computed again and polled).
+    type PreviewJob = { jobId: string; state: string; result: { wouldChange: number } | null };
+    const res = await fetch(f.url + '/api/settings/preview', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ settings: { tagPrefix: 'crm-' } }) });
+    assert.ok(res.status === 200 || res.status === 202, `preview: ${res.status}`);
+    let job = (await res.json()) as PreviewJob;
+    for (const until = Date.now() + 60_000; job.state !== 'completed' && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      job = await api<PreviewJob>(`/api/settings/preview/${encodeURIComponent(job.jobId)}`);
+    }
+    const preview = job.result!;
     assert.ok(preview.wouldChange > 0);
     assert.equal(await page.getByTestId('preview-would-change').textContent(), preview.wouldChange.toLocaleString('en-US'));
     assert.equal(await save.isDisabled(), false);

@@ -44,7 +44,7 @@ describe('support API: authentication', () => {
     const api = await supportGet('/support/queues/api/queues?activeQueue=resync-shop&page=1');
     assert.equal(api.status, 200);
     const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    assert.deepEqual(names, ['maintenance', 'recalibrate-shop', 'recompute-customer', 'resync-shop', 'sync-tags', 'webhook']);
+    assert.deepEqual(names, ['maintenance', 'recalibrate-shop', 'recompute-customer', 'resync-shop', 'settings-preview', 'sync-tags', 'webhook']);
   });
 });
 

@@ -66,7 +66,7 @@ describe('normaliseRestOrder', () => {
 
   it('marks B2B orders, guest orders and unknown financial statuses', () => {
     const o = parseJsonKeepingBigIds(sampleOrderJson) as Record<string, unknown>;
-    const r = normaliseRestOrder({ ...o, id: 1, customer: null, company: { id: 77, location_id: 5 }, financial_status: 'weird' });
+    const r = normaliseRestOrder({ ...o, id: 1, admin_graphql_api_id: 'gid://shopify/Order/1', customer: null, company: { id: 77, location_id: 5 }, financial_status: 'weird' });
     assert.ok(r.ok);
     assert.equal(r.order.customerId, null);
     assert.equal(r.order.b2b, true);

@@ -9,6 +9,7 @@ import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { MongoSessionStore } from '../../src/profiles/session-store.ts';
 import { eraseCustomerData, eraseShopData } from '../../src/profiles/shop-data-eraser.ts';
 import { TokenDecryptionError } from '../../src/shopify/token-crypto.ts';
+import { ensureIndexes } from '../../src/deps.ts';
 
 const SHOP = 'stores.myshopify.com';
 const order = (id: string, customerId: string | null, updatedAt: number, netMinor = 100): NormalizedOrder => ({
@@ -23,7 +24,7 @@ describe('profile stores', () => {
   before(async () => {
     s = await openTestServices(import.meta.url);
     st = makeStores(s.mongo);
-    await Promise.all(Object.values(st).map((x: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (x.init ? x.init() : x.model!.init())));
+    await ensureIndexes(st);
   });
   after(async () => { await s.close(); });
 

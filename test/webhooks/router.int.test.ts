@@ -177,7 +177,7 @@ describe('POST /webhooks', () => {
   it('recomputes the customer of a refunded order and signals bulk operation completion', async () => {
     await sendWebhook(w.url, orderJson({ id: '1009', customerId: '2009', updatedAt: '2026-11-01T15:00:00Z' }), { topic: 'orders/create' });
     w.effects.calls = [];
-    await sendWebhook(w.url, '{"id":77,"order_id":1009,"transactions":[]}', { topic: 'refunds/create' });
+    await sendWebhook(w.url, '{"id":77,"order_id":1009,"admin_graphql_api_id":"gid://shopify/Refund/77","transactions":[]}', { topic: 'refunds/create' });
     await sendWebhook(w.url, '{"admin_graphql_api_id":"gid://shopify/BulkOperation/5","status":"completed","error_code":null,"type":"mutation","created_at":null,"completed_at":null}', { topic: 'bulk_operations/finish' });
     assert.deepEqual(w.effects.calls, [`recompute ${SHOP} 2009`, `bulk ${SHOP} gid://shopify/BulkOperation/5`]);
     assert.equal(w.effects.bulk[0]?.status, 'completed');
@@ -207,7 +207,7 @@ describe('POST /webhooks', () => {
     await sendWebhook(w.url, orderJson({ id: '1012', customerId: '2012', updatedAt: '2026-11-01T15:00:00Z' }), { topic: 'orders/create' });
     await sendWebhook(w.url, orderJson({ id: '1013', customerId: '2013', updatedAt: '2026-11-01T15:00:00Z' }), { topic: 'orders/create', shop: other });
 
-    assert.equal((await sendWebhook(w.url, JSON.stringify({ id: 1, domain: SHOP }), { topic: 'app/uninstalled' })).status, 200);
+    assert.equal((await sendWebhook(w.url, JSON.stringify({ id: 1, domain: SHOP, myshopify_domain: SHOP }), { topic: 'app/uninstalled' })).status, 200);
     assert.equal(await w.stores.sessions.loadSession(`offline_${SHOP}`), undefined);
     assert.equal(await w.stores.shops.isInstalled(SHOP), false);
     assert.ok(w.effects.calls.includes(`uninstalled ${SHOP}`));

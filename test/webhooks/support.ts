@@ -5,7 +5,7 @@ import express from 'express';
 import type { Connection } from 'mongoose';
 import { createWebhookRouter } from '../../webhooks/router.ts';
 import type { BulkOperationFinishedPayload, WebhookEffects } from '../../webhooks/effects.ts';
-import type { WebhookStores } from '../../webhooks/types.ts';
+import type { InstallationProbe, WebhookStores } from '../../webhooks/types.ts';
 import type { Redis } from 'ioredis';
 import { OrderStore } from '../../src/profiles/order-store.ts';
 import { DocLocks } from '../../src/profiles/doc-locks.ts';
@@ -16,6 +16,7 @@ import { MongoSessionStore } from '../../src/profiles/session-store.ts';
 import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { testLogger } from '../support/services.ts';
+import { ensureIndexes } from '../../src/deps.ts';
 
 export class RecordingEffects implements WebhookEffects {
   calls: string[] = [];
@@ -29,11 +30,20 @@ export class RecordingEffects implements WebhookEffects {
     }
   }
   async recomputeCustomer(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); }
+  async customerChanged(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); }
   async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]) { this.maybeFail(); this.calls.push(`observed ${shop} ${customerId} ${appTags.join(',')}`); }
   async customerDeleted(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`deleted ${shop} ${customerId}`); }
   async shopUninstalled(shop: string) { this.maybeFail(); this.calls.push(`uninstalled ${shop}`); }
   async readAllOrdersGranted(shop: string) { this.maybeFail(); this.calls.push(`read_all_orders ${shop}`); }
+  async shopErased(shop: string) { this.maybeFail(); this.calls.push(`erased ${shop}`); }
   async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload) { this.maybeFail(); this.calls.push(`bulk ${shop} ${payload.adminGraphqlApiId}`); this.bulk.push(payload); }
+}
+
+/** What the app/uninstalled check hears from "Shopify" (src/shopify/installation-probe.ts in the app). */
+export class RecordingInstallation implements InstallationProbe {
+  state: 'active' | 'revoked' | 'no-token' = 'revoked';
+  probed: string[] = [];
+  async probe(shop: string) { this.probed.push(shop); return this.state; }
 }
 
 /** With `redis`, order writes take per-document locks as in the app (src/deps.ts). */
@@ -52,27 +62,30 @@ export interface WebhookServer {
   url: string;
   stores: WebhookStores;
   effects: RecordingEffects;
+  installation: RecordingInstallation;
   close(): Promise<void>;
 }
 
 export async function startWebhookServer(conn: Connection, secrets: { current: string; previous?: string }, bodyLimit?: string): Promise<WebhookServer> {
   const stores = makeStores(conn);
-  await Promise.all(Object.values(stores).map((s: { init?: () => Promise<unknown>; model?: { init(): Promise<unknown> } }) => (s.init ? s.init() : s.model!.init())));
+  await ensureIndexes(stores);
   const effects = new RecordingEffects();
+  const installation = new RecordingInstallation();
   const app = express();
-  app.use(createWebhookRouter({ stores, connection: conn, effects, logger: testLogger, secrets, ...(bodyLimit ? { bodyLimit } : {}) }));
+  app.use(createWebhookRouter({ stores, connection: conn, effects, installation, logger: testLogger, secrets, ...(bodyLimit ? { bodyLimit } : {}) }));
   const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/webhooks`,
     stores,
     effects,
+    installation,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
 let counter = 0;
-export interface SendOptions { topic: string; shop?: string; webhookId?: string; eventId?: string; secret?: string; hmac?: string | null }
+export interface SendOptions { topic: string; shop?: string; webhookId?: string; secret?: string; hmac?: string | null; eventId?: string; triggeredAt?: string }
 
 export async function sendWebhook(url: string, body: string, o: SendOptions): Promise<{ status: number; json: Record<string, unknown> }> {
   counter += 1;
@@ -83,7 +96,8 @@ export async function sendWebhook(url: string, body: string, o: SendOptions): Pr
     'x-shopify-webhook-id': o.webhookId ?? `wh-${process.pid}-${counter}`,
     'x-shopify-api-version': '2026-10',
   };
-  if (o.eventId) headers['x-shopify-event-id'] = o.eventId;
+  if (o.eventId !== undefined) headers['x-shopify-event-id'] = o.eventId;
+  if (o.triggeredAt !== undefined) headers['x-shopify-triggered-at'] = o.triggeredAt;
   const hmac = o.hmac === undefined ? webhookHmac(body, o.secret ?? 'current-secret') : o.hmac;
   if (hmac !== null) headers['x-shopify-hmac-sha256'] = hmac;
   const res = await fetch(url, { method: 'POST', headers, body });

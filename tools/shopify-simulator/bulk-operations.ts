@@ -17,8 +17,8 @@ import type { ConnectionPlan } from './bulk-query-plan.ts';
 import { BULK_CONNECTIONS } from './resolvers.ts';
 import { getOperation } from './cost.ts';
 import { gid, parseGid } from './formats.ts';
-import { derivedPrng } from './prng.ts';
-import type { Prng } from './prng.ts';
+import { derivedPrng } from '../seeded-random.ts';
+import type { Prng } from '../seeded-random.ts';
 import type { StagedUploads } from './staged-uploads.ts';
 
 /** Per type (query, mutation) from API 2026-01. */

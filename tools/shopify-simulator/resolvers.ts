@@ -80,6 +80,19 @@ function shopObject(ctx: RequestContext): object {
     __typename: 'Shop', id: gid('Shop', s.id), name: s.name, myshopifyDomain: s.domain, ianaTimezone: s.timezone,
     currencyCode: s.currency,
     plan: { displayName: PLAN_DISPLAY_NAME[s.plan], publicDisplayName: PLAN_PUBLIC_DISPLAY_NAME[s.plan], partnerDevelopment: false, shopifyPlus: s.plan === 'plus' || s.plan === 'enterprise' },
+    // Every distinct tag on the shop's customers (Shopify compares tags case-insensitively), sorted.
+    customerTags: (args: Args) => {
+      const first = Number(args.first);
+      if (!Number.isInteger(first) || first < 1 || first > 250) throw new Error('first must be between 1 and 250');
+      const seen = new Map<string, string>();
+      for (const c of s.customers.values()) for (const t of c.tags) if (!seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
+      const all = [...seen.values()].sort((a, b) => a.localeCompare(b));
+      const page = all.slice(0, first);
+      return {
+        edges: page.map((node, i) => ({ cursor: Buffer.from(`tag:${i}`).toString('base64'), node })), nodes: page,
+        pageInfo: { hasNextPage: all.length > first, hasPreviousPage: false, startCursor: null, endCursor: null },
+      };
+    },
   };
 }
 

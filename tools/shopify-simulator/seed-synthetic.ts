@@ -2,7 +2,7 @@
 // skewed order counts) and 'bgnbd', which reuses the project's tools/synthetic-shop.ts (BG/NBD purchasing,
 // Gamma-Gamma values, consumables) so demo segments look like a real shop's.
 import { syntheticShop } from '../synthetic-shop.ts';
-import { derivedPrng } from './prng.ts';
+import { derivedPrng } from '../seeded-random.ts';
 import type { Simulator } from './simulator.ts';
 import type { TimeInput } from './merchant-actions.ts';
 import { toMs } from './merchant-actions.ts';

@@ -1,6 +1,6 @@
 // The in-memory data of one simulated shop: customers, orders, tags. Ids are numeric strings (Shopify
 // ids can pass 2^53), money is integer minor units, instants are epoch ms.
-import { Prng } from './prng.ts';
+import { Prng } from '../seeded-random.ts';
 
 export type Plan = 'standard' | 'advanced' | 'plus' | 'enterprise';
 export type FinancialStatus = 'pending' | 'authorized' | 'partially_paid' | 'paid' | 'partially_refunded' | 'refunded' | 'voided';

@@ -3,8 +3,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import { isoUtc } from './formats.ts';
-import { derivedPrng } from './prng.ts';
-import type { Prng } from './prng.ts';
+import { derivedPrng } from '../seeded-random.ts';
+import type { Prng } from '../seeded-random.ts';
 
 export interface WebhookOptions {
   /** Deliveries in flight at once. */

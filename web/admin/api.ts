@@ -15,6 +15,7 @@ import { jsonErrors } from '../validate.ts';
 import { bearerToken, requireSessionToken, RETRY_INVALID_SESSION_HEADER, shopOf } from './session-token.ts';
 import { exchangeFailureKind } from '../../src/shopify/install.ts';
 import { rateLimitPerShop } from './rate-limit.ts';
+import { concurrencyCapPerShop } from './concurrency-cap.ts';
 import { demoSessionRouter, sessionRouter } from './session.ts';
 import { overviewRouter } from './overview.ts';
 import { thresholdsRouter } from './thresholds.ts';
@@ -34,6 +35,8 @@ export interface AdminApiOptions {
   keyPrefix: string;
   /** Requests per shop per minute (default 600: the Sync page polls progress every second). */
   rateLimitPerMinute?: number;
+  /** Requests of one shop in flight at once in this process (default 6: the dashboard's first load fires a few). */
+  concurrencyPerShop?: number;
   logger: Logger;
   /** After a verified session token: install the shop on first use (token exchange); see install-on-first-use.ts. */
   onVerified?: (shop: string, sessionToken: string, recheck?: boolean) => Promise<void>;
@@ -78,6 +81,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.use(requireSessionToken(auth));
   if (opts.onVerified) api.use(installing(opts.onVerified, opts.logger));
   api.use(limit);
+  api.use(concurrencyCapPerShop(opts.concurrencyPerShop ?? 6));
   api.use(express.json({ limit: '64kb' }));
 
   api.use(sessionRouter(ports, opts.demoMode));

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import { SHOP_DOMAIN } from './session-token.ts';
+import { SHOP_DOMAIN } from '../../src/shopify/shop-domain.ts';
 
 export const DASHBOARD_DIST = fileURLToPath(new URL('../dashboard/dist/', import.meta.url));
 const APP_BRIDGE = 'https://cdn.shopify.com/shopifycloud/app-bridge.js';

@@ -29,16 +29,19 @@ export function installOnFirstUse(deps: Deps, runtime: JobRuntime, o: { shopify?
   const install = async (shop: string, token: string): Promise<void> => {
     const { sessions, shops } = deps.stores;
     const [session, doc] = await Promise.all([sessions.loadOfflineSession(shop), shops.get(shop)]);
-    const installed = Boolean(session?.accessToken) && isInstalled(doc);
+    // An installed shop whose stored token reads as none (it no longer decrypts: the encryption key
+    // changed without ENCRYPTION_KEY_PREVIOUS) is exchanged again like a needs-reauth one.
+    const known = isInstalled(doc);
+    const installed = Boolean(session?.accessToken) && known;
     const renewable = Boolean(session?.expires && session.refreshToken) && !doc?.needsReauthAt;
     if (!installed || !renewable) {
       shopify ??= createShopifyApi(deps.config, deps.logger);
       const ctx = { shopify, sessions, shops, logger: deps.logger };
-      if (installed) {
+      if (known) {
         await lock.run(shop, () => installFromSessionToken(ctx, shop, token));
         await stats.bump(shop, 'reexchanges');
         const woken = await runtime.enqueue.resumeShop(shop);
-        deps.logger.info({ shop, woken, was: session?.expires ? 'needs-reauth' : 'non-expiring' }, 'offline token exchanged again; waiting work resumed');
+        deps.logger.info({ shop, woken, was: !session ? 'unreadable token' : session.expires ? 'needs-reauth' : 'non-expiring' }, 'offline token exchanged again; waiting work resumed');
       } else {
         await installFromSessionToken(ctx, shop, token);
         const state = await shops.get(shop);

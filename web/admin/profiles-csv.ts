@@ -10,8 +10,9 @@ export const CSV_COLUMNS = ['customer_id', 'orders', 'spend_minor', 'r', 'f', 'm
 export function csvField(v: string | number | boolean | null): string {
   if (v === null) return '';
   const s = String(v);
-  // Quote when needed; a leading = + - @ is defused so spreadsheets never run it as a formula.
-  const safe = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
+  // Quote when needed; a leading = + - @ (or a tab or carriage return, which some spreadsheets skip
+  // before reading the formula) is defused so spreadsheets never run it as a formula (OWASP CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(s) && typeof v === 'string' ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -5,8 +5,8 @@
 // iss on the same shop as dest.
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { SHOP_DOMAIN } from '../../src/shopify/shop-domain.ts';
 
-export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 /**
  * Clock skew allowed between Shopify's servers and ours: 10 s, as @shopify/shopify-api
  * (lib/session/decode-session-token: JWT_PERMITTED_CLOCK_TOLERANCE = 10).

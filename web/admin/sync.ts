@@ -7,7 +7,7 @@ import { jobIdSchema, parseInput } from '../validate.ts';
 import { requestResync, resyncById, shopQueueDepth, shopSyncStatus } from '../sync-status.ts';
 import { shopOf } from './session-token.ts';
 
-type SyncPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue'>;
+type SyncPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'shopWork'>;
 
 export function syncRouter(ports: SyncPorts, logger: Logger): Router {
   const r = express.Router();
@@ -16,7 +16,7 @@ export function syncRouter(ports: SyncPorts, logger: Logger): Router {
     const doc = await ports.shops.get(shop);
     const [status, depth, deadLetters] = await Promise.all([
       shopSyncStatus(ports, shop, { failures: 50, remembered: doc?.lastResync ?? null }),
-      shopQueueDepth(ports.enqueue.queues, shop),
+      shopQueueDepth(ports.enqueue.queues, ports.shopWork, shop),
       ports.deadLetters.list(shop, 20),
     ]);
     res.json({

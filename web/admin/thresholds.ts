@@ -7,6 +7,8 @@ import type { ScoreScale } from '../../src/segments/rfm-scores.ts';
 import { formatMoney, plural } from '../../src/segments/explain.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { shopOf } from './session-token.ts';
+import { MODEL_NAMES } from '../../src/segments/bgnbd.ts';
+import { modelCheckView } from './model-check.ts';
 
 export interface ThresholdLine {
   name: string;
@@ -71,9 +73,9 @@ export function describeCalibration(rec: CalibrationRecord, currency: string): T
     { name: 'Value: medium', value: `${money(c.valueTiers.mediumMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.mediumMinClvMinor)} over the next 12 months.` },
     {
       name: 'Prediction model',
-      value: c.models.method === 'bgnbd' ? 'BG/NBD' : 'cadence rule',
-      meaning: c.models.method === 'bgnbd'
-        ? `Churn and next-order predictions come from a BG/NBD model fitted on ${c.buyers} buyers.`
+      value: c.models.method === 'cadence-fallback' ? 'cadence rule' : MODEL_NAMES[c.models.method],
+      meaning: c.models.method !== 'cadence-fallback'
+        ? `Churn and next-order predictions come from a ${MODEL_NAMES[c.models.method]} model fitted on ${c.buyers} buyers${c.models.selection ? ` (${c.models.selection.reason})` : ''}.`
         : `Too little data for a statistical model (${c.models.fallbackReason ?? 'see settings'}): a customer is at risk after about ${Math.round(c.models.typicalIntervalDays)} quiet days (the shop's typical gap between orders).`,
     },
   ];
@@ -113,6 +115,10 @@ export function thresholdsRouter(ports: Pick<DashboardPorts, 'shops' | 'calibrat
     const shop = shopOf(res);
     const [{ settings }, current, history] = await Promise.all([ports.shops.effective(shop), ports.calibrations.current(shop), ports.calibrations.history(shop, 100)]);
     res.json({ currency: settings.currency, ...thresholdsView(current, history, settings.currency) });
+  });
+  // The Model check card: the current calibration's backtest and model choice (web/admin/model-check.ts).
+  r.get('/model-check', async (_req, res) => {
+    res.json(modelCheckView(await ports.calibrations.current(shopOf(res))));
   });
   return r;
 }

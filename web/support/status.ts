@@ -6,7 +6,7 @@ import type { DashboardPorts } from '../ports.ts';
 import { parseInput, shopSchema } from '../validate.ts';
 import { queueDepth, shopSyncStatus } from '../sync-status.ts';
 
-type StatusPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'authStats'>;
+type StatusPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'authStats' | 'shopWork'>;
 
 export function statusRouter(ports: StatusPorts): Router {
   const r = express.Router();

@@ -1,6 +1,7 @@
-// `segments analyze <orders file> --format shopify|cdnow [--as-of YYYY-MM-DD] [--json] [--profiles out.jsonl]`
+// `segments analyze <orders file> --format shopify|cdnow [--as-of YYYY-MM-DD] [--json] [--profiles out.jsonl] [--report report.html]`
 // Offline preview of a shop's segments from an export file; also the benchmark harness.
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ImportError } from '../../importers/import-result.ts';
@@ -18,6 +19,8 @@ const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [opt
                            (default: the day of the last order in the file)
   --json                   print one JSON object instead of tables
   --profiles FILE          write every customer's segmentation as JSON lines to FILE
+  --report FILE            write a self-contained HTML report (charts, thresholds in words,
+                           models; opens offline in any browser) to FILE
   --settings FILE          shop settings as JSON (missing fields take the defaults)
 
 exit codes: 0 ok, 1 unexpected failure, 2 bad usage / unreadable file / unknown format`;
@@ -28,7 +31,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { format: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean', default: false }, profiles: { type: 'string' }, settings: { type: 'string' } },
+      options: { format: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean', default: false }, profiles: { type: 'string' }, report: { type: 'string' }, settings: { type: 'string' } },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -57,6 +60,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
       await once(out, 'finish');
     }
     const report: AnalyzeReport = { file, format, imported, analysis, settings, timings: { readMs, analyzeMs, totalMs: performance.now() - started } };
+    if (values.report !== undefined) {
+      const html = (await import('../analyze-html.ts')).analysisHtml(report);
+      try {
+        await writeFile(values.report, html);
+      } catch (err) {
+        throw new ImportError('unreadable', `cannot write the report ${values.report}: ${(err as Error).message}`);
+      }
+      io.stderr.write(`report written to ${values.report}\n`);
+    }
     io.stdout.write(values.json ? JSON.stringify(analysisJson(report), null, 2) + '\n' : analysisTable(report));
     return 0;
   } catch (err) {

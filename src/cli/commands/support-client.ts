@@ -3,6 +3,7 @@
 // token: SUPPORT_TOKEN from the app's configuration (.env), the same one the API checks.
 import { loadConfigFromProcess } from '../../config.ts';
 import { UsageError } from '../command.ts';
+import { SHOP_DOMAIN } from '../../shopify/shop-domain.ts';
 
 export interface SupportTarget {
   url: string;
@@ -35,7 +36,6 @@ export class SupportApiError extends Error {
   }
 }
 
-export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
 export function requireShop(shop: string | undefined): string {
   if (!shop) throw new UsageError('--shop <domain> is required');
@@ -44,10 +44,29 @@ export function requireShop(shop: string | undefined): string {
   return s;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: the only hosts the token may reach over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The support token is a bearer credential: it goes over https, or over http to this machine only. */
+export function supportUrl(base: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(`/support${path}`, base);
+  } catch {
+    throw new UsageError(`--url must be an absolute URL like https://segments.example.com, got "${base}"`);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url;
+  throw new UsageError(`refusing to send SUPPORT_TOKEN to ${url.protocol}//${url.host}: use https:// (plain http only to 127.0.0.1, ::1 or localhost)`);
+}
+
 export async function supportRequest<T>(deps: SupportClientDeps, target: SupportTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const url = supportUrl(target.url, path);
   let res: Response;
   try {
-    res = await deps.fetch(new URL(`/support${path}`, target.url), {
+    res = await deps.fetch(url, {
       method,
       headers: { Authorization: `Bearer ${target.token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,

@@ -53,6 +53,28 @@ export interface SettingsPreview {
   tagsAdded: Array<{ tag: string; customers: number }>;
   tagsRemoved: Array<{ tag: string; customers: number }>;
   examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
+  /** A tag-prefix change: the merchant tags on Shopify it would capture (the save is refused while any). */
+  prefix: { from: string; to: string; changed: boolean; captured: string[]; complete: boolean };
+}
+/** POST /settings/preview and GET /settings/preview/:jobId: the dry run runs as a job. */
+export interface PreviewJob {
+  jobId: string; state: string; percent: number; settingsHash: string; busy?: boolean;
+  result: SettingsPreview | null; failedReason: string | null;
+}
+export interface ModelCheckView {
+  date: string | null;
+  model: string;
+  reason: string;
+  sentence: string | null;
+  backtest: null | {
+    split: string; until: string; holdoutDays: number; customers: number; selected: string | null;
+    figures: {
+      predicted: number; actual: number; errorPct: number;
+      byFrequency: Array<{ x: number | '7+'; customers: number; predicted: number; actual: number }>;
+      churn: { brier: number; calibration: Array<{ bucket: string; customers: number; predicted: number; actual: number }> };
+      spend: { predictedMinor: number; actualMinor: number };
+    };
+  };
 }
 export interface InsightsView {
   currency: string;

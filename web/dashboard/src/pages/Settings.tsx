@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Banner, BlockStack, Button, Card, Checkbox, DataTable, FormLayout, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
 import { api, ApiError } from '../api.ts';
 import { useApi } from '../useApi.ts';
-import type { SettingsPreview } from '../types.ts';
+import type { PreviewJob, SettingsPreview } from '../types.ts';
 import { FAMILY_LABELS } from './Overview.tsx';
 import { Loading } from './Loading.tsx';
 
@@ -43,6 +43,20 @@ function tagChangeRows(p: SettingsPreview): Array<[string, number, number]> {
   return [...rows.values()].sort((a, b) => b[1] + b[2] - (a[1] + a[2]) || a[0].localeCompare(b[0])).slice(0, 40);
 }
 
+/** Starts the dry run (a job in a worker) and polls it until it is done; another one of this shop runs first. */
+async function runPreview(settings: unknown): Promise<SettingsPreview> {
+  for (;;) {
+    let job = await api<PreviewJob>('/settings/preview', { method: 'POST', body: { settings } });
+    const busy = job.busy === true;
+    while (job.state !== 'completed' && job.state !== 'failed') {
+      await new Promise((r) => setTimeout(r, 1000));
+      job = await api<PreviewJob>(`/settings/preview/${encodeURIComponent(job.jobId)}`);
+    }
+    if (job.state === 'failed') throw new Error(`The preview failed: ${job.failedReason ?? 'unknown reason'}`);
+    if (!busy && job.result) return job.result;
+  }
+}
+
 export function Settings() {
   const loaded = useApi<{ settings: Settings }>('/settings');
   const [form, setForm] = useState<Settings | null>(null);
@@ -65,7 +79,7 @@ export function Settings() {
     setBusy(what);
     setIssues([]);
     try {
-      if (what === 'preview') setPreview({ for: key, result: await api<SettingsPreview>('/settings/preview', { method: 'POST', body: { settings: form } }) });
+      if (what === 'preview') setPreview({ for: key, result: await runPreview(form) });
       else {
         await api('/settings', { method: 'PUT', body: { settings: form } });
         setSaved(true);
@@ -145,6 +159,11 @@ export function Settings() {
                       headings={['Tag', 'Added to', 'Removed from']}
                       rows={tagChangeRows(preview.result)}
                     />
+                  )}
+                  {preview.result.prefix.changed && preview.result.prefix.captured.length > 0 && (
+                    <Text as="p" tone="critical" data-testid="preview-captured-tags">
+                      The prefix “{preview.result.prefix.to}” would capture {preview.result.prefix.captured.length} of your own customer tags ({preview.result.prefix.captured.slice(0, 10).join(', ')}): the next sync would remove them. Choose another prefix; saving is refused.
+                    </Text>
                   )}
                 </BlockStack>
               </div>

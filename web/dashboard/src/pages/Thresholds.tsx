@@ -4,6 +4,7 @@ import { useApi } from '../useApi.ts';
 import { formatDate, formatMoney } from '../api.ts';
 import type { ThresholdsView } from '../types.ts';
 import { Loading } from './Loading.tsx';
+import { ModelCheck } from './ModelCheck.tsx';
 
 export function Thresholds() {
   const t = useApi<ThresholdsView>('/thresholds');
@@ -47,6 +48,7 @@ export function Thresholds() {
           </BlockStack>
         </Card>
       </Layout.Section>
+      <ModelCheck />
       {current.changes.length > 0 && (
         <Section title="Moved since the previous calibration">
           <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={['Threshold', 'Before', 'Now']} rows={current.changes.map((c) => [c.label, c.fromText, c.toText])} />

@@ -1,0 +1,96 @@
+// Dry run of a settings change: recalibrate and segment the whole shop with the proposed settings,
+// from the inputs the recalibration job loads (jobs/calibration-inputs.ts), and count the customers
+// whose tags would change — without writing anything. As heavy as a recalibration, so it runs as a job
+// of the `settings-preview` queue in a worker (one per shop at a time, result kept 15 minutes under the
+// settings' hash), never in the web process that ingests every shop's webhooks. A tag-prefix change is
+// checked against the tags customers carry on Shopify (tag-prefix-check.ts).
+import { createHash } from 'node:crypto';
+import type { Job } from 'bullmq';
+import type { ShopSettings } from '../src/segments/settings.ts';
+import { BATCH, loadCalibrationInputs, type CalibrationSources } from './calibration-inputs.ts';
+import { calibrate, segment } from './engine.ts';
+import type { JobContext } from './ports.ts';
+import type { PreviewSettingsData } from './queues.ts';
+import { checkPrefixChange, type PrefixCheck } from './tag-prefix-check.ts';
+import type { CustomerProfileStore } from '../src/profiles/customer-profile-store.ts';
+
+export interface SettingsPreview {
+  asOf: string;
+  customers: number;
+  wouldChange: number;
+  unchanged: number;
+  tagsAdded: Array<{ tag: string; customers: number }>;
+  tagsRemoved: Array<{ tag: string; customers: number }>;
+  examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
+}
+
+type PreviewPorts = CalibrationSources & { profiles: Pick<CustomerProfileStore, 'getMany'> };
+
+export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number): Promise<SettingsPreview> {
+  const { customers, previous } = await loadCalibrationInputs(ports, shop);
+  const calibration = calibrate(customers, next, asOf, previous?.calibration ?? undefined);
+
+  const added = new Map<string, number>();
+  const removed = new Map<string, number>();
+  const examples: SettingsPreview['examples'] = [];
+  let wouldChange = 0;
+  for (let i = 0; i < customers.length; i += BATCH) {
+    const batch = customers.slice(i, i + BATCH);
+    const profiles = new Map((await ports.profiles.getMany(shop, batch.map((c) => c.customerId))).map((p) => [p.customerId, p]));
+    for (const c of batch) {
+      const prev = profiles.get(c.customerId) ?? null;
+      const s = segment(c, calibration, next, asOf, prev?.memberships ?? null);
+      const before = new Set(prev?.tagsDesired ?? []);
+      const after = new Set(s.tags);
+      const add = [...after].filter((t) => !before.has(t)).sort();
+      const remove = [...before].filter((t) => !after.has(t)).sort();
+      if (!add.length && !remove.length) continue;
+      wouldChange++;
+      for (const t of add) added.set(t, (added.get(t) ?? 0) + 1);
+      for (const t of remove) removed.set(t, (removed.get(t) ?? 0) + 1);
+      if (examples.length < 10) examples.push({ customerId: c.customerId, add, remove });
+    }
+  }
+  const ranked = (m: Map<string, number>) => [...m].map(([tag, n]) => ({ tag, customers: n })).sort((a, b) => b.customers - a.customers || a.tag.localeCompare(b.tag));
+  return {
+    asOf: new Date(asOf).toISOString(),
+    customers: customers.length,
+    wouldChange,
+    unchanged: customers.length - wouldChange,
+    tagsAdded: ranked(added),
+    tagsRemoved: ranked(removed),
+    examples,
+  };
+}
+
+/** What a preview job returns (its result is kept with the job: BullMQ's returnvalue). */
+export interface PreviewResult extends SettingsPreview {
+  settingsHash: string;
+  prefix: PrefixCheck;
+}
+
+/** Same settings → same hash (keys sorted), so a repeated preview finds the kept result. */
+export function settingsHash(settings: ShopSettings): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical(settings))).digest('hex').slice(0, 24);
+}
+
+export async function runSettingsPreview(ctx: JobContext, data: PreviewSettingsData, job?: Pick<Job, 'updateProgress'>): Promise<PreviewResult> {
+  const shop = await ctx.shops.get(data.shop);
+  const asOf = data.asOf ?? ctx.now();
+  await job?.updateProgress(5);
+  const [preview, prefix] = await Promise.all([
+    previewSettings(ctx, data.shop, data.settings, asOf),
+    shop
+      ? checkPrefixChange(ctx.shopify, data.shop, shop.settings, data.settings).catch((err: Error): PrefixCheck => {
+        // Shopify unreachable: the preview still answers; the check says it is incomplete (the save
+        // checks again and is refused while it cannot be done).
+        ctx.logger.warn({ shop: data.shop, err: err.message }, 'tag prefix check failed');
+        return { from: shop.settings.tagPrefix, to: data.settings.tagPrefix, changed: true, captured: [], complete: false, error: err.message };
+      })
+      : Promise.resolve<PrefixCheck>({ from: data.settings.tagPrefix, to: data.settings.tagPrefix, changed: false, captured: [], complete: true }),
+  ]);
+  await job?.updateProgress(100);
+  return { ...preview, settingsHash: data.settingsHash, prefix };
+}

@@ -1,0 +1,73 @@
+// Model check: how the shop's predictions did on its own most recent history (held out at the last
+// recalibration), predicted vs actual repeat orders by purchase frequency, the churn-probability
+// calibration, and which model is in use and why.
+import { BlockStack, DataTable, Text } from '@shopify/polaris';
+import { Section } from '../Section.tsx';
+import { useApi } from '../useApi.ts';
+import { SERIES_COLOURS } from '../charts/palette.ts';
+import type { ModelCheckView } from '../types.ts';
+
+type Group = NonNullable<ModelCheckView['backtest']>['figures']['byFrequency'][number];
+
+function FrequencyChart({ groups }: { groups: Group[] }) {
+  const width = 560;
+  const height = 220;
+  const left = 40;
+  const bottom = 40;
+  const max = Math.max(0.1, ...groups.flatMap((g) => [g.predicted, g.actual]));
+  const slot = (width - left) / groups.length;
+  const bar = slot / 3;
+  const y = (v: number) => (height - bottom) * (1 - v / max);
+  return (
+    <svg data-testid="model-check-chart" role="img" viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: width }}>
+      <text x={4} y={12} fontSize="11" fill="#616161">orders per customer</text>
+      {groups.map((g, i) => (
+        <g key={String(g.x)} data-x={g.x} data-predicted={g.predicted} data-actual={g.actual} transform={`translate(${left + i * slot}, 0)`}>
+          <rect x={bar * 0.5} y={y(g.predicted)} width={bar} height={height - bottom - y(g.predicted)} fill={SERIES_COLOURS[0]} />
+          <rect x={bar * 1.5} y={y(g.actual)} width={bar} height={height - bottom - y(g.actual)} fill={SERIES_COLOURS[2]} />
+          <text x={slot / 2} y={height - bottom + 14} fontSize="11" textAnchor="middle" fill="#303030">{g.x}</text>
+          <text x={slot / 2} y={height - bottom + 27} fontSize="10" textAnchor="middle" fill="#616161">n={g.customers}</text>
+        </g>
+      ))}
+      <line x1={left} x2={width} y1={height - bottom} y2={height - bottom} stroke="#8a8a8a" />
+      <text x={left} y={height - 2} fontSize="11" fill="#616161">repeat orders before the held-out period</text>
+      <rect x={width - 170} y={4} width={10} height={10} fill={SERIES_COLOURS[0]} />
+      <text x={width - 156} y={13} fontSize="11">predicted</text>
+      <rect x={width - 90} y={4} width={10} height={10} fill={SERIES_COLOURS[2]} />
+      <text x={width - 76} y={13} fontSize="11">actual</text>
+    </svg>
+  );
+}
+
+export function ModelCheck() {
+  const v = useApi<ModelCheckView>('/model-check');
+  if (!v.data) return null;
+  const { model, reason, sentence, backtest } = v.data;
+  return (
+    <Section title="Model check">
+      <div data-testid="model-check">
+        <BlockStack gap="300">
+          <Text as="p" variant="headingSm">In use: <span data-testid="model-check-model">{model}</span></Text>
+          {sentence && <Text as="p"><span data-testid="model-check-sentence">{sentence[0]!.toUpperCase() + sentence.slice(1)}.</span></Text>}
+          <Text as="p" tone="subdued"><span data-testid="model-check-reason">{reason}</span></Text>
+          {backtest && (
+            <>
+              <Text as="p" tone="subdued">
+                Fitted on your orders up to {backtest.split}, then compared with what your {backtest.customers.toLocaleString('en-US')} customers did until {backtest.until}.
+              </Text>
+              <FrequencyChart groups={backtest.figures.byFrequency} />
+              <Text as="h3" variant="headingSm">Churn risk: predicted chance of no order vs what happened</Text>
+              <div data-testid="model-check-churn">
+                <DataTable
+                  columnContentTypes={['text', 'numeric', 'numeric', 'numeric']}
+                  headings={['Predicted chance', 'Customers', 'Predicted', 'Actually ordered nothing']}
+                  rows={backtest.figures.churn.calibration.map((b) => [b.bucket, b.customers, `${Math.round(b.predicted * 100)}%`, `${Math.round(b.actual * 100)}%`])}
+                />
+              </div>
+            </>
+          )}
+        </BlockStack>
+      </div>
+    </Section>
+  );
+}
