@@ -2,7 +2,7 @@
 // calibration is the engine's Calibration (the calibration store keeps it as JSON), memberships come
 // back in the shape the profile store keeps them. One implementation, so no port: processors and the
 // settings preview (jobs/settings-preview.ts) call these functions directly.
-import { calibrateShop, segmentCustomer, type Calibration, type CustomerInput, type CustomerSegmentation, type Membership, type ShopSettings } from '../src/segments/index.ts';
+import { calibrateFromSummaries, calibrateShop, segmentCustomer, shopInsights, summarizeCustomer, type Calibration, type CustomerInput, type CustomerSegmentation, type Membership, type ShopInsights, type ShopSettings } from '../src/segments/index.ts';
 import type { StoredMembership } from '../src/profiles/customer-profile-store.ts';
 
 /** The engine's per-customer result, as far as the pipeline reads and stores it. */
@@ -12,6 +12,22 @@ export interface Segmentation extends Pick<CustomerSegmentation, 'customerId' | 
 
 export function calibrate(customers: CustomerInput[], settings: ShopSettings, asOf: number, previous: Calibration | undefined): Calibration {
   return calibrateShop(customers, settings, asOf, previous);
+}
+
+/** Entries kept per insights list (the best-ranked first). */
+export const STORED_INSIGHTS_PER_LIST = 100;
+
+/** What recalibration stores: the calibration with the shop's bright spots (insights.ts) of the same date. */
+export type CalibrationWithInsights = Calibration & { insights: ShopInsights };
+
+/** calibrate, plus the bright spots from the same summaries (each customer summarised once). */
+export function calibrateWithInsights(customers: CustomerInput[], settings: ShopSettings, asOf: number, previous: Calibration | undefined): CalibrationWithInsights {
+  const summaries = customers.map((c) => summarizeCustomer(c, settings, asOf));
+  const calibration = calibrateFromSummaries(summaries, settings, asOf, previous);
+  const i = shopInsights(summaries, calibration, settings, asOf);
+  // Bounded, so a catalogue of thousands of products cannot swell the stored calibration document.
+  const top = <T,>(list: T[]): T[] => list.slice(0, STORED_INSIGHTS_PER_LIST);
+  return { ...calibration, insights: { ...i, gatewayProducts: top(i.gatewayProducts), bestCustomerProducts: top(i.bestCustomerProducts), reorder: top(i.reorder) } };
 }
 
 export function segment(customer: CustomerInput, calibration: Calibration, settings: ShopSettings, asOf: number, previous: StoredMembership[] | null): Segmentation {

@@ -7,7 +7,7 @@ import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
 import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
-import { calibrate, segment, thresholdsOf } from './engine.ts';
+import { calibrateWithInsights, segment, thresholdsOf } from './engine.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -36,7 +36,7 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
   const { customers, orders, previous: previousCal } = await loadCalibrationInputs(ctx, shop);
-  const calibration = calibrate(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
+  const calibration = calibrateWithInsights(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
   const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
   await yieldToEventLoop();
 

@@ -1,11 +1,12 @@
-// What the offline commands (`analyze`, `backtest`) share: reading an orders export of either format,
-// dates given as YYYY-MM-DD, and shop settings from a JSON file.
-import { readFile } from 'node:fs/promises';
+// What the offline commands (`analyze`, `backtest`, `insights`) share: reading an orders export of
+// either format, dates given as YYYY-MM-DD, and shop settings from a JSON file.
+import { readFile, stat } from 'node:fs/promises';
 import { ImportError } from '../importers/import-result.ts';
 import type { ImportOptions, ImportResult } from '../importers/import-result.ts';
-import { DAY_MS, safeParseShopSettings } from '../segments/index.ts';
+import { DAY_MS, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../segments/index.ts';
 import type { ShopSettings } from '../segments/index.ts';
 import { UsageError } from './command.ts';
+import type { CliIo } from './command.ts';
 
 export type OrdersFormat = 'shopify' | 'cdnow';
 
@@ -45,4 +46,40 @@ export async function loadSettings(path: string | undefined, fileCurrency: strin
 export function reportBadRows(file: string, imported: ImportResult, stderr: NodeJS.WritableStream): void {
   for (const bad of imported.badRows.slice(0, 20)) stderr.write(`${file}:${bad.line}: skipped: ${bad.reason}\n`);
   if (imported.badRows.length > 20) stderr.write(`… and ${imported.badRows.length - 20} more bad rows\n`);
+}
+
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+/** The as-of instant of --as-of: the end of that day, so orders placed on it still count. */
+export function parseAsOf(text: string): number {
+  const asOf = asOfFromDate(text);
+  if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
+  return asOf;
+}
+
+export interface OrdersInput {
+  imported: ImportResult;
+  settings: ShopSettings;
+  asOf: number;
+  /** Writes a progress line on stderr for large files (>= 8 MB), otherwise nothing. */
+  note: (text: string) => void;
+  readMs: number;
+}
+
+/** Reads the file (bad rows reported on stderr), then the settings and the as-of instant (`analyze`, `insights`). */
+export async function readOrdersInput(file: string, format: OrdersFormat, asOfText: string | undefined, settingsPath: string | undefined, io: CliIo): Promise<OrdersInput> {
+  const explicitAsOf = asOfText === undefined ? null : parseAsOf(asOfText);
+  const started = performance.now();
+  const size = await stat(file).then((s) => s.size).catch(() => 0);
+  const progress = size >= PROGRESS_MIN_BYTES;
+  const note = (text: string): void => {
+    if (progress) io.stderr.write(`${text}\n`);
+  };
+  const imported = await importOrders(file, format, { onProgress: (rows) => note(`read ${rows.toLocaleString('en-US')} rows…`) });
+  const readMs = performance.now() - started;
+  reportBadRows(file, imported, io.stderr);
+  const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
+  const settings = await loadSettings(settingsPath, firstOrder?.currency ?? null);
+  const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);
+  return { imported, settings, asOf: explicitAsOf ?? lastDayEnd, note, readMs };
 }

@@ -19,6 +19,7 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'analyze', summary: 'segment an orders export offline (Shopify CSV or CDNOW log)', load: async () => (await import('./commands/analyze.ts')).analyzeCommand },
+  { name: 'insights', summary: 'bright spots offline: gateway products, what the best buy, reorder rhythm', load: async () => (await import('./commands/insights.ts')).insightsCommand },
   { name: 'backtest', summary: 'fit the models on orders up to a date, predict the rest and compare with what happened', load: async () => (await import('./commands/backtest.ts')).backtestCommand },
   { name: 'resync', summary: "re-read a shop from Shopify and recompute everything, with a progress bar (support API)", load: async () => (await import('./commands/resync.ts')).resyncCommand },
   { name: 'status', summary: "a shop's sync state, segment counts, queues and failures (support API)", load: async () => (await import('./commands/status.ts')).statusCommand },

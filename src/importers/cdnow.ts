@@ -9,6 +9,9 @@ import { parseMinorUnits } from '../money.ts';
 import type { BadRow, ImportOptions, ImportResult, OrderStreamOptions } from './import-result.ts';
 import { readLineBatches } from './read-lines.ts';
 
+/** The one product key of every CDNOW line: the log names no products (insights treat it as none). */
+export const CDNOW_PRODUCT = 'cdnow-cd';
+
 const dayCache = new Map<string, number | null>();
 
 function parseDay(text: string): number | null {
@@ -66,7 +69,7 @@ export function parseCdnowFields(fields: string[], line: number): CdnowRow {
       sourceName: 'web',
       tags: [],
       b2b: false,
-      lineItems: [{ productId: 'cdnow-cd', variantId: null, sku: null, quantity: Number(cdsText) }],
+      lineItems: [{ productId: CDNOW_PRODUCT, variantId: null, sku: null, quantity: Number(cdsText) }],
     },
   };
 }

@@ -9,6 +9,8 @@ import type { CustomerInput, NormalizedOrder } from './types.ts';
 export interface ProductHistory {
   /** productId, else variantId, else sku. */
   key: string;
+  /** First purchase day of this product (the customer's first order contained it when this equals firstDay). */
+  firstDay: number;
   lastDay: number;
   /** Median days between consecutive distinct purchase days of this product; null if bought on one day only. */
   medianIntervalDays: number | null;
@@ -29,6 +31,8 @@ export interface CustomerSummary {
   lastDay: number;
   /** Distinct purchase days: same-day orders are one transaction for BG/NBD. */
   purchaseDays: number;
+  /** The second distinct purchase day (the first reorder), or null with one purchase day. */
+  secondDay: number | null;
   /** Spend on purchase days after the first one (Gamma-Gamma uses the mean of repeat transactions). */
   repeatSpendMinor: number;
   /** The distinct purchase days, ascending, and the spend on each: the backtest replays history from them. */
@@ -62,6 +66,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
   let discounted = 0;
   let purchaseDays = 0;
   let prevDay = Number.NaN;
+  let secondDay: number | null = null;
   const dayList: number[] = [];
   const daySpend: number[] = [];
   const productDays = new Map<string, number[]>();
@@ -71,6 +76,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     if (day !== prevDay) {
       purchaseDays++;
       prevDay = day;
+      if (purchaseDays === 2) secondDay = day;
       dayList.push(day);
       daySpend.push(0);
     }
@@ -94,7 +100,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
       for (let i = 1; i < ds.length; i++) gaps.push(ds[i]! - ds[i - 1]!);
       median = medianOfSorted(gaps.sort((x, y) => x - y));
     }
-    products.push({ key, lastDay: ds[ds.length - 1]!, medianIntervalDays: median });
+    products.push({ key, firstDay: ds[0]!, lastDay: ds[ds.length - 1]!, medianIntervalDays: median });
   }
   products.sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : 0));
 
@@ -111,6 +117,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     firstDay: first ? dayOf(first.processedAt, settings) : 0,
     lastDay: last ? dayOf(last.processedAt, settings) : 0,
     purchaseDays,
+    secondDay,
     repeatSpendMinor: repeatSpend,
     dayList,
     daySpendMinor: daySpend,

@@ -22,6 +22,8 @@ export type { BgNbdFit } from './bgnbd.ts';
 export type { GammaGammaFit } from './gamma-gamma.ts';
 export type { ModelCalibration, Predictions, ChurnRisk, PredictionMethod } from './predictions.ts';
 export { dayOf, startOfDay, formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';
+export { shopInsights, insightsFromCustomers, wilsonInterval, DEFAULT_INSIGHTS_OPTIONS } from './insights.ts';
+export type { InsightsOptions, ShopInsights, GatewayProduct, BestCustomerProduct, ReorderRhythm } from './insights.ts';
 export { runBacktest, backtestSentence, frequencyError } from './backtest.ts';
 export type { BacktestFigures, BacktestResult } from './backtest.ts';
 export type { CountModelKind } from './bgnbd.ts';

@@ -2,7 +2,7 @@
 // two or more different days (with a minimum support); a customer is due when a consumable they
 // bought is due within the window or overdue by at most settings.replenishment.maxOverdueIntervals.
 import type { CustomerSummary } from './customer-summary.ts';
-import { medianOfSorted, sortedAscending } from './percentiles.ts';
+import { medianOfSorted, percentileOfSorted, sortedAscending } from './percentiles.ts';
 import type { ShopSettings } from './settings.ts';
 
 export interface ProductInterval {
@@ -11,6 +11,12 @@ export interface ProductInterval {
   intervalDays: number;
   /** Customers who bought it on 2+ different days. */
   customers: number;
+}
+
+export interface ProductIntervalSpread extends ProductInterval {
+  /** Quartiles (nearest rank) of the customers' own median reorder gaps, days. */
+  q1Days: number;
+  q3Days: number;
 }
 
 /** Stored as an array (product keys may contain '.', which MongoDB keys may not). */
@@ -32,13 +38,25 @@ export class ReplenishmentLearner {
   }
 
   finish(settings: ShopSettings): ReplenishmentCalibration {
-    const products: ProductInterval[] = [];
+    return { products: this.finishWithSpread(settings).map(({ product, intervalDays, customers }) => ({ product, intervalDays, customers })) };
+  }
+
+  /** The learned products (as finish) with the nearest-rank quartiles of the customers' own intervals. */
+  finishWithSpread(settings: ShopSettings): ProductIntervalSpread[] {
+    const products: ProductIntervalSpread[] = [];
     for (const [product, owns] of this.perProduct) {
       if (owns.length < settings.replenishment.minRepeatCustomers) continue;
-      products.push({ product, intervalDays: Math.max(1, Math.round(medianOfSorted(sortedAscending(owns)))), customers: owns.length });
+      const sorted = sortedAscending(owns);
+      products.push({
+        product,
+        intervalDays: Math.max(1, Math.round(medianOfSorted(sorted))),
+        customers: owns.length,
+        q1Days: percentileOfSorted(sorted, 0.25),
+        q3Days: percentileOfSorted(sorted, 0.75),
+      });
     }
     products.sort((a, b) => (a.product < b.product ? -1 : a.product > b.product ? 1 : 0));
-    return { products };
+    return products;
   }
 }
 

@@ -134,6 +134,26 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await shot('thresholds');
   });
 
+  it('Bright spots: gateway products, what the best buy and reorder rhythm, as computed at recalibration', async () => {
+    await openTab('Bright spots', 'insights-shop');
+    const v = await api<{ insights: { shop: { repeatRate: number }; gatewayProducts: Array<{ product: string; repeatRate: number; customers: number }>; reorder: Array<{ product: string; intervalDays: number }>; bestCustomerProducts: Array<{ product: string }> } }>('/api/insights');
+    const i = v.insights;
+    assert.ok(i.gatewayProducts.length > 0 && i.reorder.length > 0, 'the fixture shop has gateway products and reorder rhythms');
+    assert.match((await page.getByTestId('insights-shop').textContent()) ?? '', new RegExp(`${(i.shop.repeatRate * 100).toFixed(1)}% of `));
+    for (const g of i.gatewayProducts) {
+      const bar = page.locator(`[data-testid=gateway-chart] [data-segment="${g.product}"]`);
+      assert.equal(Number(await bar.getAttribute('data-value')), g.repeatRate, g.product);
+    }
+    const gateway = (await page.getByTestId('gateway-table').textContent()) ?? '';
+    for (const g of i.gatewayProducts) assert.ok(gateway.includes(g.product) && gateway.includes(String(g.customers)), g.product);
+    const reorder = (await page.getByTestId('reorder-table').textContent()) ?? '';
+    for (const r of i.reorder) assert.ok(reorder.includes(r.product), r.product);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 1 + i.gatewayProducts.length + i.bestCustomerProducts.length + i.reorder.length);
+    await shot('bright-spots');
+  });
+
   it('Model check: the backtest sentence, predicted vs actual by frequency, churn calibration, which model and why', async () => {
     await openTab('Thresholds', 'model-check');
     const v = await api<{ model: string; reason: string; sentence: string; backtest: { figures: { byFrequency: Array<{ x: number | string; predicted: number; actual: number }>; churn: { calibration: unknown[] } } } }>('/api/model-check');

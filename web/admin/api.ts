@@ -6,6 +6,7 @@
 //   thresholds.ts  /thresholds                              customers.ts   /customers/:customerId
 //   settings.ts  /settings, /settings/preview               sync.ts        /sync, /resync, /resync/:jobId
 //   export.ts  /export-link, /export.csv (a download ticket instead of a header)
+//   insights.ts  /insights (Bright spots)
 import express, { type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.ts';
@@ -18,6 +19,7 @@ import { concurrencyCapPerShop } from './concurrency-cap.ts';
 import { demoSessionRouter, sessionRouter } from './session.ts';
 import { overviewRouter } from './overview.ts';
 import { thresholdsRouter } from './thresholds.ts';
+import { insightsRouter } from './insights.ts';
 import { customersRouter } from './customers.ts';
 import { settingsRouter } from './settings.ts';
 import { syncRouter } from './sync.ts';
@@ -85,6 +87,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.use(sessionRouter(ports, opts.demoMode));
   api.use(overviewRouter(ports, asOf));
   api.use(thresholdsRouter(ports));
+  api.use(insightsRouter(ports));
   api.use(customersRouter(ports));
   api.use(settingsRouter(ports, { logger: opts.logger, asOf }));
   api.use(syncRouter(ports, opts.logger));

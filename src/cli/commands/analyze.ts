@@ -1,17 +1,16 @@
 // `segments analyze <orders file> --format shopify|cdnow [--as-of YYYY-MM-DD] [--json] [--profiles out.jsonl] [--report report.html]`
 // Offline preview of a shop's segments from an export file; also the benchmark harness.
 import { createWriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ImportError } from '../../importers/import-result.ts';
-import type { ImportOptions } from '../../importers/import-result.ts';
-import { analyzeShop, asOfAfterLastOrder, asOfFromDate } from '../../segments/index.ts';
+import { analyzeShop } from '../../segments/index.ts';
 import { analysisJson, analysisTable } from '../analyze-report.ts';
 import type { AnalyzeReport } from '../analyze-report.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
-import { importOrders, loadSettings, reportBadRows } from '../orders-input.ts';
+import { readOrdersInput } from '../orders-input.ts';
 
 const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [options]
 
@@ -25,14 +24,6 @@ const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [opt
   --settings FILE          shop settings as JSON (missing fields take the defaults)
 
 exit codes: 0 ok, 1 unexpected failure, 2 bad usage / unreadable file / unknown format`;
-
-const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
-
-function parseAsOf(text: string): number {
-  const asOf = asOfFromDate(text); // end of that day: orders placed on it still count
-  if (asOf === null) throw new UsageError(`--as-of must be a date like 1997-09-30, got "${text}"`);
-  return asOf;
-}
 
 async function run(args: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -53,22 +44,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr.write(`segments analyze: unknown format "${format ?? ''}": use --format shopify or --format cdnow\n`);
     return EXIT_INPUT;
   }
-  const explicitAsOf = values['as-of'] === undefined ? null : parseAsOf(values['as-of']);
   const started = performance.now();
   try {
-    const size = await stat(file).then((s) => s.size).catch(() => 0);
-    const progress = size >= PROGRESS_MIN_BYTES;
-    const note = (text: string): void => {
-      if (progress) io.stderr.write(`${text}\n`);
-    };
-    const options: ImportOptions = { onProgress: (rows) => note(`read ${rows.toLocaleString('en-US')} rows…`) };
-    const imported = await importOrders(file, format, options);
-    const readMs = performance.now() - started;
-    reportBadRows(file, imported, io.stderr);
-    const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
-    const settings = await loadSettings(values.settings, firstOrder?.currency ?? null);
-    const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);
-    const asOf = explicitAsOf ?? lastDayEnd;
+    const { imported, settings, asOf, note, readMs } = await readOrdersInput(file, format, values['as-of'], values.settings, io);
     const analysis = analyzeShop(imported.customers, settings, asOf, {
       onProgress: (phase, done) => note(`${phase === 'summarize' ? 'summarised' : 'segmented'} ${done.toLocaleString('en-US')} customers…`),
     });

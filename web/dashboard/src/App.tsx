@@ -4,6 +4,7 @@ import { embedded } from './api.ts';
 import { useApi } from './useApi.ts';
 import { Overview } from './pages/Overview.tsx';
 import { Thresholds } from './pages/Thresholds.tsx';
+import { BrightSpots } from './pages/BrightSpots.tsx';
 import { CustomerLookup } from './pages/CustomerLookup.tsx';
 import { Settings } from './pages/Settings.tsx';
 import { Sync } from './pages/Sync.tsx';
@@ -12,6 +13,7 @@ import { PageErrorBoundary } from './pages/PageErrorBoundary.tsx';
 const PAGES = [
   { id: 'overview', content: 'Overview' },
   { id: 'thresholds', content: 'Thresholds' },
+  { id: 'bright-spots', content: 'Bright spots' },
   { id: 'customers', content: 'Customer lookup' },
   { id: 'settings', content: 'Settings' },
   { id: 'sync', content: 'Sync' },
@@ -70,6 +72,7 @@ export function App() {
         <div data-testid={`page-${page}`}>
           {page === 'overview' && <Overview />}
           {page === 'thresholds' && <Thresholds />}
+          {page === 'bright-spots' && <BrightSpots />}
           {page === 'customers' && <CustomerLookup currency={currency} />}
           {page === 'settings' && <Settings />}
           {page === 'sync' && <Sync />}

@@ -76,3 +76,18 @@ export interface ModelCheckView {
     };
   };
 }
+export interface InsightsView {
+  currency: string;
+  calibratedAt: string | null;
+  insights: null | {
+    date: string;
+    windowDays: number;
+    minCustomers: number;
+    minBestBuyers: number;
+    shop: { customers: number; repeaters: number; repeatRate: number | null; repeatRateCi: [number, number] | null; meanClv12mMinor: number | null; buyers: number; bestCustomers: number; products: number };
+    gatewayProducts: Array<{ product: string; customers: number; repeaters: number; repeatRate: number; repeatRateCi: [number, number]; meanClv12mMinor: number; explanation: string }>;
+    bestCustomerProducts: Array<{ product: string; buyers: number; bestBuyers: number; bestShare: number; shopShare: number; lift: number; explanation: string }>;
+    reorder: Array<{ product: string; intervalDays: number; q1: number; q3: number; customers: number; buyers: number; reorderRate: number; explanation: string }>;
+    notes: string[];
+  };
+}

@@ -1,0 +1,308 @@
+// Bright spots: what a shop's best customers teach it (issue 20). Three product reports computed
+// from the same customer summaries and calibration the segments use:
+//   - gateway products: of the customers whose first order contained a product and who have been
+//     observed for the whole window, the share who ordered again within it (with a Wilson 95 %
+//     interval, ranked by its lower bound) and their mean predicted 12-month value;
+//   - what the best buy: per product, how much more often VIPs and Champions bought it than buyers
+//     in general (lift), with a minimum support;
+//   - reorder rhythm: the reorder interval replenishment learns, with its quartiles and support.
+// Pure: plain data in and out, asOf passed in. Every list has a total order (ties broken by counts,
+// then product key), so permuting the input never changes the output.
+import type { Calibration } from './calibrate-shop.ts';
+import { calibrateFromSummaries } from './calibrate-shop.ts';
+import { dayOf, formatDay } from './calendar.ts';
+import { summarizeCustomer } from './customer-summary.ts';
+import type { CustomerSummary } from './customer-summary.ts';
+import { formatMoney, percent, plural } from './explain.ts';
+import { loyaltyGroup } from './loyalty-groups.ts';
+import { predictClv } from './predictions.ts';
+import { ReplenishmentLearner } from './replenishment.ts';
+import { rfmSegment } from './rfm-segment.ts';
+import type { ShopSettings } from './settings.ts';
+import type { CustomerInput } from './types.ts';
+
+export interface InsightsOptions {
+  /** A customer counts for gateway products once their first order is at least this many days before asOf. */
+  windowDays: number;
+  /** Least observed customers a gateway product needs. */
+  minCustomers: number;
+  /** Least VIPs/Champions who bought a product for it to appear in "what the best buy". */
+  minBestBuyers: number;
+  /** Product keys that name no real product (the CDNOW log's single 'cdnow-cd'); ignored everywhere. */
+  placeholderProducts: readonly string[];
+}
+
+export const DEFAULT_INSIGHTS_OPTIONS: InsightsOptions = { windowDays: 180, minCustomers: 30, minBestBuyers: 10, placeholderProducts: [] };
+
+export interface GatewayProduct {
+  product: string;
+  /** Observed customers whose first order contained the product. */
+  customers: number;
+  /** Of them, those who ordered again on a later day within the window. */
+  repeaters: number;
+  repeatRate: number;
+  /** Wilson score 95 % interval of repeatRate. */
+  repeatRateCi: [number, number];
+  /** Mean predicted 12-month value of those customers (as of asOf), minor units. */
+  meanClv12mMinor: number;
+  explanation: string;
+}
+
+export interface BestCustomerProduct {
+  product: string;
+  /** Buyers (any segment) who bought the product. */
+  buyers: number;
+  /** VIPs and Champions who bought it. */
+  bestBuyers: number;
+  /** bestBuyers / all VIPs and Champions. */
+  bestShare: number;
+  /** buyers / all buyers. */
+  shopShare: number;
+  /** bestShare / shopShare. */
+  lift: number;
+  explanation: string;
+}
+
+export interface ReorderRhythm {
+  product: string;
+  /** The interval replenishment uses: median over customers of their own median reorder gap. */
+  intervalDays: number;
+  q1: number;
+  q3: number;
+  /** Customers who bought it on two or more days (the interval is learned from them). */
+  customers: number;
+  /** Buyers of the product. */
+  buyers: number;
+  /** customers / buyers: the product's true reorder rate. */
+  reorderRate: number;
+  explanation: string;
+}
+
+export interface ShopInsights {
+  asOf: number;
+  /** YYYY-MM-DD of asOf in the shop's offset. */
+  date: string;
+  windowDays: number;
+  minCustomers: number;
+  minBestBuyers: number;
+  shop: {
+    /** Customers observed for the whole window (first order ≥ windowDays before asOf). */
+    customers: number;
+    repeaters: number;
+    /** null when no customer has been observed for the whole window. */
+    repeatRate: number | null;
+    repeatRateCi: [number, number] | null;
+    meanClv12mMinor: number | null;
+    buyers: number;
+    /** VIPs (loyalty) and Champions (RFM) among the buyers, each counted once. */
+    bestCustomers: number;
+    /** Distinct product keys bought (placeholders excluded). */
+    products: number;
+  };
+  gatewayProducts: GatewayProduct[];
+  bestCustomerProducts: BestCustomerProduct[];
+  reorder: ReorderRhythm[];
+  /** Plain-words notes on what could not be computed and why. */
+  notes: string[];
+}
+
+/** z for a two-sided 95 % interval: the 0.975 quantile of the standard normal. */
+const Z95 = 1.959963984540054;
+
+/**
+ * Wilson's score interval for a binomial proportion (Wilson 1927, without continuity correction;
+ * Newcombe 1998, method 3). [0, 1] when n is 0.
+ */
+export function wilsonInterval(successes: number, n: number, z = Z95): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denom;
+  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface Tally {
+  customers: number;
+  repeaters: number;
+  clvSum: number;
+}
+
+function validate(o: InsightsOptions): void {
+  const whole = (name: string, v: number): void => {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a whole number ≥ 1, got ${v}`);
+  };
+  whole('windowDays', o.windowDays);
+  whole('minCustomers', o.minCustomers);
+  whole('minBestBuyers', o.minBestBuyers);
+}
+
+export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibration, settings: ShopSettings, asOf: number, options: Partial<InsightsOptions> = {}): ShopInsights {
+  const o: InsightsOptions = { ...DEFAULT_INSIGHTS_OPTIONS, ...options };
+  validate(o);
+  const asOfDay = dayOf(asOf, settings);
+  const lastObservedFirstDay = asOfDay - o.windowDays;
+  const placeholders = new Set(o.placeholderProducts);
+  const money = (m: number): string => formatMoney(m, settings.currency);
+
+  const shop: Tally = { customers: 0, repeaters: 0, clvSum: 0 };
+  const gateway = new Map<string, Tally>();
+  const productBuyers = new Map<string, number>();
+  const productBest = new Map<string, number>();
+  const learner = new ReplenishmentLearner();
+  let buyers = 0;
+  let best = 0;
+  let placeholderSeen = false;
+
+  for (const s of summaries) {
+    if (s.orders === 0) continue;
+    buyers++;
+    learner.add(s);
+    const isBest = loyaltyGroup(s.orders, s.spendMinor, cal.loyalty, settings, null)?.group === 'vip' || rfmSegment(s, cal.rfm, settings, asOf, asOfDay).segment === 'champions';
+    if (isBest) best++;
+    const observed = s.firstDay <= lastObservedFirstDay;
+    let repeated = false;
+    let clv = 0;
+    if (observed) {
+      repeated = s.secondDay !== null && s.secondDay - s.firstDay <= o.windowDays;
+      clv = predictClv(s, cal.models, settings, asOfDay);
+      shop.customers++;
+      if (repeated) shop.repeaters++;
+      shop.clvSum += clv;
+    }
+    for (const p of s.products) {
+      if (placeholders.has(p.key)) {
+        placeholderSeen = true;
+        continue;
+      }
+      productBuyers.set(p.key, (productBuyers.get(p.key) ?? 0) + 1);
+      if (isBest) productBest.set(p.key, (productBest.get(p.key) ?? 0) + 1);
+      if (observed && p.firstDay === s.firstDay) {
+        let t = gateway.get(p.key);
+        if (t === undefined) gateway.set(p.key, (t = { customers: 0, repeaters: 0, clvSum: 0 }));
+        t.customers++;
+        if (repeated) t.repeaters++;
+        t.clvSum += clv; // integers: the sum does not depend on the order of the customers
+      }
+    }
+  }
+
+  const shopRate = shop.customers > 0 ? shop.repeaters / shop.customers : null;
+  const shopClv = shop.customers > 0 ? Math.round(shop.clvSum / shop.customers) : null;
+  const within = `within ${plural(o.windowDays, 'day')}`;
+
+  const gatewayProducts: GatewayProduct[] = [];
+  for (const [product, t] of gateway) {
+    if (t.customers < o.minCustomers) continue;
+    const repeatRate = t.repeaters / t.customers;
+    const ci = wilsonInterval(t.repeaters, t.customers);
+    const meanClv12mMinor = Math.round(t.clvSum / t.customers);
+    gatewayProducts.push({
+      product,
+      customers: t.customers,
+      repeaters: t.repeaters,
+      repeatRate,
+      repeatRateCi: ci,
+      meanClv12mMinor,
+      explanation:
+        `${percent(repeatRate)} of the ${plural(t.customers, 'customer')} whose first order included ${product} ordered again ${within} ` +
+        `(95% interval ${percent(ci[0])}–${percent(ci[1])}), against ${percent(shopRate!)} for the shop; ` +
+        `their predicted 12-month value averages ${money(meanClv12mMinor)} against ${money(shopClv!)}`,
+    });
+  }
+  gatewayProducts.sort((a, b) => b.repeatRateCi[0] - a.repeatRateCi[0] || b.customers - a.customers || byKey(a.product, b.product));
+
+  const bestCustomerProducts: BestCustomerProduct[] = [];
+  if (best > 0) {
+    for (const [product, bestBuyers] of productBest) {
+      if (bestBuyers < o.minBestBuyers) continue;
+      const n = productBuyers.get(product)!;
+      // One division of exact integers: equal ratios give identical lifts, so ties stay ties.
+      const lift = (bestBuyers * buyers) / (best * n);
+      const bestShare = bestBuyers / best;
+      const shopShare = n / buyers;
+      bestCustomerProducts.push({
+        product,
+        buyers: n,
+        bestBuyers,
+        bestShare,
+        shopShare,
+        lift,
+        explanation:
+          `${percent(bestShare)} of VIPs and Champions bought ${product} (${bestBuyers} of ${best}) against ${percent(shopShare)} of all buyers ` +
+          `(${n} of ${buyers}): ${lift.toFixed(1)}× as likely`,
+      });
+    }
+  }
+  bestCustomerProducts.sort((a, b) => b.lift - a.lift || b.bestBuyers - a.bestBuyers || byKey(a.product, b.product));
+
+  const reorder: ReorderRhythm[] = [];
+  for (const r of learner.finishWithSpread(settings)) {
+    if (placeholders.has(r.product)) continue;
+    const n = productBuyers.get(r.product)!;
+    const reorderRate = r.customers / n;
+    reorder.push({
+      product: r.product,
+      intervalDays: r.intervalDays,
+      q1: r.q1Days,
+      q3: r.q3Days,
+      customers: r.customers,
+      buyers: n,
+      reorderRate,
+      explanation:
+        `${r.product} is reordered every ${plural(r.intervalDays, 'day')} (middle half of customers: ${r.q1Days}–${r.q3Days} days), ` +
+        `learned from ${plural(r.customers, 'customer')} who bought it on two or more days: ${percent(reorderRate)} of its ${plural(n, 'buyer')}`,
+    });
+  }
+  reorder.sort((a, b) => b.customers - a.customers || byKey(a.product, b.product));
+
+  const notes: string[] = [];
+  if (productBuyers.size === 0) {
+    notes.push(
+      placeholderSeen
+        ? `no product identity in these orders (every line is ${[...placeholders].sort(byKey).join(', ')}): gateway products, what the best buy and reorder rhythm need products`
+        : 'no counted order line names a product (SKU, else title): gateway products, what the best buy and reorder rhythm need products',
+    );
+  } else {
+    if (shop.customers === 0) notes.push(`no customer's first order is at least ${plural(o.windowDays, 'day')} before ${formatDay(asOfDay)}: nobody has been observed for the whole window`);
+    else if (gatewayProducts.length === 0) notes.push(`no product was in the first order of at least ${o.minCustomers} customers observed for ${plural(o.windowDays, 'day')} (--min-customers)`);
+    if (best === 0) notes.push('no VIPs or Champions yet: nothing to compare their purchases with');
+    else if (bestCustomerProducts.length === 0) notes.push(`no product was bought by at least ${o.minBestBuyers} VIPs and Champions`);
+    if (reorder.length === 0) notes.push(`no product was bought on two or more days by at least ${plural(settings.replenishment.minRepeatCustomers, 'customer')} (replenishment.minRepeatCustomers)`);
+  }
+
+  return {
+    asOf,
+    date: formatDay(asOfDay),
+    windowDays: o.windowDays,
+    minCustomers: o.minCustomers,
+    minBestBuyers: o.minBestBuyers,
+    shop: {
+      customers: shop.customers,
+      repeaters: shop.repeaters,
+      repeatRate: shopRate,
+      repeatRateCi: shop.customers > 0 ? wilsonInterval(shop.repeaters, shop.customers) : null,
+      meanClv12mMinor: shopClv,
+      buyers,
+      bestCustomers: best,
+      products: productBuyers.size,
+    },
+    gatewayProducts,
+    bestCustomerProducts,
+    reorder,
+    notes,
+  };
+}
+
+/** Summarise, calibrate, then compute the insights (the CLI; the worker reuses its own calibration). */
+export function insightsFromCustomers(customers: Iterable<CustomerInput>, settings: ShopSettings, asOf: number, options: Partial<InsightsOptions> = {}): { calibration: Calibration; insights: ShopInsights } {
+  const summaries: CustomerSummary[] = [];
+  for (const c of customers) summaries.push(summarizeCustomer(c, settings, asOf));
+  const calibration = calibrateFromSummaries(summaries, settings, asOf);
+  return { calibration, insights: shopInsights(summaries, calibration, settings, asOf, options) };
+}
