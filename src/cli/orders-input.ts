@@ -5,7 +5,7 @@ import { ImportError } from '../importers/import-result.ts';
 import type { ImportOptions, ImportResult } from '../importers/import-result.ts';
 import { DAY_MS, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../segments/index.ts';
 import type { ShopSettings } from '../segments/index.ts';
-import { UsageError } from './command.ts';
+import { EXIT_INPUT, UsageError } from './command.ts';
 import type { CliIo } from './command.ts';
 
 export type OrdersFormat = 'shopify' | 'cdnow';
@@ -82,4 +82,17 @@ export async function readOrdersInput(file: string, format: OrdersFormat, asOfTe
   const settings = await loadSettings(settingsPath, firstOrder?.currency ?? null);
   const lastDayEnd = imported.lastOrderAt === null ? 0 : asOfAfterLastOrder(imported.lastOrderAt);
   return { imported, settings, asOf: explicitAsOf ?? lastDayEnd, note, readMs };
+}
+
+/** Runs an offline command's work: an unreadable file or an unknown format is said on stderr and exits 2. */
+export async function reportingImportErrors(command: string, io: CliIo, work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ImportError) {
+      io.stderr.write(`segments ${command}: ${err.message}\n`);
+      return EXIT_INPUT;
+    }
+    throw err;
+  }
 }

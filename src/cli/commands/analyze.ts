@@ -10,7 +10,7 @@ import { analysisJson, analysisTable } from '../analyze-report.ts';
 import type { AnalyzeReport } from '../analyze-report.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
-import { readOrdersInput } from '../orders-input.ts';
+import { readOrdersInput, reportingImportErrors } from '../orders-input.ts';
 
 const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [options]
 
@@ -45,7 +45,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT_INPUT;
   }
   const started = performance.now();
-  try {
+  return reportingImportErrors('analyze', io, async () => {
     const { imported, settings, asOf, note, readMs } = await readOrdersInput(file, format, values['as-of'], values.settings, io);
     const analysis = analyzeShop(imported.customers, settings, asOf, {
       onProgress: (phase, done) => note(`${phase === 'summarize' ? 'summarised' : 'segmented'} ${done.toLocaleString('en-US')} customers…`),
@@ -71,13 +71,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     io.stdout.write(values.json ? JSON.stringify(analysisJson(report), null, 2) + '\n' : analysisTable(report));
     return 0;
-  } catch (err) {
-    if (err instanceof ImportError) {
-      io.stderr.write(`segments analyze: ${err.message}\n`);
-      return EXIT_INPUT;
-    }
-    throw err;
-  }
+  });
 }
 
 export const analyzeCommand: CliCommand = { name: 'analyze', summary: 'segment an orders export offline (Shopify CSV or CDNOW log)', usage: USAGE, run };

@@ -3,13 +3,12 @@
 // as the models count them), churn and spend from the day after --split to --until, and compares with
 // what happened (src/segments/backtest.ts). The same backtest chooses each shop's model at calibration.
 import { parseArgs } from 'node:util';
-import { ImportError } from '../../importers/import-result.ts';
 import { backtestSentence, formatDay, frequencyError, MODEL_NAMES, runBacktest, summarizeCustomer } from '../../segments/index.ts';
 import type { BacktestResult, CountModelKind, CustomerSummary } from '../../segments/index.ts';
 import { formatMoney } from '../../segments/explain.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
-import { endOfDay, importOrders, loadSettings, parseDate, reportBadRows } from '../orders-input.ts';
+import { endOfDay, importOrders, loadSettings, parseDate, reportBadRows, reportingImportErrors } from '../orders-input.ts';
 
 const USAGE = `usage: segments backtest <orders file> --format shopify|cdnow --split YYYY-MM-DD [options]
 
@@ -69,7 +68,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (values.split === undefined) throw new UsageError('--split is required');
   const splitDay = parseDate('--split', values.split);
   const explicitUntil = values.until === undefined ? null : parseDate('--until', values.until);
-  try {
+  return reportingImportErrors('backtest', io, async () => {
     const imported = await importOrders(file, format, {});
     reportBadRows(file, imported, io.stderr);
     const firstOrder = imported.customers.find((c) => c.orders.length > 0)?.orders[0];
@@ -83,13 +82,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const result = runBacktest(summaries, settings, splitDay, untilDay);
     io.stdout.write(values.json ? JSON.stringify(backtestJson(result), null, 2) + '\n' : backtestTable(file, result, settings.currency));
     return 0;
-  } catch (err) {
-    if (err instanceof ImportError) {
-      io.stderr.write(`segments backtest: ${err.message}\n`);
-      return EXIT_INPUT;
-    }
-    throw err;
-  }
+  });
 }
 
 export const backtestCommand: CliCommand = { name: 'backtest', summary: 'fit on orders up to a date, predict the rest, compare with what happened', usage: USAGE, run };

@@ -2,13 +2,12 @@
 // Bright spots offline: gateway products, what the best customers buy, reorder rhythm (issue 20).
 import { parseArgs } from 'node:util';
 import { CDNOW_PRODUCT } from '../../importers/cdnow.ts';
-import { ImportError } from '../../importers/import-result.ts';
 import { DEFAULT_INSIGHTS_OPTIONS, insightsFromCustomers } from '../../segments/index.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { insightsJson, insightsTable } from '../insights-report.ts';
 import type { InsightsReport } from '../insights-report.ts';
-import { readOrdersInput } from '../orders-input.ts';
+import { readOrdersInput, reportingImportErrors } from '../orders-input.ts';
 
 const d = DEFAULT_INSIGHTS_OPTIONS;
 const USAGE = `usage: segments insights <orders file> --format shopify|cdnow [options]
@@ -66,19 +65,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
     minBestBuyers: wholeNumber('min-best-buyers', values['min-best-buyers'], d.minBestBuyers),
     placeholderProducts: format === 'cdnow' ? [CDNOW_PRODUCT] : [],
   };
-  try {
+  return reportingImportErrors('insights', io, async () => {
     const { imported, settings, asOf } = await readOrdersInput(file, format, values['as-of'], values.settings, io);
     const { insights } = insightsFromCustomers(imported.customers, settings, asOf, options);
     const report: InsightsReport = { file, format, insights, settings };
     io.stdout.write(values.json ? JSON.stringify(insightsJson(report), null, 2) + '\n' : insightsTable(report));
     return 0;
-  } catch (err) {
-    if (err instanceof ImportError) {
-      io.stderr.write(`segments insights: ${err.message}\n`);
-      return EXIT_INPUT;
-    }
-    throw err;
-  }
+  });
 }
 
 export const insightsCommand: CliCommand = { name: 'insights', summary: 'bright spots offline: gateway products, what the best buy, reorder rhythm', usage: USAGE, run };
