@@ -204,7 +204,15 @@ export class Enqueuer {
     await this.unscheduleShop(shop);
     await this.tagState.forgetShop(shop);
     await this.shopWork.forgetShop(shop);
-    await this.removeJobs(Object.values(this.queues) as Queue[], (j) => j.data?.shop === shop);
+    const queues = Object.values(this.queues) as Queue[];
+    // A job of the shop still running would leave its completion event (naming the shop) behind: let it
+    // end first (it fails fast, the shop is uninstalled), for a few seconds at most.
+    for (const until = Date.now() + 3000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      const active = await Promise.all(queues.map((q) => q.getActive()));
+      if (!active.flat().some((j) => (j as AnyJob | undefined)?.data?.shop === shop)) break;
+    }
+    await this.removeJobs(queues, (j) => j.data?.shop === shop);
+    await this.scrubEvents(queues, shop);
     for (const kind of ['tag-echo', 'bulk-finished', 'ratelimit']) {
       let cursor = '0';
       do {
@@ -212,6 +220,20 @@ export class Enqueuer {
         cursor = next;
         if (keys.length) await this.redis.del(...keys);
       } while (cursor !== '0');
+    }
+  }
+
+  /** Deletes the queues' event-stream entries (completed/failed/… with job ids and reasons) naming the shop. */
+  private async scrubEvents(queues: Queue[], shop: string): Promise<void> {
+    for (const q of queues) {
+      const key = q.keys.events ?? q.toKey('events');
+      for (let start = '-'; ;) {
+        const page = await this.redis.xrange(key, start, '+', 'COUNT', 1000);
+        const doomed = page.filter(([, fields]) => fields.some((f) => f.includes(shop))).map(([id]) => id);
+        if (doomed.length) await this.redis.xdel(key, ...doomed);
+        if (page.length < 1000) break;
+        start = `(${page.at(-1)![0]}`;
+      }
     }
   }
 
