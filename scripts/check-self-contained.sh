@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The repository must stand alone: a clone from GitHub has nothing beside it. Fails when a tracked file
-# points outside the repository (../shared, the development machines' source folder) or names an
+# points outside the repository (the source-material folder beside the clone on development machines) or names an
 # absolute path of one machine (/work/…, /root/…, /home/<user>/…, /Users/<user>/…).
 # Run by .ci/run and by `npm test`.
 set -euo pipefail
