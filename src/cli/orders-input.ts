@@ -1,6 +1,7 @@
 // What the offline commands (`analyze`, `backtest`, `insights`) share: reading an orders export of
 // either format, dates given as YYYY-MM-DD, and shop settings from a JSON file.
 import { readFile, stat } from 'node:fs/promises';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { ImportError } from '../importers/import-result.ts';
 import type { ImportOptions, ImportResult } from '../importers/import-result.ts';
 import { DAY_MS, asOfAfterLastOrder, asOfFromDate, safeParseShopSettings } from '../segments/index.ts';
@@ -95,4 +96,28 @@ export async function reportingImportErrors(command: string, io: CliIo, work: ()
     }
     throw err;
   }
+}
+
+type ParsedValues<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>>['values'];
+
+/**
+ * An offline command's arguments: exactly one orders file, `--format shopify|cdnow` and the command's own
+ * options. Bad usage throws a UsageError; an unknown format is said on stderr and gives null (exit 2).
+ */
+export function parseOrdersArgs<O extends ParseArgsOptionsConfig & { format: { type: 'string' } }>(
+  command: string, args: string[], options: O, io: CliIo,
+): { values: ParsedValues<O>; file: string; format: OrdersFormat } | null {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one orders file');
+  const format = (parsed.values as { format?: string }).format;
+  if (format !== 'shopify' && format !== 'cdnow') {
+    io.stderr.write(`segments ${command}: unknown format "${format ?? ''}": use --format shopify or --format cdnow\n`);
+    return null;
+  }
+  return { values: parsed.values as ParsedValues<O>, file: parsed.positionals[0]!, format };
 }

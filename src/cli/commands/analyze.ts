@@ -3,14 +3,13 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { ImportError } from '../../importers/import-result.ts';
 import { analyzeShop } from '../../segments/index.ts';
 import { analysisJson, analysisTable } from '../analyze-report.ts';
 import type { AnalyzeReport } from '../analyze-report.ts';
-import { EXIT_INPUT, UsageError } from '../command.ts';
+import { EXIT_INPUT } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
-import { readOrdersInput, reportingImportErrors } from '../orders-input.ts';
+import { parseOrdersArgs, readOrdersInput, reportingImportErrors } from '../orders-input.ts';
 
 const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [options]
 
@@ -26,24 +25,9 @@ const USAGE = `usage: segments analyze <orders file> --format shopify|cdnow [opt
 exit codes: 0 ok, 1 unexpected failure, 2 bad usage / unreadable file / unknown format`;
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { format: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean', default: false }, profiles: { type: 'string' }, report: { type: 'string' }, settings: { type: 'string' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError('expected exactly one orders file');
-  const file = positionals[0]!;
-  const format = values.format;
-  if (format !== 'shopify' && format !== 'cdnow') {
-    io.stderr.write(`segments analyze: unknown format "${format ?? ''}": use --format shopify or --format cdnow\n`);
-    return EXIT_INPUT;
-  }
+  const parsed = parseOrdersArgs('analyze', args, { format: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean', default: false }, profiles: { type: 'string' }, report: { type: 'string' }, settings: { type: 'string' } }, io);
+  if (!parsed) return EXIT_INPUT;
+  const { values, file, format } = parsed;
   const started = performance.now();
   return reportingImportErrors('analyze', io, async () => {
     const { imported, settings, asOf, note, readMs } = await readOrdersInput(file, format, values['as-of'], values.settings, io);

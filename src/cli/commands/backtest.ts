@@ -2,13 +2,12 @@
 // Fits every model on the orders up to --split, predicts each customer's repeat purchases (purchase days,
 // as the models count them), churn and spend from the day after --split to --until, and compares with
 // what happened (src/segments/backtest.ts). The same backtest chooses each shop's model at calibration.
-import { parseArgs } from 'node:util';
 import { backtestSentence, formatDay, frequencyError, MODEL_NAMES, runBacktest, summarizeCustomer } from '../../segments/index.ts';
 import type { BacktestResult, CountModelKind, CustomerSummary } from '../../segments/index.ts';
 import { formatMoney } from '../../segments/explain.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
-import { endOfDay, importOrders, loadSettings, parseDate, reportBadRows, reportingImportErrors } from '../orders-input.ts';
+import { endOfDay, importOrders, loadSettings, parseDate, parseOrdersArgs, reportBadRows, reportingImportErrors } from '../orders-input.ts';
 
 const USAGE = `usage: segments backtest <orders file> --format shopify|cdnow --split YYYY-MM-DD [options]
 
@@ -51,20 +50,9 @@ function backtestTable(file: string, r: BacktestResult, currency: string): strin
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, split: { type: 'string' }, until: { type: 'string' }, json: { type: 'boolean', default: false }, settings: { type: 'string' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError('expected exactly one orders file');
-  const file = positionals[0]!;
-  const format = values.format;
-  if (format !== 'shopify' && format !== 'cdnow') {
-    io.stderr.write(`segments backtest: unknown format "${format ?? ''}": use --format shopify or --format cdnow\n`);
-    return EXIT_INPUT;
-  }
+  const parsed = parseOrdersArgs('backtest', args, { format: { type: 'string' }, split: { type: 'string' }, until: { type: 'string' }, json: { type: 'boolean', default: false }, settings: { type: 'string' } }, io);
+  if (!parsed) return EXIT_INPUT;
+  const { values, file, format } = parsed;
   if (values.split === undefined) throw new UsageError('--split is required');
   const splitDay = parseDate('--split', values.split);
   const explicitUntil = values.until === undefined ? null : parseDate('--until', values.until);

@@ -1,13 +1,12 @@
 // `segments insights <orders file> --format shopify|cdnow [--as-of] [--window-days 180] [--min-customers 30] [--json]`
 // Bright spots offline: gateway products, what the best customers buy, reorder rhythm (issue 20).
-import { parseArgs } from 'node:util';
 import { CDNOW_PRODUCT } from '../../importers/cdnow.ts';
 import { DEFAULT_INSIGHTS_OPTIONS, insightsFromCustomers } from '../../segments/index.ts';
 import { EXIT_INPUT, UsageError } from '../command.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { insightsJson, insightsTable } from '../insights-report.ts';
 import type { InsightsReport } from '../insights-report.ts';
-import { readOrdersInput, reportingImportErrors } from '../orders-input.ts';
+import { parseOrdersArgs, readOrdersInput, reportingImportErrors } from '../orders-input.ts';
 
 const d = DEFAULT_INSIGHTS_OPTIONS;
 const USAGE = `usage: segments insights <orders file> --format shopify|cdnow [options]
@@ -33,32 +32,17 @@ function wholeNumber(name: string, text: string | undefined, fallback: number): 
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        'as-of': { type: 'string' },
-        'window-days': { type: 'string' },
-        'min-customers': { type: 'string' },
-        'min-best-buyers': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        settings: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError('expected exactly one orders file');
-  const file = positionals[0]!;
-  const format = values.format;
-  if (format !== 'shopify' && format !== 'cdnow') {
-    io.stderr.write(`segments insights: unknown format "${format ?? ''}": use --format shopify or --format cdnow\n`);
-    return EXIT_INPUT;
-  }
+  const parsed = parseOrdersArgs('insights', args, {
+    format: { type: 'string' },
+    'as-of': { type: 'string' },
+    'window-days': { type: 'string' },
+    'min-customers': { type: 'string' },
+    'min-best-buyers': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    settings: { type: 'string' },
+  }, io);
+  if (!parsed) return EXIT_INPUT;
+  const { values, file, format } = parsed;
   const options = {
     windowDays: wholeNumber('window-days', values['window-days'], d.windowDays),
     minCustomers: wholeNumber('min-customers', values['min-customers'], d.minCustomers),
