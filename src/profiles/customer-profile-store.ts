@@ -3,6 +3,13 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
+import { BROWSER_SORT_FIELDS, browserKeys, type BrowserSortField } from './segment-browser-keys.ts';
+
+/** Where the previous page of a segment ended: its last row's sort value and customer id. */
+export interface SegmentPageCursor {
+  value: number;
+  customerId: string;
+}
 
 export interface StoredMembership {
   family: string;
@@ -32,6 +39,14 @@ export interface CustomerProfileDoc {
   asOf: Date;
   computedAt: Date;
   calibrationId: string | null;
+  /** "family/segment" of every membership plus the RFM cell ("rfm-cell/r5f3"): the segment browser's filter. */
+  segmentKeys?: string[];
+  /** Sort keys of the segment browser (segment-browser-keys.ts), -1 where unknown. */
+  bySpend?: number;
+  byOrders?: number;
+  byLastOrder?: number;
+  byChurn?: number;
+  byClv?: number;
 }
 
 /** A profile as read: the document plus its tag-sync state (kept in Redis, see tag-sync-state.ts). */
@@ -72,6 +87,12 @@ const profileSchema = new Schema<ProfileRecord>(
     asOf: { type: Date, required: true },
     computedAt: { type: Date, required: true },
     calibrationId: { type: String, default: null },
+    segmentKeys: { type: [String], default: [] },
+    bySpend: { type: Number, default: -1 },
+    byOrders: { type: Number, default: -1 },
+    byLastOrder: { type: Number, default: -1 },
+    byChurn: { type: Number, default: -1 },
+    byClv: { type: Number, default: -1 },
   },
   { collection: 'customer_profiles', versionKey: false, minimize: false },
 );
@@ -81,6 +102,9 @@ const profileSchema = new Schema<ProfileRecord>(
 profileSchema.index({ shop: 1, customerId: 1 }, { unique: true });
 profileSchema.index({ shop: 1, nextChangeAt: 1 });
 profileSchema.index({ shop: 1, 'memberships.family': 1, 'memberships.segment': 1 });
+// The segment browser: one compound index per sort key, keyset-paged on (key, customerId). Plain
+// ascending compound indexes on one array field (multikey) work on MongoDB 6+ and FerretDB alike.
+for (const key of BROWSER_SORT_FIELDS) profileSchema.index({ shop: 1, segmentKeys: 1, [key]: 1, customerId: 1 });
 
 export interface ProfileUpdate {
   memberships: StoredMembership[];
@@ -178,6 +202,7 @@ export class CustomerProfileStore {
           asOf: u.asOf,
           computedAt: u.computedAt,
           calibrationId: u.calibrationId,
+          ...browserKeys(u),
         },
       },
       { upsert: true },
@@ -202,6 +227,7 @@ export class CustomerProfileStore {
         metricsJson: JSON.stringify(u.metrics ?? {}), predictionsJson: JSON.stringify(u.predictions ?? {}),
         replenishmentJson: JSON.stringify(u.replenishment ?? []),
         nextChangeAt: u.nextChangeAt, asOf: u.asOf, computedAt: u.computedAt, calibrationId: u.calibrationId,
+        ...browserKeys(u),
       };
     });
     await upsertRetrying(() => this.model.collection.bulkWrite(docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d as never, upsert: true } })), { ordered: false }));
@@ -242,6 +268,26 @@ export class CustomerProfileStore {
       }
     }
     if (batch.length) yield* await this.withTagState(shop, batch);
+  }
+
+  /**
+   * One page of a segment's members in a stable order: `field` (descending or ascending), then
+   * customerId ascending as the tie-break. Keyset paging: `after` is the last row of the previous
+   * page, so a deep page costs what the first one does (an index range read on MongoDB).
+   */
+  async segmentPage(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, limit: number, after: SegmentPageCursor | null): Promise<CustomerProfileDoc[]> {
+    const filter: Record<string, unknown> = { shop, segmentKeys: segmentKey };
+    if (after) filter.$or = [{ [field]: dir === -1 ? { $lt: after.value } : { $gt: after.value } }, { [field]: after.value, customerId: { $gt: after.customerId } }];
+    return this.model.find(filter, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).limit(limit).lean<CustomerProfileDoc[]>();
+  }
+
+  /** Every member of a segment in the same order as segmentPage, as a cursor (the CSV export). */
+  segmentCursor(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1): AsyncIterable<CustomerProfileDoc> {
+    return this.model.find({ shop, segmentKeys: segmentKey }, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 1000 }) as AsyncIterable<CustomerProfileDoc>;
+  }
+
+  async countSegment(shop: string, segmentKey: string): Promise<number> {
+    return this.model.countDocuments({ shop, segmentKeys: segmentKey });
   }
 
   async count(shop: string): Promise<number> {

@@ -7,6 +7,7 @@ import type { DashboardPorts } from '../ports.ts';
 import { bearerToken, shopOf, verifySessionToken } from './session-token.ts';
 import { issueDownloadTicket, verifyDownloadTicket } from './download-ticket.ts';
 import { streamProfilesCsv } from './profiles-csv.ts';
+import { segmentExportHandler } from './segment-browser.ts';
 
 interface ExportOptions {
   auth: { apiKey: string; apiSecret: string };
@@ -15,11 +16,9 @@ interface ExportOptions {
   logger: Logger;
 }
 
-/** GET /export.csv: mounted before the session-token check, as it authenticates itself. */
-export function csvDownloadRouter(ports: Pick<DashboardPorts, 'profiles'>, o: ExportOptions): Router {
-  const r = express.Router();
-  r.get(
-    '/export.csv',
+/** A download's own authentication: the ticket (or a session token), then the shop's rate limit. */
+function ticketOrToken(o: ExportOptions): RequestHandler[] {
+  return [
     async (req, res, next) => {
       const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : null;
       const shop = ticket ? verifyDownloadTicket(ticket, o.auth.apiSecret, Date.now()) : await verifySessionToken(bearerToken(req), o.auth).then((v) => (v.valid ? v.shop : null));
@@ -31,6 +30,23 @@ export function csvDownloadRouter(ports: Pick<DashboardPorts, 'profiles'>, o: Ex
       next();
     },
     o.limit,
+  ];
+}
+
+/**
+ * GET /export.csv (every profile) and GET /segments/:family/:segment/export.csv (one segment's
+ * members, segment-browser.ts): mounted before the session-token check, as they authenticate themselves.
+ */
+export function csvDownloadRouter(ports: Pick<DashboardPorts, 'profiles'>, o: ExportOptions): Router {
+  const r = express.Router();
+  const segmentCsv = segmentExportHandler(ports);
+  r.get('/segments/:family/:segment/export.csv', ...ticketOrToken(o), async (req, res) => {
+    const rows = await segmentCsv(req, res);
+    o.logger.info({ shop: shopOf(res), segment: `${req.params.family}/${req.params.segment}`, rows }, 'segment exported');
+  });
+  r.get(
+    '/export.csv',
+    ...ticketOrToken(o),
     async (_req, res) => {
       const shop = shopOf(res);
       const rows = await streamProfilesCsv(ports.profiles, shop, res);

@@ -7,12 +7,15 @@ import { dashboardMetrics, parseMetricsJson } from './profile-metrics.ts';
 
 export const CSV_COLUMNS = ['customer_id', 'orders', 'spend_minor', 'r', 'f', 'm', ...FAMILIES.map((f) => `segments_${f}`), 'tags_applied', 'tags_pending', 'computed_at'];
 
+/**
+ * A text field starting with = + - @ (or a tab or carriage return, which some spreadsheets skip before
+ * reading the formula) is defused so spreadsheets never run it as a formula (OWASP CSV injection).
+ */
+export const defuseFormula = (s: string): string => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+
 export function csvField(v: string | number | boolean | null): string {
   if (v === null) return '';
-  const s = String(v);
-  // Quote when needed; a leading = + - @ (or a tab or carriage return, which some spreadsheets skip
-  // before reading the formula) is defused so spreadsheets never run it as a formula (OWASP CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) && typeof v === 'string' ? `'${s}` : s;
+  const safe = typeof v === 'string' ? defuseFormula(v) : String(v);
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
