@@ -2,11 +2,7 @@
 // from the app's demo session endpoint. The shop is never sent by the page; the server reads it
 // from the token.
 
-declare global {
-  interface Window {
-    shopify?: { idToken(): Promise<string> };
-  }
-}
+import { formatLocale } from './i18n/index.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -50,11 +46,14 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return body as T;
 }
 
+/** Money, numbers and dates in the admin's locale (i18n/index.ts). */
 export function formatMoney(minor: number, currency: string): string {
-  const nf = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+  const nf = new Intl.NumberFormat(formatLocale(), { style: 'currency', currency });
   const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
   return nf.format(minor / 10 ** digits);
 }
 
-export const formatPercent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+export const formatNumber = (n: number): string => new Intl.NumberFormat(formatLocale()).format(n);
+export const formatPercent = (share: number): string => new Intl.NumberFormat(formatLocale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(share);
+export const formatDay = (ms: number): string => new Intl.DateTimeFormat(formatLocale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(ms));
 export const formatDate = (iso: string | null | undefined): string => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—');

@@ -1,23 +1,33 @@
-// Horizontal bars: one row per segment, value at the end of the bar.
+// Horizontal bars: one row per segment, value at the end of the bar. With `href`, every bar is a link
+// (keyboard-focusable, named for screen readers) that opens the segment's customers.
 import { colourAt } from './palette.ts';
 
 export interface Bar { key: string; label: string; value: number; display?: string }
 
-export function BarChart({ bars, testId }: { bars: Bar[]; testId: string }) {
+export function BarChart({ bars, testId, href, linkLabel, onOpen }: { bars: Bar[]; testId: string; href?: (b: Bar) => string; linkLabel?: (b: Bar) => string; onOpen?: (b: Bar) => void }) {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const row = 26;
-  const labelW = 150;
-  const width = 520;
+  const labelW = 170;
+  const width = 540;
   const barW = width - labelW - 70;
+  const rowOf = (b: Bar, i: number) => (
+    <g transform={`translate(0, ${i * row + 2})`} data-segment={b.key} data-value={b.value}>
+      <text x={labelW - 8} y={row / 2 + 4} textAnchor="end" fontSize="12" fill="#303030">{b.label}</text>
+      <rect x={labelW} y={3} width={Math.max(b.value > 0 ? 2 : 0, (b.value / max) * barW)} height={row - 8} rx="3" fill={colourAt(i)} />
+      <text x={labelW + (b.value / max) * barW + 6} y={row / 2 + 4} fontSize="12" fill="#303030">{b.display ?? b.value.toLocaleString()}</text>
+    </g>
+  );
   return (
-    <svg data-testid={testId} role="img" viewBox={`0 0 ${width} ${bars.length * row + 4}`} width="100%" style={{ maxWidth: width }}>
-      {bars.map((b, i) => (
-        <g key={b.key} transform={`translate(0, ${i * row + 2})`} data-segment={b.key} data-value={b.value}>
-          <text x={labelW - 8} y={row / 2 + 4} textAnchor="end" fontSize="12" fill="#303030">{b.label}</text>
-          <rect x={labelW} y={3} width={Math.max(b.value > 0 ? 2 : 0, (b.value / max) * barW)} height={row - 8} rx="3" fill={colourAt(i)} />
-          <text x={labelW + (b.value / max) * barW + 6} y={row / 2 + 4} fontSize="12" fill="#303030">{b.display ?? b.value.toLocaleString('en-US')}</text>
-        </g>
-      ))}
+    <svg data-testid={testId} role={href ? 'group' : 'img'} aria-label={testId} viewBox={`0 0 ${width} ${bars.length * row + 4}`} width="100%" style={{ maxWidth: width }}>
+      {bars.map((b, i) =>
+        href && b.value > 0 ? (
+          <a key={b.key} href={href(b)} aria-label={linkLabel?.(b) ?? b.label} className="chart-link" onClick={(e) => { if (onOpen) { e.preventDefault(); onOpen(b); } }}>
+            {rowOf(b, i)}
+          </a>
+        ) : (
+          <g key={b.key}>{rowOf(b, i)}</g>
+        ),
+      )}
     </svg>
   );
 }

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineGrid, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
 import { Section } from '../Section.tsx';
 import { api, ApiError, formatDate, formatMoney } from '../api.ts';
 import type { CustomerView } from '../types.ts';
-import { FAMILY_LABELS } from './Overview.tsx';
+import { familyLabel, segmentLabel } from '../segment-names.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const scoresOf = (m: Record<string, unknown>): { r: number; f: number; m: number } | null => {
@@ -23,8 +24,9 @@ function Metric({ label, value, testId }: { label: string; value: string; testId
   );
 }
 
-export function CustomerLookup({ currency }: { currency: string }) {
-  const [id, setId] = useState('');
+export function CustomerLookup({ currency, initialId = '' }: { currency: string; initialId?: string }) {
+  const { t } = useTranslation();
+  const [id, setId] = useState(initialId);
   const [customer, setCustomer] = useState<CustomerView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -40,6 +42,10 @@ export function CustomerLookup({ currency }: { currency: string }) {
       setLoading(false);
     }
   };
+  // Opened from a segment's list (/app/customers/<id>): look the customer up at once.
+  useEffect(() => {
+    if (initialId) void lookUp();
+  }, [initialId]);
   const m = customer?.metrics ?? {};
   const p = customer?.predictions ?? {};
   const scores = customer ? scoresOf(m) : null;
@@ -95,7 +101,7 @@ export function CustomerLookup({ currency }: { currency: string }) {
               <DataTable
                 columnContentTypes={['text', 'text', 'text', 'text']}
                 headings={['Family', 'Segment', 'Tag', 'Why']}
-                rows={(customer.memberships ?? []).map((mb) => [FAMILY_LABELS[mb.family] ?? mb.family, mb.label, mb.tag, mb.explanation])}
+                rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), mb.tag, mb.explanation])}
               />
             </div>
           </Section>
@@ -109,7 +115,7 @@ export function CustomerLookup({ currency }: { currency: string }) {
             <DataTable
               columnContentTypes={['text', 'text', 'text', 'text']}
               headings={['When', 'Change', 'Segment', 'Why']}
-              rows={(customer.history ?? []).map((h) => [formatDate(h.at), h.change === 'entered' ? 'entered' : 'left', `${h.label} (${FAMILY_LABELS[h.family] ?? h.family})`, h.explanation])}
+              rows={(customer.history ?? []).map((h) => [formatDate(h.at), h.change === 'entered' ? 'entered' : 'left', `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, h.explanation])}
             />
           </Section>
         </>

@@ -1,64 +1,98 @@
 import { useState } from 'react';
 import { BlockStack, Card, InlineGrid, InlineStack, Layout, Select, Text } from '@shopify/polaris';
+import { useTranslation } from 'react-i18next';
 import { useApi } from '../useApi.ts';
-import { formatMoney } from '../api.ts';
+import { formatMoney, formatNumber } from '../api.ts';
 import type { Overview as OverviewData, Sizes } from '../types.ts';
 import { BarChart } from '../charts/BarChart.tsx';
 import { Heatmap } from '../charts/Heatmap.tsx';
 import { ShareBar } from '../charts/ShareBar.tsx';
 import { LineChart } from '../charts/LineChart.tsx';
 import { Loading } from './Loading.tsx';
+import { familyLabel, segmentLabel } from '../segment-names.ts';
 
-export const FAMILY_LABELS: Record<string, string> = {
-  loyalty: 'Loyalty groups', rfm: 'RFM segments', churn: 'Churn risk', value: 'Predicted value', replenishment: 'Replenishment', behaviour: 'Behaviour',
-};
-const familyOptions = Object.entries(FAMILY_LABELS).map(([value, label]) => ({ value, label }));
+export const FAMILIES = ['loyalty', 'rfm', 'churn', 'value', 'replenishment', 'behaviour'] as const;
 
-export function Overview() {
+/** Where a segment's customers open: the dashboard path the segment browser reads. */
+export const segmentPath = (family: string, segment: string): string => `/app/segment/${family}/${segment}${window.location.search}`;
+
+function Totals({ o }: { o: OverviewData }) {
+  const { t } = useTranslation();
+  const tile = (label: string, value: string, testId?: string) => (
+    <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">{label}</Text><Text as="p" variant="heading2xl"><span data-testid={testId}>{value}</span></Text></BlockStack></Card>
+  );
+  return (
+    <InlineGrid columns={3} gap="400">
+      {tile(t('overview.customers'), formatNumber(o.customers), 'total-customers')}
+      {tile(t('overview.revenue'), formatMoney(o.revenueMinor, o.currency), 'total-revenue')}
+      {tile(t('overview.scored'), formatNumber(o.rfmGrid.scored))}
+    </InlineGrid>
+  );
+}
+
+function FamilyBars({ o, onOpen }: { o: OverviewData; onOpen: (family: string, segment: string) => void }) {
+  const { t } = useTranslation();
+  return (
+    <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+      {o.families.filter((f) => f.segments.some((s) => s.customers > 0)).map((f) => (
+        <Card key={f.family}>
+          <BlockStack gap="200">
+            <Text as="h2" variant="headingMd">{familyLabel(t, f.family)}</Text>
+            <BarChart
+              testId={`family-${f.family}`}
+              bars={f.segments.map((s) => ({ key: s.segment, label: segmentLabel(t, f.family, s.segment, s.label), value: s.customers, display: formatNumber(s.customers) }))}
+              href={(b) => segmentPath(f.family, b.key)}
+              linkLabel={(b) => t('overview.openSegment', { segment: b.label, count: formatNumber(b.value) })}
+              onOpen={(b) => onOpen(f.family, b.key)}
+            />
+          </BlockStack>
+        </Card>
+      ))}
+    </InlineGrid>
+  );
+}
+
+export function Overview({ onOpenSegment }: { onOpenSegment: (family: string, segment: string) => void }) {
+  const { t } = useTranslation();
   const overview = useApi<OverviewData>('/overview');
   const [shareFamily, setShareFamily] = useState('loyalty');
   const [sizesFamily, setSizesFamily] = useState('loyalty');
   const sizes = useApi<Sizes>(`/overview/sizes?family=${sizesFamily}&days=90`);
   if (!overview.data) return <Loading state={overview} />;
   const o = overview.data;
+  const familyOptions = FAMILIES.map((value) => ({ value, label: familyLabel(t, value) }));
   const share = o.families.find((f) => f.family === shareFamily);
   return (
     <Layout>
+      <Layout.Section><Totals o={o} /></Layout.Section>
       <Layout.Section>
-        <InlineGrid columns={3} gap="400">
-          <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Customers with a profile</Text><Text as="p" variant="heading2xl"><span data-testid="total-customers">{o.customers.toLocaleString('en-US')}</span></Text></BlockStack></Card>
-          <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Revenue counted</Text><Text as="p" variant="heading2xl"><span data-testid="total-revenue">{formatMoney(o.revenueMinor, o.currency)}</span></Text></BlockStack></Card>
-          <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">Scored by RFM</Text><Text as="p" variant="heading2xl">{o.rfmGrid.scored.toLocaleString('en-US')}</Text></BlockStack></Card>
-        </InlineGrid>
-      </Layout.Section>
-      <Layout.Section>
-        <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
-          {o.families.filter((f) => f.segments.some((s) => s.customers > 0)).map((f) => (
-            <Card key={f.family}>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">{FAMILY_LABELS[f.family] ?? f.family}</Text>
-                <BarChart testId={`family-${f.family}`} bars={f.segments.map((s) => ({ key: s.segment, label: s.label, value: s.customers }))} />
-              </BlockStack>
-            </Card>
-          ))}
-        </InlineGrid>
+        <BlockStack gap="200">
+          <Text as="p" tone="subdued">{t('overview.barsHelp')}</Text>
+          <FamilyBars o={o} onOpen={onOpenSegment} />
+        </BlockStack>
       </Layout.Section>
       <Layout.Section>
         <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
           <Card>
             <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">RFM grid: recency × frequency</Text>
-              <Text as="p" tone="subdued">Customers per cell; R5 = bought most recently, F5 = buys most often (quintiles within your shop).</Text>
-              <Heatmap counts={o.rfmGrid.counts} />
+              <Text as="h2" variant="headingMd">{t('overview.heatmapTitle')}</Text>
+              <Text as="p" tone="subdued">{t('overview.heatmapHelp')}</Text>
+              <Heatmap
+                counts={o.rfmGrid.counts}
+                format={formatNumber}
+                href={(r, f) => segmentPath('rfm-cell', `r${r}f${f}`)}
+                cellLabel={(r, f, n) => t('overview.openCell', { r, f, count: formatNumber(n) })}
+                onOpen={(r, f) => onOpenSegment('rfm-cell', `r${r}f${f}`)}
+              />
             </BlockStack>
           </Card>
           <Card>
             <BlockStack gap="200">
               <InlineStack align="space-between" blockAlign="center">
-                <Text as="h2" variant="headingMd">Revenue share</Text>
-                <Select label="Family" labelInline options={familyOptions} value={shareFamily} onChange={setShareFamily} />
+                <Text as="h2" variant="headingMd">{t('overview.revenueShare')}</Text>
+                <Select label={t('overview.family')} labelInline options={familyOptions} value={shareFamily} onChange={setShareFamily} />
               </InlineStack>
-              {share && <ShareBar shares={share.segments.map((s) => ({ key: s.segment, label: s.label, share: s.revenueShare, display: formatMoney(s.revenueMinor, o.currency) }))} />}
+              {share && <ShareBar shares={share.segments.map((s) => ({ key: s.segment, label: segmentLabel(t, share.family, s.segment, s.label), share: s.revenueShare, display: formatMoney(s.revenueMinor, o.currency) }))} />}
             </BlockStack>
           </Card>
         </InlineGrid>
@@ -67,10 +101,10 @@ export function Overview() {
         <Card>
           <BlockStack gap="200">
             <InlineStack align="space-between" blockAlign="center">
-              <Text as="h2" variant="headingMd">Segment sizes over time (90 days)</Text>
-              <Select label="Family" labelInline options={familyOptions} value={sizesFamily} onChange={setSizesFamily} />
+              <Text as="h2" variant="headingMd">{t('overview.sizesTitle')}</Text>
+              <Select label={t('overview.family')} labelInline options={familyOptions} value={sizesFamily} onChange={setSizesFamily} />
             </InlineStack>
-            {sizes.data ? <LineChart days={sizes.data.days} series={sizes.data.series.map((s) => ({ key: s.segment, label: s.label, values: s.sizes }))} /> : <Loading state={sizes} />}
+            {sizes.data ? <LineChart days={sizes.data.days} series={sizes.data.series.map((s) => ({ key: s.segment, label: segmentLabel(t, sizes.data!.family, s.segment, s.label), values: s.sizes }))} /> : <Loading state={sizes} />}
           </BlockStack>
         </Card>
       </Layout.Section>

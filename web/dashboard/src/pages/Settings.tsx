@@ -3,7 +3,9 @@ import { Banner, BlockStack, Button, Card, Checkbox, DataTable, FormLayout, Inli
 import { api, ApiError } from '../api.ts';
 import { useApi } from '../useApi.ts';
 import type { PreviewJob, SettingsPreview } from '../types.ts';
-import { FAMILY_LABELS } from './Overview.tsx';
+import { useTranslation } from 'react-i18next';
+import { FAMILIES } from './Overview.tsx';
+import { familyLabel } from '../segment-names.ts';
 import { Loading } from './Loading.tsx';
 
 type Settings = Record<string, unknown>;
@@ -58,6 +60,7 @@ async function runPreview(settings: unknown): Promise<SettingsPreview> {
 }
 
 export function Settings() {
+  const { t } = useTranslation();
   const loaded = useApi<{ settings: Settings }>('/settings');
   const [form, setForm] = useState<Settings | null>(null);
   const [preview, setPreview] = useState<{ for: string; result: SettingsPreview } | null>(null);
@@ -110,8 +113,8 @@ export function Settings() {
       <Layout.AnnotatedSection title="Segment families" description="Switch off a family to remove its tags.">
         <Card>
           <BlockStack gap="100">
-            {Object.keys(FAMILY_LABELS).map((f) => (
-              <Checkbox key={f} label={FAMILY_LABELS[f]} checked={Boolean(families[f])} onChange={(v) => update(['families', f], v)} />
+            {FAMILIES.map((f) => (
+              <Checkbox key={f} label={familyLabel(t, f)} checked={Boolean(families[f])} onChange={(v) => update(['families', f], v)} />
             ))}
           </BlockStack>
         </Card>
