@@ -125,6 +125,57 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await shot('overview');
   });
 
+  it('Segment browser: a bar of the Overview opens the segment; pages, sorts, opens a customer, exports', async () => {
+    const o = await api<OverviewApi>('/api/overview');
+    const loyalty = o.families.find((x) => x.family === 'loyalty')!;
+    const biggest = [...loyalty.segments].sort((a, b) => b.customers - a.customers)[0]!;
+    assert.ok(biggest.customers > 25, 'more than one page of 25');
+    await page.locator(`[data-testid=family-loyalty] a:has([data-segment="${biggest.segment}"])`).click();
+    await page.getByTestId('segment-rows').waitFor();
+    assert.match(page.url(), new RegExp(`/app/segment/loyalty/${biggest.segment}$`));
+    assert.equal(Number(await page.getByTestId('segment-total').getAttribute('data-total')), biggest.customers);
+    type Rows = { rows: Array<{ customerId: string }>; nextCursor: string | null };
+    const first = await api<Rows>(`/api/segments/loyalty/${biggest.segment}/customers?sort=spend&dir=desc&limit=25`);
+    const idsOnPage = async () => (await page.locator('[data-testid=segment-rows] tbody tr td:first-child, [data-testid=segment-rows] tbody tr th:first-child').allTextContents()).map((x) => x.trim());
+    assert.deepEqual(await idsOnPage(), first.rows.map((r) => r.customerId));
+    await shot('segment-browser');
+    // Page 2 is the API's page after the first cursor; back again gives page 1.
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForSelector('[data-testid=segment-page]:has-text("Page 2")');
+    const second = await api<Rows>(`/api/segments/loyalty/${biggest.segment}/customers?sort=spend&dir=desc&limit=25&cursor=${encodeURIComponent(first.nextCursor!)}`);
+    for (const until = Date.now() + 10_000; JSON.stringify(await idsOnPage()) !== JSON.stringify(second.rows.map((r) => r.customerId)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await idsOnPage(), second.rows.map((r) => r.customerId));
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.waitForSelector('[data-testid=segment-page]:has-text("Page 1")');
+    // Sorting by orders, fewest first, is the API's order.
+    await page.getByLabel('Sort by').selectOption('orders');
+    await page.getByLabel('Order', { exact: true }).selectOption('asc');
+    const byOrders = await api<Rows>(`/api/segments/loyalty/${biggest.segment}/customers?sort=orders&dir=asc&limit=25`);
+    for (const until = Date.now() + 10_000; JSON.stringify(await idsOnPage()) !== JSON.stringify(byOrders.rows.map((r) => r.customerId)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await idsOnPage(), byOrders.rows.map((r) => r.customerId));
+    // Open in Shopify points at the customer in the admin.
+    const shopifyHref = await page.getByRole('link', { name: `Open customer ${byOrders.rows[0]!.customerId} in Shopify (new tab)` }).getAttribute('href');
+    assert.equal(shopifyHref, `https://admin.shopify.com/store/shop-a/customers/${byOrders.rows[0]!.customerId}`);
+    // Export: every member, in the page's order, with the explanation column.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(csv[0], 'customer_id,orders,spend_minor,last_order_at,churn_probability,clv_12m_minor,explanation,shopify_url');
+    assert.equal(csv.length - 1, biggest.customers);
+    assert.equal(csv[1]!.split(',')[0], byOrders.rows[0]!.customerId);
+    // A row opens the customer page.
+    await page.getByRole('button', { name: `Open customer ${byOrders.rows[0]!.customerId}`, exact: true }).click();
+    await page.getByTestId('customer-memberships').waitFor();
+    assert.match(page.url(), new RegExp(`/app/customers/${byOrders.rows[0]!.customerId}$`));
+    // A heatmap cell opens its customers too, from the keyboard.
+    await page.goto(`${f.url}/app`);
+    await page.getByTestId('rfm-heatmap').waitFor();
+    const cell = page.locator('[data-testid=rfm-heatmap] a').first();
+    await cell.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('segment-rows').waitFor();
+    assert.match(page.url(), /\/app\/segment\/rfm-cell\/r[1-5]f[1-5]$/);
+  });
+
   it('Thresholds: the current thresholds in plain words', async () => {
     await openTab('Thresholds', 'thresholds-current');
     const t = await api<{ current: { lines: Array<{ name: string; value: string }> } }>('/api/thresholds');
@@ -239,6 +290,43 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     assert.equal(lines[0]!.split(',')[0], 'customer_id');
     assert.equal(lines.length - 1, await f.deps.stores.profiles.count(SHOP_A));
+  });
+
+  it('in German, Italian, French and Spanish: the Overview and a segment in the admin\'s language, numbers in its format', async () => {
+    const o = await api<OverviewApi>('/api/overview');
+    const expected = { en: 'Customers with a profile', de: 'Kunden mit Profil', it: 'Clienti con un profilo', fr: 'Clients avec un profil', es: 'Clientes con perfil' };
+    const champions = { en: 'Champions', de: 'Champions', it: 'Campioni', fr: 'Champions', es: 'Campeones' };
+    mkdirSync(`${ARTIFACTS}-i18n`, { recursive: true });
+    for (const [lang, heading] of Object.entries(expected)) {
+      await page.goto(`${f.url}/app?locale=${lang === 'en' ? 'en-US' : `${lang}-${lang.toUpperCase()}`}`);
+      await page.getByTestId('rfm-heatmap').waitFor();
+      assert.equal(await page.evaluate('document.documentElement.lang'), lang);
+      assert.ok(((await page.locator('main').textContent()) ?? '').includes(heading), `${lang}: ${heading}`);
+      assert.equal(await page.getByTestId('total-customers').textContent(), new Intl.NumberFormat(`${lang}-${lang.toUpperCase()}`).format(o.customers));
+      await page.screenshot({ path: `${ARTIFACTS}-i18n/overview-${lang}.png`, fullPage: true });
+      await page.goto(`${f.url}/app/segment/rfm/champions?locale=${lang}`);
+      await page.getByTestId('segment-rows').waitFor();
+      assert.ok(((await page.getByTestId('segment-title').textContent()) ?? '').startsWith(champions[lang as keyof typeof champions]));
+      await page.screenshot({ path: `${ARTIFACTS}-i18n/segment-${lang}.png`, fullPage: true });
+    }
+  });
+
+  it('accessibility: axe-core finds no serious or critical violation on any page', async () => {
+    const axeSource = readFileSync(repo('node_modules/axe-core/axe.min.js'), 'utf8');
+    const pages = ['/app', '/app/segment/rfm/champions', '/app/thresholds', '/app/bright-spots', '/app/customers/9000001', '/app/settings', '/app/sync', '/app?locale=de'];
+    const found: string[] = [];
+    for (const path of pages) {
+      await page.goto(f.url + path);
+      await page.locator('[data-testid^=page-] > *').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      // Evaluated through the DevTools protocol (not an inline script): the page's CSP stays as it is.
+      await page.evaluate(axeSource);
+      type Violation = { id: string; impact: string; targets: string[] };
+      const violations = await page.evaluate<Violation[]>(`axe.run(document, { resultTypes: ['violations'] })
+        .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`);
+      for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) found.push(`${path}: ${v.impact} ${v.id} at ${v.targets.join(' | ')}`);
+    }
+    assert.deepEqual(found, []);
   });
 
   it('loaded nothing from outside the app and logged no errors (CSP included)', () => {

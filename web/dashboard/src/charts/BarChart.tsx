@@ -1,10 +1,10 @@
 // Horizontal bars: one row per segment, value at the end of the bar. With `href`, every bar is a link
-// (keyboard-focusable, named for screen readers) that opens the segment's customers.
+// (keyboard-focusable; its name is what it shows: the segment and its count) that opens the segment's customers.
 import { colourAt } from './palette.ts';
 
 export interface Bar { key: string; label: string; value: number; display?: string }
 
-export function BarChart({ bars, testId, href, linkLabel, onOpen }: { bars: Bar[]; testId: string; href?: (b: Bar) => string; linkLabel?: (b: Bar) => string; onOpen?: (b: Bar) => void }) {
+export function BarChart({ bars, testId, label, href, onOpen }: { bars: Bar[]; testId: string; label: string; href?: (b: Bar) => string; onOpen?: (b: Bar) => void }) {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const row = 26;
   const labelW = 170;
@@ -18,10 +18,10 @@ export function BarChart({ bars, testId, href, linkLabel, onOpen }: { bars: Bar[
     </g>
   );
   return (
-    <svg data-testid={testId} role={href ? 'group' : 'img'} aria-label={testId} viewBox={`0 0 ${width} ${bars.length * row + 4}`} width="100%" style={{ maxWidth: width }}>
+    <svg data-testid={testId} role={href ? 'group' : 'img'} aria-label={label} viewBox={`0 0 ${width} ${bars.length * row + 4}`} width="100%" style={{ maxWidth: width }}>
       {bars.map((b, i) =>
         href && b.value > 0 ? (
-          <a key={b.key} href={href(b)} aria-label={linkLabel?.(b) ?? b.label} className="chart-link" onClick={(e) => { if (onOpen) { e.preventDefault(); onOpen(b); } }}>
+          <a key={b.key} href={href(b)} className="chart-link" onClick={(e) => { if (onOpen) { e.preventDefault(); onOpen(b); } }}>
             {rowOf(b, i)}
           </a>
         ) : (

@@ -1,7 +1,7 @@
 // Segment sizes over time: one line per segment, a legend with today's size.
 import { colourAt } from './palette.ts';
 
-export function LineChart({ days, series }: { days: string[]; series: Array<{ key: string; label: string; values: number[] }> }) {
+export function LineChart({ days, series, label }: { days: string[]; series: Array<{ key: string; label: string; values: number[] }>; label: string }) {
   const width = 640;
   const height = 220;
   const left = 48;
@@ -12,7 +12,7 @@ export function LineChart({ days, series }: { days: string[]; series: Array<{ ke
   const ticks = [0, 0.5, 1].map((t) => Math.round(max * t));
   return (
     <div data-testid="sizes-over-time">
-      <svg role="img" viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: width }}>
+      <svg role="img" aria-label={label} viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: width }}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={left} x2={width - 10} y1={yOf(t)} y2={yOf(t)} stroke="#e3e3e3" />

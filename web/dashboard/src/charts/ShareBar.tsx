@@ -3,13 +3,13 @@ import { colourAt } from './palette.ts';
 
 export interface Share { key: string; label: string; share: number; display: string }
 
-export function ShareBar({ shares }: { shares: Share[] }) {
+export function ShareBar({ shares, label }: { shares: Share[]; label: string }) {
   const width = 520;
   let x = 0;
   const visible = shares.filter((s) => s.share > 0);
   return (
     <div data-testid="revenue-share">
-      <svg role="img" viewBox={`0 0 ${width} 28`} width="100%" style={{ maxWidth: width }}>
+      <svg role="img" aria-label={label} viewBox={`0 0 ${width} 28`} width="100%" style={{ maxWidth: width }}>
         {visible.map((s) => {
           const w = s.share * width;
           const rect = <rect key={s.key} x={x} y={0} width={w} height={28} fill={colourAt(shares.indexOf(s))} />;

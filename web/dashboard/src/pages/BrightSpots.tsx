@@ -1,7 +1,8 @@
 // Bright spots: what the best customers teach the store (GET /api/insights, computed at recalibration).
 // Gateway products with their repeat rate against the shop's, what VIPs and Champions buy more often,
 // and each product's reorder rhythm; a CSV of all three.
-import { BlockStack, Button, Card, DataTable, Layout, List, Text } from '@shopify/polaris';
+import { BlockStack, Button, Card, Layout, List, Text } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { useApi } from '../useApi.ts';
 import { formatDate, formatMoney, formatPercent } from '../api.ts';
@@ -66,7 +67,7 @@ export function BrightSpots() {
       )}
       <Section title={`Gateway products: first orders that bring customers back (≥ ${i.minCustomers} customers; ranked by the lower end of the 95% interval)`}>
         {top.length > 0 && (
-          <BarChart testId="gateway-chart" bars={[...(s.repeatRate === null ? [] : [{ key: '(shop)', label: 'Shop average', value: s.repeatRate, display: formatPercent(s.repeatRate) }]), ...top.map((g) => ({ key: g.product, label: g.product, value: g.repeatRate, display: formatPercent(g.repeatRate) }))]} />
+          <BarChart testId="gateway-chart" label="Repeat rate after each gateway product" bars={[...(s.repeatRate === null ? [] : [{ key: '(shop)', label: 'Shop average', value: s.repeatRate, display: formatPercent(s.repeatRate) }]), ...top.map((g) => ({ key: g.product, label: g.product, value: g.repeatRate, display: formatPercent(g.repeatRate) }))]} />
         )}
         <div data-testid="gateway-table">
           <DataTable

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineGrid, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
+import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { api, ApiError, formatDate, formatMoney } from '../api.ts';
 import type { CustomerView } from '../types.ts';

@@ -1,7 +1,8 @@
 // Model check: how the shop's predictions did on its own most recent history (held out at the last
 // recalibration), predicted vs actual repeat orders by purchase frequency, the churn-probability
 // calibration, and which model is in use and why.
-import { BlockStack, DataTable, Text } from '@shopify/polaris';
+import { BlockStack, Text } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { useApi } from '../useApi.ts';
 import { SERIES_COLOURS } from '../charts/palette.ts';
@@ -19,7 +20,7 @@ function FrequencyChart({ groups }: { groups: Group[] }) {
   const bar = slot / 3;
   const y = (v: number) => (height - bottom) * (1 - v / max);
   return (
-    <svg data-testid="model-check-chart" role="img" viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: width }}>
+    <svg data-testid="model-check-chart" role="img" aria-label="Predicted vs actual repeat orders per customer, by number of repeat purchases" viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: width }}>
       <text x={4} y={12} fontSize="11" fill="#616161">orders per customer</text>
       {groups.map((g, i) => (
         <g key={String(g.x)} data-x={g.x} data-predicted={g.predicted} data-actual={g.actual} transform={`translate(${left + i * slot}, 0)`}>

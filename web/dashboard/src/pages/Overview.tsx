@@ -40,9 +40,9 @@ function FamilyBars({ o, onOpen }: { o: OverviewData; onOpen: (family: string, s
             <Text as="h2" variant="headingMd">{familyLabel(t, f.family)}</Text>
             <BarChart
               testId={`family-${f.family}`}
+              label={familyLabel(t, f.family)}
               bars={f.segments.map((s) => ({ key: s.segment, label: segmentLabel(t, f.family, s.segment, s.label), value: s.customers, display: formatNumber(s.customers) }))}
               href={(b) => segmentPath(f.family, b.key)}
-              linkLabel={(b) => t('overview.openSegment', { segment: b.label, count: formatNumber(b.value) })}
               onOpen={(b) => onOpen(f.family, b.key)}
             />
           </BlockStack>
@@ -92,7 +92,7 @@ export function Overview({ onOpenSegment }: { onOpenSegment: (family: string, se
                 <Text as="h2" variant="headingMd">{t('overview.revenueShare')}</Text>
                 <Select label={t('overview.family')} labelInline options={familyOptions} value={shareFamily} onChange={setShareFamily} />
               </InlineStack>
-              {share && <ShareBar shares={share.segments.map((s) => ({ key: s.segment, label: segmentLabel(t, share.family, s.segment, s.label), share: s.revenueShare, display: formatMoney(s.revenueMinor, o.currency) }))} />}
+              {share && <ShareBar label={`${t('overview.revenueShare')}: ${familyLabel(t, share.family)}`} shares={share.segments.map((s) => ({ key: s.segment, label: segmentLabel(t, share.family, s.segment, s.label), share: s.revenueShare, display: formatMoney(s.revenueMinor, o.currency) }))} />}
             </BlockStack>
           </Card>
         </InlineGrid>
@@ -104,7 +104,7 @@ export function Overview({ onOpenSegment }: { onOpenSegment: (family: string, se
               <Text as="h2" variant="headingMd">{t('overview.sizesTitle')}</Text>
               <Select label={t('overview.family')} labelInline options={familyOptions} value={sizesFamily} onChange={setSizesFamily} />
             </InlineStack>
-            {sizes.data ? <LineChart days={sizes.data.days} series={sizes.data.series.map((s) => ({ key: s.segment, label: segmentLabel(t, sizes.data!.family, s.segment, s.label), values: s.sizes }))} /> : <Loading state={sizes} />}
+            {sizes.data ? <LineChart label={t('overview.sizesTitle')} days={sizes.data.days} series={sizes.data.series.map((s) => ({ key: s.segment, label: segmentLabel(t, sizes.data!.family, s.segment, s.label), values: s.sizes }))} /> : <Loading state={sizes} />}
           </BlockStack>
         </Card>
       </Layout.Section>

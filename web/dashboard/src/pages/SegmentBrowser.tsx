@@ -2,7 +2,8 @@
 // by spend, orders, last order, churn probability or 12-month value; each row opens the customer page
 // and links to the customer in the Shopify admin; the whole segment exports as CSV.
 import { useState } from 'react';
-import { BlockStack, Button, Card, DataTable, InlineStack, Layout, Link, Pagination, Select, Text } from '@shopify/polaris';
+import { BlockStack, Button, Card, InlineStack, Layout, Link, Pagination, Select, Text } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../useApi.ts';
 import { api, formatDay, formatMoney, formatNumber, formatPercent } from '../api.ts';

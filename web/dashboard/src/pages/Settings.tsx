@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { Banner, BlockStack, Button, Card, Checkbox, DataTable, FormLayout, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
+import { Banner, BlockStack, Button, Card, Checkbox, FormLayout, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { api, ApiError } from '../api.ts';
 import { useApi } from '../useApi.ts';
 import type { PreviewJob, SettingsPreview } from '../types.ts';

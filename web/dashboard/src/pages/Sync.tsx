@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineGrid, InlineStack, Layout, ProgressBar, Text } from '@shopify/polaris';
+import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, ProgressBar, Text } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { api, formatDate } from '../api.ts';
 import { useApi } from '../useApi.ts';

@@ -1,4 +1,5 @@
-import { Badge, BlockStack, Box, Card, DataTable, InlineStack, Layout, Text } from '@shopify/polaris';
+import { Badge, BlockStack, Box, Card, InlineStack, Layout, Text } from '@shopify/polaris';
+import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { useApi } from '../useApi.ts';
 import { formatDate, formatMoney } from '../api.ts';

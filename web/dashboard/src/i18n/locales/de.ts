@@ -26,7 +26,6 @@ export const de: Catalogue = {
     revenueShare: 'Umsatzanteil',
     family: 'Gruppe',
     sizesTitle: 'Segmentgrößen im Zeitverlauf (90 Tage)',
-    openSegment: '{{segment}}: {{count}} Kunden — anzeigen',
     openCell: 'R{{r}} F{{f}}: {{count}} Kunden — anzeigen',
   },
   browser: {

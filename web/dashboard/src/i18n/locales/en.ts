@@ -28,7 +28,6 @@ export const en = {
     revenueShare: 'Revenue share',
     family: 'Family',
     sizesTitle: 'Segment sizes over time (90 days)',
-    openSegment: '{{segment}}: {{count}} customers — show them',
     openCell: 'R{{r}} F{{f}}: {{count}} customers — show them',
   },
   browser: {

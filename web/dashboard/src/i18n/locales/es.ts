@@ -26,7 +26,6 @@ export const es: Catalogue = {
     revenueShare: 'Cuota de ingresos',
     family: 'Familia',
     sizesTitle: 'Tamaño de los segmentos en el tiempo (90 días)',
-    openSegment: '{{segment}}: {{count}} clientes — ver',
     openCell: 'R{{r}} F{{f}}: {{count}} clientes — ver',
   },
   browser: {

@@ -26,7 +26,6 @@ export const fr: Catalogue = {
     revenueShare: "Part du chiffre d'affaires",
     family: 'Famille',
     sizesTitle: 'Taille des segments dans le temps (90 jours)',
-    openSegment: '{{segment}} : {{count}} clients — les afficher',
     openCell: 'R{{r}} F{{f}} : {{count}} clients — les afficher',
   },
   browser: {

@@ -26,7 +26,6 @@ export const it: Catalogue = {
     revenueShare: 'Quota di fatturato',
     family: 'Famiglia',
     sizesTitle: 'Dimensione dei segmenti nel tempo (90 giorni)',
-    openSegment: '{{segment}}: {{count}} clienti — mostrali',
     openCell: 'R{{r}} F{{f}}: {{count}} clienti — mostrali',
   },
   browser: {
