@@ -303,6 +303,7 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
       assert.equal(await page.evaluate('document.documentElement.lang'), lang);
       assert.ok(((await page.locator('main').textContent()) ?? '').includes(heading), `${lang}: ${heading}`);
       assert.equal(await page.getByTestId('total-customers').textContent(), new Intl.NumberFormat(`${lang}-${lang.toUpperCase()}`).format(o.customers));
+      await page.getByTestId('sizes-over-time').waitFor();
       await page.screenshot({ path: `${ARTIFACTS}-i18n/overview-${lang}.png`, fullPage: true });
       await page.goto(`${f.url}/app/segment/rfm/champions?locale=${lang}`);
       await page.getByTestId('segment-rows').waitFor();

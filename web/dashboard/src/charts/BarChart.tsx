@@ -7,7 +7,8 @@ export interface Bar { key: string; label: string; value: number; display?: stri
 export function BarChart({ bars, testId, label, href, onOpen }: { bars: Bar[]; testId: string; label: string; href?: (b: Bar) => string; onOpen?: (b: Bar) => void }) {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const row = 26;
-  const labelW = 170;
+  // Room for the longest label (German and French names run long), within reason.
+  const labelW = Math.min(240, Math.max(120, 12 + 6.6 * Math.max(0, ...bars.map((b) => b.label.length))));
   const width = 540;
   const barW = width - labelW - 70;
   const rowOf = (b: Bar, i: number) => (

@@ -1,5 +1,6 @@
 // Revenue share: one 100 % stacked bar with a legend of the shares.
 import { colourAt } from './palette.ts';
+import { formatPercent } from '../api.ts';
 
 export interface Share { key: string; label: string; share: number; display: string }
 
@@ -21,7 +22,7 @@ export function ShareBar({ shares, label }: { shares: Share[]; label: string }) 
         {shares.map((s, i) => (
           <li key={s.key} data-segment={s.key} data-share={s.share} style={{ fontSize: 13, lineHeight: '22px' }}>
             <span style={{ display: 'inline-block', width: 10, height: 10, borderRadius: 2, background: colourAt(i), marginRight: 6 }} />
-            {s.label}: <strong>{(s.share * 100).toFixed(1)}%</strong> <span style={{ color: '#616161' }}>({s.display})</span>
+            {s.label}: <strong>{formatPercent(s.share)}</strong> <span style={{ color: '#616161' }}>({s.display})</span>
           </li>
         ))}
       </ul>
