@@ -122,6 +122,11 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
       assert.equal(Number(await page.locator(`[data-testid=revenue-share] [data-segment="${s.segment}"]`).getAttribute('data-share')), s.revenueShare);
     }
     await page.getByTestId('sizes-over-time').waitFor();
+    // First run: every family with customers shows one example customer, and the three settings.
+    const firstRun = await api<{ families: Array<{ family: string; example: { customerId: string } | null }> }>('/api/first-run');
+    const card = (await page.getByTestId('first-run').textContent()) ?? '';
+    for (const fam of firstRun.families.filter((x) => x.example)) assert.ok(card.includes(fam.example!.customerId), fam.family);
+    assert.ok(card.includes('Tag prefix') && card.includes('Which orders count'));
     await shot('overview');
   });
 

@@ -103,8 +103,36 @@ describe('segment browser API', () => {
     if (b.rows.some((row) => row.customerId === '9000001')) assert.equal(b.rows.find((row) => row.customerId === '9000001')!.spendMinor, JSON.parse(bDoc!.metricsJson).spendMinor);
   });
 
+  it('first run: counts per family with one example customer each, and the model minimums of a small shop', async () => {
+    type FirstRun = { profiles: number; families: Array<{ family: string; customers: number; example: { customerId: string; segment: string; explanation: string } | null }>; models: { usingModel: boolean; minBuyers: number; minRepeatBuyers: number; buyers: number; repeatBuyers: number; reason: string | null } };
+    const a = await getJson<FirstRun>('/api/first-run');
+    assert.equal(a.profiles, await f.deps.stores.profiles.count(SHOP_A));
+    const counts = await f.deps.stores.profiles.segmentCounts(SHOP_A);
+    for (const fam of a.families) {
+      assert.equal(fam.customers, Object.values(counts[fam.family] ?? {}).reduce((x, y) => x + y, 0), fam.family);
+      if (fam.customers === 0) {
+        assert.equal(fam.example, null);
+        continue;
+      }
+      const doc = await f.deps.stores.profiles.getDoc(SHOP_A, fam.example!.customerId);
+      const m = doc!.memberships.find((x) => x.family === fam.family)!;
+      assert.equal(fam.example!.segment, m.segment);
+      assert.equal(fam.example!.explanation, m.explanation);
+    }
+    // 60 buyers < the default 500: the predictive families run on the cadence rule, and the page says why.
+    assert.deepEqual([a.models.usingModel, a.models.minBuyers, a.models.minRepeatBuyers, a.models.buyers], [false, 500, 50, 60]);
+    assert.match(a.models.reason ?? '', /60 buyers < 500/);
+    const loyalty = counts.loyalty!;
+    assert.equal(a.models.repeatBuyers, (loyalty['loyal-customer'] ?? 0) + (loyalty['frequent-buyer'] ?? 0) + (loyalty.vip ?? 0));
+    const b = (await (await f.get('/api/first-run', await f.token(SHOP_B))).json()) as FirstRun;
+    assert.equal(b.profiles, 2);
+    assert.equal(b.models.usingModel, false);
+  });
+
   it('exports a segment as CSV through a download ticket: every member, the explanation column, same order', async () => {
-    const link = (await (await f.send('POST', '/api/segments/rfm/champions/export-link?sort=orders&dir=desc', {}, token)).json()) as { url: string };
+    const linkRes = await f.send('POST', '/api/segments/rfm/champions/export-link?sort=orders&dir=desc', {}, token);
+    assert.equal(linkRes.status, 200, await linkRes.clone().text());
+    const link = (await linkRes.json()) as { url: string };
     const res = await fetch(f.url + '/api' + link.url.replace(/^\/api/, ''));
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/csv/);

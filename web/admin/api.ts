@@ -7,6 +7,7 @@
 //   settings.ts  /settings, /settings/preview               sync.ts        /sync, /resync, /resync/:jobId
 //   export.ts  /export-link, /export.csv (a download ticket instead of a header)
 //   insights.ts  /insights (Bright spots)
+//   first-run.ts  /first-run (the Overview's first-run card)
 //   segment-browser.ts  /segments/:family/:segment/customers, …/export-link, …/export.csv
 import express, { type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
@@ -26,6 +27,7 @@ import { settingsRouter } from './settings.ts';
 import { syncRouter } from './sync.ts';
 import { csvDownloadRouter, exportLinkRouter } from './export.ts';
 import { segmentBrowserRouter } from './segment-browser.ts';
+import { firstRunRouter } from './first-run.ts';
 
 export interface AdminApiOptions {
   apiKey: string;
@@ -95,6 +97,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.use(syncRouter(ports, opts.logger));
   api.use(exportLinkRouter(opts.apiSecret));
   api.use(segmentBrowserRouter(ports, opts.apiSecret));
+  api.use(firstRunRouter(ports));
 
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

@@ -72,7 +72,7 @@ export function App() {
         )}
         <PageErrorBoundary page={page}>
           <div data-testid={`page-${page}`}>
-            {page === 'overview' && <Overview onOpenSegment={(family, segment) => navigate('segment', [family, segment])} />}
+            {page === 'overview' && <Overview onOpenSegment={(family, segment) => navigate('segment', [family, segment])} onOpenCustomer={(id) => navigate('customers', [id])} onOpenSettings={() => navigate('settings')} />}
             {page === 'segment' && (
               <SegmentBrowser key={route.args.join('/')} family={route.args[0]!} segment={route.args[1]!} currency={currency} onBack={() => navigate('overview')} onOpenCustomer={(id) => navigate('customers', [id])} />
             )}

@@ -10,6 +10,7 @@ import { ShareBar } from '../charts/ShareBar.tsx';
 import { LineChart } from '../charts/LineChart.tsx';
 import { Loading } from './Loading.tsx';
 import { familyLabel, segmentLabel } from '../segment-names.ts';
+import { FirstRun } from './FirstRun.tsx';
 
 export const FAMILIES = ['loyalty', 'rfm', 'churn', 'value', 'replenishment', 'behaviour'] as const;
 
@@ -52,7 +53,7 @@ function FamilyBars({ o, onOpen }: { o: OverviewData; onOpen: (family: string, s
   );
 }
 
-export function Overview({ onOpenSegment }: { onOpenSegment: (family: string, segment: string) => void }) {
+export function Overview({ onOpenSegment, onOpenCustomer, onOpenSettings }: { onOpenSegment: (family: string, segment: string) => void; onOpenCustomer: (id: string) => void; onOpenSettings: () => void }) {
   const { t } = useTranslation();
   const overview = useApi<OverviewData>('/overview');
   const [shareFamily, setShareFamily] = useState('loyalty');
@@ -64,6 +65,7 @@ export function Overview({ onOpenSegment }: { onOpenSegment: (family: string, se
   const share = o.families.find((f) => f.family === shareFamily);
   return (
     <Layout>
+      <Layout.Section><FirstRun onOpenCustomer={onOpenCustomer} onOpenSettings={onOpenSettings} /></Layout.Section>
       <Layout.Section><Totals o={o} /></Layout.Section>
       <Layout.Section>
         <BlockStack gap="200">

@@ -16,6 +16,14 @@ export const de: Catalogue = {
   families: {
     loyalty: 'Treuegruppen', rfm: 'RFM-Segmente', churn: 'Abwanderungsrisiko', value: 'Erwarteter Wert', replenishment: 'Nachkauf', behaviour: 'Kaufverhalten', 'rfm-cell': 'RFM-Rasterzelle',
   },
+  familyMeanings: {
+    loyalty: 'Wie oft und wie viel jeder Kunde gekauft hat, gemessen an Schwellen, die sich deinem Shop anpassen.',
+    rfm: 'Aktualität, Häufigkeit und Umsatz, je von 1 bis 5 innerhalb deines Shops bewertet und zu benannten Gruppen zusammengefasst.',
+    churn: 'Wie wahrscheinlich jeder Kunde innerhalb des Abwanderungszeitraums erneut bestellt.',
+    value: 'Was jeder Kunde in den nächsten 12 Monaten voraussichtlich ausgibt.',
+    replenishment: 'Kunden, bei denen ein Verbrauchsprodukt bald nachgekauft werden sollte.',
+    behaviour: 'Großeinkäufer, Gutscheinnutzer, inaktive und neue Kunden.',
+  },
   overview: {
     customers: 'Kunden mit Profil',
     revenue: 'Erfasster Umsatz',

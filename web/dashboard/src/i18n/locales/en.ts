@@ -18,6 +18,14 @@ export const en = {
   families: {
     loyalty: 'Loyalty groups', rfm: 'RFM segments', churn: 'Churn risk', value: 'Predicted value', replenishment: 'Replenishment', behaviour: 'Behaviour', 'rfm-cell': 'RFM grid cell',
   },
+  familyMeanings: {
+    loyalty: 'How often and how much each customer has bought, against thresholds that adapt to your shop.',
+    rfm: 'Recency, frequency and spend scored 1–5 within your shop, combined into named groups.',
+    churn: 'How likely each customer is to order again within the churn horizon.',
+    value: 'What each customer is expected to spend in the next 12 months.',
+    replenishment: 'Customers whose consumable is due for a reorder soon.',
+    behaviour: 'Big spenders, coupon users, dormant and new customers.',
+  },
   overview: {
     customers: 'Customers with a profile',
     revenue: 'Revenue counted',

@@ -16,6 +16,14 @@ export const es: Catalogue = {
   families: {
     loyalty: 'Grupos de fidelidad', rfm: 'Segmentos RFM', churn: 'Riesgo de abandono', value: 'Valor previsto', replenishment: 'Reposición', behaviour: 'Comportamiento', 'rfm-cell': 'Celda de la cuadrícula RFM',
   },
+  familyMeanings: {
+    loyalty: 'Con qué frecuencia y cuánto ha comprado cada cliente, frente a umbrales que se adaptan a tu tienda.',
+    rfm: 'Recencia, frecuencia y gasto puntuados del 1 al 5 dentro de tu tienda y combinados en grupos con nombre.',
+    churn: 'Qué probabilidad hay de que cada cliente vuelva a pedir dentro del horizonte de abandono.',
+    value: 'Lo que se espera que gaste cada cliente en los próximos 12 meses.',
+    replenishment: 'Clientes a los que pronto les tocará reponer un consumible.',
+    behaviour: 'Grandes compradores, clientes de cupones, clientes inactivos y nuevos.',
+  },
   overview: {
     customers: 'Clientes con perfil',
     revenue: 'Ingresos contabilizados',

@@ -16,6 +16,14 @@ export const fr: Catalogue = {
   families: {
     loyalty: 'Groupes de fidélité', rfm: 'Segments RFM', churn: "Risque d'attrition", value: 'Valeur prévue', replenishment: 'Réapprovisionnement', behaviour: 'Comportement', 'rfm-cell': 'Case de la grille RFM',
   },
+  familyMeanings: {
+    loyalty: "À quelle fréquence et combien chaque client a acheté, par rapport à des seuils qui s'adaptent à votre boutique.",
+    rfm: 'Récence, fréquence et dépenses notées de 1 à 5 au sein de votre boutique, regroupées en segments nommés.',
+    churn: "La probabilité que chaque client commande à nouveau dans l'horizon d'attrition.",
+    value: 'Ce que chaque client devrait dépenser au cours des 12 prochains mois.',
+    replenishment: 'Les clients dont un consommable devra bientôt être racheté.',
+    behaviour: 'Gros acheteurs, clients à coupons, clients dormants et nouveaux clients.',
+  },
   overview: {
     customers: 'Clients avec un profil',
     revenue: "Chiffre d'affaires pris en compte",

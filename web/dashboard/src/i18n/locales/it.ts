@@ -16,6 +16,14 @@ export const it: Catalogue = {
   families: {
     loyalty: 'Gruppi di fedeltà', rfm: 'Segmenti RFM', churn: 'Rischio di abbandono', value: 'Valore previsto', replenishment: 'Riacquisto', behaviour: 'Comportamento', 'rfm-cell': 'Cella della griglia RFM',
   },
+  familyMeanings: {
+    loyalty: 'Quanto spesso e quanto ha acquistato ogni cliente, rispetto a soglie che si adattano al tuo negozio.',
+    rfm: 'Recenza, frequenza e spesa valutate da 1 a 5 nel tuo negozio e combinate in gruppi con un nome.',
+    churn: "Quanto è probabile che ogni cliente ordini di nuovo entro l'orizzonte di abbandono.",
+    value: 'Quanto si prevede che ogni cliente spenda nei prossimi 12 mesi.',
+    replenishment: 'Clienti il cui prodotto di consumo andrà presto riordinato.',
+    behaviour: 'Grandi spendenti, clienti da coupon, clienti dormienti e nuovi clienti.',
+  },
   overview: {
     customers: 'Clienti con un profilo',
     revenue: 'Fatturato considerato',
