@@ -48,6 +48,8 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
   const consoleErrors: string[] = [];
   const foreignRequests: string[] = [];
   const api = async <T,>(path: string, init: RequestInit = {}): Promise<T> => {
+    // A fresh session token per call (App Bridge does the same): on a loaded machine the run outlasts one token.
+    token = await f.token(SHOP_A);
     const res = await fetch(f.url + path, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
     assert.equal(res.status, 200, `${path}: ${res.status}`);
     return (await res.json()) as T;
@@ -250,6 +252,7 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await page.getByTestId('preview-would-change').waitFor();
     // The page's dry run ran as a job; the API gives the same result (kept, or computed again and polled).
     type PreviewJob = { jobId: string; state: string; result: { wouldChange: number } | null };
+    token = await f.token(SHOP_A);
     const res = await fetch(f.url + '/api/settings/preview', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ settings: { tagPrefix: 'crm-' } }) });
     assert.ok(res.status === 200 || res.status === 202, `preview: ${res.status}`);
     let job = (await res.json()) as PreviewJob;

@@ -60,52 +60,23 @@ async function runPreview(settings: unknown): Promise<SettingsPreview> {
   }
 }
 
-export function Settings() {
-  const { t } = useTranslation();
-  const loaded = useApi<{ settings: Settings }>('/settings');
-  const [form, setForm] = useState<Settings | null>(null);
-  const [preview, setPreview] = useState<{ for: string; result: SettingsPreview } | null>(null);
-  const [issues, setIssues] = useState<string[]>([]);
-  const [busy, setBusy] = useState<'preview' | 'save' | null>(null);
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (loaded.data) setForm(loaded.data.settings);
-  }, [loaded.data]);
-  if (!form) return <Loading state={loaded} />;
+type Update = (path: Path, value: unknown) => void;
 
-  const key = JSON.stringify(form);
-  const previewed = preview?.for === key;
-  const update = (path: Path, value: unknown) => {
-    setSaved(false);
-    setForm((f) => (f ? setAt(f, path, value) : f));
-  };
-  const run = async (what: 'preview' | 'save') => {
-    setBusy(what);
-    setIssues([]);
-    try {
-      if (what === 'preview') setPreview({ for: key, result: await runPreview(form) });
-      else {
-        await api('/settings', { method: 'PUT', body: { settings: form } });
-        setSaved(true);
-      }
-    } catch (e) {
-      setIssues(e instanceof ApiError && Array.isArray((e.body as { issues?: unknown })?.issues) ? (e.body as { issues: string[] }).issues : [e instanceof Error ? e.message : String(e)]);
-    } finally {
-      setBusy(null);
-    }
-  };
-  const families = form.families as Record<string, boolean>;
-  const exclusions = form.orderExclusions as Record<string, unknown>;
+function Issues({ issues }: { issues: string[] }) {
   return (
-    <Layout>
-      {issues.length > 0 && (
-        <Layout.Section>
-          <Banner tone="critical" title="These settings are not valid">
-            <ul data-testid="settings-issues">{issues.map((i) => <li key={i}>{i}</li>)}</ul>
-          </Banner>
-        </Layout.Section>
-      )}
-      {saved && <Layout.Section><Banner tone="success" title="Settings saved">Thresholds are being recalculated; tags follow within minutes.</Banner></Layout.Section>}
+    <Layout.Section>
+      <Banner tone="critical" title="These settings are not valid">
+        <ul data-testid="settings-issues">{issues.map((i) => <li key={i}>{i}</li>)}</ul>
+      </Banner>
+    </Layout.Section>
+  );
+}
+
+function TagsAndFamilies({ form, update }: { form: Settings; update: Update }) {
+  const { t } = useTranslation();
+  const families = form.families as Record<string, boolean>;
+  return (
+    <>
       <Layout.AnnotatedSection title="Tags" description="Every tag the app writes starts with this prefix. Tags without it are yours and are never touched.">
         <Card>
           <TextField label="Tag prefix" value={String(form.tagPrefix ?? '')} onChange={(v) => update(['tagPrefix'], v)} autoComplete="off" />
@@ -120,6 +91,14 @@ export function Settings() {
           </BlockStack>
         </Card>
       </Layout.AnnotatedSection>
+    </>
+  );
+}
+
+function OrdersAndWindows({ form, update }: { form: Settings; update: Update }) {
+  const exclusions = form.orderExclusions as Record<string, unknown>;
+  return (
+    <>
       <Layout.AnnotatedSection title="Orders that count" description="Test, cancelled, voided and fully refunded orders never count.">
         <Card>
           <BlockStack gap="100">
@@ -147,39 +126,88 @@ export function Settings() {
           </FormLayout>
         </Card>
       </Layout.AnnotatedSection>
-      <Layout.Section>
-        <Card>
-          <BlockStack gap="300">
-            <Text as="h2" variant="headingMd">Preview, then save</Text>
-            {preview && previewed && (
-              <div data-testid="settings-preview">
-                <BlockStack gap="200">
-                  <Text as="p">
-                    <strong data-testid="preview-would-change">{preview.result.wouldChange.toLocaleString('en-US')}</strong> of {preview.result.customers.toLocaleString('en-US')} customers would change tags.
-                  </Text>
-                  {(preview.result.tagsAdded.length > 0 || preview.result.tagsRemoved.length > 0) && (
-                    <DataTable
-                      columnContentTypes={['text', 'numeric', 'numeric']}
-                      headings={['Tag', 'Added to', 'Removed from']}
-                      rows={tagChangeRows(preview.result)}
-                    />
-                  )}
-                  {preview.result.prefix.changed && preview.result.prefix.captured.length > 0 && (
-                    <Text as="p" tone="critical" data-testid="preview-captured-tags">
-                      The prefix “{preview.result.prefix.to}” would capture {preview.result.prefix.captured.length} of your own customer tags ({preview.result.prefix.captured.slice(0, 10).join(', ')}): the next sync would remove them. Choose another prefix; saving is refused.
-                    </Text>
-                  )}
-                </BlockStack>
-              </div>
-            )}
-            {!previewed && <Text as="p" tone="subdued">Preview how many customers would change tags before saving.</Text>}
-            <InlineStack gap="200">
-              <Button onClick={() => void run('preview')} loading={busy === 'preview'}>Preview changes</Button>
-              <Button variant="primary" onClick={() => void run('save')} loading={busy === 'save'} disabled={!previewed}>Save</Button>
-            </InlineStack>
-          </BlockStack>
-        </Card>
-      </Layout.Section>
+    </>
+  );
+}
+
+function PreviewResult({ result }: { result: SettingsPreview }) {
+  return (
+    <div data-testid="settings-preview">
+      <BlockStack gap="200">
+        <Text as="p">
+          <strong data-testid="preview-would-change">{result.wouldChange.toLocaleString('en-US')}</strong> of {result.customers.toLocaleString('en-US')} customers would change tags.
+        </Text>
+        {(result.tagsAdded.length > 0 || result.tagsRemoved.length > 0) && (
+          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={['Tag', 'Added to', 'Removed from']} rows={tagChangeRows(result)} />
+        )}
+        {result.prefix.changed && result.prefix.captured.length > 0 && (
+          <Text as="p" tone="critical" data-testid="preview-captured-tags">
+            The prefix “{result.prefix.to}” would capture {result.prefix.captured.length} of your own customer tags ({result.prefix.captured.slice(0, 10).join(', ')}): the next sync would remove them. Choose another prefix; saving is refused.
+          </Text>
+        )}
+      </BlockStack>
+    </div>
+  );
+}
+
+function PreviewAndSave({ preview, previewed, busy, onRun }: { preview: SettingsPreview | null; previewed: boolean; busy: 'preview' | 'save' | null; onRun: (what: 'preview' | 'save') => void }) {
+  return (
+    <Layout.Section>
+      <Card>
+        <BlockStack gap="300">
+          <Text as="h2" variant="headingMd">Preview, then save</Text>
+          {preview && previewed && <PreviewResult result={preview} />}
+          {!previewed && <Text as="p" tone="subdued">Preview how many customers would change tags before saving.</Text>}
+          <InlineStack gap="200">
+            <Button onClick={() => onRun('preview')} loading={busy === 'preview'}>Preview changes</Button>
+            <Button variant="primary" onClick={() => onRun('save')} loading={busy === 'save'} disabled={!previewed}>Save</Button>
+          </InlineStack>
+        </BlockStack>
+      </Card>
+    </Layout.Section>
+  );
+}
+
+export function Settings() {
+  const loaded = useApi<{ settings: Settings }>('/settings');
+  const [form, setForm] = useState<Settings | null>(null);
+  const [preview, setPreview] = useState<{ for: string; result: SettingsPreview } | null>(null);
+  const [issues, setIssues] = useState<string[]>([]);
+  const [busy, setBusy] = useState<'preview' | 'save' | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (loaded.data) setForm(loaded.data.settings);
+  }, [loaded.data]);
+  if (!form) return <Loading state={loaded} />;
+
+  const key = JSON.stringify(form);
+  const previewed = preview?.for === key;
+  const update: Update = (path, value) => {
+    setSaved(false);
+    setForm((f) => (f ? setAt(f, path, value) : f));
+  };
+  const run = async (what: 'preview' | 'save') => {
+    setBusy(what);
+    setIssues([]);
+    try {
+      if (what === 'preview') setPreview({ for: key, result: await runPreview(form) });
+      else {
+        await api('/settings', { method: 'PUT', body: { settings: form } });
+        setSaved(true);
+      }
+    } catch (e) {
+      setIssues(e instanceof ApiError && Array.isArray((e.body as { issues?: unknown })?.issues) ? (e.body as { issues: string[] }).issues : [e instanceof Error ? e.message : String(e)]);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <Layout>
+      {issues.length > 0 && <Issues issues={issues} />}
+      {saved && <Layout.Section><Banner tone="success" title="Settings saved">Thresholds are being recalculated; tags follow within minutes.</Banner></Layout.Section>}
+      <TagsAndFamilies form={form} update={update} />
+      <OrdersAndWindows form={form} update={update} />
+      <PreviewAndSave preview={preview?.result ?? null} previewed={previewed} busy={busy} onRun={(what) => void run(what)} />
     </Layout>
   );
 }
