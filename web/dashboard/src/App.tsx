@@ -78,7 +78,7 @@ export function App() {
             )}
             {page === 'thresholds' && <Thresholds />}
             {page === 'bright-spots' && <BrightSpots />}
-            {page === 'customers' && <CustomerLookup key={route.args[0] ?? ''} currency={currency} initialId={route.args[0] ?? ''} />}
+            {page === 'customers' && <CustomerLookup key={route.args[0] ?? ''} currency={currency} initialId={route.args[0] ?? ''} shop={session.data?.shop} />}
             {page === 'settings' && <Settings />}
             {page === 'sync' && <Sync />}
           </div>

@@ -1,9 +1,11 @@
+// One customer by Shopify id (or opened from a segment's list at /app/customers/<id>): metrics,
+// predictions, every membership with its explanation, the tags on Shopify and the history of moves.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, Text, TextField } from '@shopify/polaris';
+import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, Link, Text, TextField } from '@shopify/polaris';
 import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
-import { api, ApiError, formatDate, formatMoney } from '../api.ts';
+import { api, ApiError, formatDate, formatDay, formatMoney, formatNumber } from '../api.ts';
 import type { CustomerView } from '../types.ts';
 import { familyLabel, segmentLabel } from '../segment-names.ts';
 
@@ -25,7 +27,79 @@ function Metric({ label, value, testId }: { label: string; value: string; testId
   );
 }
 
-export function CustomerLookup({ currency, initialId = '' }: { currency: string; initialId?: string }) {
+function Summary({ customer, currency, shopifyUrl }: { customer: CustomerView; currency: string; shopifyUrl: string | null }) {
+  const { t } = useTranslation();
+  const m = customer.metrics ?? {};
+  const p = customer.predictions ?? {};
+  const scores = scoresOf(m);
+  const spend = num(m.spendMinor);
+  const lastAt = num(m.lastOrderAt) ?? num(m.lastAt);
+  const daysSince = num(m.daysSinceLastOrder);
+  const due = Array.isArray(customer.replenishment) ? (customer.replenishment as Array<{ product?: string; dueAt?: number }>) : [];
+  const next = num(p.predictedNextOrderAt);
+  const clv = num(p.clv12mMinor);
+  const dash = '—';
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <InlineStack align="space-between">
+          <Text as="h2" variant="headingMd">{t('customer.title', { id: customer.customerId })}</Text>
+          <InlineStack gap="300">
+            <Text as="span" tone="subdued">{t('customer.computed', { computed: formatDate(customer.computedAt), asOf: formatDate(customer.asOf) })}</Text>
+            {shopifyUrl && <Link url={shopifyUrl} target="_blank" accessibilityLabel={t('browser.openInShopifyLabel', { id: customer.customerId })}>{t('browser.openInShopify')}</Link>}
+          </InlineStack>
+        </InlineStack>
+        <InlineGrid columns={{ xs: 2, md: 6 }} gap="400">
+          <Metric label={t('customer.orders')} value={num(m.orders) === null ? dash : String(num(m.orders))} testId="customer-orders" />
+          <Metric label={t('customer.spend')} value={spend === null ? dash : formatMoney(spend, currency)} />
+          <Metric label={t('customer.lastOrder')} value={lastAt === null ? dash : daysSince === null ? formatDay(lastAt) : t('customer.daysAgo', { date: formatDay(lastAt), days: formatNumber(daysSince) })} />
+          <Metric label={t('customer.rfm')} value={scores ? `R${scores.r} F${scores.f} M${scores.m}` : dash} />
+          <Metric label={t('customer.churnRisk')} value={typeof p.churnRisk === 'string' ? t(`customer.churnLevels.${p.churnRisk}`, { defaultValue: p.churnRisk }) : dash} />
+          <Metric label={t('customer.clv')} value={clv === null ? dash : formatMoney(clv, currency)} />
+        </InlineGrid>
+        {next !== null && <Text as="p" tone="subdued">{t('customer.nextOrder', { date: formatDay(next) })}</Text>}
+        {due.length > 0 && (
+          <Text as="p" tone="subdued">
+            {t('customer.replenishment', { list: due.slice(0, 5).map((d) => t('customer.due', { product: d.product ?? '?', date: typeof d.dueAt === 'number' ? formatDay(d.dueAt) : '?' })).join('; ') })}
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+function Details({ customer }: { customer: CustomerView }) {
+  const { t } = useTranslation();
+  const col = (k: 'family' | 'segment' | 'tag' | 'why' | 'when' | 'change') => t(`customer.columns.${k}`);
+  return (
+    <>
+      <Section title={t('customer.segmentsWhy')}>
+        <div data-testid="customer-memberships">
+          <DataTable
+            columnContentTypes={['text', 'text', 'text', 'text']}
+            headings={[col('family'), col('segment'), col('tag'), col('why')]}
+            rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), mb.tag, mb.explanation])}
+          />
+        </div>
+      </Section>
+      <Section title={t('customer.tags')}>
+        <InlineStack gap="200">
+          {(customer.tagsApplied ?? []).length ? (customer.tagsApplied ?? []).map((tag) => <Badge key={tag} tone="info">{tag}</Badge>) : <Text as="span" tone="subdued">{t('customer.noneYet')}</Text>}
+          {customer.tagsPending && <Badge tone="attention">{t('customer.syncPending')}</Badge>}
+        </InlineStack>
+      </Section>
+      <Section title={t('customer.history')}>
+        <DataTable
+          columnContentTypes={['text', 'text', 'text', 'text']}
+          headings={[col('when'), col('change'), col('segment'), col('why')]}
+          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, h.explanation])}
+        />
+      </Section>
+    </>
+  );
+}
+
+export function CustomerLookup({ currency, initialId = '', shop }: { currency: string; initialId?: string; shop?: string }) {
   const { t } = useTranslation();
   const [id, setId] = useState(initialId);
   const [customer, setCustomer] = useState<CustomerView | null>(null);
@@ -38,7 +112,7 @@ export function CustomerLookup({ currency, initialId = '' }: { currency: string;
       setCustomer(await api<CustomerView>(`/customers/${encodeURIComponent(id.trim())}`));
     } catch (e) {
       setCustomer(null);
-      setError(e instanceof ApiError && e.status === 404 ? `No profile for customer ${id.trim()}.` : e instanceof Error ? e.message : String(e));
+      setError(e instanceof ApiError && e.status === 404 ? t('customer.notFound', { id: id.trim() }) : e instanceof Error ? e.message : String(e));
     } finally {
       setLoading(false);
     }
@@ -47,15 +121,8 @@ export function CustomerLookup({ currency, initialId = '' }: { currency: string;
   useEffect(() => {
     if (initialId) void lookUp();
   }, [initialId]);
-  const m = customer?.metrics ?? {};
-  const p = customer?.predictions ?? {};
-  const scores = customer ? scoresOf(m) : null;
-  const spend = num(m.spendMinor);
-  const lastAt = num(m.lastOrderAt) ?? num(m.lastAt);
-  const daysSince = num(m.daysSinceLastOrder);
-  const due = Array.isArray(customer?.replenishment) ? (customer.replenishment as Array<{ product?: string; dueAt?: number }>) : [];
-  const next = num(p.predictedNextOrderAt);
-  const clv = num(p.clv12mMinor);
+  // The customer's page in the Shopify admin (see web/admin/segment-browser.ts, shopifyCustomerUrl).
+  const shopifyUrl = customer && shop ? `https://admin.shopify.com/store/${encodeURIComponent(shop.replace(/\.myshopify\.com$/, ''))}/customers/${encodeURIComponent(customer.customerId)}` : null;
   return (
     <Layout>
       <Layout.Section>
@@ -63,9 +130,9 @@ export function CustomerLookup({ currency, initialId = '' }: { currency: string;
           <form onSubmit={(e) => { e.preventDefault(); void lookUp(); }}>
             <InlineStack gap="300" blockAlign="end">
               <div style={{ minWidth: 320 }}>
-                <TextField label="Shopify customer id" value={id} onChange={setId} autoComplete="off" placeholder="e.g. 7100000000001 or gid://shopify/Customer/…" />
+                <TextField label={t('customer.idLabel')} value={id} onChange={setId} autoComplete="off" placeholder={t('customer.idPlaceholder')} />
               </div>
-              <Button variant="primary" submit loading={loading} disabled={!id.trim()}>Look up</Button>
+              <Button variant="primary" submit loading={loading} disabled={!id.trim()}>{t('customer.lookUp')}</Button>
             </InlineStack>
           </form>
         </Card>
@@ -73,52 +140,8 @@ export function CustomerLookup({ currency, initialId = '' }: { currency: string;
       {error && <Layout.Section><Banner tone="warning">{error}</Banner></Layout.Section>}
       {customer && (
         <>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="300">
-                <InlineStack align="space-between">
-                  <Text as="h2" variant="headingMd">Customer {customer.customerId}</Text>
-                  <Text as="span" tone="subdued">computed {formatDate(customer.computedAt)}, as of {formatDate(customer.asOf)}</Text>
-                </InlineStack>
-                <InlineGrid columns={{ xs: 2, md: 6 }} gap="400">
-                  <Metric label="Orders" value={String(num(m.orders) ?? '—')} testId="customer-orders" />
-                  <Metric label="Total spend" value={spend === null ? '—' : formatMoney(spend, currency)} />
-                  <Metric label="Last order" value={lastAt === null ? '—' : `${new Date(lastAt).toISOString().slice(0, 10)}${daysSince === null ? '' : ` (${daysSince} d ago)`}`} />
-                  <Metric label="RFM" value={scores ? `R${scores.r} F${scores.f} M${scores.m}` : '—'} />
-                  <Metric label="Churn risk" value={typeof p.churnRisk === 'string' ? p.churnRisk : '—'} />
-                  <Metric label="12-month value" value={clv === null ? '—' : formatMoney(clv, currency)} />
-                </InlineGrid>
-                {next !== null && <Text as="p" tone="subdued">Next order expected around {formatDate(new Date(next).toISOString()).slice(0, 10)}.</Text>}
-                {due.length > 0 && (
-                  <Text as="p" tone="subdued">
-                    Replenishment: {due.slice(0, 5).map((d) => `${d.product ?? '?'} due ${typeof d.dueAt === 'number' ? new Date(d.dueAt).toISOString().slice(0, 10) : '?'}`).join('; ')}
-                  </Text>
-                )}
-              </BlockStack>
-            </Card>
-          </Layout.Section>
-          <Section title="Segments and why">
-            <div data-testid="customer-memberships">
-              <DataTable
-                columnContentTypes={['text', 'text', 'text', 'text']}
-                headings={['Family', 'Segment', 'Tag', 'Why']}
-                rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), mb.tag, mb.explanation])}
-              />
-            </div>
-          </Section>
-          <Section title="Tags on Shopify">
-            <InlineStack gap="200">
-              {(customer.tagsApplied ?? []).length ? (customer.tagsApplied ?? []).map((t) => <Badge key={t} tone="info">{t}</Badge>) : <Text as="span" tone="subdued">none written yet</Text>}
-              {customer.tagsPending && <Badge tone="attention">sync pending</Badge>}
-            </InlineStack>
-          </Section>
-          <Section title="History of moves">
-            <DataTable
-              columnContentTypes={['text', 'text', 'text', 'text']}
-              headings={['When', 'Change', 'Segment', 'Why']}
-              rows={(customer.history ?? []).map((h) => [formatDate(h.at), h.change === 'entered' ? 'entered' : 'left', `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, h.explanation])}
-            />
-          </Section>
+          <Layout.Section><Summary customer={customer} currency={currency} shopifyUrl={shopifyUrl} /></Layout.Section>
+          <Details customer={customer} />
         </>
       )}
     </Layout>
