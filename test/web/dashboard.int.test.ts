@@ -161,7 +161,7 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     for (const until = Date.now() + 10_000; JSON.stringify(await idsOnPage()) !== JSON.stringify(byOrders.rows.map((r) => r.customerId)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await idsOnPage(), byOrders.rows.map((r) => r.customerId));
     // Open in Shopify points at the customer in the admin.
-    const shopifyHref = await page.getByRole('link', { name: `Open customer ${byOrders.rows[0]!.customerId} in Shopify (new tab)` }).getAttribute('href');
+    const shopifyHref = await page.getByRole('link', { name: `Open in Shopify: customer ${byOrders.rows[0]!.customerId} (new tab)` }).getAttribute('href');
     assert.equal(shopifyHref, `https://admin.shopify.com/store/shop-a/customers/${byOrders.rows[0]!.customerId}`);
     // Export: every member, in the page's order, with the explanation column.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);

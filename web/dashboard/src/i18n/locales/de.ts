@@ -50,7 +50,7 @@ export const de: Catalogue = {
     columns: { customer: 'Shopify-Kunden-ID', orders: 'Bestellungen', spend: 'Gesamtumsatz', lastOrder: 'Letzte Bestellung', churn: 'Abwanderungswahrscheinlichkeit', clv: 'Wert in 12 Monaten', why: 'Warum', shopify: 'Shopify' },
     openCustomer: 'Kunde {{id}} öffnen',
     openInShopify: 'In Shopify öffnen',
-    openInShopifyLabel: 'Kunde {{id}} in Shopify öffnen (neuer Tab)',
+    openInShopifyLabel: 'In Shopify öffnen: Kunde {{id}} (neuer Tab)',
     previous: 'Vorherige Seite',
     next: 'Nächste Seite',
     pageOf: 'Seite {{page}}',

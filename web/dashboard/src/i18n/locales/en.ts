@@ -52,7 +52,7 @@ export const en = {
     columns: { customer: 'Shopify customer id', orders: 'Orders', spend: 'Total spend', lastOrder: 'Last order', churn: 'Churn probability', clv: '12-month value', why: 'Why', shopify: 'Shopify' },
     openCustomer: 'Open customer {{id}}',
     openInShopify: 'Open in Shopify',
-    openInShopifyLabel: 'Open customer {{id}} in Shopify (new tab)',
+    openInShopifyLabel: 'Open in Shopify: customer {{id}} (new tab)',
     previous: 'Previous page',
     next: 'Next page',
     pageOf: 'Page {{page}}',

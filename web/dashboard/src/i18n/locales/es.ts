@@ -50,7 +50,7 @@ export const es: Catalogue = {
     columns: { customer: 'ID de cliente de Shopify', orders: 'Pedidos', spend: 'Gasto total', lastOrder: 'Último pedido', churn: 'Probabilidad de abandono', clv: 'Valor a 12 meses', why: 'Por qué', shopify: 'Shopify' },
     openCustomer: 'Abrir el cliente {{id}}',
     openInShopify: 'Abrir en Shopify',
-    openInShopifyLabel: 'Abrir el cliente {{id}} en Shopify (pestaña nueva)',
+    openInShopifyLabel: 'Abrir en Shopify: cliente {{id}} (pestaña nueva)',
     previous: 'Página anterior',
     next: 'Página siguiente',
     pageOf: 'Página {{page}}',

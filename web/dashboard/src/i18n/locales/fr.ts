@@ -50,7 +50,7 @@ export const fr: Catalogue = {
     columns: { customer: 'ID client Shopify', orders: 'Commandes', spend: 'Dépenses totales', lastOrder: 'Dernière commande', churn: "Probabilité d'attrition", clv: 'Valeur sur 12 mois', why: 'Pourquoi', shopify: 'Shopify' },
     openCustomer: 'Ouvrir le client {{id}}',
     openInShopify: 'Ouvrir dans Shopify',
-    openInShopifyLabel: 'Ouvrir le client {{id}} dans Shopify (nouvel onglet)',
+    openInShopifyLabel: 'Ouvrir dans Shopify : client {{id}} (nouvel onglet)',
     previous: 'Page précédente',
     next: 'Page suivante',
     pageOf: 'Page {{page}}',

@@ -50,7 +50,7 @@ export const it: Catalogue = {
     columns: { customer: 'ID cliente Shopify', orders: 'Ordini', spend: 'Spesa totale', lastOrder: 'Ultimo ordine', churn: 'Probabilità di abbandono', clv: 'Valore a 12 mesi', why: 'Perché', shopify: 'Shopify' },
     openCustomer: 'Apri il cliente {{id}}',
     openInShopify: 'Apri in Shopify',
-    openInShopifyLabel: 'Apri il cliente {{id}} in Shopify (nuova scheda)',
+    openInShopifyLabel: 'Apri in Shopify: cliente {{id}} (nuova scheda)',
     previous: 'Pagina precedente',
     next: 'Pagina successiva',
     pageOf: 'Pagina {{page}}',
