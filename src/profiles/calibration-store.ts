@@ -92,7 +92,7 @@ export class CalibrationStore {
     const id = head.head.slice(head.head.indexOf('|') + 1);
     const cached = this.parsed.get(id);
     if (cached) return cached as CalibrationRecord<C>;
-    const d = await this.model.findOne({ _id: new Types.ObjectId(id) }).lean<CalibrationDoc>();
+    const d = await this.model.findOne({ shop, _id: new Types.ObjectId(id) }).lean<CalibrationDoc>();
     if (!d) return null;
     const record = toRecord<C>(d);
     if (this.parsed.size >= PARSED_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value!);

@@ -10,6 +10,9 @@ export interface SegmentPageCursor {
   value: number;
   customerId: string;
 }
+import { shopScope } from './shard-keys.ts';
+
+const COLLECTION = 'customer_profiles';
 
 export interface StoredMembership {
   family: string;
@@ -94,7 +97,7 @@ const profileSchema = new Schema<ProfileRecord>(
     byChurn: { type: Number, default: -1 },
     byClv: { type: Number, default: -1 },
   },
-  { collection: 'customer_profiles', versionKey: false, minimize: false },
+  { collection: COLLECTION, versionKey: false, minimize: false },
 );
 // Query paths: one customer (by _id = "shop/customerId": the one filter FerretDB 1.x answers from an
 // index, a point read on MongoDB too); a shop's profiles in customer order; the recency sweep; counts
@@ -171,7 +174,7 @@ export class CustomerProfileStore {
 
   /** Every profile of a shop in one read (one scan on FerretDB), keyed by customer id. */
   async allOf(shop: string): Promise<Map<string, CustomerProfileDoc>> {
-    const docs = await this.model.find({ shop }, { _id: 0 }).lean<CustomerProfileDoc[]>();
+    const docs = await this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).lean<CustomerProfileDoc[]>();
     return new Map(docs.map((d) => [d.customerId, d]));
   }
 
@@ -237,7 +240,7 @@ export class CustomerProfileStore {
   /** Customers whose memberships change with time alone by `now` (uses the nextChangeAt index). */
   async dueForRecency(shop: string, now: Date, limit: number, afterCustomerId = ''): Promise<string[]> {
     const docs = await this.model
-      .find({ shop, nextChangeAt: { $lte: now }, customerId: { $gt: afterCustomerId } }, { customerId: 1, _id: 0 })
+      .find({ ...shopScope(COLLECTION, shop), nextChangeAt: { $lte: now }, customerId: { $gt: afterCustomerId } }, { customerId: 1, _id: 0 })
       .sort({ customerId: 1 })
       .limit(limit)
       .lean<Array<{ customerId: string }>>();
@@ -247,7 +250,7 @@ export class CustomerProfileStore {
   /** {family: {segment: count}} for a shop — the shape `segments analyze --json` prints. */
   async segmentCounts(shop: string): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
-    const cursor = this.model.find({ shop }, { memberships: 1, _id: 0 }).lean<Array<{ memberships: StoredMembership[] }>>().cursor();
+    const cursor = this.model.find(shopScope(COLLECTION, shop), { memberships: 1, _id: 0 }).lean<Array<{ memberships: StoredMembership[] }>>().cursor();
     for await (const doc of cursor) {
       for (const m of doc.memberships) {
         const fam = (out[m.family] ??= {});
@@ -258,7 +261,7 @@ export class CustomerProfileStore {
   }
 
   async *iterateShop(shop: string): AsyncGenerator<CustomerProfile> {
-    const cursor = this.model.find({ shop }, { _id: 0 }).sort({ customerId: 1 }).lean<CustomerProfileDoc[]>().cursor();
+    const cursor = this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).sort({ customerId: 1 }).lean<CustomerProfileDoc[]>().cursor();
     let batch: CustomerProfileDoc[] = [];
     for await (const doc of cursor) {
       batch.push(doc as CustomerProfileDoc);
@@ -276,22 +279,22 @@ export class CustomerProfileStore {
    * page, so a deep page costs what the first one does (an index range read on MongoDB).
    */
   async segmentPage(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, limit: number, after: SegmentPageCursor | null): Promise<CustomerProfileDoc[]> {
-    const filter: Record<string, unknown> = { shop, segmentKeys: segmentKey };
+    const filter: Record<string, unknown> = { ...shopScope(COLLECTION, shop), segmentKeys: segmentKey };
     if (after) filter.$or = [{ [field]: dir === -1 ? { $lt: after.value } : { $gt: after.value } }, { [field]: after.value, customerId: { $gt: after.customerId } }];
     return this.model.find(filter, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).limit(limit).lean<CustomerProfileDoc[]>();
   }
 
   /** Every member of a segment in the same order as segmentPage, as a cursor (the CSV export). */
   segmentCursor(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1): AsyncIterable<CustomerProfileDoc> {
-    return this.model.find({ shop, segmentKeys: segmentKey }, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 1000 }) as AsyncIterable<CustomerProfileDoc>;
+    return this.model.find({ ...shopScope(COLLECTION, shop), segmentKeys: segmentKey }, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 1000 }) as AsyncIterable<CustomerProfileDoc>;
   }
 
   async countSegment(shop: string, segmentKey: string): Promise<number> {
-    return this.model.countDocuments({ shop, segmentKeys: segmentKey });
+    return this.model.countDocuments({ ...shopScope(COLLECTION, shop), segmentKeys: segmentKey });
   }
 
   async count(shop: string): Promise<number> {
-    return this.model.countDocuments({ shop });
+    return this.model.countDocuments(shopScope(COLLECTION, shop));
   }
 
   async deleteCustomer(shop: string, customerId: string): Promise<void> {
@@ -299,6 +302,6 @@ export class CustomerProfileStore {
   }
 
   async deleteShop(shop: string): Promise<void> {
-    await this.model.deleteMany({ shop });
+    await this.model.deleteMany(shopScope(COLLECTION, shop));
   }
 }

@@ -3,6 +3,7 @@
 // instants are kept; a signal older than the stored one never moves it back.
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Engagement } from '../segments/types.ts';
+import { shopScope } from './shard-keys.ts';
 
 export interface EngagementDoc {
   shop: string;
@@ -85,7 +86,7 @@ export class EngagementStore {
   }
 
   async deleteShop(shop: string): Promise<void> {
-    await this.model.deleteMany({ shop });
+    await this.model.deleteMany(shopScope('customer_engagement', shop));
   }
 }
 

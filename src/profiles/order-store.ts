@@ -18,6 +18,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { upsertRetrying } from './upsert-retrying.ts';
 import type { DocLocks } from './doc-locks.ts';
 import type { CustomerInput, FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
+import { shopScope } from './shard-keys.ts';
 
 export interface OrderBookDoc {
   _id: string;
@@ -268,7 +269,7 @@ export class OrderStore {
    * version. Rare, so the scan for them is cheap in practice.
    */
   async reconcileMoves(shop: string): Promise<number> {
-    const moved = await this.owners.find({ shop, 'customerId.1': { $exists: true } }).lean<OrderOwnerDoc[]>();
+    const moved = await this.owners.find({ ...shopScope('order_owners', shop), 'customerId.1': { $exists: true } }).lean<OrderOwnerDoc[]>();
     let fixed = 0;
     for (const owner of moved) {
       const orderId = owner._id.slice(shop.length + 1);
@@ -349,7 +350,7 @@ export class OrderStore {
    * registered without orders, or whose orders were all deleted), in customer id order.
    */
   async *customersOf(shop: string): AsyncGenerator<CustomerInput> {
-    const cursor = this.books.find({ shop }).sort({ customerId: 1 }).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
+    const cursor = this.books.find(shopScope('order_books', shop)).sort({ customerId: 1 }).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
     for await (const raw of cursor) {
       const b = raw as OrderBookDoc;
       yield { customerId: b.customerId, orders: ordersOfBook(b) };
@@ -357,7 +358,7 @@ export class OrderStore {
   }
 
   async hasOrders(shop: string): Promise<boolean> {
-    return (await this.owners.exists({ shop })) !== null;
+    return (await this.owners.exists(shopScope('order_owners', shop))) !== null;
   }
 
   /** Live orders of a shop (a scan: whole-shop reports only). */

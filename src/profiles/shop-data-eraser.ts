@@ -2,6 +2,7 @@
 // convention "documents carry `shop`, customer-scoped ones carry `customerId` (string)", so erasure is
 // generic: list the collections and deleteMany in each — a collection added later is covered too.
 import type { Connection } from 'mongoose';
+import { shopScope } from './shard-keys.ts';
 
 export type ErasureReport = Record<string, number>;
 
@@ -12,11 +13,12 @@ async function dataCollections(conn: Connection): Promise<string[]> {
   return list.map((c) => c.name).filter((n) => !n.startsWith('system.')).sort();
 }
 
-async function eraseWhere(conn: Connection, filter: Record<string, unknown>, skip: ReadonlySet<string>): Promise<ErasureReport> {
+/** `filter` narrowed to the shop through each collection's shard key (src/profiles/shard-keys.ts). */
+async function eraseWhere(conn: Connection, shop: string, filter: Record<string, unknown>, skip: ReadonlySet<string>): Promise<ErasureReport> {
   const report: ErasureReport = {};
   for (const name of await dataCollections(conn)) {
     if (skip.has(name)) continue;
-    const { deletedCount } = await conn.db!.collection(name).deleteMany(filter);
+    const { deletedCount } = await conn.db!.collection(name).deleteMany({ ...shopScope(name, shop), ...filter });
     if (deletedCount > 0) report[name] = deletedCount;
   }
   return report;
@@ -24,12 +26,12 @@ async function eraseWhere(conn: Connection, filter: Record<string, unknown>, ski
 
 /** Deletes everything held about one customer of one shop, in every collection. Idempotent. */
 export function eraseCustomerData(conn: Connection, shop: string, customerId: string): Promise<ErasureReport> {
-  return eraseWhere(conn, { shop, customerId }, new Set());
+  return eraseWhere(conn, shop, { customerId }, new Set());
 }
 
 /** Deletes everything held about a shop (shop/redact, 48 h after uninstall). Idempotent. */
 export function eraseShopData(conn: Connection, shop: string): Promise<ErasureReport> {
-  return eraseWhere(conn, { shop }, new Set());
+  return eraseWhere(conn, shop, {}, new Set());
 }
 
 /** Every document about a customer, per collection, for customers/data_request. */
@@ -37,7 +39,7 @@ export async function collectCustomerData(conn: Connection, shop: string, custom
   const out: Record<string, unknown[]> = {};
   for (const name of await dataCollections(conn)) {
     if (skip.has(name)) continue;
-    const docs = await conn.db!.collection(name).find({ shop, customerId }, { projection: { _id: 0 } }).toArray();
+    const docs = await conn.db!.collection(name).find({ ...shopScope(name, shop), customerId }, { projection: { _id: 0 } }).toArray();
     if (docs.length > 0) out[name] = docs;
   }
   return out;

@@ -11,6 +11,7 @@ import { Session } from '@shopify/shopify-api';
 import { startDashboardFixture, SHOP_A, SHOP_B, SUPPORT_TOKEN, type DashboardFixture } from '../web/fixture.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { offlineSessionId, sessionModel } from '../../src/profiles/session-store.ts';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
 
 const SEED = 20261124;
 
@@ -28,9 +29,9 @@ async function postWebhook(f: DashboardFixture, body: string | Buffer, headers: 
 /** Everything a refused webhook could have left behind. */
 async function footprint(f: DashboardFixture): Promise<string> {
   const s = f.deps.stores;
-  const counts = await Promise.all([
+  const counts = await f.s.shardAudit.unaudited(() => Promise.all([
     s.deliveries.model.countDocuments(), s.orders.owners.countDocuments(), s.deadLetters.model.countDocuments(), f.rt.queues.recompute.count(),
-  ]);
+  ]));
   return counts.join('/');
 }
 
@@ -148,8 +149,8 @@ describe('proof: admin and support APIs under attack', () => {
   });
 
   it('per-shop isolation: shop B\'s token never sees shop A\'s customers, whatever it names', async () => {
-    const idsA = (await f.deps.stores.profiles.model.find({ shop: SHOP_A }).lean()).map((p: { customerId: string }) => p.customerId);
-    const idsB = new Set((await f.deps.stores.profiles.model.find({ shop: SHOP_B }).lean()).map((p: { customerId: string }) => p.customerId));
+    const idsA = (await f.deps.stores.profiles.model.find(shopScope('customer_profiles', SHOP_A)).lean()).map((p: { customerId: string }) => p.customerId);
+    const idsB = new Set((await f.deps.stores.profiles.model.find(shopScope('customer_profiles', SHOP_B)).lean()).map((p: { customerId: string }) => p.customerId));
     const onlyA = idsA.filter((id) => !idsB.has(id));
     assert.ok(onlyA.length > 0 && idsB.size > 0);
     const tokenB = await f.token(SHOP_B);

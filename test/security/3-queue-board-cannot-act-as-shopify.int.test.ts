@@ -20,6 +20,7 @@ import { Keyring } from '../../src/shopify/token-crypto.ts';
 import { webhookSealAad } from '../../jobs/queues.ts';
 import { testLogger } from '../support/services.ts';
 import { RecordingInstallation } from '../webhooks/support.ts';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
 
 const basic = `Basic ${Buffer.from(`support:${SUPPORT_TOKEN}`).toString('base64')}`;
 const EMAIL = 'grace.hopper@example.com';
@@ -39,7 +40,7 @@ describe('security 3: the queue board cannot act as Shopify', () => {
   let server: Server;
   let url: string;
   let consumer: WebhookConsumer | null = null;
-  const orderCount = () => f.deps.mongo.db!.collection('order_books').countDocuments({ shop: SHOP_A });
+  const orderCount = () => f.deps.mongo.db!.collection('order_books').countDocuments(shopScope('order_books', SHOP_A));
   const startConsumer = () => {
     consumer = startWebhookConsumer(
       { stores: f.deps.stores, connection: f.deps.mongo, effects: f.rt.enqueue, logger: testLogger, installation: new RecordingInstallation() },

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { serviceUrls } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { deleteKeysUnder } from '../../tools/redis-cleanup.ts';
+import { ShardAudit } from './shard-audit.ts';
 
 export interface TestServices {
   /** A mongoose connection to a database used by this test file only. */
@@ -18,6 +19,9 @@ export interface TestServices {
   queuePrefix: string;
   /** A fresh ioredis connection for BullMQ (maxRetriesPerRequest: null). Closed by close(). */
   redis(): Redis;
+  /** Every query on a sharded collection that does not name the shop (test/support/shard-audit.ts). */
+  shardAudit: ShardAudit;
+  /** Drops the database and closes; fails when a query was not shop-targeted (shardAudit). */
   close(): Promise<void>;
 }
 
@@ -29,7 +33,9 @@ export function uniqueName(fileUrl: string): string {
 export async function openTestServices(fileUrl: string): Promise<TestServices> {
   const { mongodbUri, redisUrl } = serviceUrls();
   const name = uniqueName(fileUrl);
-  const mongo = await mongoose.createConnection(mongodbUri, { dbName: name, serverSelectionTimeoutMS: 5000 }).asPromise();
+  const mongo = await mongoose.createConnection(mongodbUri, { dbName: name, serverSelectionTimeoutMS: 5000, monitorCommands: true }).asPromise();
+  const shardAudit = new ShardAudit();
+  shardAudit.attach(mongo);
   const queuePrefix = `test:${name}`;
   const clients: Redis[] = [];
   return {
@@ -38,6 +44,7 @@ export async function openTestServices(fileUrl: string): Promise<TestServices> {
     mongoUri: mongodbUri,
     redisUrl,
     queuePrefix,
+    shardAudit,
     redis() {
       const r = new Redis(redisUrl, { maxRetriesPerRequest: null });
       clients.push(r);
@@ -48,6 +55,7 @@ export async function openTestServices(fileUrl: string): Promise<TestServices> {
       await mongo.close();
       await deleteKeysUnder(redisUrl, queuePrefix);
       for (const c of clients) c.disconnect();
+      shardAudit.assertClean();
     },
   };
 }

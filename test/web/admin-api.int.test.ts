@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { SignJWT } from 'jose';
 import { testLogger } from '../support/services.ts';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
 import { createAdminApi } from '../../web/admin/api.ts';
 import { SHOP_A, SHOP_B, startDashboardFixture, type DashboardFixture } from './fixture.ts';
 
@@ -153,7 +154,7 @@ describe('admin API: pages', () => {
   });
 
   it('settings dry run: a new prefix changes every tagged customer, unchanged settings change nobody; nothing is written', async () => {
-    const before = await f.deps.stores.profiles.model.find({ shop: SHOP_A }).lean();
+    const before = await f.deps.stores.profiles.model.find(shopScope('customer_profiles', SHOP_A)).lean();
     const same = await f.preview<{ wouldChange: number; customers: number }>({}, token);
     assert.equal(same.customers, before.length);
     assert.equal(same.wouldChange, 0);
@@ -165,7 +166,7 @@ describe('admin API: pages', () => {
     assert.equal(noRfm.wouldChange, before.filter((p) => p.memberships.some((m) => m.family === 'rfm')).length);
     assert.equal(noRfm.tagsAdded.length, 0);
     assert.equal((await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: '' } }, token)).status, 400);
-    const after = await f.deps.stores.profiles.model.find({ shop: SHOP_A }).lean();
+    const after = await f.deps.stores.profiles.model.find(shopScope('customer_profiles', SHOP_A)).lean();
     assert.deepEqual(after.map((p) => p.tagsDesired), before.map((p) => p.tagsDesired));
   });
 

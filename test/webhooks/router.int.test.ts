@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { openTestServices, type TestServices } from '../support/services.ts';
 import { sendWebhook, startWebhookServer, type WebhookServer } from './support.ts';
 import { Session } from '@shopify/shopify-api';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
 
 const SHOP = 'shop-a.myshopify.com';
 const SECRETS = { current: 'current-secret', previous: 'previous-secret' };
@@ -37,7 +38,7 @@ describe('POST /webhooks', () => {
     assert.equal(stored?.customerId, '9007199254740995001');
     assert.equal(stored?.netMinor, 5000);
     assert.deepEqual(w.effects.calls, [`recompute ${SHOP} 9007199254740995001`]);
-    const raw = await w.stores.orders.books.findOne({ customerId: '9007199254740995001' }).lean();
+    const raw = await s.shardAudit.unaudited(() => w.stores.orders.books.findOne({ customerId: '9007199254740995001' }).lean());
     assert.ok(raw && !JSON.stringify(raw).includes('example.com'), 'no e-mail stored');
   });
 
@@ -49,12 +50,12 @@ describe('POST /webhooks', () => {
   });
 
   it('answers 401 and stores nothing when the signature is invalid or missing', async () => {
-    const before = await w.stores.deliveries.model.countDocuments();
+    const before = await s.shardAudit.unaudited(() => w.stores.deliveries.model.countDocuments());
     const body = orderJson({ id: '1002', customerId: '2002', updatedAt: '2026-11-01T15:00:00Z' });
     assert.equal((await sendWebhook(w.url, body, { topic: 'orders/create', secret: 'wrong' })).status, 401);
     assert.equal((await sendWebhook(w.url, body, { topic: 'orders/create', hmac: null })).status, 401);
     assert.equal(await w.stores.orders.get(SHOP, '1002'), null);
-    assert.equal(await w.stores.deliveries.model.countDocuments(), before);
+    assert.equal(await s.shardAudit.unaudited(() => w.stores.deliveries.model.countDocuments()), before);
     assert.equal(await w.stores.deadLetters.model.countDocuments({ shop: SHOP }), 0);
     assert.deepEqual(w.effects.calls, []);
   });
@@ -151,10 +152,10 @@ describe('POST /webhooks', () => {
 
   it('answers 413 for a body over the limit, before parsing or storing', async () => {
     const body = JSON.stringify({ id: 1, padding: 'x'.repeat(70 * 1024) });
-    const before = await w.stores.deliveries.model.countDocuments();
+    const before = await s.shardAudit.unaudited(() => w.stores.deliveries.model.countDocuments());
     const r = await sendWebhook(w.url, body, { topic: 'orders/create' });
     assert.equal(r.status, 413);
-    assert.equal(await w.stores.deliveries.model.countDocuments(), before);
+    assert.equal(await s.shardAudit.unaudited(() => w.stores.deliveries.model.countDocuments()), before);
   });
 
   it('records nothing when processing fails, so the retry is processed', async () => {
@@ -223,14 +224,14 @@ describe('POST /webhooks', () => {
     await db.collection('customer_engagement').insertOne({ _id: `${SHOP}/2012` as never, shop: SHOP, customerId: '2012' });
     await db.collection('calibrations').insertOne({ shop: SHOP, asOf: new Date() });
     const held = ['order_books', 'order_owners', 'shops', 'webhook_dead_letters', 'webhook_deliveries', 'customer_profiles', 'segment_events', 'customer_engagement', 'calibrations'];
-    for (const name of held) assert.ok(await db.collection(name).countDocuments({ shop: SHOP }) > 0, `${name} holds the shop before shop/redact`);
+    for (const name of held) assert.ok(await db.collection(name).countDocuments(shopScope(name, SHOP)) > 0, `${name} holds the shop before shop/redact`);
 
     w.effects.calls = [];
     assert.equal((await sendWebhook(w.url, JSON.stringify({ shop_id: 1, shop_domain: SHOP }), { topic: 'shop/redact' })).status, 200);
     const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
     for (const name of held) assert.ok(collections.includes(name), `${name} exists`);
     for (const name of collections) {
-      assert.equal(await db.collection(name).countDocuments({ shop: SHOP }), 0, `${name} erased`);
+      assert.equal(await db.collection(name).countDocuments(shopScope(name, SHOP)), 0, `${name} erased`);
     }
     assert.ok(w.effects.calls.includes(`uninstalled ${SHOP}`), 'the shop\'s queued work and Redis state are dropped (effects.shopUninstalled)');
     assert.ok(await w.stores.orders.get(other, '1013'), 'other shops untouched');

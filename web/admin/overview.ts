@@ -12,6 +12,7 @@ import { dashboardMetrics, parseMetricsJson } from './profile-metrics.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { parseInput } from '../validate.ts';
 import { shopOf } from './session-token.ts';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
 
 export interface SegmentSlice {
   segment: string;
@@ -40,7 +41,7 @@ export async function computeOverview(profiles: CustomerProfileStore, shop: stri
   let revenue = 0;
   let scored = 0;
   const cursor = profiles.model
-    .find({ shop }, { memberships: 1, metricsJson: 1, _id: 0 })
+    .find(shopScope('customer_profiles', shop), { memberships: 1, metricsJson: 1, _id: 0 })
     .lean<Array<{ memberships: StoredMembership[]; metricsJson: string }>>()
     .cursor({ batchSize: 2000 });
   for await (const doc of cursor) {
