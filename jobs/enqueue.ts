@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-state.ts';
 import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
+import { scanKeys } from '../src/redis.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, customerKey, dedupId, schedulerId, webhookSealAad,
   type MaintenanceData, type PreviewSettingsData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
@@ -214,12 +215,7 @@ export class Enqueuer {
     await this.removeJobs(queues, (j) => j.data?.shop === shop);
     await this.scrubEvents(queues, shop);
     for (const kind of ['tag-echo', 'bulk-finished', 'ratelimit']) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:${kind}:${shop}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await this.redis.del(...keys);
-      } while (cursor !== '0');
+      for await (const keys of scanKeys(this.redis, `${this.prefix}:${kind}:${shop}:*`)) await this.redis.del(...keys);
     }
   }
 

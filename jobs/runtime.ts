@@ -7,6 +7,7 @@ import { createQueues, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
 import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
+import { keyPrefix } from '../src/redis.ts';
 
 export interface JobRuntime {
   /** Redis key prefix of every queue (QUEUE_PREFIX or the per-test override). */
@@ -40,7 +41,7 @@ export function shopPort(deps: Deps): ShopPort {
 }
 
 export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
-  const prefix = o.queuePrefix ?? deps.config.QUEUE_PREFIX;
+  const prefix = keyPrefix(o.queuePrefix ?? deps.config.QUEUE_PREFIX, Boolean(deps.config.REDIS_CLUSTER_NODES));
   const queues = createQueues(deps.redis, prefix);
   const enqueue = new Enqueuer(queues, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config) });
   const { stores } = deps;

@@ -24,6 +24,14 @@ export const configSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('segments'),
   /**
+   * A Redis Cluster instead of REDIS_URL: comma-separated host:port of some of its nodes (the client
+   * discovers the rest). Every Redis key then carries the hash tag {QUEUE_PREFIX} (src/redis.ts).
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'must be host:port[,host:port…]')
+    .optional(),
+  /**
    * Express "trust proxy": whose X-Forwarded-Proto/-For to believe (false, true, a hop count, or
    * addresses/subnets such as "loopback" or "10.0.0.0/8"). Decides whether a request came over TLS,
    * i.e. whether Strict-Transport-Security is sent.
@@ -111,8 +119,9 @@ export function loadConfigFromProcess(envFile = '.env'): Config {
 }
 
 /** Service URLs with their defaults, for scripts that must run before a full config exists. */
-export function serviceUrls(env: Env = process.env): { mongodbUri: string; redisUrl: string } {
+export function serviceUrls(env: Env = process.env): { mongodbUri: string; redisUrl: string; redisClusterNodes?: string } {
   return {
+    ...(env.REDIS_CLUSTER_NODES ? { redisClusterNodes: env.REDIS_CLUSTER_NODES } : {}),
     mongodbUri: env.MONGODB_URI || configSchema.shape.MONGODB_URI.parse(undefined),
     redisUrl: env.REDIS_URL || configSchema.shape.REDIS_URL.parse(undefined),
   };

@@ -2,7 +2,8 @@
 // MongoDB or Redis connections. Queues and the job context are built on top of this in
 // jobs/runtime.ts (src/ may not import jobs/, see docs/ARCHITECTURE.md).
 import mongoose, { type Connection } from 'mongoose';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis, keyPrefix } from './redis.ts';
 import type { Config } from './config.ts';
 import { decodeKey } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -118,11 +119,13 @@ export async function createDeps(config: Config, opts: DepsOptions & { startupTi
 }
 
 /** Builds Deps on an existing MongoDB connection (tests own theirs); closes it only if ownsMongo. */
-export async function depsFromConnection(config: Config, mongo: Connection, opts: DepsOptions = {}, ownsMongo = false): Promise<Deps> {
+export async function depsFromConnection(given: Config, mongo: Connection, opts: DepsOptions = {}, ownsMongo = false): Promise<Deps> {
+  // On a Redis Cluster every key carries the hash tag {QUEUE_PREFIX} (src/redis.ts).
+  const config: Config = { ...given, QUEUE_PREFIX: keyPrefix(given.QUEUE_PREFIX, Boolean(given.REDIS_CLUSTER_NODES)) };
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const redisClients: Redis[] = [];
   const newRedis = (): Redis => {
-    const r = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+    const r = createRedis(config, { maxRetriesPerRequest: null });
     r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     redisClients.push(r);
     return r;

@@ -1,17 +1,14 @@
 // Drops every Redis key under a prefix — a test file's or a run's BullMQ prefix — with SCAN and DEL in
 // pages (never KEYS), on a connection of its own. Tests, the demo and the benchmarks clean up with it.
-import { Redis } from 'ioredis';
+// With REDIS_CLUSTER_NODES (or `clusterNodes`) it scans every master of the cluster.
+import { createRedis, scanKeys } from '../src/redis.ts';
 
-export async function deleteKeysUnder(redisUrl: string, prefix: string): Promise<number> {
-  const r = new Redis(redisUrl);
+export async function deleteKeysUnder(redisUrl: string, prefix: string, clusterNodes = process.env.REDIS_CLUSTER_NODES): Promise<number> {
+  const r = createRedis({ REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: clusterNodes });
   let deleted = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await r.del(...keys);
-    } while (cursor !== '0');
+    // One key at a time on a cluster: keys of different prefixes may sit in different slots.
+    for await (const keys of scanKeys(r, `${prefix}:*`)) deleted += clusterNodes ? (await Promise.all(keys.map((k) => r.del(k)))).reduce((a, b) => a + b, 0) : await r.del(...keys);
   } finally {
     r.disconnect();
   }

@@ -22,6 +22,7 @@ export function testConfig(s: TestServices, env: Record<string, string> = {}): C
     SUPPORT_TOKEN: 'x'.repeat(32),
     MONGODB_URI: s.mongoUri,
     REDIS_URL: s.redisUrl,
+    ...(process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : {}),
     QUEUE_PREFIX: s.queuePrefix,
     LOG_LEVEL: 'silent',
     ...env,

@@ -19,6 +19,7 @@ import { keyringFrom } from '../../src/deps.ts';
 import { runMaintenance } from '../../jobs/maintenance.ts';
 import { testLogger } from '../support/services.ts';
 import { RecordingInstallation } from '../webhooks/support.ts';
+import { scanKeys } from '../../src/redis.ts';
 
 const C = '4917305550123';
 const EMAIL = 'c.redact-me@example.org';
@@ -81,10 +82,7 @@ describe('security 2: erasure is complete', () => {
       }
     });
     const redis = f.deps.redis;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${f.rt.prefix}:*`, 'COUNT', 1000);
-      cursor = next;
+    for await (const keys of scanKeys(redis, `${f.rt.prefix}:*`)) {
       for (const key of keys) {
         const type = await redis.type(key);
         const value = type === 'string' ? await redis.get(key)
@@ -97,7 +95,7 @@ describe('security 2: erasure is complete', () => {
         const where = `redis:${key.slice(f.rt.prefix.length + 1).replace(/:[^:]*\d{4,}[^:]*$/, ':…')}`;
         count(where, key + '\n' + JSON.stringify(value));
       }
-    } while (cursor !== '0');
+    }
     return found;
   }
 

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import mongoose from 'mongoose';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis, keyPrefix } from '../../src/redis.ts';
 import { serviceUrls } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { deleteKeysUnder } from '../../tools/redis-cleanup.ts';
@@ -31,12 +32,13 @@ export function uniqueName(fileUrl: string): string {
 }
 
 export async function openTestServices(fileUrl: string): Promise<TestServices> {
-  const { mongodbUri, redisUrl } = serviceUrls();
+  const { mongodbUri, redisUrl, redisClusterNodes } = serviceUrls();
   const name = uniqueName(fileUrl);
   const mongo = await mongoose.createConnection(mongodbUri, { dbName: name, serverSelectionTimeoutMS: 5000, monitorCommands: true }).asPromise();
   const shardAudit = new ShardAudit();
   shardAudit.attach(mongo);
-  const queuePrefix = `test:${name}`;
+  // On a Redis Cluster (REDIS_CLUSTER_NODES, `npm run test:cluster`) the prefix is a hash tag (src/redis.ts).
+  const queuePrefix = keyPrefix(`test:${name}`, Boolean(redisClusterNodes));
   const clients: Redis[] = [];
   return {
     mongo,
@@ -46,7 +48,7 @@ export async function openTestServices(fileUrl: string): Promise<TestServices> {
     queuePrefix,
     shardAudit,
     redis() {
-      const r = new Redis(redisUrl, { maxRetriesPerRequest: null });
+      const r = createRedis({ REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: redisClusterNodes }, { maxRetriesPerRequest: null });
       clients.push(r);
       return r;
     },

@@ -1,0 +1,61 @@
+// The one Redis connection factory: a single server (REDIS_URL) or a Redis Cluster
+// (REDIS_CLUSTER_NODES, ioredis' Cluster client). Everything else receives the client from here.
+//
+// On a cluster every key of the app lives under one hash tag, `{QUEUE_PREFIX}`: BullMQ requires each
+// queue's keys in one slot and documents a prefix with a hash tag for that
+// (https://docs.bullmq.io/patterns/redis-cluster, "Redis Cluster"; BullMQ's Lua scripts touch
+// several keys of a queue at once). The app's own multi-key operations (tag sync state scripts, per-
+// document locks, per-shop counters) need the same, so the whole prefix is tagged. The cluster then
+// gives failover (a replica takes over a failed master) rather than write scale-out: see
+// docs/operations.md "Redis Cluster" for what partitioning by shop across several tags would add.
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisTarget {
+  REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: string | undefined;
+}
+
+export function clusterNodes(spec: string): Array<{ host: string; port: number }> {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+}
+
+/**
+ * A client for the configured Redis. The Cluster client is returned typed as Redis: it offers the same
+ * commands (routed by key slot), which is all the app uses; what differs (SCAN, see scanKeys) is
+ * handled here.
+ */
+export function createRedis(target: RedisTarget, options: RedisOptions = {}): Redis {
+  if (!target.REDIS_CLUSTER_NODES) return new Redis(target.REDIS_URL, options);
+  const cluster = new Cluster(clusterNodes(target.REDIS_CLUSTER_NODES), {
+    redisOptions: options,
+    // After a failover the client re-reads the slot map; commands wait meanwhile (BullMQ's blocking
+    // connections need maxRetriesPerRequest: null, passed through redisOptions).
+    clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
+    enableOfflineQueue: true,
+  });
+  return cluster as unknown as Redis;
+}
+
+export const isCluster = (r: Redis): boolean => (r as unknown) instanceof Cluster;
+
+/** The prefix with a hash tag on a cluster (idempotent), unchanged on a single server. */
+export function keyPrefix(prefix: string, cluster: boolean): string {
+  if (!cluster || /^\{[^}]+\}/.test(prefix)) return prefix;
+  return `{${prefix}}`;
+}
+
+/** SCAN over every master of a cluster (a single server: itself), yielding pages of matching keys. */
+export async function* scanKeys(r: Redis, pattern: string, count = 1000): AsyncGenerator<string[]> {
+  const nodes = isCluster(r) ? (r as unknown as Cluster).nodes('master') : [r];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      cursor = next;
+      if (keys.length) yield keys;
+    } while (cursor !== '0');
+  }
+}
