@@ -5,6 +5,7 @@
 // payloads with distinct webhook ids. autocannon holds a fixed overall rate per step; the table shows
 // where throughput stops following the rate or p99 passes 50 ms (the knee).
 //   node scripts/bench-ingest.ts [--shared-services] [--disk] [--reject] [--steps 500,1000,2000,3000,4000] [--duration 10] [--connections 64] [--customers 2000] [--json]
+//   node scripts/bench-ingest.ts --haproxy [stack-scaled options]  (2 web + 3 workers behind HAProxy: scripts/stack-scaled.ts)
 // Bounded: every step runs `--duration` seconds; the child and all data are removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -183,4 +184,9 @@ async function main(): Promise<void> {
   process.exitCode = summary.meetsTarget ? 0 : 1;
 }
 
-await main();
+if (process.argv.includes('--haproxy')) {
+  // Through HAProxy in front of 2 web processes and 3 workers: scripts/stack-scaled.ts.
+  await (await import('./stack-scaled.ts')).main();
+} else {
+  await main();
+}
