@@ -27,8 +27,11 @@ const { values: a } = parseArgs({
     'token-lifetime': { type: 'string' },
     runs: { type: 'string' },
     'seed-from': { type: 'string' },
+    'redis-cluster': { type: 'boolean', default: false },
   },
 });
+// On the local Redis Cluster; the Redis fault kills a master (scripts/chaos/cluster.ts).
+if (a['redis-cluster']) process.env.CHAOS_REDIS_CLUSTER = '1';
 
 function num(name: keyof typeof a, min: number): number | undefined {
   const v = a[name];

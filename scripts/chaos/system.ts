@@ -22,6 +22,7 @@ import { createApp } from '../../web/app.ts';
 import { startWebhookIngest, type WebhookIngest } from '../../web/webhook-ingest.ts';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './services.ts';
+import { startChaosCluster } from './cluster.ts';
 import type { Timeline } from './faults.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -133,8 +134,9 @@ export class ChaosSystem {
   static async start(o: SystemOptions, cleanup: Array<() => Promise<void>>): Promise<ChaosSystem> {
     const base = tempBase('chaos-', true);
     cleanup.push(async () => { if (!process.env.CHAOS_KEEP) base.remove(); });
-    const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
-    cleanup.push(async () => { for (const s of [redis, ferret]) await s.stop().catch(() => undefined); });
+    const cluster = process.env.CHAOS_REDIS_CLUSTER ? await startChaosCluster(o.log) : null; // --redis-cluster: scripts/chaos/cluster.ts
+    const [redis, ferret] = await Promise.all([cluster?.server ?? startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
+    cleanup.push(async () => { for (const s of cluster ? [ferret] : [redis, ferret]) await s.stop().catch(() => undefined); });
     o.log(`private redis :${redis.port}, FerretDB :${ferret.port}, data in ${base.dir}`);
 
     const sim = await startShopifySimulator({
@@ -151,7 +153,7 @@ export class ChaosSystem {
     const env: Record<string, string> = {
       NODE_ENV: 'test', SHOPIFY_API_KEY: API_KEY, SHOPIFY_API_SECRET: API_SECRET, SHOPIFY_APP_URL: 'https://chaos.example.com',
       SHOPIFY_API_ORIGIN: sim.url, ENCRYPTION_KEY: '33'.repeat(32), SUPPORT_TOKEN: 'c'.repeat(32),
-      MONGODB_URI: `${ferret.url}/chaos`, REDIS_URL: redis.url, QUEUE_PREFIX: 'chaos', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '4',
+      MONGODB_URI: `${ferret.url}/chaos`, REDIS_URL: redis.url, ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}), QUEUE_PREFIX: 'chaos', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '4',
     };
     const appLog = createWriteStream(join(base.dir, 'app.log'));
     cleanup.push(async () => { appLog.end(); });

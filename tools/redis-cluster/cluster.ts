@@ -42,7 +42,8 @@ function requireRedis(): void {
   }
 }
 
-function startNode(port: number): void {
+/** Starts one node (no-op when it answers); a restarted node rejoins the cluster from its nodes.conf. */
+export function startNode(port: number): void {
   const dir = join(ROOT, String(port));
   mkdirSync(dir, { recursive: true });
   if (cli(port, 'ping').stdout?.trim() === 'PONG') return;
@@ -56,7 +57,27 @@ function startNode(port: number): void {
   ]);
 }
 
-async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
+/** The pid of a node (its pid file), or null. */
+export function pidOf(port: number): number | null {
+  const f = join(ROOT, String(port), 'redis.pid');
+  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) || null : null;
+}
+
+/** The port of the master serving `key`'s slot, asked of the node on `askPort`. */
+export function masterOfKey(askPort: number, key: string): number {
+  const slot = Number(cli(askPort, 'cluster', 'keyslot', key).stdout.trim());
+  for (const line of cli(askPort, 'cluster', 'nodes').stdout.split('\n')) {
+    const f = line.split(' ');
+    if (!f[2]?.includes('master') || f[2].includes('fail')) continue;
+    for (const range of f.slice(8)) {
+      const [a, b = a] = range.split('-').map(Number);
+      if (slot >= a! && slot <= b!) return Number(f[1]!.split(':')[1]!.split('@')[0]);
+    }
+  }
+  throw new Error(`no master serves slot ${slot} of ${key}`);
+}
+
+export async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
   for (const until = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 200))) {
     if (Date.now() > until) throw new Error(`redis cluster: timed out waiting for ${what}`);
   }
