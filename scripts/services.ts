@@ -274,6 +274,8 @@ function stop(name: string): string {
 async function main(): Promise<void> {
   const cmd = process.argv[2] ?? 'status';
   const { mongodbUri, redisUrl } = serviceUrls();
+  // `--redis-cluster`: also the local 6-node Redis Cluster (tools/redis-cluster/cluster.ts, up|down|status).
+  if (process.argv.includes('--redis-cluster')) await import('../tools/redis-cluster/cluster.ts').then((c) => c.clusterCommand(cmd));
   if (cmd === 'up') {
     const results = await Promise.allSettled([redisUp(redisUrl), mongoUp(mongodbUri)]);
     const [r, m] = results;

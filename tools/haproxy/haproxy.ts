@@ -5,6 +5,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const HAPROXY_CFG = resolve(import.meta.dirname, '../../deploy/haproxy/haproxy.cfg');
+/** The `server webN "${WEBN}"` lines in haproxy.cfg. */
+const WEB_SLOTS = 2;
 
 export function ensureHaproxy(log: (s: string) => void): void {
   if (spawnSync('haproxy', ['-v']).status === 0) return;
@@ -26,7 +28,10 @@ export interface Haproxy {
 
 /** Checks the config, then starts HAProxy in the foreground (-db) on `port`, in front of `webs` (host:port). */
 export async function startHaproxy(port: number, webs: string[]): Promise<Haproxy> {
-  const env = { ...process.env, LB_BIND: `127.0.0.1:${port}`, ...Object.fromEntries(webs.map((w, i) => [`WEB${i + 1}`, w])) };
+  if (webs.length < 1 || webs.length > WEB_SLOTS) throw new Error(`haproxy.cfg lists ${WEB_SLOTS} web servers; got ${webs.length}`);
+  // Fewer processes than the config's server lines: the last one fills the rest (same process, one pool).
+  const slots = Array.from({ length: WEB_SLOTS }, (_, i) => webs[Math.min(i, webs.length - 1)]!);
+  const env = { ...process.env, LB_BIND: `127.0.0.1:${port}`, ...Object.fromEntries(slots.map((w, i) => [`WEB${i + 1}`, w])) };
   const check = spawnSync('haproxy', ['-c', '-q', '-f', HAPROXY_CFG], { env, encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`haproxy -c rejected ${HAPROXY_CFG}: ${check.stderr || check.stdout}`);
   const child = spawn('haproxy', ['-db', '-f', HAPROXY_CFG], { env, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -120,10 +120,8 @@ export function clusterStatus(base = 7000): string {
   }).join('\n');
 }
 
-if (import.meta.main) {
-  const [cmd = 'status', ...rest] = process.argv.slice(2);
-  const i = rest.indexOf('--base-port');
-  const base = i >= 0 ? Number(rest[i + 1]) : Number(process.env.REDIS_CLUSTER_BASE_PORT ?? 7000);
+/** up | down | status, for this file's command line and `services:up|down|status -- --redis-cluster`. */
+export async function clusterCommand(cmd: string, base = Number(process.env.REDIS_CLUSTER_BASE_PORT ?? 7000)): Promise<void> {
   if (cmd === 'up') {
     const c = await clusterUp(base);
     console.log(`[redis-cluster] up: REDIS_CLUSTER_NODES=${c.nodes}`);
@@ -133,7 +131,15 @@ if (import.meta.main) {
   } else if (cmd === 'status') {
     console.log(clusterStatus(base));
   } else {
-    console.error('usage: node tools/redis-cluster/cluster.ts up|down|status [--base-port 7000]');
-    process.exit(2);
+    throw new Error('usage: node tools/redis-cluster/cluster.ts up|down|status [--base-port 7000]');
   }
+}
+
+if (import.meta.main) {
+  const [cmd = 'status', ...rest] = process.argv.slice(2);
+  const i = rest.indexOf('--base-port');
+  await clusterCommand(cmd, i >= 0 ? Number(rest[i + 1]) : undefined).catch((err: unknown) => {
+    console.error(`[redis-cluster] ${(err as Error).message}`);
+    process.exit(1);
+  });
 }
