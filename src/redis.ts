@@ -31,6 +31,7 @@ export function createRedis(target: RedisTarget, options: RedisOptions = {}): Re
   if (!target.REDIS_CLUSTER_NODES) return new Redis(target.REDIS_URL, options);
   const cluster = new Cluster(clusterNodes(target.REDIS_CLUSTER_NODES), {
     redisOptions: options,
+    lazyConnect: options.lazyConnect ?? false,
     // After a failover the client re-reads the slot map; commands wait meanwhile (BullMQ's blocking
     // connections need maxRetriesPerRequest: null, passed through redisOptions).
     clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
