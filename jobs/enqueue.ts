@@ -351,6 +351,11 @@ export class Enqueuer {
     );
   }
 
+  /** Native segments and the metafield definition follow the settings (one waiting per shop; one more while one runs). */
+  async reconcileShopifyObjects(shop: string): Promise<void> {
+    await this.queues.maintenance.add('shopify-objects', { kind: 'shopify-objects', shop }, { ...JOB_OPTIONS.maintenance, deduplication: { id: dedupId.shopifyObjects(shop), keepLastIfActive: true } });
+  }
+
   async recencySweep(shop?: string): Promise<void> {
     await this.queues.maintenance.add('recency-sweep', { kind: 'recency-sweep', ...(shop ? { shop } : {}), ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) }, { ...JOB_OPTIONS.maintenance });
   }

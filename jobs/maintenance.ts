@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { JobContext } from './ports.ts';
 import type { MaintenanceData } from './queues.ts';
 import { recencySweep } from './recency-sweep.ts';
+import { reconcileShopifyObjects } from './shopify-objects.ts';
 
 export async function runMaintenance(ctx: JobContext, data: MaintenanceData, job?: Pick<Job, 'id'>): Promise<unknown> {
   switch (data.kind) {
@@ -21,5 +22,7 @@ export async function runMaintenance(ctx: JobContext, data: MaintenanceData, job
       await ctx.events.deleteCustomer(data.shop, data.customerId);
       await ctx.tagState.forgetCustomer(data.shop, data.customerId);
       return { forgotten: 1 };
+    case 'shopify-objects':
+      return reconcileShopifyObjects(ctx, data, job);
   }
 }

@@ -13,6 +13,7 @@ import type { SegmentEventStore } from '../src/profiles/segment-event-store.ts';
 import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
 import type { TagSyncState } from '../src/profiles/tag-sync-state.ts';
 import type { Enqueuer } from './enqueue.ts';
+import type { DesiredSegment, ReconcileReport } from '../src/shopify/native-segments.ts';
 
 export interface ShopPort {
   get(shop: string): Promise<EffectiveShop>;
@@ -55,6 +56,11 @@ export interface ShopifyPort {
   installationState(shop: string): Promise<'active' | 'revoked' | 'no-token'>;
   /** Every tag on the shop's customers (Shop.customerTags); complete=false when Shopify holds more than one page. */
   customerTags(shop: string): Promise<{ tags: string[]; complete: boolean }>;
+  /**
+   * Native Shopify segments made to match `desired` (ids recorded per shop after each call); optional so
+   * recording fakes need not implement it. jobs/shopify-objects.ts.
+   */
+  reconcileSegments?(shop: string, desired: DesiredSegment[], opts: { recreateDeleted: boolean }): Promise<ReconcileReport>;
   /** Bulk query of customers with orders, streamed into the order store. */
   backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }

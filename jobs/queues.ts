@@ -92,7 +92,9 @@ export interface RecalibrateShopData {
 export type MaintenanceData =
   | { kind: 'recency-sweep'; asOf?: number; shop?: string }
   | { kind: 'cleanup-deliveries'; olderThanDays: number }
-  | { kind: 'forget-customer'; shop: string; customerId: string };
+  | { kind: 'forget-customer'; shop: string; customerId: string }
+  /** Native segments (and the customer metafield definition) made to match the shop's settings: jobs/shopify-objects.ts. */
+  | { kind: 'shopify-objects'; shop: string };
 
 /** Job priorities in the recompute queue: 0 (none) is served before any prioritised job in BullMQ. */
 export const PRIORITY = { webhook: 0, support: 1, recency: 10 } as const;
@@ -132,6 +134,7 @@ export const dedupId = {
   resync: (shop: string) => `resync:${shop}`,
   recalibrate: (shop: string) => `recalibrate:${shop}`,
   preview: (shop: string) => `preview:${shop}`,
+  shopifyObjects: (shop: string) => `shopify-objects:${shop}`,
 };
 
 export const schedulerId = {

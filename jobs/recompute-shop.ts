@@ -66,5 +66,7 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
   }
   const tagsPending = await ctx.tagState.pendingCount(shop);
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
+  // Install (resync), settings change and the nightly run all pass here: native segments follow.
+  await ctx.enqueue.reconcileShopifyObjects(shop);
   return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId: record.id, thresholds: thresholdsOf(calibration) };
 }

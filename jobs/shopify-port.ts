@@ -18,6 +18,8 @@ import type { ShopifyPort, TagWriteResult } from './ports.ts';
 import { shopCustomerTags } from '../src/shopify/customer-tags.ts';
 import { probeInstallation } from '../src/shopify/installation-probe.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
+import { reconcileNativeSegments } from '../src/shopify/native-segments.ts';
+import { ShopifyObjectsStore } from '../src/profiles/shopify-objects-store.ts';
 
 export interface ShopifyPortOptions {
   fetch?: FetchFn;
@@ -67,6 +69,7 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
     }
   });
   const wait = { signals, pollIntervalMs: o.pollIntervalMs ?? 5000 };
+  const objects = new ShopifyObjectsStore(deps.mongo);
 
   return {
     async writeTags(shop, changes, opts) {
@@ -93,6 +96,15 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
         // Customers whose tags already matched get no result line: they are in sync.
         for (const c of changes) if (!answered.has(c.customerId)) out.written.push(c.customerId);
         return out;
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    async reconcileSegments(shop, desired, opts) {
+      try {
+        const report = await reconcileNativeSegments(await clients.forShop(shop), desired, objects.segmentRecords(shop), opts);
+        await objects.recordSegmentsReport(shop, report, new Date());
+        return report;
       } catch (err) {
         return classify(err);
       }

@@ -130,6 +130,21 @@ const behaviourSchema = z.object({
   newCustomerDays: days.default(30),
 });
 
+/** What the app keeps inside Shopify besides tags (docs/shopify-integration.md, "Inside Shopify"). */
+const shopifySchema = z.object({
+  /** One native Shopify customer segment per segment of every enabled family, defined on our tag. */
+  nativeSegments: z.boolean().default(true),
+  /** A native segment the merchant deleted in the admin is created again at the next reconcile (false: left deleted). */
+  recreateDeletedSegments: z.boolean().default(true),
+  /** The app-owned customer metafield $app:segments (memberships with entry dates, churn, next order, value). */
+  customerMetafield: z.boolean().default(true),
+  /**
+   * Segments (ids, e.g. "vip", "at-risk", "churn-risk-high") whose entries and exits fire the app's
+   * Flow triggers. Each fired trigger costs API budget, so none by default.
+   */
+  flowSegments: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a segment id such as vip or churn-risk-high')).max(64).default([]),
+});
+
 export const shopSettingsSchema = z
   .object({
     /**
@@ -158,6 +173,7 @@ export const shopSettingsSchema = z
     valueTiers: valueTiersSchema.prefault({}),
     replenishment: replenishmentSchema.prefault({}),
     behaviour: behaviourSchema.prefault({}),
+    shopify: shopifySchema.prefault({}),
   })
   .superRefine((s, ctx) => {
     if (s.loyalty.vipOrdersPercentile < s.loyalty.frequentOrdersPercentile) {

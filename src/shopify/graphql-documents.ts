@@ -12,6 +12,7 @@ import { CUSTOMER_TAGS_QUERY } from './tag-sync.ts';
 import { tagMutationFor } from './tag-writer.ts';
 import { SHOP_CUSTOMER_TAGS_QUERY } from './customer-tags.ts';
 import { APP_STILL_INSTALLED_QUERY } from './installation-probe.ts';
+import { SEGMENTS_QUERY, SEGMENT_CREATE_MUTATION, SEGMENT_DELETE_MUTATION, SEGMENT_UPDATE_MUTATION } from './native-segments.ts';
 
 export interface AppGraphqlDocument {
   /** Where it comes from, for test messages. */
@@ -36,5 +37,9 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'bulk-operations.ts BULK_OPERATION_QUERY', document: BULK_OPERATION_QUERY, kind: 'request' },
   { source: 'bulk-backfill.ts BACKFILL_QUERY', document: BACKFILL_QUERY, kind: 'bulk-query' },
   { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsAdd)', document: bulkTagMutation('tagsAdd'), kind: 'bulk-mutation' },
+  { source: 'native-segments.ts SEGMENTS_QUERY', document: SEGMENTS_QUERY, kind: 'request' },
+  { source: 'native-segments.ts SEGMENT_CREATE_MUTATION', document: SEGMENT_CREATE_MUTATION, kind: 'request' },
+  { source: 'native-segments.ts SEGMENT_UPDATE_MUTATION', document: SEGMENT_UPDATE_MUTATION, kind: 'request' },
+  { source: 'native-segments.ts SEGMENT_DELETE_MUTATION', document: SEGMENT_DELETE_MUTATION, kind: 'request' },
   { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsRemove)', document: bulkTagMutation('tagsRemove'), kind: 'bulk-mutation' },
 ];

@@ -11,6 +11,7 @@ import type { BulkOperationRecord } from './bulk-record.ts';
 import { seedFromCdnow } from './seed-cdnow.ts';
 import type { CdnowOptions } from './seed-cdnow.ts';
 import { seedSynthetic } from './seed-synthetic.ts';
+import { shopifyObjectsView, type ShopifyObjectsView } from './shopify-objects.ts';
 import type { SyntheticOptions } from './seed-synthetic.ts';
 import { createSimulatorApp } from './server.ts';
 import { Simulator } from './simulator.ts';
@@ -70,6 +71,8 @@ export interface ShopifySimulator {
   listOrders(shop: string, filter?: { customerId?: string }): OrderRecord[];
   createCustomer(shop: string, input?: { id?: string; tags?: string[]; createdAt?: TimeInput }): CustomerRecord;
   setMerchantTags(shop: string, customerId: string, tags: string[]): CustomerRecord;
+  /** Segments, metafields and Flow trigger calls kept in the shop (shopify-objects.ts). */
+  shopifyObjects(shop: string): ShopifyObjectsView;
   deleteCustomer(shop: string, customerId: string): void;
   createOrder(shop: string, input: CreateOrderInput): OrderRecord;
   updateOrder(shop: string, orderId: string, patch: { tags?: string[]; test?: boolean; sourceName?: string | null }): OrderRecord;
@@ -147,6 +150,7 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
     listOrders: (shop, f) => sim.merchant.listOrders(shop, f),
     createCustomer: (shop, input) => sim.merchant.createCustomer(shop, input),
     setMerchantTags: (shop, id, tags) => sim.merchant.setMerchantTags(shop, id, tags),
+    shopifyObjects: (shop) => shopifyObjectsView(sim.shop(shop), () => clock.now()),
     deleteCustomer: (shop, id) => sim.merchant.deleteCustomer(shop, id),
     createOrder: (shop, input) => sim.merchant.createOrder(shop, input),
     updateOrder: (shop, id, patch) => sim.merchant.updateOrder(shop, id, patch),

@@ -13,6 +13,7 @@ import {
   currentTotalMinor, discountsMinor, mergeTags, PLAN_DISPLAY_NAME, PLAN_PUBLIC_DISPLAY_NAME, refundedMinor, splitTags, totalMinor, withoutTags,
 } from './store.ts';
 import type { CustomerRecord, LineItemRecord, OrderRecord, RefundRecord } from './store.ts';
+import { SHOPIFY_OBJECT_RESOLVERS } from './shopify-objects.ts';
 
 export interface Wrapped<T> {
   __typename: string;
@@ -163,8 +164,10 @@ export const RESOLVERS: Record<string, Record<string, Resolver<never>>> = {
       const op = ctx.hooks.bulk.current(ctx, (a.type as 'QUERY' | 'MUTATION') ?? 'QUERY');
       return op ? wrapBulk(op) : null;
     },
+    ...SHOPIFY_OBJECT_RESOLVERS.Query,
   },
   Mutation: {
+    ...SHOPIFY_OBJECT_RESOLVERS.Mutation,
     tagsAdd: (_s: unknown, a, ctx) => tagsMutation(ctx, a, 'add'),
     tagsRemove: (_s: unknown, a, ctx) => tagsMutation(ctx, a, 'remove'),
     stagedUploadsCreate: (_s: unknown, a, ctx) => ctx.hooks.uploads.create(ctx, a.input as never),

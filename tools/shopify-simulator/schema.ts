@@ -8,7 +8,8 @@ import { RESOLVERS } from './resolvers.ts';
 
 let cached: GraphQLSchema | undefined;
 
-export const SCHEMA_SDL = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+// schema-shopify-objects.graphql extends Query and Mutation with segments, metafields and Flow triggers.
+export const SCHEMA_SDL = ['./schema.graphql', './schema-shopify-objects.graphql'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\n');
 
 export function simulatorSchema(): GraphQLSchema {
   if (cached) return cached;
