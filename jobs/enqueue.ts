@@ -7,6 +7,7 @@ import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-stat
 import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
 import { scanKeys } from '../src/redis.ts';
+import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, customerKey, dedupId, schedulerId, webhookSealAad,
   type MaintenanceData, type PreviewSettingsData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
@@ -176,6 +177,7 @@ export class Enqueuer {
     }
     if (!running) await this.queues.recompute.removeDeduplicationKey(dedup);
     await this.tagState.forgetCustomer(shop, customerId);
+    await new MetafieldSyncState(this.redis, this.prefix).forgetCustomer(shop, customerId);
     await this.shopWork.forgetCustomer(shop, customerId, customerKey(shop, customerId));
     await this.redis.del(this.echoKey(shop, customerId));
     const names = (j: AnyJob) => j.data?.shop === shop && (j.data.customerId === customerId || (j.data.customerIds ?? []).includes(customerId));
@@ -205,6 +207,7 @@ export class Enqueuer {
     await this.unscheduleShop(shop);
     await this.tagState.forgetShop(shop);
     await this.shopWork.forgetShop(shop);
+    await new MetafieldSyncState(this.redis, this.prefix).forgetShop(shop);
     const queues = Object.values(this.queues) as Queue[];
     // A job of the shop still running would leave its completion event (naming the shop) behind: let it
     // end first (it fails fast, the shop is uninstalled), for a few seconds at most.

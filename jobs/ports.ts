@@ -50,6 +50,14 @@ export interface TagWriteResult {
   failed: string[];
 }
 
+export interface MetafieldsWriteResult {
+  written: string[];
+  /** Value already on Shopify (same digest): no call made. */
+  skipped: string[];
+  gone: string[];
+  failed: string[];
+}
+
 export interface ShopifyPort {
   writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean; tagPrefix: string }): Promise<TagWriteResult>;
   /** Is the app still installed (a call with the shop's token, renewed first if needed)? For app/uninstalled. */
@@ -61,6 +69,13 @@ export interface ShopifyPort {
    * recording fakes need not implement it. jobs/shopify-objects.ts.
    */
   reconcileSegments?(shop: string, desired: DesiredSegment[], opts: { recreateDeleted: boolean }): Promise<ReconcileReport>;
+  /** The $app:segments customer metafield definition exists (created once per shop; recorded). */
+  ensureMetafieldDefinition?(shop: string): Promise<{ ok: boolean; errors: string[] }>;
+  /**
+   * Customer metafield values (JSON text), diff-only: values equal to the last written one are skipped.
+   * Batched by 25 per metafieldsSet call, or one bulk mutation when `bulk`.
+   */
+  writeCustomerMetafields?(shop: string, writes: Array<{ customerId: string; value: string }>, opts: { bulk: boolean }): Promise<MetafieldsWriteResult>;
   /** Bulk query of customers with orders, streamed into the order store. */
   backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }

@@ -20,6 +20,8 @@ import { probeInstallation } from '../src/shopify/installation-probe.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
 import { reconcileNativeSegments } from '../src/shopify/native-segments.ts';
 import { ShopifyObjectsStore } from '../src/profiles/shopify-objects-store.ts';
+import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
+import { ensureMetafieldDefinition, valueDigest, writeMetafields, writeMetafieldsInBulk } from '../src/shopify/customer-metafield.ts';
 
 export interface ShopifyPortOptions {
   fetch?: FetchFn;
@@ -70,6 +72,7 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
   });
   const wait = { signals, pollIntervalMs: o.pollIntervalMs ?? 5000 };
   const objects = new ShopifyObjectsStore(deps.mongo);
+  const metafieldState = new MetafieldSyncState(deps.redis, prefix);
 
   return {
     async writeTags(shop, changes, opts) {
@@ -105,6 +108,31 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
         const report = await reconcileNativeSegments(await clients.forShop(shop), desired, objects.segmentRecords(shop), opts);
         await objects.recordSegmentsReport(shop, report, new Date());
         return report;
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    async ensureMetafieldDefinition(shop) {
+      try {
+        if ((await objects.get(shop))?.metafieldDefinitionId) return { ok: true, errors: [] };
+        const r = await ensureMetafieldDefinition(await clients.forShop(shop));
+        if (r.ok) await objects.recordMetafieldDefinition(shop, r.id ?? 'existing', new Date());
+        return { ok: r.ok, errors: r.errors };
+      } catch (err) {
+        return classify(err);
+      }
+    },
+    async writeCustomerMetafields(shop, writes, opts) {
+      try {
+        const digests = await metafieldState.digests(shop, writes.map((w) => w.customerId));
+        const changed = writes.filter((w) => digests.get(w.customerId) !== valueDigest(w.value));
+        const skipped = writes.filter((w) => !changed.includes(w)).map((w) => w.customerId);
+        if (changed.length === 0) return { written: [], skipped, gone: [], failed: [] };
+        const client = await clients.forShop(shop);
+        const r = opts.bulk ? await writeMetafieldsInBulk(client, changed, { fetch: fetchFn, ...wait }) : await writeMetafields(client, changed);
+        const byId = new Map(changed.map((w) => [w.customerId, w.value]));
+        await metafieldState.markWritten(shop, r.written.map((id) => ({ customerId: id, digest: valueDigest(byId.get(id)!) })));
+        return { ...r, skipped };
       } catch (err) {
         return classify(err);
       }

@@ -6,12 +6,15 @@ import type { Job } from 'bullmq';
 import type { JobContext } from './ports.ts';
 import type { SyncTagsData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
+import { syncCustomerMetafields } from './customer-metafields.ts';
 
 export interface SyncTagsResult {
   mode: 'none' | 'per-customer' | 'bulk';
   written: number;
   gone: number;
   failed: number;
+  /** Customer metafields ($app:segments) written alongside (changed values only). */
+  metafields?: { written: number; skipped: number; failed: number };
 }
 
 const PER_CUSTOMER_PAGE = 250;
@@ -30,7 +33,7 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
   const pendingCount = await ctx.tagState.pendingCount(data.shop);
   if (pendingCount === 0) return { mode: 'none', written: 0, gone: 0, failed: 0 };
   const bulk = pendingCount >= ctx.bulkMutationThreshold;
-  const out: SyncTagsResult = { mode: bulk ? 'bulk' : 'per-customer', written: 0, gone: 0, failed: 0 };
+  const out: SyncTagsResult = { mode: bulk ? 'bulk' : 'per-customer', written: 0, gone: 0, failed: 0, metafields: { written: 0, skipped: 0, failed: 0 } };
   const attempted = new Set<string>();
   for (;;) {
     const ids = (await ctx.tagState.pending(data.shop, (bulk ? BULK_PAGE : PER_CUSTOMER_PAGE) + attempted.size)).filter((id) => !attempted.has(id));
@@ -54,6 +57,11 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
         return p ? [{ customerId: id, revision: p.tagsRevision, tags: p.tagsDesired }] : [];
       }),
     );
+    const writtenIds = new Set(r.written);
+    const mf = await syncCustomerMetafields(ctx, data.shop, shop.settings, profiles.filter((p) => writtenIds.has(p.customerId)), bulk);
+    out.metafields!.written += mf.written;
+    out.metafields!.skipped += mf.skipped;
+    out.metafields!.failed += mf.failed;
     // Pending without a profile (erased meanwhile): nothing to write.
     for (const id of page) if (!byId.has(id)) await ctx.tagState.forgetCustomer(data.shop, id);
     // A customer deleted on Shopify is permanent: drop its profile instead of retrying forever.

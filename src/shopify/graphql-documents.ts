@@ -12,6 +12,7 @@ import { CUSTOMER_TAGS_QUERY } from './tag-sync.ts';
 import { tagMutationFor } from './tag-writer.ts';
 import { SHOP_CUSTOMER_TAGS_QUERY } from './customer-tags.ts';
 import { APP_STILL_INSTALLED_QUERY } from './installation-probe.ts';
+import { METAFIELD_DEFINITION_MUTATION, METAFIELDS_SET_BULK_MUTATION, METAFIELDS_SET_MUTATION } from './customer-metafield.ts';
 import { SEGMENTS_QUERY, SEGMENT_CREATE_MUTATION, SEGMENT_DELETE_MUTATION, SEGMENT_UPDATE_MUTATION } from './native-segments.ts';
 
 export interface AppGraphqlDocument {
@@ -41,5 +42,8 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'native-segments.ts SEGMENT_CREATE_MUTATION', document: SEGMENT_CREATE_MUTATION, kind: 'request' },
   { source: 'native-segments.ts SEGMENT_UPDATE_MUTATION', document: SEGMENT_UPDATE_MUTATION, kind: 'request' },
   { source: 'native-segments.ts SEGMENT_DELETE_MUTATION', document: SEGMENT_DELETE_MUTATION, kind: 'request' },
+  { source: 'customer-metafield.ts METAFIELD_DEFINITION_MUTATION', document: METAFIELD_DEFINITION_MUTATION, kind: 'request' },
+  { source: 'customer-metafield.ts METAFIELDS_SET_MUTATION', document: METAFIELDS_SET_MUTATION, kind: 'request' },
+  { source: 'customer-metafield.ts METAFIELDS_SET_BULK_MUTATION', document: METAFIELDS_SET_BULK_MUTATION, kind: 'bulk-mutation' },
   { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsRemove)', document: bulkTagMutation('tagsRemove'), kind: 'bulk-mutation' },
 ];
