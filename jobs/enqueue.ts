@@ -8,6 +8,7 @@ import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
 import { scanKeys } from '../src/redis.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
+import { FlowOutbox, type FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, customerKey, dedupId, schedulerId, webhookSealAad,
   type MaintenanceData, type PreviewSettingsData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
@@ -89,6 +90,8 @@ export class Enqueuer {
   private readonly tagState: TagSyncState;
   private readonly keyring: Keyring;
   readonly shopWork: ShopWork;
+  /** Flow trigger calls waiting to be fired, and the counters of fired ones (src/profiles/flow-outbox.ts). */
+  readonly flowOutbox: FlowOutbox;
 
   constructor(queues: Queues, redis: Redis, prefix: string, o: EnqueuerOptions) {
     this.queues = queues;
@@ -98,6 +101,14 @@ export class Enqueuer {
     this.tagState = o.tagState ?? new TagSyncState(redis, prefix);
     this.keyring = o.keyring;
     this.shopWork = o.shopWork ?? new ShopWork(redis, prefix);
+    this.flowOutbox = new FlowOutbox(redis, prefix);
+  }
+
+  /** Flow trigger calls for membership changes: fired by the shop's next tag sync (queued here). */
+  async queueFlowTriggers(shop: string, items: readonly FlowOutboxItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.flowOutbox.push(shop, items);
+    await this.syncTags(shop);
   }
 
   // ---- WebhookInbox (queued ingest) --------------------------------------------------------------
@@ -178,6 +189,7 @@ export class Enqueuer {
     if (!running) await this.queues.recompute.removeDeduplicationKey(dedup);
     await this.tagState.forgetCustomer(shop, customerId);
     await new MetafieldSyncState(this.redis, this.prefix).forgetCustomer(shop, customerId);
+    await this.flowOutbox.forgetCustomer(shop, customerId);
     await this.shopWork.forgetCustomer(shop, customerId, customerKey(shop, customerId));
     await this.redis.del(this.echoKey(shop, customerId));
     const names = (j: AnyJob) => j.data?.shop === shop && (j.data.customerId === customerId || (j.data.customerIds ?? []).includes(customerId));
@@ -208,6 +220,7 @@ export class Enqueuer {
     await this.tagState.forgetShop(shop);
     await this.shopWork.forgetShop(shop);
     await new MetafieldSyncState(this.redis, this.prefix).forgetShop(shop);
+    await this.flowOutbox.forgetShop(shop);
     const queues = Object.values(this.queues) as Queue[];
     // A job of the shop still running would leave its completion event (naming the shop) behind: let it
     // end first (it fails fast, the shop is uninstalled), for a few seconds at most.

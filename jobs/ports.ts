@@ -14,6 +14,7 @@ import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
 import type { TagSyncState } from '../src/profiles/tag-sync-state.ts';
 import type { Enqueuer } from './enqueue.ts';
 import type { DesiredSegment, ReconcileReport } from '../src/shopify/native-segments.ts';
+import type { FlowTriggerOutcome } from '../src/shopify/flow-triggers.ts';
 
 export interface ShopPort {
   get(shop: string): Promise<EffectiveShop>;
@@ -76,6 +77,11 @@ export interface ShopifyPort {
    * Batched by 25 per metafieldsSet call, or one bulk mutation when `bulk`.
    */
   writeCustomerMetafields?(shop: string, writes: Array<{ customerId: string; value: string }>, opts: { bulk: boolean }): Promise<MetafieldsWriteResult>;
+  /**
+   * Fires Flow trigger calls one by one (paced), reporting each outcome as it lands; a transport failure
+   * throws after the answered ones were reported (jobs/flow-triggers.ts).
+   */
+  fireFlowTriggers?(shop: string, calls: ReadonlyArray<{ handle: string; payload: Record<string, unknown> }>, onOutcome: (i: number, o: FlowTriggerOutcome) => void): Promise<void>;
   /** Bulk query of customers with orders, streamed into the order store. */
   backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }

@@ -8,6 +8,7 @@ import type { RecomputeCustomerData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { membershipChanges, type SegmentEvent } from '../src/profiles/segment-event-store.ts';
 import type { ProfileUpdate, CustomerProfileDoc } from '../src/profiles/customer-profile-store.ts';
+import { flowTriggersOf } from './flow-triggers.ts';
 
 export interface RecomputeResult {
   status: 'computed' | 'no-calibration';
@@ -62,6 +63,7 @@ export async function recomputeCustomer(ctx: JobContext, data: RecomputeCustomer
   const saved = await ctx.profiles.save(data.shop, data.customerId, update, previous);
   const events = segmentEventsOf(data.shop, data.customerId, previous, result, asOf);
   await ctx.events.record(events);
+  await ctx.enqueue.queueFlowTriggers(data.shop, flowTriggersOf(shop.settings, data.customerId, events, result.predictions, previous !== null));
   const pending = await ctx.tagState.setDesired(data.shop, [{ customerId: data.customerId, tags: update.tagsDesired, revision: saved.tagsRevision }]);
   const tagsPending = pending.has(data.customerId);
   if (tagsPending) await ctx.enqueue.syncTags(data.shop);

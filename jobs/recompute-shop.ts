@@ -8,6 +8,8 @@ import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
 import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
 import { calibrateWithInsights, segment, thresholdsOf } from './engine.ts';
+import { flowTriggersOf } from './flow-triggers.ts';
+import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -49,16 +51,20 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
     const batch = customers.slice(i, i + BATCH);
     const items: Parameters<typeof ctx.profiles.replaceMany>[1][number][] = [];
     const events: SegmentEvent[] = [];
+    const flow: FlowOutboxItem[] = [];
     for (const c of batch) {
       const prev = previous.get(c.customerId) ?? null;
       const s = segment(c, calibration, o.settings, o.asOf, prev?.memberships ?? null);
       if (o.onlyChanged && prev && sameMemberships(prev.memberships, s.memberships)) continue;
       items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), record.id), previous: prev });
-      events.push(...segmentEventsOf(shop, c.customerId, prev, s, o.asOf));
+      const changes = segmentEventsOf(shop, c.customerId, prev, s, o.asOf);
+      events.push(...changes);
+      flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null));
     }
     const saved = await ctx.profiles.replaceMany(shop, items);
     await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
     await ctx.events.record(events);
+    await ctx.enqueue.queueFlowTriggers(shop, flow);
     written += items.length;
     for (const e of events) if (e.change === 'entered') entered++; else left++;
     await o.onProgress?.(Math.min(i + BATCH, customers.length), customers.length);

@@ -21,6 +21,7 @@ import { bulkFinishedChannel } from './enqueue.ts';
 import { reconcileNativeSegments } from '../src/shopify/native-segments.ts';
 import { ShopifyObjectsStore } from '../src/profiles/shopify-objects-store.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
+import { fireFlowTriggers } from '../src/shopify/flow-triggers.ts';
 import { ensureMetafieldDefinition, valueDigest, writeMetafields, writeMetafieldsInBulk } from '../src/shopify/customer-metafield.ts';
 
 export interface ShopifyPortOptions {
@@ -135,6 +136,13 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
         return { ...r, skipped };
       } catch (err) {
         return classify(err);
+      }
+    },
+    async fireFlowTriggers(shop, calls, onOutcome) {
+      try {
+        await fireFlowTriggers(await clients.forShop(shop), calls, onOutcome);
+      } catch (err) {
+        classify(err);
       }
     },
     installationState: (shop) => probeInstallation((s) => clients.forShop(s), shop),

@@ -7,6 +7,7 @@ import type { JobContext } from './ports.ts';
 import type { SyncTagsData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { syncCustomerMetafields } from './customer-metafields.ts';
+import { drainFlowTriggers, type FlowDrainCounts } from './flow-triggers.ts';
 
 export interface SyncTagsResult {
   mode: 'none' | 'per-customer' | 'bulk';
@@ -15,6 +16,8 @@ export interface SyncTagsResult {
   failed: number;
   /** Customer metafields ($app:segments) written alongside (changed values only). */
   metafields?: { written: number; skipped: number; failed: number };
+  /** Flow trigger calls fired after the tags (jobs/flow-triggers.ts). */
+  flow?: FlowDrainCounts;
 }
 
 const PER_CUSTOMER_PAGE = 250;
@@ -31,7 +34,7 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
   const shop = await ctx.shops.get(data.shop);
   if (!shop?.installed) throw new ShopNotInstalledError(data.shop);
   const pendingCount = await ctx.tagState.pendingCount(data.shop);
-  if (pendingCount === 0) return { mode: 'none', written: 0, gone: 0, failed: 0 };
+  if (pendingCount === 0) return { mode: 'none', written: 0, gone: 0, failed: 0, flow: await drainFlowTriggers(ctx, data.shop) };
   const bulk = pendingCount >= ctx.bulkMutationThreshold;
   const out: SyncTagsResult = { mode: bulk ? 'bulk' : 'per-customer', written: 0, gone: 0, failed: 0, metafields: { written: 0, skipped: 0, failed: 0 } };
   const attempted = new Set<string>();
@@ -74,6 +77,8 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
     out.gone += r.gone.length;
     out.failed += r.failed.length;
   }
+  // Flow triggers go after the tags: a workflow that reads the customer sees the new tags.
+  out.flow = await drainFlowTriggers(ctx, data.shop);
   ctx.logger.info({ shop: data.shop, jobId: job?.id, ...out }, 'tags synced');
   // Transient failures: throw so BullMQ retries with backoff; written ones are already marked.
   if (out.failed > 0) throw new TagWriteIncompleteError(data.shop, out.failed);

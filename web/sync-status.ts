@@ -8,6 +8,7 @@ import type { Queues } from '../jobs/enqueue.ts';
 import type { ResyncProgress, ResyncShopData } from '../jobs/queues.ts';
 import type { DashboardPorts } from './ports.ts';
 import type { ResyncSummary } from '../src/profiles/shop-store.ts';
+import type { FlowOutbox, FlowStats } from '../src/profiles/flow-outbox.ts';
 
 export interface ResyncView {
   jobId: string;
@@ -124,19 +125,22 @@ export interface ShopSyncStatus {
   failures: FailureView[];
   profiles: number;
   tagsPending: number;
+  /** The app's Shopify Flow trigger calls: fired, refused by Shopify (counted, not retried), dropped, waiting. */
+  flowTriggers: FlowStats | null;
 }
 
-type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations' | 'shopWork'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queues'> };
+type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations' | 'shopWork'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queues'> & { flowOutbox?: Pick<FlowOutbox, 'stats'> } };
 
 /** Counts, and the newest resync, calibration and failures: it reads no list it does not show. */
 export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failures: number; remembered: ResyncSummary | null }): Promise<ShopSyncStatus> {
   const queues = ports.enqueue.queues;
-  const [lastResync, failures, profiles, tagsPending, calibration] = await Promise.all([
+  const [lastResync, failures, profiles, tagsPending, calibration, flowTriggers] = await Promise.all([
     latestResync(queues, shop, o.remembered),
     shopFailures(ports.shopWork, shop, o.failures),
     ports.profiles.count(shop),
     ports.profiles.countPending(shop),
     ports.calibrations.current(shop),
+    ports.enqueue.flowOutbox ? ports.enqueue.flowOutbox.stats(shop) : Promise.resolve(null),
   ]);
   return {
     lastResync,
@@ -144,6 +148,7 @@ export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failur
     failures,
     profiles,
     tagsPending,
+    flowTriggers,
   };
 }
 

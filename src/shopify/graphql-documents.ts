@@ -12,6 +12,7 @@ import { CUSTOMER_TAGS_QUERY } from './tag-sync.ts';
 import { tagMutationFor } from './tag-writer.ts';
 import { SHOP_CUSTOMER_TAGS_QUERY } from './customer-tags.ts';
 import { APP_STILL_INSTALLED_QUERY } from './installation-probe.ts';
+import { FLOW_TRIGGER_MUTATION } from './flow-triggers.ts';
 import { METAFIELD_DEFINITION_MUTATION, METAFIELDS_SET_BULK_MUTATION, METAFIELDS_SET_MUTATION } from './customer-metafield.ts';
 import { SEGMENTS_QUERY, SEGMENT_CREATE_MUTATION, SEGMENT_DELETE_MUTATION, SEGMENT_UPDATE_MUTATION } from './native-segments.ts';
 
@@ -45,5 +46,6 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'customer-metafield.ts METAFIELD_DEFINITION_MUTATION', document: METAFIELD_DEFINITION_MUTATION, kind: 'request' },
   { source: 'customer-metafield.ts METAFIELDS_SET_MUTATION', document: METAFIELDS_SET_MUTATION, kind: 'request' },
   { source: 'customer-metafield.ts METAFIELDS_SET_BULK_MUTATION', document: METAFIELDS_SET_BULK_MUTATION, kind: 'bulk-mutation' },
+  { source: 'flow-triggers.ts FLOW_TRIGGER_MUTATION', document: FLOW_TRIGGER_MUTATION, kind: 'request' },
   { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsRemove)', document: bulkTagMutation('tagsRemove'), kind: 'bulk-mutation' },
 ];
