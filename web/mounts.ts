@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { createAdminApi } from './admin/api.ts';
 import { createSupportApi } from './support/api.ts';
 import { createDashboardPages } from './admin/dashboard-pages.ts';
+import { adminLinksRouter } from './admin/admin-links.ts';
 import type { DashboardPorts } from './ports.ts';
 
 export interface DashboardMountOptions {
@@ -34,6 +35,8 @@ export function dashboardMounts(ports: DashboardPorts, o: DashboardMountOptions)
       }),
     },
     { path: '/support', router: createSupportApi(ports, { supportToken: c.SUPPORT_TOKEN, mountPath: '/support', logger: o.logger }) },
+    // Admin link extensions land here (before the dashboard pages, which answer every /app path).
+    { path: '/app/admin-link', router: adminLinksRouter() },
     { path: '/app', router: createDashboardPages({ apiKey: c.SHOPIFY_API_KEY, demoMode: c.DEMO_MODE, ...(o.distDir ? { distDir: o.distDir } : {}) }) },
   ];
   // Shopify opens the application URL with ?shop=…&host=…&embedded=1: keep the query on the way to /app.
