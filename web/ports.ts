@@ -12,6 +12,8 @@ import type { DataRequestStore } from '../src/profiles/data-request-store.ts';
 import type { ShopWork } from '../src/profiles/shop-work.ts';
 import type { Stores } from '../src/deps.ts';
 import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { ShopifyObjectsStore } from '../src/profiles/shopify-objects-store.ts';
 import { AuthStats } from '../src/shopify/offline-tokens.ts';
 
 export interface DashboardPorts {
@@ -25,7 +27,7 @@ export interface DashboardPorts {
   /** customers/data_request records, for support to hand over. */
   dataRequests: Pick<DataRequestStore, 'forCustomer'>;
   engagement: EngagementStore;
-  enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queues'>;
+  enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queues' | 'flowOutbox'>;
   /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
   /** Shopify, for the tags customers carry there (a tag-prefix change is checked against them). */
@@ -36,11 +38,13 @@ export interface DashboardPorts {
   asOf?: number;
   /** Token refreshes, re-exchanges and failures per shop (support status). */
   authStats?: Pick<AuthStats, 'read'>;
+  /** What the app keeps inside Shopify: native segments, the metafield definition (web/admin/inside-shopify.ts). */
+  shopifyObjects?: Pick<ShopifyObjectsStore, 'get'>;
 }
 
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
-  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'>; now: () => number; redis?: Redis },
+  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'>; now: () => number; redis?: Redis; mongo?: Connection },
   runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders']; shopify: DashboardPorts['shopify'] }; prefix?: string },
   asOf?: number,
 ): DashboardPorts {
@@ -60,5 +64,6 @@ export function dashboardPortsFrom(
     now: deps.now,
     ...(asOf !== undefined ? { asOf } : {}),
     ...(deps.redis && runtime.prefix !== undefined ? { authStats: new AuthStats(deps.redis, runtime.prefix) } : {}),
+    ...(deps.mongo ? { shopifyObjects: new ShopifyObjectsStore(deps.mongo) } : {}),
   };
 }

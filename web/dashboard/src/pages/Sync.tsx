@@ -6,6 +6,7 @@ import { api, formatDate } from '../api.ts';
 import { useApi, type Loaded } from '../useApi.ts';
 import type { ResyncView, SyncView } from '../types.ts';
 import { Loading } from './Loading.tsx';
+import { InsideShopify } from './InsideShopify.tsx';
 
 const RUNNING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -169,6 +170,7 @@ export function Sync() {
         </div>
       </Section>
       <FailuresSection s={s} />
+      <InsideShopify />
     </Layout>
   );
 }
