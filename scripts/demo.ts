@@ -128,6 +128,8 @@ try {
   mark('seed');
   say(`demo: ${seeded.customers} customers, ${seeded.orders} orders on the simulator; installing the app…`);
   await stack.install(SHOP);
+  // The demo merchant enables the Flow triggers for a few segments (off by default: each call costs API budget).
+  await stack.deps.stores.shops.updateSettings(SHOP, { shopify: { flowSegments: ['vip', 'loyal-customer', 'at-risk', 'churn-risk-high'] } }, new Date());
   mark('install');
 
   say('demo: resync — bulk query backfill, calibration, segments for everyone…');
@@ -274,6 +276,8 @@ async function buildSummary(s: LocalStack, seeded: { customers: number; orders: 
     tags: { customersTagged: tagged, mismatchedWithProfiles: mismatched },
     api: { calls: stats.apiCalls, pointsUsed: stats.pointsUsed, throttled: stats.throttled, bulkOperations: stats.bulkOperations },
     webhooks: stats.webhooks,
+    // Inside Shopify (docs/shopify-integration.md): native segments kept, Flow trigger calls, customer metafields written.
+    shopify: shopifyObjectsSummary(sim),
     // Expiring offline tokens: the app's renewals (all processes) and what the simulator saw.
     auth: {
       ...(await authStats.read(SHOP)),
@@ -283,6 +287,16 @@ async function buildSummary(s: LocalStack, seeded: { customers: number; orders: 
     },
     timingsMs: { ...timings, total: Math.round(performance.now() - t0) },
     dashboard: `${s.appUrl}/app`,
+  };
+}
+
+function shopifyObjectsSummary(sim: LocalStack['sim']) {
+  const o = sim.shopifyObjects(SHOP);
+  const calls = o.flowCalls();
+  return {
+    segments: o.segments().filter((x) => x.name.includes(' — Customer Segments app')).length,
+    flowTriggers: { calls: calls.length, accepted: calls.filter((c) => c.accepted).length, refused: calls.filter((c) => !c.accepted).length },
+    metafieldsWritten: o.metafieldCount(),
   };
 }
 
@@ -297,6 +311,7 @@ function printSummary(sm: Awaited<ReturnType<typeof buildSummary>>): void {
   if (m) console.log(`models: ${m.method}${m.bgnbd ? ` (BG/NBD r=${m.bgnbd.r?.toFixed(3)} alpha=${m.bgnbd.alpha?.toFixed(3)} a=${m.bgnbd.a?.toFixed(3)} b=${m.bgnbd.b?.toFixed(3)})` : ''}`);
   console.log(`tags: ${sm.tags.customersTagged} customers tagged, ${sm.tags.mismatchedWithProfiles} differ from their profile`);
   console.log(`tokens: ${sm.auth.tokenRefreshes} refreshes (resync ${sm.auth.refreshesDuring.resync}, tag sync ${sm.auth.refreshesDuring.tagSync}), ${sm.auth.reexchanges} re-exchanges, ${sm.auth.refreshFailures} refresh failures; ${sm.auth.shopify.nonExpiringTokenCalls} calls with a non-expiring token`);
+  console.log(`inside Shopify: ${sm.shopify.segments} native segments, ${sm.shopify.flowTriggers.calls} Flow trigger calls (${sm.shopify.flowTriggers.refused} refused), ${sm.shopify.metafieldsWritten} customer metafields`);
   console.log(`Shopify API: ${sm.api.calls} calls, ${sm.api.pointsUsed} points, ${sm.api.throttled} throttled, bulk ${JSON.stringify(sm.api.bulkOperations)}`);
   console.log(`time (ms): ${Object.entries(sm.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }

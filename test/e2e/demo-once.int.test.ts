@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { CDNOW_SAMPLE as SAMPLE } from '../../tools/cdnow-data.ts';
 import { importCdnow } from '../../src/importers/cdnow.ts';
 import { asOfAfterLastOrder, asOfFromDate } from '../../src/segments/index.ts';
+import { SEGMENT_DEFINITIONS } from '../../src/segments/tags.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -32,6 +33,10 @@ describe('npm run demo -- --once --json', () => {
     const drop = (s: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(s).map(([f, seg]) => [f, Object.fromEntries(Object.entries(seg).filter(([, n]) => n > 0).sort())]));
     assert.deepEqual(drop(demo.segments as Record<string, Record<string, number>>), drop(analyze.segments as Record<string, Record<string, number>>));
     assert.deepEqual(demo.tags, { customersTagged: 2357, mismatchedWithProfiles: 0 });
+    const inside = demo.shopify as { segments: number; flowTriggers: { calls: number; refused: number }; metafieldsWritten: number };
+    assert.equal(inside.segments, SEGMENT_DEFINITIONS.length, 'one native segment per segment of the six families');
+    assert.equal(inside.metafieldsWritten, 2357, 'every profiled customer carries the $app:segments metafield');
+    assert.equal(inside.flowTriggers.refused, 0);
   });
 
   it('without --as-of both tools use the same instant: the end of the last order\'s day', async () => {
