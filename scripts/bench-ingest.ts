@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import mongoose from 'mongoose';
 import { serviceUrls } from '../src/config.ts';
@@ -20,17 +21,19 @@ import { pollUntil } from '../tools/poll.ts';
 import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-};
-const STEPS = arg('steps', '500,1000,1500,2000,2500,3000,4000').split(',').map(Number);
-const DURATION = Number(arg('duration', '10'));
-const CONNECTIONS = Number(arg('connections', '64'));
-const CUSTOMERS = Number(arg('customers', '2000'));
-const JSON_OUT = process.argv.includes('--json');
+const { values: args } = parseArgs({ options: {
+  steps: { type: 'string', default: '500,1000,1500,2000,2500,3000,4000' }, duration: { type: 'string', default: '10' },
+  connections: { type: 'string', default: '64' }, customers: { type: 'string', default: '2000' },
+  json: { type: 'boolean', default: false }, reject: { type: 'boolean', default: false },
+  disk: { type: 'boolean', default: false }, 'shared-services': { type: 'boolean', default: false },
+} });
+const STEPS = args.steps.split(',').map(Number);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const CUSTOMERS = Number(args.customers);
+const JSON_OUT = args.json;
 /** `--reject`: every delivery carries a wrong signature, so only HTTP + raw body + HMAC are measured (401, no database). */
-const REJECT = process.argv.includes('--reject');
+const REJECT = args.reject;
 const TARGET = { rps: 2000, p99Ms: 50 };
 
 const SHOP = 'bench-ingest.myshopify.com';
@@ -105,9 +108,9 @@ async function step(url: string, rate: number): Promise<StepResult> {
 
 async function main(): Promise<void> {
   const privateServers: PrivateServer[] = [];
-  const base = tempBase('bench-ingest-', !process.argv.includes('--disk'));
+  const base = tempBase('bench-ingest-', !args.disk);
   let { mongodbUri, redisUrl } = serviceUrls();
-  if (!process.argv.includes('--shared-services')) {
+  if (!args['shared-services']) {
     const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
     privateServers.push(redis, ferret);
     redisUrl = redis.url;

@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import mongoose from 'mongoose';
 import { Session } from '@shopify/shopify-api';
@@ -22,16 +23,16 @@ import { signSessionToken } from '../web/admin/session-token.ts';
 import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-};
-const CUSTOMERS = Number(arg('customers', '100000'));
-const RATE = Number(arg('rate', '200'));
-const DURATION = Number(arg('duration', '20'));
-const JSON_OUT = process.argv.includes('--json');
+const { values: args } = parseArgs({ options: {
+  customers: { type: 'string', default: '100000' }, rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '20' },
+  'preview-timeout': { type: 'string', default: '900' }, json: { type: 'boolean', default: false },
+} });
+const CUSTOMERS = Number(args.customers);
+const RATE = Number(args.rate);
+const DURATION = Number(args.duration);
+const JSON_OUT = args.json;
 /** A preview still running this long after it started is abandoned (the run stays bounded). */
-const PREVIEW_TIMEOUT_MS = Number(arg('preview-timeout', '900')) * 1000;
+const PREVIEW_TIMEOUT_MS = Number(args['preview-timeout']) * 1000;
 const log = (s: string) => { if (!JSON_OUT) console.error(s); };
 
 const BIG = 'bench-big.myshopify.com';

@@ -9,6 +9,7 @@
 // Bounded: fixed job counts, a time limit per phase; everything it starts is stopped at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';
 import { createLogger } from '../src/logger.ts';
@@ -24,17 +25,18 @@ import { startPrivateFerretdb, startPrivateRedis, tempBase } from './chaos/servi
 import { pollUntil } from '../tools/poll.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-};
-const CUSTOMERS = Number(arg('customers', '2000'));
-const CONCURRENCY = Number(arg('concurrency', '8'));
-const TAG_SECONDS = Number(arg('tag-seconds', '12'));
-const PLANS = arg('plans', 'standard,advanced,plus,enterprise').split(',') as Array<'standard' | 'advanced' | 'plus' | 'enterprise'>;
+const { values: args } = parseArgs({ options: {
+  customers: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '8' },
+  'tag-seconds': { type: 'string', default: '12' }, plans: { type: 'string', default: 'standard,advanced,plus,enterprise' },
+  only: { type: 'string', default: 'all' }, json: { type: 'boolean', default: false },
+} });
+const CUSTOMERS = Number(args.customers);
+const CONCURRENCY = Number(args.concurrency);
+const TAG_SECONDS = Number(args['tag-seconds']);
+const PLANS = args.plans.split(',') as Array<'standard' | 'advanced' | 'plus' | 'enterprise'>;
 const RESTORE = { standard: 100, advanced: 200, plus: 1000, enterprise: 2000 } as const;
 const POINTS_PER_WRITE = 10; // one tagsAdd root field
-const JSON_OUT = process.argv.includes('--json');
+const JSON_OUT = args.json;
 const log = (s: string) => { if (!JSON_OUT) console.error(s); };
 const ASOF = Date.UTC(2026, 10, 20);
 const SHOP = 'bench-worker.myshopify.com';
@@ -122,7 +124,7 @@ async function tagWriteThroughput(): Promise<Array<{ plan: string; restoreRate: 
   return results;
 }
 
-const only = arg('only', 'all');
+const only = args.only;
 const recompute = only === 'tags' ? [] : await recomputeThroughput();
 const tags = only === 'recompute' ? [] : await tagWriteThroughput();
 const summary = { machine: 'shared 2-core VM under load from other engineers: figures are pessimistic', customers: CUSTOMERS, concurrency: CONCURRENCY, recompute, tags };

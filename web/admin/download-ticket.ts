@@ -1,24 +1,30 @@
 // A CSV download is a plain link (the browser streams it to disk), and a link cannot carry the
-// Authorization header. So an authenticated call first gets a ticket: the shop and an expiry 60 s
-// ahead, signed with the app secret. The ticket names the shop; nothing else in the URL is trusted.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Authorization header. So an authenticated call first gets a ticket: a JWT (jose, HS256) naming the
+// shop, for one purpose (this download), expiring 60 s ahead. It is signed with a key derived from the
+// app secret for tickets only, and its audience is the purpose, so a ticket is never a session token
+// and a session token is never a ticket. The ticket names the shop; nothing else in the URL is trusted.
+import { createHmac } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { SHOP_DOMAIN } from '../../src/shopify/shop-domain.ts';
 
-const sign = (payload: string, secret: string) => createHmac('sha256', secret).update(`download:${payload}`).digest('base64url');
+const PURPOSE = 'profiles-csv-download';
+const ticketKey = (secret: string) => createHmac('sha256', secret).update(`download-ticket:${PURPOSE}`).digest();
 
-export function issueDownloadTicket(shop: string, secret: string, nowMs: number, ttlMs = 60_000): string {
-  const payload = Buffer.from(JSON.stringify({ shop, exp: nowMs + ttlMs })).toString('base64url');
-  return `${payload}.${sign(payload, secret)}`;
+export async function issueDownloadTicket(shop: string, secret: string, nowMs: number, ttlMs = 60_000): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(shop)
+    .setAudience(PURPOSE)
+    .setIssuedAt(Math.floor(nowMs / 1000))
+    .setExpirationTime(Math.floor((nowMs + ttlMs) / 1000))
+    .sign(ticketKey(secret));
 }
 
-export function verifyDownloadTicket(ticket: string, secret: string, nowMs: number): string | null {
-  const [payload, mac] = ticket.split('.');
-  if (!payload || !mac) return null;
-  const expected = Buffer.from(sign(payload, secret));
-  const given = Buffer.from(mac);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+/** The shop the ticket names, or null when it is forged, altered, expired or for another purpose. */
+export async function verifyDownloadTicket(ticket: string, secret: string, nowMs: number): Promise<string | null> {
   try {
-    const { shop, exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { shop?: unknown; exp?: unknown };
-    return typeof shop === 'string' && typeof exp === 'number' && exp > nowMs ? shop : null;
+    const { payload } = await jwtVerify(ticket, ticketKey(secret), { algorithms: ['HS256'], audience: PURPOSE, currentDate: new Date(nowMs), requiredClaims: ['sub', 'exp'] });
+    return typeof payload.sub === 'string' && SHOP_DOMAIN.test(payload.sub) ? payload.sub : null;
   } catch {
     return null;
   }

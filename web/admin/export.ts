@@ -1,5 +1,5 @@
 // CSV export of the shop's profiles. A download is a plain link, which cannot carry the Authorization
-// header: POST /export-link hands out a short-lived download ticket (download-ticket.ts), and
+// header: POST /export-link hands out a short-lived download ticket (a JWT, download-ticket.ts), and
 // GET /export.csv accepts that ticket (or a session token) and streams the rows (profiles-csv.ts).
 import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from '../../src/logger.ts';
@@ -21,7 +21,7 @@ function ticketOrToken(o: ExportOptions): RequestHandler[] {
   return [
     async (req, res, next) => {
       const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : null;
-      const shop = ticket ? verifyDownloadTicket(ticket, o.auth.apiSecret, Date.now()) : await verifySessionToken(bearerToken(req), o.auth).then((v) => (v.valid ? v.shop : null));
+      const shop = ticket ? await verifyDownloadTicket(ticket, o.auth.apiSecret, Date.now()) : await verifySessionToken(bearerToken(req), o.auth).then((v) => (v.valid ? v.shop : null));
       if (!shop) {
         res.status(401).json({ error: 'unauthorized', reason: ticket ? 'bad_ticket' : 'missing_token' });
         return;
@@ -59,8 +59,8 @@ export function csvDownloadRouter(ports: Pick<DashboardPorts, 'profiles'>, o: Ex
 /** POST /export-link: behind the session token. */
 export function exportLinkRouter(apiSecret: string): Router {
   const r = express.Router();
-  r.post('/export-link', (req, res) => {
-    const ticket = issueDownloadTicket(shopOf(res), apiSecret, Date.now());
+  r.post('/export-link', async (req, res) => {
+    const ticket = await issueDownloadTicket(shopOf(res), apiSecret, Date.now());
     res.json({ url: `${req.baseUrl}/export.csv?ticket=${encodeURIComponent(ticket)}`, expiresInSeconds: 60 });
   });
   return r;
