@@ -21,10 +21,3 @@ export class ShopNotInstalledError extends UnrecoverableError {
     this.name = 'ShopNotInstalledError';
   }
 }
-
-export class CustomerGoneError extends UnrecoverableError {
-  constructor(shop: string, customerId: string) {
-    super(`customer ${customerId} of ${shop} no longer exists on Shopify`);
-    this.name = 'CustomerGoneError';
-  }
-}

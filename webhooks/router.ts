@@ -1,15 +1,23 @@
-// POST /webhooks: raw body → HMAC (current or previous secret) → processed in the request (durable
-// dedupe → parse → topic handler → 200), or — under load, on our own failure, or always, depending on
-// WEBHOOK_MODE — queued: 200 once durable in Redis, webhooks/consumer.ts processes it. Invalid signature: 401 and nothing stored. Valid but unusable (bad payload, unknown
-// topic, shop not installed): 200 and a dead letter, because Shopify would otherwise retry for hours.
+// POST /webhooks. Each delivery goes:
+//   raw body → HMAC check (current or previous secret) → processed now or queued → 200.
+// Processed now: durable dedupe → parse → the topic's handler (ROUTES below) → 200.
+// Queued (under load, on our own failure, or always, per WEBHOOK_MODE): 200 once it is durable in
+//   Redis; webhooks/consumer.ts processes it later.
+//
+// Answers:
+// - Bad signature: 401, nothing stored.
+// - Valid but unusable (bad payload, unknown topic, shop not installed): 200 and a dead letter, as
+//   Shopify would otherwise retry for hours.
+// - Our own failure (database down): 500 and nothing recorded, so Shopify retries. A delivery counts
+//   as seen only after its handler succeeded (handlers are idempotent).
+//
 // The HMAC covers the body only (https://shopify.dev/docs/apps/build/webhooks/delivery-structure):
-// topic, shop, webhook id, event id and X-Shopify-Triggered-At are unsigned headers. So a signed body
-// is accepted only as what it is: every topic's payload schema refuses another topic's payload, a
-// shop named in the payload must be the header's, a delivery triggered outside Shopify's retry window
-// (8 tries over 4 hours, https://shopify.dev/changelog/updates-to-webhook-retry-mechanism) is refused,
-// and one event id acts once (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates).
-// A failure of our own (database down): nothing is recorded and we answer 500 so Shopify retries; a
-// delivery is recorded as seen only after its handler succeeded (handlers are idempotent).
+// topic, shop, webhook id, event id and X-Shopify-Triggered-At are unsigned headers. So:
+// - each topic's payload schema refuses another topic's payload;
+// - a shop named in the payload must be the header's shop;
+// - a delivery triggered outside Shopify's retry window (8 tries over 4 hours,
+//   https://shopify.dev/changelog/updates-to-webhook-retry-mechanism) is refused;
+// - one event id acts once (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates).
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { verifyWebhookHmac } from './verify-hmac.ts';
 import { parseJsonKeepingBigIds } from './parse-json-ids.ts';

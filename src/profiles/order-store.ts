@@ -357,10 +357,6 @@ export class OrderStore {
     }
   }
 
-  async hasOrders(shop: string): Promise<boolean> {
-    return (await this.owners.exists(shopScope('order_owners', shop))) !== null;
-  }
-
   /** Live orders of a shop (a scan: whole-shop reports only). */
   async countOrders(shop: string): Promise<number> {
     let n = 0;

@@ -1,29 +1,20 @@
-// Public API of the pure segment engine. Plain data in, plain data out; asOf is always passed in.
-export type { CustomerInput, Engagement, FinancialStatus, NormalizedOrder, OrderLineItem } from './types.ts';
-export { shopSettingsSchema, defaultShopSettings, parseShopSettings, safeParseShopSettings, ShopSettingsError } from './settings.ts';
-export type { ShopSettings, ShopSettingsInput, SettingsParseResult } from './settings.ts';
+// Public API of the pure segment engine, as the rest of the app uses it. Plain data in, plain data
+// out; asOf is always passed in. (Inside src/ the engine's own modules may also be imported directly.)
+export type { CustomerInput, NormalizedOrder } from './types.ts';
+export { defaultShopSettings, safeParseShopSettings } from './settings.ts';
+export type { ShopSettings } from './settings.ts';
 export { calibrateShop, calibrateFromSummaries } from './calibrate-shop.ts';
-export type { Calibration, ThresholdChange } from './calibrate-shop.ts';
-export { segmentCustomer, segmentSummary } from './segment-customer.ts';
-export type { CustomerSegmentation, CustomerMetrics, Membership, PreviousMemberships, ReplenishmentDue, SegmentOptions, ValueTier } from './segment-customer.ts';
-export { analyzeShop, countMemberships, emptyCounts } from './analyze-shop.ts';
-export type { AnalyzeOptions, SegmentCounts, ShopAnalysis } from './analyze-shop.ts';
+export type { Calibration } from './calibrate-shop.ts';
+export { segmentCustomer } from './segment-customer.ts';
+export type { CustomerSegmentation, Membership } from './segment-customer.ts';
+export { analyzeShop } from './analyze-shop.ts';
+export type { ShopAnalysis } from './analyze-shop.ts';
 export { summarizeCustomer } from './customer-summary.ts';
 export type { CustomerSummary } from './customer-summary.ts';
-export { tagVocabulary, tagFor, isAppTag, FAMILIES, SEGMENT_DEFINITIONS } from './tags.ts';
-export type { Family, SegmentDefinition, TagMeaning } from './tags.ts';
-export { RFM_GRID, RFM_RULES, RFM_SEGMENTS, rfmCellSegment, rfmGridRows } from './rfm-grid.ts';
-export type { RfmSegmentId } from './rfm-grid.ts';
-export { orderExclusionReason, orderCounts } from './order-eligibility.ts';
-export type { OrderExclusionReason } from './order-eligibility.ts';
-export { LOYALTY_GROUPS } from './loyalty-groups.ts';
-export type { LoyaltyThresholds } from './loyalty-thresholds.ts';
-export type { BgNbdFit } from './bgnbd.ts';
-export type { GammaGammaFit } from './gamma-gamma.ts';
-export type { ModelCalibration, Predictions, ChurnRisk, PredictionMethod } from './predictions.ts';
-export { dayOf, startOfDay, formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';
-export { shopInsights, insightsFromCustomers, wilsonInterval, DEFAULT_INSIGHTS_OPTIONS } from './insights.ts';
-export type { InsightsOptions, ShopInsights, GatewayProduct, BestCustomerProduct, ReorderRhythm } from './insights.ts';
+export { FAMILIES, SEGMENT_DEFINITIONS } from './tags.ts';
+export { formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';
+export { shopInsights, insightsFromCustomers, DEFAULT_INSIGHTS_OPTIONS } from './insights.ts';
+export type { ShopInsights } from './insights.ts';
 export { runBacktest, backtestSentence, frequencyError } from './backtest.ts';
 export type { BacktestFigures, BacktestResult } from './backtest.ts';
 export type { CountModelKind } from './bgnbd.ts';

@@ -35,7 +35,3 @@ export function orderExclusionReason(order: NormalizedOrder, settings: ShopSetti
   }
   return null;
 }
-
-export function orderCounts(order: NormalizedOrder, settings: ShopSettings, asOf: number): boolean {
-  return orderExclusionReason(order, settings, asOf) === null;
-}

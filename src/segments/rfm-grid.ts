@@ -64,10 +64,6 @@ export function rfmCellSegment(r: number, f: number, m: number): RfmGridSegmentI
   return s;
 }
 
-export function rfmSegmentLabel(id: RfmSegmentId): string {
-  return RFM_SEGMENTS.find((s) => s.id === id)!.label;
-}
-
 /** Rows for documentation: every cell with its segment, in R, F, M order. */
 export function rfmGridRows(): Array<{ r: number; f: number; m: number; segment: RfmGridSegmentId }> {
   const rows = [];

@@ -93,10 +93,3 @@ export function scoreOf(scale: ScoreScale, value: number): number {
 export function rfmScores(b: RfmBreakpoints, daysSinceLastOrder: number, orders: number, spendMinor: number): RfmScores {
   return { r: scoreOf(b.recencyDays, daysSinceLastOrder), f: scoreOf(b.frequency, orders), m: scoreOf(b.monetaryMinor, spendMinor) };
 }
-
-/** Days since the last order at which the recency score next changes, or null if it cannot drop further. */
-export function nextRecencyChangeDays(b: RfmBreakpoints, daysSinceLastOrder: number): number | null {
-  const g = groupOf(b.recencyDays, daysSinceLastOrder);
-  if (g >= b.recencyDays.cuts.length) return null;
-  return b.recencyDays.cuts[g]! + 1;
-}

@@ -43,10 +43,6 @@ export function segmentDefinition(family: Family, segment: string): SegmentDefin
   return d;
 }
 
-export function tagFor(settings: Pick<ShopSettings, 'tagPrefix'>, family: Family, segment: string): string {
-  return settings.tagPrefix + segmentDefinition(family, segment).tagSuffix;
-}
-
 export interface TagMeaning {
   tag: string;
   family: Family;
@@ -58,11 +54,6 @@ export interface TagMeaning {
 /** Every tag the app can write for this shop, with its meaning (docs/segments.md table, tag diffs). */
 export function tagVocabulary(settings: Pick<ShopSettings, 'tagPrefix'>): TagMeaning[] {
   return SEGMENT_DEFINITIONS.map((d) => ({ tag: settings.tagPrefix + d.tagSuffix, family: d.family, segment: d.segment, label: d.label, meaning: d.meaning }));
-}
-
-/** True for tags the app owns (prefix match, case-insensitive like Shopify tags). */
-export function isAppTag(tag: string, settings: Pick<ShopSettings, 'tagPrefix'>): boolean {
-  return tag.toLowerCase().startsWith(settings.tagPrefix.toLowerCase());
 }
 
 /**
