@@ -7,9 +7,7 @@
 //   node scripts/bench-ingest.ts [--shared-services] [--disk] [--reject] [--steps 500,1000,2000,3000,4000] [--duration 10] [--connections 64] [--customers 2000] [--json]
 //   node scripts/bench-ingest.ts --haproxy [stack-scaled options]  (2 web + 3 workers behind HAProxy: scripts/stack-scaled.ts)
 // Bounded: every step runs `--duration` seconds; the child and all data are removed at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import mongoose from 'mongoose';
@@ -17,10 +15,9 @@ import { serviceUrls } from '../src/config.ts';
 import { ShopStore } from '../src/profiles/shop-store.ts';
 import { webhookHmac } from '../webhooks/verify-hmac.ts';
 import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
-import { pollUntil } from '../tools/poll.ts';
+import { benchAppEnv, spawnApp, stopChildren, waitHealthy } from './bench-app.ts';
 import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({ options: {
   steps: { type: 'string', default: '500,1000,1500,2000,2500,3000,4000' }, duration: { type: 'string', default: '10' },
   connections: { type: 'string', default: '64' }, customers: { type: 'string', default: '2000' },
@@ -40,13 +37,6 @@ const SHOP = 'bench-ingest.myshopify.com';
 const SECRET = 'bench-secret-' + randomBytes(8).toString('hex');
 const RUN = `bench_ingest_${randomBytes(4).toString('hex')}`;
 const log = (s: string) => { if (!JSON_OUT) console.error(s); };
-
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  await pollUntil('web to become healthy', async () => {
-    if (child.exitCode !== null) throw new Error(`web exited with ${child.exitCode}`);
-    return fetch(`${url}/health`).then((r) => r.ok, () => false);
-  }, { timeoutMs, intervalMs: 200 });
-}
 
 /** The same server with another database name in the path (query string kept). */
 export function withDatabase(uri: string, db: string): string {
@@ -124,15 +114,7 @@ async function main(): Promise<void> {
   const mongo = await mongoose.createConnection(dbUri).asPromise();
   await new ShopStore(mongo).markInstalled(SHOP, { scopes: ['read_orders', 'read_customers', 'write_customers'], timezone: 'UTC', currency: 'USD' }, new Date());
 
-  const child = spawn(process.execPath, ['web/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', MONGODB_URI: dbUri, REDIS_URL: redisUrl, QUEUE_PREFIX: RUN,
-      SHOPIFY_API_KEY: 'bench-key', SHOPIFY_API_SECRET: SECRET, SHOPIFY_APP_URL: 'https://bench.example.com', ENCRYPTION_KEY: '22'.repeat(32),
-      SUPPORT_TOKEN: 'b'.repeat(32), LOG_LEVEL: 'warn', SHOPIFY_API_ORIGIN: '', DEMO_MODE: '',
-    },
-  });
+  const child = spawnApp(['web/main.ts'], benchAppEnv({ port, mongodbUri: dbUri, redisUrl, queuePrefix: RUN, apiKey: 'bench-key', apiSecret: SECRET, encryptionKey: '22'.repeat(32) }));
   const results: StepResult[] = [];
   try {
     await waitHealthy(url, child, 30_000);
@@ -155,8 +137,7 @@ async function main(): Promise<void> {
       if (r.achievedRps < rate * 0.8 && r.p99 > 500) break; // far past the knee: stop loading the machine
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => { const t = setTimeout(() => { child.kill('SIGKILL'); r(undefined); }, 15_000); child.once('exit', () => { clearTimeout(t); r(undefined); }); });
+    await stopChildren([child]);
     const stored = await mongo.db!.collection('order_owners').countDocuments().catch(() => -1);
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();

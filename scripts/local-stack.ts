@@ -56,19 +56,14 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
-  const sim = await startShopifySimulator(o.simulator ?? {});
-  // As Shopify from 2027-01-01: Admin API calls with non-expiring offline tokens are refused. The app
-  // asks for expiring tokens and renews them (src/shopify/offline-tokens.ts).
-  sim.setAuthBehaviour({ refuseNonExpiring: true, ...(o.tokenLifetimeMs ? { accessTokenLifetimeMs: o.tokenLifetimeMs } : {}) });
-  const apiKey = 'demo-api-key';
-  const apiSecret = randomBytes(24).toString('hex');
-  const config = loadConfig({
+/** The app's configuration against the simulator: demo mode, fresh secrets, the caller's overrides. */
+function localConfig(o: LocalStackOptions, simUrl: string): Config {
+  return loadConfig({
     NODE_ENV: 'development',
-    SHOPIFY_API_KEY: apiKey,
-    SHOPIFY_API_SECRET: apiSecret,
+    SHOPIFY_API_KEY: 'demo-api-key',
+    SHOPIFY_API_SECRET: randomBytes(24).toString('hex'),
     SHOPIFY_APP_URL: 'http://127.0.0.1:3000',
-    SHOPIFY_API_ORIGIN: sim.url,
+    SHOPIFY_API_ORIGIN: simUrl,
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     SUPPORT_TOKEN: randomBytes(24).toString('hex'),
     DEMO_MODE: 'true',
@@ -78,6 +73,48 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     ...Object.fromEntries(['WEBHOOK_MODE', 'WEBHOOK_CONCURRENCY'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
     ...o.env,
   });
+}
+
+/** Resolves when no job is waiting, prioritized or active in any queue. */
+async function queuesIdle(runtime: JobRuntime, timeoutMs: number): Promise<void> {
+  let counts: unknown;
+  await pollUntil('the queues to be idle', async () => {
+    const c = await Promise.all(Object.values(runtime.queues).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
+    counts = c;
+    return c.every((x) => Object.values(x).every((n) => n === 0));
+  }, { timeoutMs, detail: () => `counts: ${JSON.stringify(counts)}` });
+}
+
+/** Polls the job's state: QueueEvents would miss a completion that happened before it subscribed. */
+async function jobFinished(runtime: JobRuntime, queue: keyof JobRuntime['queues'], jobId: string, timeoutMs: number): Promise<unknown> {
+  const q = runtime.queues[queue];
+  let state = 'unknown';
+  const job = await pollUntil(`${q.name} job ${jobId} to complete`, async () => {
+    const j = await q.getJob(jobId);
+    if (!j) throw new Error(`no job ${jobId} in ${q.name}`);
+    state = await j.getState();
+    if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${j.failedReason}`);
+    return state === 'completed' && j;
+  }, { timeoutMs, detail: () => `still ${state}` });
+  return job.returnvalue as unknown;
+}
+
+/** No new requests; those in flight finish (forced after 5 s). */
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), 5000);
+    server.close(() => { clearTimeout(force); resolve(); });
+    server.closeIdleConnections();
+  });
+}
+
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const sim = await startShopifySimulator(o.simulator ?? {});
+  // As Shopify from 2027-01-01: Admin API calls with non-expiring offline tokens are refused. The app
+  // asks for expiring tokens and renews them (src/shopify/offline-tokens.ts).
+  sim.setAuthBehaviour({ refuseNonExpiring: true, ...(o.tokenLifetimeMs ? { accessTokenLifetimeMs: o.tokenLifetimeMs } : {}) });
+  const config = localConfig(o, sim.url);
+  const { SHOPIFY_API_KEY: apiKey, SHOPIFY_API_SECRET: apiSecret } = config;
   const deps = o.mongo
     ? await depsFromConnection(config, o.mongo, { logger: o.logger })
     : await createDeps(config, { logger: o.logger, ...(o.dbName ? { dbName: o.dbName } : {}) });
@@ -106,36 +143,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       const state = await runtime.context.shops.get(shop);
       await runtime.enqueue.scheduleShop(shop, state?.timezone ?? 'UTC');
     },
-    async idle(timeoutMs = 600_000) {
-      let counts: unknown;
-      await pollUntil('the queues to be idle', async () => {
-        const c = await Promise.all(Object.values(runtime.queues).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
-        counts = c;
-        return c.every((x) => Object.values(x).every((n) => n === 0));
-      }, { timeoutMs, detail: () => `counts: ${JSON.stringify(counts)}` });
-    },
-    async waitFor(queue, jobId, timeoutMs = 600_000) {
-      // Polls the job's state: QueueEvents would miss a completion that happened before it subscribed.
-      const q = runtime.queues[queue];
-      let state = 'unknown';
-      const job = await pollUntil(`${q.name} job ${jobId} to complete`, async () => {
-        const j = await q.getJob(jobId);
-        if (!j) throw new Error(`no job ${jobId} in ${q.name}`);
-        state = await j.getState();
-        if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${j.failedReason}`);
-        return state === 'completed' && j;
-      }, { timeoutMs, detail: () => `still ${state}` });
-      return job.returnvalue as unknown;
-    },
+    idle: (timeoutMs = 600_000) => queuesIdle(runtime, timeoutMs),
+    waitFor: (queue, jobId, timeoutMs = 600_000) => jobFinished(runtime, queue, jobId, timeoutMs),
     async close() {
       // No new webhooks; requests in flight finish (bounded); then workers finish their jobs (they still
       // call the simulator's Admin API); then the simulator and the connections.
       await sim.stopWebhooks();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), 5000);
-        server.close(() => { clearTimeout(force); resolve(); });
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await ingest.close();
       await runtime.close();
       await shopifyPort.close();

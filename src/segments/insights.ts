@@ -142,109 +142,114 @@ function validate(o: InsightsOptions): void {
   whole('minBestBuyers', o.minBestBuyers);
 }
 
-export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibration, settings: ShopSettings, asOf: number, options: Partial<InsightsOptions> = {}): ShopInsights {
-  const o: InsightsOptions = { ...DEFAULT_INSIGHTS_OPTIONS, ...options };
-  validate(o);
+/** One pass over the customers: every count the three reports and the shop line are built from. */
+interface Tallies {
+  shop: Tally;
+  gateway: Map<string, Tally>;
+  productBuyers: Map<string, number>;
+  productBest: Map<string, number>;
+  learner: ReplenishmentLearner;
+  buyers: number;
+  best: number;
+  placeholderSeen: boolean;
+}
+
+function tallyCustomers(summaries: readonly CustomerSummary[], cal: Calibration, settings: ShopSettings, asOf: number, o: InsightsOptions, placeholders: ReadonlySet<string>): Tallies {
   const asOfDay = dayOf(asOf, settings);
   const lastObservedFirstDay = asOfDay - o.windowDays;
-  const placeholders = new Set(o.placeholderProducts);
-  const money = (m: number): string => formatMoney(m, settings.currency);
-
-  const shop: Tally = { customers: 0, repeaters: 0, clvSum: 0 };
-  const gateway = new Map<string, Tally>();
-  const productBuyers = new Map<string, number>();
-  const productBest = new Map<string, number>();
-  const learner = new ReplenishmentLearner();
-  let buyers = 0;
-  let best = 0;
-  let placeholderSeen = false;
-
+  const t: Tallies = { shop: { customers: 0, repeaters: 0, clvSum: 0 }, gateway: new Map(), productBuyers: new Map(), productBest: new Map(), learner: new ReplenishmentLearner(), buyers: 0, best: 0, placeholderSeen: false };
   for (const s of summaries) {
     if (s.orders === 0) continue;
-    buyers++;
-    learner.add(s);
+    t.buyers++;
+    t.learner.add(s);
     const isBest = loyaltyGroup(s.orders, s.spendMinor, cal.loyalty, settings, null)?.group === 'vip' || rfmSegment(s, cal.rfm, settings, asOf, asOfDay).segment === 'champions';
-    if (isBest) best++;
+    if (isBest) t.best++;
     const observed = s.firstDay <= lastObservedFirstDay;
     let repeated = false;
     let clv = 0;
     if (observed) {
       repeated = s.secondDay !== null && s.secondDay - s.firstDay <= o.windowDays;
       clv = predictClv(s, cal.models, settings, asOfDay);
-      shop.customers++;
-      if (repeated) shop.repeaters++;
-      shop.clvSum += clv;
+      t.shop.customers++;
+      if (repeated) t.shop.repeaters++;
+      t.shop.clvSum += clv;
     }
     for (const p of s.products) {
       if (placeholders.has(p.key)) {
-        placeholderSeen = true;
+        t.placeholderSeen = true;
         continue;
       }
-      productBuyers.set(p.key, (productBuyers.get(p.key) ?? 0) + 1);
-      if (isBest) productBest.set(p.key, (productBest.get(p.key) ?? 0) + 1);
+      t.productBuyers.set(p.key, (t.productBuyers.get(p.key) ?? 0) + 1);
+      if (isBest) t.productBest.set(p.key, (t.productBest.get(p.key) ?? 0) + 1);
       if (observed && p.firstDay === s.firstDay) {
-        let t = gateway.get(p.key);
-        if (t === undefined) gateway.set(p.key, (t = { customers: 0, repeaters: 0, clvSum: 0 }));
-        t.customers++;
-        if (repeated) t.repeaters++;
-        t.clvSum += clv; // integers: the sum does not depend on the order of the customers
+        let g = t.gateway.get(p.key);
+        if (g === undefined) t.gateway.set(p.key, (g = { customers: 0, repeaters: 0, clvSum: 0 }));
+        g.customers++;
+        if (repeated) g.repeaters++;
+        g.clvSum += clv; // integers: the sum does not depend on the order of the customers
       }
     }
   }
+  return t;
+}
 
-  const shopRate = shop.customers > 0 ? shop.repeaters / shop.customers : null;
-  const shopClv = shop.customers > 0 ? Math.round(shop.clvSum / shop.customers) : null;
+function gatewayProductsOf(t: Tallies, o: InsightsOptions, money: (minor: number) => string): GatewayProduct[] {
+  const shopRate = t.shop.repeaters / t.shop.customers;
+  const shopClv = Math.round(t.shop.clvSum / t.shop.customers);
   const within = `within ${plural(o.windowDays, 'day')}`;
-
   const gatewayProducts: GatewayProduct[] = [];
-  for (const [product, t] of gateway) {
-    if (t.customers < o.minCustomers) continue;
-    const repeatRate = t.repeaters / t.customers;
-    const ci = wilsonInterval(t.repeaters, t.customers);
-    const meanClv12mMinor = Math.round(t.clvSum / t.customers);
+  for (const [product, g] of t.gateway) {
+    if (g.customers < o.minCustomers) continue;
+    const repeatRate = g.repeaters / g.customers;
+    const ci = wilsonInterval(g.repeaters, g.customers);
+    const meanClv12mMinor = Math.round(g.clvSum / g.customers);
     gatewayProducts.push({
       product,
-      customers: t.customers,
-      repeaters: t.repeaters,
+      customers: g.customers,
+      repeaters: g.repeaters,
       repeatRate,
       repeatRateCi: ci,
       meanClv12mMinor,
       explanation:
-        `${percent(repeatRate)} of the ${plural(t.customers, 'customer')} whose first order included ${product} ordered again ${within} ` +
-        `(95% interval ${percent(ci[0])}–${percent(ci[1])}), against ${percent(shopRate!)} for the shop; ` +
-        `their predicted 12-month value averages ${money(meanClv12mMinor)} against ${money(shopClv!)}`,
+        `${percent(repeatRate)} of the ${plural(g.customers, 'customer')} whose first order included ${product} ordered again ${within} ` +
+        `(95% interval ${percent(ci[0])}–${percent(ci[1])}), against ${percent(shopRate)} for the shop; ` +
+        `their predicted 12-month value averages ${money(meanClv12mMinor)} against ${money(shopClv)}`,
     });
   }
-  gatewayProducts.sort((a, b) => b.repeatRateCi[0] - a.repeatRateCi[0] || b.customers - a.customers || byKey(a.product, b.product));
+  return gatewayProducts.sort((a, b) => b.repeatRateCi[0] - a.repeatRateCi[0] || b.customers - a.customers || byKey(a.product, b.product));
+}
 
-  const bestCustomerProducts: BestCustomerProduct[] = [];
-  if (best > 0) {
-    for (const [product, bestBuyers] of productBest) {
-      if (bestBuyers < o.minBestBuyers) continue;
-      const n = productBuyers.get(product)!;
-      // One division of exact integers: equal ratios give identical lifts, so ties stay ties.
-      const lift = (bestBuyers * buyers) / (best * n);
-      const bestShare = bestBuyers / best;
-      const shopShare = n / buyers;
-      bestCustomerProducts.push({
-        product,
-        buyers: n,
-        bestBuyers,
-        bestShare,
-        shopShare,
-        lift,
-        explanation:
-          `${percent(bestShare)} of VIPs and Champions bought ${product} (${bestBuyers} of ${best}) against ${percent(shopShare)} of all buyers ` +
-          `(${n} of ${buyers}): ${lift.toFixed(1)}× as likely`,
-      });
-    }
+function bestCustomerProductsOf(t: Tallies, o: InsightsOptions): BestCustomerProduct[] {
+  const { best, buyers } = t;
+  const list: BestCustomerProduct[] = [];
+  if (best === 0) return list;
+  for (const [product, bestBuyers] of t.productBest) {
+    if (bestBuyers < o.minBestBuyers) continue;
+    const n = t.productBuyers.get(product)!;
+    // One division of exact integers: equal ratios give identical lifts, so ties stay ties.
+    const lift = (bestBuyers * buyers) / (best * n);
+    const bestShare = bestBuyers / best;
+    const shopShare = n / buyers;
+    list.push({
+      product,
+      buyers: n,
+      bestBuyers,
+      bestShare,
+      shopShare,
+      lift,
+      explanation:
+        `${percent(bestShare)} of VIPs and Champions bought ${product} (${bestBuyers} of ${best}) against ${percent(shopShare)} of all buyers ` +
+        `(${n} of ${buyers}): ${lift.toFixed(1)}× as likely`,
+    });
   }
-  bestCustomerProducts.sort((a, b) => b.lift - a.lift || b.bestBuyers - a.bestBuyers || byKey(a.product, b.product));
+  return list.sort((a, b) => b.lift - a.lift || b.bestBuyers - a.bestBuyers || byKey(a.product, b.product));
+}
 
+function reorderRhythmsOf(t: Tallies, settings: ShopSettings, placeholders: ReadonlySet<string>): ReorderRhythm[] {
   const reorder: ReorderRhythm[] = [];
-  for (const r of learner.finishWithSpread(settings)) {
+  for (const r of t.learner.finishWithSpread(settings)) {
     if (placeholders.has(r.product)) continue;
-    const n = productBuyers.get(r.product)!;
+    const n = t.productBuyers.get(r.product)!;
     const reorderRate = r.customers / n;
     reorder.push({
       product: r.product,
@@ -259,23 +264,40 @@ export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibra
         `learned from ${plural(r.customers, 'customer')} who bought it on two or more days: ${percent(reorderRate)} of its ${plural(n, 'buyer')}`,
     });
   }
-  reorder.sort((a, b) => b.customers - a.customers || byKey(a.product, b.product));
+  return reorder.sort((a, b) => b.customers - a.customers || byKey(a.product, b.product));
+}
 
+/** Plain words for every report left empty, and why. */
+function notesOf(t: Tallies, r: Pick<ShopInsights, 'gatewayProducts' | 'bestCustomerProducts' | 'reorder'>, o: InsightsOptions, settings: ShopSettings, asOfDay: number, placeholders: ReadonlySet<string>): string[] {
   const notes: string[] = [];
-  if (productBuyers.size === 0) {
+  if (t.productBuyers.size === 0) {
     notes.push(
-      placeholderSeen
+      t.placeholderSeen
         ? `no product identity in these orders (every line is ${[...placeholders].sort(byKey).join(', ')}): gateway products, what the best buy and reorder rhythm need products`
         : 'no counted order line names a product (SKU, else title): gateway products, what the best buy and reorder rhythm need products',
     );
-  } else {
-    if (shop.customers === 0) notes.push(`no customer's first order is at least ${plural(o.windowDays, 'day')} before ${formatDay(asOfDay)}: nobody has been observed for the whole window`);
-    else if (gatewayProducts.length === 0) notes.push(`no product was in the first order of at least ${o.minCustomers} customers observed for ${plural(o.windowDays, 'day')} (--min-customers)`);
-    if (best === 0) notes.push('no VIPs or Champions yet: nothing to compare their purchases with');
-    else if (bestCustomerProducts.length === 0) notes.push(`no product was bought by at least ${o.minBestBuyers} VIPs and Champions`);
-    if (reorder.length === 0) notes.push(`no product was bought on two or more days by at least ${plural(settings.replenishment.minRepeatCustomers, 'customer')} (replenishment.minRepeatCustomers)`);
+    return notes;
   }
+  if (t.shop.customers === 0) notes.push(`no customer's first order is at least ${plural(o.windowDays, 'day')} before ${formatDay(asOfDay)}: nobody has been observed for the whole window`);
+  else if (r.gatewayProducts.length === 0) notes.push(`no product was in the first order of at least ${o.minCustomers} customers observed for ${plural(o.windowDays, 'day')} (--min-customers)`);
+  if (t.best === 0) notes.push('no VIPs or Champions yet: nothing to compare their purchases with');
+  else if (r.bestCustomerProducts.length === 0) notes.push(`no product was bought by at least ${o.minBestBuyers} VIPs and Champions`);
+  if (r.reorder.length === 0) notes.push(`no product was bought on two or more days by at least ${plural(settings.replenishment.minRepeatCustomers, 'customer')} (replenishment.minRepeatCustomers)`);
+  return notes;
+}
 
+export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibration, settings: ShopSettings, asOf: number, options: Partial<InsightsOptions> = {}): ShopInsights {
+  const o: InsightsOptions = { ...DEFAULT_INSIGHTS_OPTIONS, ...options };
+  validate(o);
+  const asOfDay = dayOf(asOf, settings);
+  const placeholders = new Set(o.placeholderProducts);
+  const t = tallyCustomers(summaries, cal, settings, asOf, o, placeholders);
+  const { shop } = t;
+  const reports = {
+    gatewayProducts: shop.customers > 0 ? gatewayProductsOf(t, o, (m) => formatMoney(m, settings.currency)) : [],
+    bestCustomerProducts: bestCustomerProductsOf(t, o),
+    reorder: reorderRhythmsOf(t, settings, placeholders),
+  };
   return {
     asOf,
     date: formatDay(asOfDay),
@@ -285,17 +307,15 @@ export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibra
     shop: {
       customers: shop.customers,
       repeaters: shop.repeaters,
-      repeatRate: shopRate,
+      repeatRate: shop.customers > 0 ? shop.repeaters / shop.customers : null,
       repeatRateCi: shop.customers > 0 ? wilsonInterval(shop.repeaters, shop.customers) : null,
-      meanClv12mMinor: shopClv,
-      buyers,
-      bestCustomers: best,
-      products: productBuyers.size,
+      meanClv12mMinor: shop.customers > 0 ? Math.round(shop.clvSum / shop.customers) : null,
+      buyers: t.buyers,
+      bestCustomers: t.best,
+      products: t.productBuyers.size,
     },
-    gatewayProducts,
-    bestCustomerProducts,
-    reorder,
-    notes,
+    ...reports,
+    notes: notesOf(t, reports, o, settings, asOfDay, placeholders),
   };
 }
 

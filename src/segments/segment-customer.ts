@@ -89,119 +89,161 @@ function modelCitation(cal: Calibration): string {
   return `${name}, chosen by the backtest of ${bt.split}–${bt.until}: repeat orders predicted ${pct === 0 ? 'on target' : `${pct}% ${f.errorPct < 0 ? 'low' : 'high'}`}`;
 }
 
-export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: ShopSettings, asOf: number, previous?: PreviousMemberships, options: SegmentOptions = {}): CustomerSegmentation {
+/** One segmentation under way: what every family's step reads, and where it adds its results. */
+interface Run {
+  s: CustomerSummary;
+  cal: Calibration;
+  settings: ShopSettings;
+  asOf: number;
+  asOfDay: number;
+  /** Days since the last order (buyers only). */
+  days: number | null;
+  dayStart: (day: number) => number;
+  money: (minor: number) => string;
+  calNote: string;
+  wantNext: boolean;
+  /** The segment the customer had in this family before, if any. */
+  prevIn: (family: Family) => string | null;
+  hadBefore: (family: Family, segment: string) => boolean;
+  add: (family: Family, segment: string, explanation: () => string) => void;
+  memberships: Membership[];
+  /** Days on which a membership may change by itself (null: never). */
+  nextDays: Array<number | null>;
+}
+
+function startRun(s: CustomerSummary, cal: Calibration, settings: ShopSettings, asOf: number, previous: PreviousMemberships | undefined, options: SegmentOptions): Run {
   const asOfDay = dayOf(asOf, settings);
-  const dayStart = (d: number): number => startOfDay(d, settings);
-  const cur = settings.currency;
-  const money = (m: number): string => formatMoney(m, cur);
   const prev = new Map((previous?.memberships ?? []).map((m) => [`${m.family}/${m.segment}`, m]));
-  const prevIn = (family: Family): string | null => previous?.memberships.find((m) => m.family === family)?.segment ?? null;
   const memberships: Membership[] = [];
   const explain = options.explanations !== false;
-  const wantNext = options.nextChange !== false;
-  const add = (family: Family, segment: string, explanation: () => string): void => {
-    const def = segmentDefinition(family, segment);
-    const before = prev.get(`${family}/${segment}`);
-    memberships.push({ family, segment, label: def.label, tag: settings.tagPrefix + def.tagSuffix, explanation: explain ? `${def.label}: ${explanation()}` : '', since: before?.since ?? asOf });
+  return {
+    s, cal, settings, asOf, asOfDay, memberships,
+    days: s.orders > 0 ? asOfDay - s.lastDay : null,
+    dayStart: (d) => startOfDay(d, settings),
+    money: (m) => formatMoney(m, settings.currency),
+    calNote: `of ${cal.date}`,
+    wantNext: options.nextChange !== false,
+    prevIn: (family) => previous?.memberships.find((m) => m.family === family)?.segment ?? null,
+    hadBefore: (family, segment) => prev.has(`${family}/${segment}`),
+    add: (family, segment, explanation) => {
+      const def = segmentDefinition(family, segment);
+      const before = prev.get(`${family}/${segment}`);
+      memberships.push({ family, segment, label: def.label, tag: settings.tagPrefix + def.tagSuffix, explanation: explain ? `${def.label}: ${explanation()}` : '', since: before?.since ?? asOf });
+    },
+    nextDays: [],
   };
+}
+
+function addLoyalty(r: Run): void {
+  const { s, money, calNote } = r;
+  const t = r.cal.loyalty;
+  const got = loyaltyGroup(s.orders, s.spendMinor, t, r.settings, r.prevIn('loyalty') as LoyaltyGroupId | null)!;
+  const held = got.heldByHysteresis ? ' (kept: within the hysteresis margin of a moved threshold)' : '';
+  const text: Record<LoyaltyGroupId, () => string> = {
+    vip: () => `${plural(s.orders, 'order')} ≥ ${t.vipMinOrders} and ${money(s.spendMinor)} spent ≥ ${money(t.vipMinSpendMinor)}, thresholds ${calNote}`,
+    'frequent-buyer': () => `${plural(s.orders, 'order')} ≥ ${t.frequentMinOrders}, threshold ${calNote}`,
+    'loyal-customer': () => `${plural(s.orders, 'order')} (Frequent Buyer from ${t.frequentMinOrders}, threshold ${calNote})`,
+    'one-time-buyer': () => `1 order, on ${formatDay(s.lastDay)}`,
+  };
+  r.add('loyalty', got.group, () => text[got.group]() + held);
+}
+
+function addRfm(r: Run, rfm: ReturnType<typeof rfmSegment>): void {
+  const { s, settings } = r;
+  const sc = rfm.scores;
+  const engagedBy = rfm.engagedBy;
+  const ref = r.cal.rfm.referenceDay;
+  const when = (): string => (ref === null ? `last order ${plural(r.days!, 'day')} ago` : `last order ${plural(Math.max(0, ref - s.lastDay), 'day')} before the shop's latest order (${formatDay(ref)})`);
+  const basis = (): string => (sc ? `R${sc.r} F${sc.f} M${sc.m}: ${when()}, ${plural(s.orders, 'order')}, ${r.money(s.spendMinor)} spent (quintiles ${r.calNote})` : '');
+  if (rfm.segment === 'prospects') r.add('rfm', 'prospects', () => 'customer record with no counted order yet');
+  else if (engagedBy) r.add('rfm', rfm.segment, () => `Lost by RFM (${basis()}), but ${engagedBy.kind === 'email-click' ? 'clicked an email' : 'visited the store'} on ${formatDay(dayOf(engagedBy.at, settings))}`);
+  else r.add('rfm', rfm.segment, basis);
+  if (r.wantNext) r.nextDays.push(nextRfmChangeDay(s, r.cal.rfm, settings, r.asOfDay, r.dayStart, rfm.segment));
+}
+
+/** Predictions of a buyer, and the churn and value families built on them. */
+function addPredictions(r: Run): NonNullable<CustomerSegmentation['predictions']> {
+  const { s, cal, settings, money } = r;
+  const f = settings.families;
+  const p = predictCustomer(s, cal.models, settings, r.asOfDay, r.dayStart);
+  const tier = valueTier(p.clv12mMinor, cal, (r.prevIn('value')?.replace('value-', '') as ValueTier | undefined) ?? null, settings);
+  const model = p.method === 'cadence-fallback' ? `cadence rule; ${p.fallbackReason ?? cal.models.fallbackReason}` : modelCitation(cal);
+  if (f.churn) {
+    const why = (): string =>
+      p.churnProbability !== null
+        ? `${percent(p.churnProbability)} chance of no order in the next ${settings.churn.horizonDays} days (${model})`
+        : `${plural(r.days!, 'day')} since the last order = ${p.intervalsSinceLastOrder!.toFixed(1)}× the typical ${Math.round(p.intervalDays!)}-day interval (${model})`;
+    r.add('churn', `churn-risk-${p.churnRisk}`, why);
+    if (r.wantNext) r.nextDays.push(nextChurnChangeDay(s, cal.models, settings, r.asOfDay, p.churnRisk));
+  }
+  if (f.value) {
+    const vt = cal.valueTiers;
+    const bar = (): string => (tier === 'high' ? `≥ ${money(vt.highMinClvMinor)} (top ${percent(settings.valueTiers.highTopShare)})` : tier === 'medium' ? `≥ ${money(vt.mediumMinClvMinor)} (top ${percent(settings.valueTiers.mediumTopShare)})` : `< ${money(vt.mediumMinClvMinor)}`);
+    r.add('value', `value-${tier}`, () => `predicted 12-month value ${money(p.clv12mMinor)} ${bar()}, tiers ${r.calNote}`);
+    if (r.wantNext) r.nextDays.push(nextValueTierChangeDay(s, cal, settings, r.asOfDay, tier));
+  }
+  return { ...p, valueTier: tier };
+}
+
+function addReplenishment(r: Run): ReplenishmentDue[] {
+  const status = replenishmentStatus(r.s, r.cal.replenishment, r.settings, r.asOfDay);
+  if (status.due.length) {
+    const list = (): string => status.due.slice(0, 3).map((d) => `${d.product} due ${formatDay(d.dueDay)} (every ${plural(d.intervalDays, 'day')})`).join(', ');
+    r.add('replenishment', 'replenishment-due', () => list() + (status.due.length > 3 ? ` and ${status.due.length - 3} more` : ''));
+  }
+  r.nextDays.push(status.nextChangeDay);
+  return status.due.map((d) => ({ product: d.product, lastPurchaseAt: r.dayStart(d.lastPurchaseDay), dueAt: r.dayStart(d.dueDay), intervalDays: d.intervalDays }));
+}
+
+function addBehaviour(r: Run): void {
+  const { s, cal, settings, money } = r;
+  const b = behaviourFlags(s, cal.bigSpender.minAovMinor, settings, r.asOfDay, r.hadBefore('behaviour', 'big-spender'));
+  const bs = settings.behaviour;
+  if (b.bigSpender) r.add('behaviour', 'big-spender', () => `average order ${money(b.aovMinor)} ≥ ${money(cal.bigSpender.minAovMinor)} (top ${percent(bs.bigSpenderTopShare)}, ${r.calNote})${b.bigSpenderHeldByHysteresis ? ' (kept: within the hysteresis margin)' : ''}`);
+  if (b.coupon) r.add('behaviour', 'coupon-customer', () => `${s.discountedOrders} of ${plural(s.orders, 'order')} used a discount code`);
+  if (b.dormant) r.add('behaviour', 'dormant', () => `no order for ${plural(b.daysSinceLastOrder, 'day')} (≥ ${bs.dormantDays})`);
+  if (b.newCustomer) r.add('behaviour', 'new-customer', () => `first order ${plural(b.daysSinceFirstOrder, 'day')} ago (within ${bs.newCustomerDays})`);
+  if (r.wantNext) r.nextDays.push(nextBehaviourChangeDay(s, settings, r.asOfDay));
+}
+
+function metricsOf(s: CustomerSummary, days: number | null, rfm: RfmScores | null): CustomerMetrics {
+  return {
+    orders: s.orders,
+    ignoredOrders: s.ignoredOrders,
+    laterOrders: s.laterOrders,
+    purchaseDays: s.purchaseDays,
+    firstOrderAt: s.firstAt,
+    lastOrderAt: s.lastAt,
+    daysSinceLastOrder: days,
+    spendMinor: s.spendMinor,
+    aovMinor: s.orders > 0 ? Math.round(s.spendMinor / s.orders) : 0,
+    discountedOrders: s.discountedOrders,
+    rfm,
+  };
+}
+
+/** The families in a fixed order (loyalty, RFM, churn, value, replenishment, behaviour), each its own step. */
+export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: ShopSettings, asOf: number, previous?: PreviousMemberships, options: SegmentOptions = {}): CustomerSegmentation {
+  const r = startRun(s, cal, settings, asOf, previous, options);
   const f = settings.families;
   const buyer = s.orders > 0;
-  const days = buyer ? asOfDay - s.lastDay : null;
-  const nextDays: Array<number | null> = [];
-  const calNote = `of ${cal.date}`;
-
-  if (f.loyalty && buyer) {
-    const t = cal.loyalty;
-    const got = loyaltyGroup(s.orders, s.spendMinor, t, settings, prevIn('loyalty') as LoyaltyGroupId | null)!;
-    const held = got.heldByHysteresis ? ' (kept: within the hysteresis margin of a moved threshold)' : '';
-    const text: Record<LoyaltyGroupId, () => string> = {
-      vip: () => `${plural(s.orders, 'order')} ≥ ${t.vipMinOrders} and ${money(s.spendMinor)} spent ≥ ${money(t.vipMinSpendMinor)}, thresholds ${calNote}`,
-      'frequent-buyer': () => `${plural(s.orders, 'order')} ≥ ${t.frequentMinOrders}, threshold ${calNote}`,
-      'loyal-customer': () => `${plural(s.orders, 'order')} (Frequent Buyer from ${t.frequentMinOrders}, threshold ${calNote})`,
-      'one-time-buyer': () => `1 order, on ${formatDay(s.lastDay)}`,
-    };
-    add('loyalty', got.group, () => text[got.group]() + held);
-  }
-
-  const rfm = rfmSegment(s, cal.rfm, settings, asOf, asOfDay);
-  if (f.rfm) {
-    const sc = rfm.scores;
-    const engagedBy = rfm.engagedBy;
-    const ref = cal.rfm.referenceDay;
-    const when = (): string => (ref === null ? `last order ${plural(days!, 'day')} ago` : `last order ${plural(Math.max(0, ref - s.lastDay), 'day')} before the shop's latest order (${formatDay(ref)})`);
-    const basis = (): string => (sc ? `R${sc.r} F${sc.f} M${sc.m}: ${when()}, ${plural(s.orders, 'order')}, ${money(s.spendMinor)} spent (quintiles ${calNote})` : '');
-    if (rfm.segment === 'prospects') add('rfm', 'prospects', () => 'customer record with no counted order yet');
-    else if (engagedBy) add('rfm', rfm.segment, () => `Lost by RFM (${basis()}), but ${engagedBy.kind === 'email-click' ? 'clicked an email' : 'visited the store'} on ${formatDay(dayOf(engagedBy.at, settings))}`);
-    else add('rfm', rfm.segment, basis);
-    if (wantNext) nextDays.push(nextRfmChangeDay(s, cal.rfm, settings, asOfDay, dayStart, rfm.segment));
-  }
-
-  let predictions: CustomerSegmentation['predictions'] = null;
-  if (buyer) {
-    const p = predictCustomer(s, cal.models, settings, asOfDay, dayStart);
-    const tier = valueTier(p.clv12mMinor, cal, (prevIn('value')?.replace('value-', '') as ValueTier | undefined) ?? null, settings);
-    predictions = { ...p, valueTier: tier };
-    const model = p.method === 'cadence-fallback' ? `cadence rule; ${p.fallbackReason ?? cal.models.fallbackReason}` : modelCitation(cal);
-    if (f.churn) {
-      const why = (): string =>
-        p.churnProbability !== null
-          ? `${percent(p.churnProbability)} chance of no order in the next ${settings.churn.horizonDays} days (${model})`
-          : `${plural(days!, 'day')} since the last order = ${p.intervalsSinceLastOrder!.toFixed(1)}× the typical ${Math.round(p.intervalDays!)}-day interval (${model})`;
-      add('churn', `churn-risk-${p.churnRisk}`, why);
-      if (wantNext) nextDays.push(nextChurnChangeDay(s, cal.models, settings, asOfDay, p.churnRisk));
-    }
-    if (f.value) {
-      const vt = cal.valueTiers;
-      const bar = (): string => (tier === 'high' ? `≥ ${money(vt.highMinClvMinor)} (top ${percent(settings.valueTiers.highTopShare)})` : tier === 'medium' ? `≥ ${money(vt.mediumMinClvMinor)} (top ${percent(settings.valueTiers.mediumTopShare)})` : `< ${money(vt.mediumMinClvMinor)}`);
-      add('value', `value-${tier}`, () => `predicted 12-month value ${money(p.clv12mMinor)} ${bar()}, tiers ${calNote}`);
-      if (wantNext) nextDays.push(nextValueTierChangeDay(s, cal, settings, asOfDay, tier));
-    }
-  }
-
-  let due: ReplenishmentDue[] = [];
-  if (f.replenishment && buyer) {
-    const r = replenishmentStatus(s, cal.replenishment, settings, asOfDay);
-    due = r.due.map((d) => ({ product: d.product, lastPurchaseAt: dayStart(d.lastPurchaseDay), dueAt: dayStart(d.dueDay), intervalDays: d.intervalDays }));
-    if (r.due.length) {
-      const list = (): string => r.due.slice(0, 3).map((d) => `${d.product} due ${formatDay(d.dueDay)} (every ${plural(d.intervalDays, 'day')})`).join(', ');
-      add('replenishment', 'replenishment-due', () => list() + (r.due.length > 3 ? ` and ${r.due.length - 3} more` : ''));
-    }
-    nextDays.push(r.nextChangeDay);
-  }
-
-  if (f.behaviour && buyer) {
-    const b = behaviourFlags(s, cal.bigSpender.minAovMinor, settings, asOfDay, prev.has('behaviour/big-spender'));
-    const bs = settings.behaviour;
-    if (b.bigSpender) add('behaviour', 'big-spender', () => `average order ${money(b.aovMinor)} ≥ ${money(cal.bigSpender.minAovMinor)} (top ${percent(bs.bigSpenderTopShare)}, ${calNote})${b.bigSpenderHeldByHysteresis ? ' (kept: within the hysteresis margin)' : ''}`);
-    if (b.coupon) add('behaviour', 'coupon-customer', () => `${s.discountedOrders} of ${plural(s.orders, 'order')} used a discount code`);
-    if (b.dormant) add('behaviour', 'dormant', () => `no order for ${plural(b.daysSinceLastOrder, 'day')} (≥ ${bs.dormantDays})`);
-    if (b.newCustomer) add('behaviour', 'new-customer', () => `first order ${plural(b.daysSinceFirstOrder, 'day')} ago (within ${bs.newCustomerDays})`);
-    if (wantNext) nextDays.push(nextBehaviourChangeDay(s, settings, asOfDay));
-  }
-
-  const future = nextDays.filter((d): d is number => d !== null && d > asOfDay);
+  if (f.loyalty && buyer) addLoyalty(r);
+  const rfm = rfmSegment(s, cal.rfm, settings, asOf, r.asOfDay);
+  if (f.rfm) addRfm(r, rfm);
+  const predictions = buyer ? addPredictions(r) : null;
+  const due = f.replenishment && buyer ? addReplenishment(r) : [];
+  if (f.behaviour && buyer) addBehaviour(r);
+  const future = r.nextDays.filter((d): d is number => d !== null && d > r.asOfDay);
   return {
     customerId: s.customerId,
     asOf,
     calibrationDate: cal.date,
-    metrics: {
-      orders: s.orders,
-      ignoredOrders: s.ignoredOrders,
-      laterOrders: s.laterOrders,
-      purchaseDays: s.purchaseDays,
-      firstOrderAt: s.firstAt,
-      lastOrderAt: s.lastAt,
-      daysSinceLastOrder: days,
-      spendMinor: s.spendMinor,
-      aovMinor: buyer ? Math.round(s.spendMinor / s.orders) : 0,
-      discountedOrders: s.discountedOrders,
-      rfm: rfm.scores,
-    },
-    memberships,
-    tags: memberships.map((m) => m.tag).sort(),
+    metrics: metricsOf(s, r.days, rfm.scores),
+    memberships: r.memberships,
+    tags: r.memberships.map((m) => m.tag).sort(),
     predictions,
     replenishment: { due },
-    nextChangeAt: future.length ? dayStart(Math.min(...future)) : null,
+    nextChangeAt: future.length ? r.dayStart(Math.min(...future)) : null,
   };
 }
 
