@@ -54,20 +54,28 @@ export interface BulkOperationFinishedPayload {
 /** Redis channel on which bulk_operations/finish is announced to every process. */
 export const bulkFinishedChannel = (prefix: string) => `${prefix}:bulk-finished`;
 
-/** A delivery handed over by POST /webhooks (structurally webhooks/router.ts QueuedDelivery). */
-export interface InboxDelivery {
+/** One authenticated delivery, as POST /webhooks received it (raw body kept as text). */
+export interface AcceptedDelivery {
   shop: string;
   topic: string;
   webhookId: string;
+  /** X-Shopify-Event-Id: the same event delivered twice (even under two webhook ids) acts once. */
   eventId: string | null;
+  /** X-Shopify-Triggered-At, as sent. */
   triggeredAt: string | null;
+  /** X-Shopify-Hmac-Sha256, as sent (the queue keeps it so the consumer verifies again). */
   hmac: string;
   body: string;
   receivedAt: Date;
+  /**
+   * Wall-clock epoch ms when the request arrived, for the X-Shopify-Triggered-At window (receivedAt is
+   * the app's clock, which the demo and tests pin to the engine's as-of).
+   */
   arrivedAt: number;
-  dedupeKey: string;
-  customerIds: string[];
 }
+
+/** A delivery handed over by POST /webhooks to the queue: also the customers it names (ids only), so a redaction finds it. */
+export type InboxDelivery = AcceptedDelivery & { dedupeKey: string; customerIds: string[] };
 
 type AnyJob = Job<{ shop?: string; customerId?: string; customerIds?: string[] }>;
 

@@ -12,7 +12,8 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { QUEUE, webhookSealAad, type WebhookData } from '../jobs/queues.ts';
 import { TokenDecryptionError, type Keyring } from '../src/shopify/token-crypto.ts';
-import { installedShops, processDelivery, type AcceptedDelivery } from './router.ts';
+import { installedShops, processDelivery } from './router.ts';
+import type { AcceptedDelivery } from '../jobs/enqueue.ts';
 import { verifyWebhookHmac } from './verify-hmac.ts';
 import type { HandlerDeps } from './types.ts';
 

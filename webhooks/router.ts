@@ -32,6 +32,7 @@ import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } fro
 import { handleAppScopesUpdate } from './app-scopes-update.ts';
 import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
+import type { AcceptedDelivery, InboxDelivery } from '../jobs/enqueue.ts';
 import { SHOP_DOMAIN } from '../src/shopify/shop-domain.ts';
 
 interface Route {
@@ -88,7 +89,7 @@ export interface WebhookRouterDeps extends HandlerDeps {
 
 /** Where queued deliveries go (implemented by jobs/enqueue.ts; jobs/ may not import webhooks/). */
 export interface WebhookInbox {
-  acceptWebhook(delivery: QueuedDelivery): Promise<void>;
+  acceptWebhook(delivery: InboxDelivery): Promise<void>;
 }
 
 
@@ -131,28 +132,6 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** One authenticated delivery, as the HTTP request handed it over (raw body kept as text). */
-export interface AcceptedDelivery {
-  shop: string;
-  topic: string;
-  webhookId: string;
-  /** X-Shopify-Event-Id: the same event delivered twice (even under two webhook ids) acts once. */
-  eventId: string | null;
-  /** X-Shopify-Triggered-At, as sent. */
-  triggeredAt: string | null;
-  /** X-Shopify-Hmac-Sha256, as sent (the queue keeps it so the consumer verifies again). */
-  hmac: string;
-  body: string;
-  receivedAt: Date;
-  /**
-   * Wall-clock epoch ms when the request arrived, for the X-Shopify-Triggered-At window (receivedAt is
-   * the app's clock, which the demo and tests pin to the engine's as-of).
-   */
-  arrivedAt: number;
-}
-
-/** What the queue keeps besides the delivery: the customers it names (ids only), so a redaction finds it. */
-export type QueuedDelivery = AcceptedDelivery & { dedupeKey: string; customerIds: string[] };
 
 export interface ProcessResult {
   status: number;

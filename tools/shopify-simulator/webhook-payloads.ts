@@ -15,41 +15,10 @@ function at(shop: ShopState, ms: number | null): string | null {
   return ms === null ? null : isoInZone(ms, shop.timezone);
 }
 
-export function customerPayload(shop: ShopState, c: CustomerRecord): object {
-  const orders = c.orderIds.map((id) => shop.orders.get(id)).filter((o): o is OrderRecord => o !== undefined);
-  const spent = orders.filter((o) => !o.cancelledAt).reduce((s, o) => s + currentTotalMinor(o), 0);
-  const last = orders.at(-1);
+/** The fields a customer carries both in customers/* payloads and as an order's `customer`. */
+function customerFields(shop: ShopState, id: string, c: CustomerRecord | undefined): Record<string, unknown> {
   return {
-    id: new JsonId(c.id),
-    email: null,
-    created_at: at(shop, c.createdAt),
-    updated_at: at(shop, c.updatedAt),
-    first_name: null,
-    last_name: null,
-    state: 'enabled',
-    note: null,
-    verified_email: true,
-    multipass_identifier: null,
-    tax_exempt: false,
-    phone: null,
-    currency: shop.currency,
-    tags: c.tags.join(', '),
-    orders_count: orders.length,
-    total_spent: formatMoney(spent),
-    last_order_id: last ? new JsonId(last.id) : null,
-    last_order_name: last ? last.name : null,
-    addresses: [],
-    tax_exemptions: [],
-    admin_graphql_api_id: gid('Customer', c.id),
-    default_address: null,
-  };
-}
-
-function customerStub(shop: ShopState, customerId: string | null): object | null {
-  if (!customerId) return null;
-  const c = shop.customers.get(customerId);
-  return {
-    id: new JsonId(customerId),
+    id: new JsonId(id),
     email: null,
     created_at: c ? at(shop, c.createdAt) : null,
     updated_at: c ? at(shop, c.updatedAt) : null,
@@ -63,6 +32,30 @@ function customerStub(shop: ShopState, customerId: string | null): object | null
     phone: null,
     currency: shop.currency,
     tags: c ? c.tags.join(', ') : '',
+  };
+}
+
+export function customerPayload(shop: ShopState, c: CustomerRecord): object {
+  const orders = c.orderIds.map((id) => shop.orders.get(id)).filter((o): o is OrderRecord => o !== undefined);
+  const spent = orders.filter((o) => !o.cancelledAt).reduce((s, o) => s + currentTotalMinor(o), 0);
+  const last = orders.at(-1);
+  return {
+    ...customerFields(shop, c.id, c),
+    orders_count: orders.length,
+    total_spent: formatMoney(spent),
+    last_order_id: last ? new JsonId(last.id) : null,
+    last_order_name: last ? last.name : null,
+    addresses: [],
+    tax_exemptions: [],
+    admin_graphql_api_id: gid('Customer', c.id),
+    default_address: null,
+  };
+}
+
+function customerStub(shop: ShopState, customerId: string | null): object | null {
+  if (!customerId) return null;
+  return {
+    ...customerFields(shop, customerId, shop.customers.get(customerId)),
     admin_graphql_api_id: gid('Customer', customerId),
     default_address: null,
   };

@@ -2,8 +2,8 @@
 // customers/data_request (what we hold on the customer, why, and until when the record is kept), as
 // JSON for the merchant to hand over. Through the support API (SUPPORT_TOKEN).
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
-import { defaultSupportDeps, requireShop, SupportApiError, supportRequest, type SupportClientDeps } from './support-client.ts';
+import { EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { customerIdArg, defaultSupportDeps, reportingSupportErrors, requireShop, supportRequest, type SupportClientDeps } from './support-client.ts';
 
 export function createDataRequestCommand(deps: SupportClientDeps = defaultSupportDeps): CliCommand {
   return {
@@ -14,17 +14,13 @@ export function createDataRequestCommand(deps: SupportClientDeps = defaultSuppor
       const { values, positionals } = parseArgs({ args, options: { url: { type: 'string' } }, allowPositionals: true, strict: true });
       const [shopArg, customerArg] = positionals;
       const shop = requireShop(shopArg);
-      const customer = customerArg?.trim().replace(/^gid:\/\/shopify\/Customer\//, '');
-      if (!customer || !/^\d{1,20}$/.test(customer)) throw new UsageError('<customer> is required (the numeric Shopify customer id or its gid)');
-      try {
+      const customer = customerIdArg(customerArg);
+      if (!customer) throw new UsageError('<customer> is required (the numeric Shopify customer id or its gid)');
+      return reportingSupportErrors('data-request', io, async () => {
         const record = await supportRequest<unknown>(deps, deps.target(values.url), 'GET', `/shops/${shop}/customers/${customer}/data-request`);
         io.stdout.write(JSON.stringify(record, null, 2) + '\n');
         return EXIT_OK;
-      } catch (err) {
-        if (!(err instanceof SupportApiError)) throw err;
-        io.stderr.write(`segments data-request: ${err.message}\n`);
-        return EXIT_FAILURE;
-      }
+      });
     },
   };
 }

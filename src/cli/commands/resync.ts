@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand } from '../command.ts';
-import { defaultSupportDeps, requireShop, SupportApiError, supportRequest, type SupportClientDeps } from './support-client.ts';
+import { defaultSupportDeps, reportingSupportErrors, requireShop, supportRequest, type SupportClientDeps } from './support-client.ts';
 
 interface ResyncView {
   jobId: string;
@@ -24,7 +24,7 @@ export function createResyncCommand(deps: SupportClientDeps = defaultSupportDeps
       const { values } = parseArgs({ args, options: { shop: { type: 'string' }, url: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } }, strict: true });
       const shop = requireShop(values.shop);
       const target = deps.target(values.url);
-      try {
+      return reportingSupportErrors('resync', io, async () => {
         let view = await supportRequest<ResyncView>(deps, target, 'POST', `/shops/${shop}/resync`);
         io.stdout.write(`resync of ${shop}: job ${view.jobId} (${view.state})\n`);
         if (values['no-wait']) return EXIT_OK;
@@ -46,11 +46,7 @@ export function createResyncCommand(deps: SupportClientDeps = defaultSupportDeps
         }
         io.stderr.write(`resync ${view.state}: ${view.failedReason ?? 'no reason given'}\n`);
         return EXIT_FAILURE;
-      } catch (err) {
-        if (!(err instanceof SupportApiError)) throw err;
-        io.stderr.write(`segments resync: ${err.message}\n`);
-        return EXIT_FAILURE;
-      }
+      });
     },
   };
 }

@@ -1,8 +1,8 @@
 // `segments status --shop <domain> [--url U] [--json]`: a shop's install state, profile and segment
 // counts, last resync, queue depth, failures and dead letters, from the support API.
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_OK, type CliCommand } from '../command.ts';
-import { defaultSupportDeps, requireShop, SupportApiError, supportRequest, type SupportClientDeps } from './support-client.ts';
+import { EXIT_OK, type CliCommand } from '../command.ts';
+import { defaultSupportDeps, reportingSupportErrors, requireShop, supportRequest, type SupportClientDeps } from './support-client.ts';
 
 interface StatusView {
   shop: string;
@@ -48,15 +48,11 @@ export function createStatusCommand(deps: SupportClientDeps = defaultSupportDeps
     async run(args, io) {
       const { values } = parseArgs({ args, options: { shop: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true });
       const shop = requireShop(values.shop);
-      try {
+      return reportingSupportErrors('status', io, async () => {
         const status = await supportRequest<StatusView>(deps, deps.target(values.url), 'GET', `/shops/${shop}/status`);
         io.stdout.write(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
         return EXIT_OK;
-      } catch (err) {
-        if (!(err instanceof SupportApiError)) throw err;
-        io.stderr.write(`segments status: ${err.message}\n`);
-        return EXIT_FAILURE;
-      }
+      });
     },
   };
 }

@@ -2,7 +2,7 @@
 // the same against a local install or a server. Address: --url (default http://127.0.0.1:$PORT);
 // token: SUPPORT_TOKEN from the app's configuration (.env), the same one the API checks.
 import { loadConfigFromProcess } from '../../config.ts';
-import { UsageError } from '../command.ts';
+import { EXIT_FAILURE, UsageError, type CliIo } from '../command.ts';
 import { SHOP_DOMAIN } from '../../shopify/shop-domain.ts';
 
 export interface SupportTarget {
@@ -87,4 +87,21 @@ export async function supportRequest<T>(deps: SupportClientDeps, target: Support
     throw new SupportApiError(res.status, `support API answered ${res.status}: ${detail ?? ''}${hint}`);
   }
   return parsed as T;
+}
+
+/** A Shopify customer id as given (the number or its gid), or null when it is neither. */
+export function customerIdArg(v: string | undefined): string | null {
+  const id = v?.trim().replace(/^gid:\/\/shopify\/Customer\//, '');
+  return id && /^\d{1,20}$/.test(id) ? id : null;
+}
+
+/** Runs a command's support API calls: an answer the API refused is printed as `segments <name>: …` (exit 1). */
+export async function reportingSupportErrors(name: string, io: CliIo, call: () => Promise<number>): Promise<number> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof SupportApiError)) throw err;
+    io.stderr.write(`segments ${name}: ${err.message}\n`);
+    return EXIT_FAILURE;
+  }
 }
