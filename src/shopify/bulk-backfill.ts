@@ -62,21 +62,12 @@ export interface BackfillOptions extends WaitOptions {
   progressEvery?: number;
 }
 
-export async function backfillShopOrders(opts: BackfillOptions): Promise<BackfillReport> {
-  const { client } = opts;
-  const shop = client.shop;
-  const scopes = await fetchAccessScopes(client);
-  const readAllOrders = scopes.includes('read_all_orders');
-  const progress: BackfillProgress = { phase: 'running', customers: 0, orders: 0, lineItems: 0, written: 0, stale: 0, skipped: 0, bytes: 0 };
-  const report = async () => { await opts.onProgress?.({ ...progress }); };
-
-  const id = await startBulkQuery(client, BACKFILL_QUERY);
-  await report();
-  const op = await waitForBulkOperation(client, id, opts);
-  if (op.status !== 'COMPLETED') throw new ShopifyTransientError(`backfill bulk query ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''}`, { shop });
-  progress.phase = 'downloading';
-  await report();
-
+/**
+ * Streams the bulk query's JSONL into the order store in batches: customers, their orders and the
+ * orders' line items (children follow their parent). Counts into `progress`; returns the bytes read.
+ */
+async function storeBackfillLines(opts: BackfillOptions, url: string | null, progress: BackfillProgress, report: () => Promise<void>): Promise<JsonlStats> {
+  const shop = opts.client.shop;
   const batchSize = opts.batchSize ?? 500;
   const every = opts.progressEvery ?? 1000;
   let batch: NormalizedOrder[] = [];
@@ -114,8 +105,8 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   };
 
   const stats: JsonlStats = { lines: 0, bytes: 0 };
-  if (op.url) {
-    for await (const line of streamJsonl(opts.fetch, op.url, stats)) {
+  if (url) {
+    for await (const line of streamJsonl(opts.fetch, url, stats)) {
       const gid = typeof line.id === 'string' ? line.id : '';
       const parent = typeof line.__parentId === 'string' ? line.__parentId : null;
       const type = gidType(gid);
@@ -143,6 +134,25 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   await closeOrder();
   closeCustomer();
   await flushBatch();
+  return stats;
+}
+
+export async function backfillShopOrders(opts: BackfillOptions): Promise<BackfillReport> {
+  const { client } = opts;
+  const shop = client.shop;
+  const scopes = await fetchAccessScopes(client);
+  const readAllOrders = scopes.includes('read_all_orders');
+  const progress: BackfillProgress = { phase: 'running', customers: 0, orders: 0, lineItems: 0, written: 0, stale: 0, skipped: 0, bytes: 0 };
+  const report = async () => { await opts.onProgress?.({ ...progress }); };
+
+  const id = await startBulkQuery(client, BACKFILL_QUERY);
+  await report();
+  const op = await waitForBulkOperation(client, id, opts);
+  if (op.status !== 'COMPLETED') throw new ShopifyTransientError(`backfill bulk query ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''}`, { shop });
+  progress.phase = 'downloading';
+  await report();
+
+  const stats = await storeBackfillLines(opts, op.url, progress, report);
   // An order that changed customer since an earlier backfill sits in two books: keep the newest.
   await opts.orders.reconcileMoves(shop);
   progress.bytes = stats.bytes;
