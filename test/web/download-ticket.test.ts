@@ -22,7 +22,7 @@ describe('download tickets', () => {
     const otherShop = Buffer.from(JSON.stringify({ ...claims, sub: 'b-shop.myshopify.com' })).toString('base64url');
     assert.equal(await verifyDownloadTicket(`${header}.${otherShop}.${signature}`, 'sec', 2000), null);
     // A session token (signed with the app secret itself, audience = the app's key) is not a ticket.
-    const sessionToken = await new SignJWT({ dest: 'https://a-shop.myshopify.com' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a-shop.myshopify.com').setAudience('profiles-csv-download').setExpirationTime(99).sign(new TextEncoder().encode('sec'));
+    const sessionToken = await new SignJWT({ dest: 'https://a-shop.myshopify.com' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a-shop.myshopify.com').setAudience('csv-download').setExpirationTime(99).sign(new TextEncoder().encode('sec'));
     assert.equal(await verifyDownloadTicket(sessionToken, 'sec', 2000), null);
   });
 });

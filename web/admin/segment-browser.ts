@@ -124,10 +124,10 @@ export function segmentBrowserRouter(ports: Pick<DashboardPorts, 'profiles'>, ap
     const nextCursor = docs.length > q.limit && last ? encodeCursor({ value: last[field] ?? -1, customerId: last.customerId }) : null;
     res.json({ family, segment, sort: q.sort, dir: q.dir, total, rows: page.map((d) => segmentRow(shop, key, d)), nextCursor });
   });
-  r.post('/segments/:family/:segment/export-link', (req, res) => {
+  r.post('/segments/:family/:segment/export-link', async (req, res) => {
     const { family, segment } = parsePath(req.params);
     const q = parseInput(orderSchema, req.query);
-    const ticket = issueDownloadTicket(shopOf(res), apiSecret, Date.now());
+    const ticket = await issueDownloadTicket(shopOf(res), apiSecret, Date.now());
     res.json({ url: `${req.baseUrl}/segments/${family}/${segment}/export.csv?sort=${q.sort}&dir=${q.dir}&ticket=${encodeURIComponent(ticket)}`, expiresInSeconds: 60 });
   });
   return r;
