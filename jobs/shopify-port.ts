@@ -48,6 +48,9 @@ function classify(err: unknown): never {
   throw err;
 }
 
+// Grew past 80 lines on main (flow triggers, metafields) after issue 17's split: still to be split
+// into one function per port method.
+// eslint-disable-next-line max-lines-per-function
 export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): ShopifyPort & { close(): Promise<void> } {
   const { config, logger } = deps;
   const fetchFn = o.fetch ?? createAdminFetch(config.SHOPIFY_API_ORIGIN);

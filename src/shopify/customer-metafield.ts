@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { AdminGraphqlClient } from './admin-graphql-client.ts';
 import type { FetchFn } from './admin-fetch.ts';
-import { customerGid, legacyId } from './gid.ts';
+import { customerGid } from './gid.ts';
 import { stageBulkVariables, startBulkMutation, streamJsonl, waitForBulkOperation, type WaitOptions } from './bulk-operations.ts';
 import { currencyExponent } from '../money.ts';
 import type { CustomerProfileDoc } from '../profiles/customer-profile-store.ts';
@@ -134,6 +134,3 @@ export async function writeMetafieldsInBulk(client: AdminGraphqlClient, writes: 
   });
   return out;
 }
-
-/** Customer id of a metafield owner gid (for tests and logs). */
-export const ownerCustomerId = (ownerGid: string): string => legacyId(ownerGid);
