@@ -19,7 +19,7 @@ import { MongoSessionStore } from '../src/profiles/session-store.ts';
 import type { NormalizedOrder } from '../src/segments/types.ts';
 import { webhookHmac } from '../webhooks/verify-hmac.ts';
 import { signSessionToken } from '../web/admin/session-token.ts';
-import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
+import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../tools/local-services/private-servers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const arg = (name: string, def: string): string => {

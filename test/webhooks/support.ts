@@ -15,7 +15,7 @@ import { ShopStore } from '../../src/profiles/shop-store.ts';
 import { MongoSessionStore } from '../../src/profiles/session-store.ts';
 import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 import { ensureIndexes } from '../../src/deps.ts';
 
 export class RecordingEffects implements WebhookEffects {

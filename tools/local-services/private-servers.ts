@@ -1,5 +1,5 @@
-// Private Redis and FerretDB servers for the chaos suite and the benchmarks: each on a spare loopback
-// port with its own data directory, so they can be restarted or killed without touching the shared
+// Private (throwaway) Redis and FerretDB servers for the chaos suite, the benchmarks and the outage
+// tests: each on a spare loopback port with its own data directory, so they can be restarted or killed without touching the shared
 // servers on 6379/27017 that other test runs use. Every process started here is tracked and stopped
 // by stopAll(); restart() keeps the data directory (Redis AOF, FerretDB SQLite files).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../services.ts';
+import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../ferretdb/build.ts';
 import { pollUntil } from '../../tools/poll.ts';
 
 
