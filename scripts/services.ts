@@ -5,7 +5,7 @@
 import { serviceUrls } from '../src/config.ts';
 import { ferretdbBinary, which } from '../tools/ferretdb/build.ts';
 import { mongoAnswers, redactUri, redisAnswers } from '../tools/local-services/probe.ts';
-import { ferretdbFound, mongoUp, ourPid, redisUp, stop } from '../tools/local-services/shared-servers.ts';
+import { ferretdbFound, mongoUp, ourPid, redisUp, startedHandler, stop } from '../tools/local-services/shared-servers.ts';
 
 async function up(mongodbUri: string, redisUrl: string): Promise<void> {
   const results = await Promise.allSettled([redisUp(redisUrl), mongoUp(mongodbUri)]);
@@ -30,7 +30,7 @@ async function status(mongodbUri: string, redisUrl: string): Promise<void> {
   const [redisOk, mongoVersion] = await Promise.all([redisAnswers(redisUrl), mongoAnswers(mongodbUri)]);
   const who = (name: 'redis' | 'mongo') => (ourPid(name) ? `started by services:up, pid ${ourPid(name)}` : 'not started by us');
   console.log(`Redis    ${redisUrl}: ${redisOk ? 'answering' : 'NOT answering'} (${who('redis')})`);
-  console.log(`MongoDB  ${redactUri(mongodbUri)}: ${mongoVersion ? `answering, ${mongoVersion}` : 'NOT answering'} (${who('mongo')})`);
+  console.log(`MongoDB  ${redactUri(mongodbUri)}: ${mongoVersion ? `answering, ${mongoVersion}` : 'NOT answering'} (${who('mongo')}${startedHandler() ? `, FerretDB on ${startedHandler()}` : ''})`);
   console.log(`FerretDB binary: ${ferretdbFound() ?? 'not built yet (built on first services:up when no MongoDB answers)'}`);
   if (!redisOk || !mongoVersion) process.exitCode = 1;
 }

@@ -8,6 +8,7 @@ import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../ferretdb/build.ts';
+import { dropPostgresDatabase, ferretdbBackendArgs, ferretdbHandler } from './postgres.ts';
 import { pollUntil } from '../../tools/poll.ts';
 
 
@@ -120,7 +121,12 @@ export async function startPrivateFerretdb(base: string): Promise<PrivateServer>
   const port = await freePort();
   const dir = join(base, 'ferretdb');
   mkdirSync(dir, { recursive: true });
-  const args = ['--handler=sqlite', `--sqlite-url=file:${dir}/${FERRETDB_SQLITE_PARAMS}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
+  // SQLite unless FERRETDB_HANDLER=postgresql (then a database of its own, dropped when this process exits).
+  const handler = ferretdbHandler(false);
+  const pgDatabase = `ferretdb_private_${port}`;
+  if (handler === 'postgresql') process.on('exit', () => dropPostgresDatabase(pgDatabase));
+  const backend = ferretdbBackendArgs(handler, `file:${dir}/${FERRETDB_SQLITE_PARAMS}`, pgDatabase);
+  const args = [...backend, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
   const s = managed('ferretdb', port, `mongodb://127.0.0.1:${port}`, dir, ferretdbBinary(), args, async () => true);
   await s.start();
   return s;

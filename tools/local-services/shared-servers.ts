@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writ
 import { join, resolve } from 'node:path';
 import { pollUntil } from '../poll.ts';
 import { FERRETDB_SQLITE_PARAMS, ferretdbBinary, readIf, which } from '../ferretdb/build.ts';
+import { ferretdbBackendArgs, ferretdbHandler } from './postgres.ts';
 import { endpoint, mongoAnswers, redactUri, redisAnswers, tcpOpen, type Endpoint } from './probe.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -97,7 +98,7 @@ export async function mongoUp(uri: string): Promise<string> {
   const mongod = which('mongod');
   if (!mongod) {
     await startFerretdb(ep);
-    return `${redactUri(uri)} — ${await mongoAnswers(uri)} (started, pid ${ourPid('mongo')})`;
+    return `${redactUri(uri)} — ${await mongoAnswers(uri)} (started on ${startedHandler()}, pid ${ourPid('mongo')})`;
   }
   const dbPath = join(STATE, 'mongod');
   mkdirSync(dbPath, { recursive: true });
@@ -106,36 +107,47 @@ export async function mongoUp(uri: string): Promise<string> {
   return `${redactUri(uri)} — ${await mongoAnswers(uri)} (started, pid ${ourPid('mongo')})`;
 }
 
+/** True: services:up puts FerretDB on PostgreSQL when one answers (see docs/benchmarks.md, backends). */
+export const PREFER_POSTGRES = false;
+
 /**
- * Starts FerretDB on the project-local SQLite state. Its state holds only test and demo databases:
- * when a crash left it unreadable (FerretDB refuses to start on a damaged file), the state is moved
- * aside to .services/ferretdb.damaged-<time> and FerretDB starts on a fresh one.
+ * Starts FerretDB on PostgreSQL (database `ferretdb_<port>`) when one answers, else on the
+ * project-local SQLite state. The SQLite state holds only test and demo databases: when a crash left
+ * it unreadable (FerretDB refuses to start on a damaged file), it is moved aside to
+ * .services/ferretdb.damaged-<time> and FerretDB starts on a fresh one.
  */
 async function startFerretdb(ep: Endpoint): Promise<void> {
   const bin = ferretdbBinary();
   const dataDir = join(STATE, 'ferretdb');
   const log = join(STATE, 'mongo.log');
   const uri = `mongodb://${ep.host}:${ep.port}/`;
+  const handler = ferretdbHandler(PREFER_POSTGRES);
   for (let attempt = 1; ; attempt++) {
     mkdirSync(dataDir, { recursive: true });
     startDetached('mongo', bin, [
-      '--handler=sqlite', `--sqlite-url=file:${dataDir}/${FERRETDB_SQLITE_PARAMS}`, `--listen-addr=${ep.host}:${ep.port}`,
-      '--telemetry=disable', '--debug-addr=-', '--log-level=warn',
+      ...ferretdbBackendArgs(handler, `file:${dataDir}/${FERRETDB_SQLITE_PARAMS}`, `ferretdb_${ep.port}`),
+      `--listen-addr=${ep.host}:${ep.port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=warn',
     ]);
     try {
-      await waitFor(() => mongoAnswers(uri), `FerretDB on ${ep.host}:${ep.port}`, 30000, log);
+      await waitFor(() => mongoAnswers(uri), `FerretDB (${handler}) on ${ep.host}:${ep.port}`, 30000, log);
       writeFileSync(join(STATE, 'mongo.build'), readIf(`${bin}.build`) ?? 'unknown');
+      writeFileSync(join(STATE, 'mongo.handler'), handler);
       return;
     } catch (err) {
       const pid = ourPid('mongo');
       if (pid) process.kill(pid, 'SIGKILL');
       rmSync(pidFile('mongo'), { force: true });
-      if (attempt > 1) throw err;
+      if (attempt > 1 || handler === 'postgresql') throw err;
       const aside = `${dataDir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(dataDir, aside);
       console.error(`[services] FerretDB did not start on its existing state; moved it to ${aside} and starting fresh`);
     }
   }
+}
+
+/** The backend of the FerretDB services:up started ('sqlite' or 'postgresql'), if it did. */
+export function startedHandler(): string | null {
+  return ourPid('mongo') ? readIf(join(STATE, 'mongo.handler')) : null;
 }
 
 /** The FerretDB binary status shows: one on PATH or the project's build, if any. */
