@@ -7,6 +7,7 @@
 //   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
 //     [--maintenance] [--time-limit-min 60] [--json]
 // Bounded: every wait has the time limit; everything started is stopped and removed at the end.
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/logger.ts';
 import { segmentCustomer, type Calibration } from '../src/segments/index.ts';
@@ -48,12 +49,35 @@ const ordersPerCustomer = positive('orders-per-customer', values['orders-per-cus
 const sampleSize = Math.min(customers, positive('sample', values.sample));
 const seed = positive('seed', values.seed);
 const timeLimitMs = positive('time-limit-min', values['time-limit-min']) * 60_000;
-const say = (s: string) => console.error(`[scale] ${s}`);
+const say = (s: string) => console.error(`[scale] ${new Date().toISOString().slice(11, 19)} ${s}`);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
 /** Peak resident memory of this process (web app, worker and simulator run in it), sampled each second. */
 let peakRssMb = 0;
 const sampleRss = () => { peakRssMb = Math.max(peakRssMb, Math.round(process.memoryUsage().rss / 1048576)); };
+
+/** CPU seconds (user + system) a process used so far, from /proc (0 when unreadable). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every PostgreSQL process (FerretDB's backend when FERRETDB_HANDLER=postgresql). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(Number(d));
+    } catch { /* gone */ }
+  }
+  return total;
+}
 
 interface Phases { backfillS: number; calibrateS: number; profilesS: number; tagSyncS: number; echoesS: number }
 
@@ -154,7 +178,7 @@ async function main(): Promise<void> {
   try {
     say(`private redis :${redis.port}, FerretDB (${handler}) :${ferret.port}`);
     stack = await startLocalStack({
-      logger: createLogger({ level: 'warn' }), asOf: ASOF, dbName: 'scale',
+      logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale',
       env: { MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale' },
       simulator: { seed, webhooks: { concurrency: 16 } },
     });
@@ -163,11 +187,19 @@ async function main(): Promise<void> {
     const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4 });
     say(`seeded ${seeded.customers} customers, ${seeded.orders} orders in ${secs(Date.now() - tSeed)} s`);
     const t0 = Date.now();
+    const cpu0 = { app: process.cpuUsage(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
     await stack.install(SHOP);
     const resync = await resyncPhases(stack, t0);
     const tags = await tagAndEchoPhases(stack);
     const totalS = secs(Date.now() - t0);
     const echoes = stack.sim.stats(SHOP).webhooks;
+    const appCpu = process.cpuUsage(cpu0.app);
+    // CPU seconds of the run: wall time on this shared machine depends on what else runs; these less so.
+    const cpuS = {
+      app: secs((appCpu.user + appCpu.system) / 1000), ferretdb: secs((cpuSecondsOf(ferret.pid()) - cpu0.ferretdb) * 1000),
+      redis: secs((cpuSecondsOf(redis.pid()) - cpu0.redis) * 1000),
+      ...(handler === 'postgresql' ? { postgres: secs((postgresCpuSeconds() - cpu0.postgres) * 1000) } : {}),
+    };
     say(`end to end ${totalS} s; verifying ${sampleSize} customers…`);
     const v = await verifySample(stack);
     for (const e of v.examples) say(`mismatch: ${e}`);
@@ -175,7 +207,7 @@ async function main(): Promise<void> {
     sampleRss();
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
-      phases: { ...resync, ...tags }, totalS,
+      phases: { ...resync, ...tags }, totalS, cpuS,
       // One process holds the web app, the worker and the simulator here (scripts/local-stack.ts).
       peakRssMb: { web: peakRssMb, worker: peakRssMb, simulator: peakRssMb, sameProcess: true },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
