@@ -223,6 +223,10 @@ async function main(): Promise<void> {
   }
 }
 
+// Interrupted: exit through process.exit so the private servers' exit hooks stop them (and drop a
+// PostgreSQL-backed FerretDB's database).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
 main().catch((err: unknown) => {
   console.error(`bench:scale: ${(err as Error).stack ?? String(err)}`);
   process.exit(1);
