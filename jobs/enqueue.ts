@@ -160,14 +160,15 @@ export class Enqueuer {
    * recompute", and a later write's echo then consumed the next marker: the order was never recomputed.
    * Found by the chaos run.)
    */
-  async customerChanged(shop: string, customerId: string): Promise<void> {
-    if ((await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return;
+  async customerChanged(shop: string, customerId: string): Promise<boolean> {
+    if ((await this.redis.getdel(this.echoKey(shop, customerId))) !== null) return true;
     await this.recomputeCustomer(shop, customerId);
+    return false;
   }
 
   /** Tags as Shopify reports them differ from the desired ones → pending again, and a sync. */
-  async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void> {
-    await this.observeTags(shop, customerId, appTags);
+  async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean> {
+    return (await this.observeTags(shop, customerId, appTags)).outcome === 'in-sync';
   }
 
   /** customerTagsObserved, telling what was seen (`drift`: other tags than the ones the state says applied). */

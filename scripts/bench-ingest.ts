@@ -14,7 +14,7 @@ import mongoose from 'mongoose';
 import { serviceUrls } from '../src/config.ts';
 import { ShopStore } from '../src/profiles/shop-store.ts';
 import { webhookHmac } from '../webhooks/verify-hmac.ts';
-import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
+import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../tools/local-services/private-servers.ts';
 import { benchAppEnv, spawnApp, stopChildren, waitHealthy } from './bench-app.ts';
 import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 

@@ -20,7 +20,7 @@ import type { NormalizedOrder } from '../src/segments/types.ts';
 import { webhookHmac } from '../webhooks/verify-hmac.ts';
 import { signSessionToken } from '../web/admin/session-token.ts';
 import { benchAppEnv, spawnApp, stopChildren, waitHealthy } from './bench-app.ts';
-import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
+import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../tools/local-services/private-servers.ts';
 
 const { values: args } = parseArgs({ options: {
   customers: { type: 'string', default: '100000' }, rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '20' },

@@ -21,7 +21,7 @@ import { syntheticShop } from '../tools/synthetic-shop.ts';
 import { createJobRuntime } from '../jobs/runtime.ts';
 import { recalibrateShop } from '../jobs/recalibrate-shop.ts';
 import { startShopifySimulator } from '../tools/shopify-simulator/index.ts';
-import { startPrivateFerretdb, startPrivateRedis, tempBase } from './chaos/services.ts';
+import { startPrivateFerretdb, startPrivateRedis, tempBase } from '../tools/local-services/private-servers.ts';
 import { pollUntil } from '../tools/poll.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

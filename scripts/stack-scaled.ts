@@ -16,7 +16,7 @@ import mongoose from 'mongoose';
 import { ShopStore } from '../src/profiles/shop-store.ts';
 import { keyPrefix } from '../src/redis.ts';
 import { QUEUE } from '../jobs/queues.ts';
-import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './chaos/services.ts';
+import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../tools/local-services/private-servers.ts';
 import { ensureHaproxy, startHaproxy, type Haproxy } from '../tools/haproxy/haproxy.ts';
 import { clusterUp } from '../tools/redis-cluster/cluster.ts';
 import { runBench, runChaos, type LoadContext } from './stack-scaled-load.ts';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue, Worker, QueueEvents } from 'bullmq';
 import { Schema } from 'mongoose';
-import { openTestServices, type TestServices } from './support/services.ts';
+import { openTestServices, type TestServices } from './support/test-services.ts';
 
 describe('real services', () => {
   let s: TestServices;

@@ -15,12 +15,16 @@ const payloadSchema = z
 export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects, stores }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
   if (!parsed.success) return unusable('not a customer payload (id, updated_at, admin_graphql_api_id gid://shopify/Customer/…)');
+  let tagsAsDesired = false;
   if (parsed.data.tags !== undefined) {
     // The payload carries the customer's tags as Shopify has them: compare ours with what we want there.
     const prefix = (await stores.shops.effective(delivery.shop)).settings.tagPrefix.toLowerCase();
     const appTags = parsed.data.tags.split(',').map((t) => t.trim()).filter((t) => t.toLowerCase().startsWith(prefix));
-    await effects.customerTagsObserved(delivery.shop, parsed.data.id, appTags);
+    tagsAsDesired = await effects.customerTagsObserved(delivery.shop, parsed.data.id, appTags);
   }
-  await effects.customerChanged(delivery.shop, parsed.data.id);
-  return done('recompute requested');
+  const echo = await effects.customerChanged(delivery.shop, parsed.data.id);
+  // The echo of our own write carrying the tags we wanted: nothing changed, nothing to remember (no
+  // delivery record written). A redelivery of it finds no echo marker and asks one (deduplicated) recompute.
+  if (echo && tagsAsDesired) return done('echo of our own tag write', false);
+  return done(echo ? 'echo of our own tag write (tags differ: sync asked)' : 'recompute requested');
 };

@@ -16,14 +16,16 @@ export interface WebhookEffects {
   recomputeCustomer(shop: string, customerId: string): Promise<void>;
   /**
    * customers/create or customers/update: recompute, unless it is the echo of the app's own tag write
-   * (such a webhook carries no input of the segments, so skipping it loses nothing).
+   * (such a webhook carries no input of the segments, so skipping it loses nothing). True when it was
+   * taken for that echo (no recompute asked).
    */
-  customerChanged(shop: string, customerId: string): Promise<void>;
+  customerChanged(shop: string, customerId: string): Promise<boolean>;
   /**
    * customers/update told which tags the customer carries on Shopify now (only the app's, by prefix):
    * if they are not the desired ones, write them again (a lost write, a merchant removing our tag).
+   * True when they are the desired ones (nothing to do).
    */
-  customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<void>;
+  customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean>;
   /**
    * The customer was deleted or redacted; their MongoDB data is already erased here. Erase what Redis
    * holds on them too (tag state, queued jobs and deliveries naming them), now.

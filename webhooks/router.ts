@@ -210,7 +210,9 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
     }
     // shop/redact has just erased everything held on the shop, delivery records included; erasing
     // again on a duplicate is harmless, so it leaves no new record behind.
-    if (topic !== 'shop/redact') await stores.deliveries.markDelivered(shop, key, webhookId, topic, receivedAt);
+    // An echo of our own tag write (remember: false) leaves no record either: millions of them follow a
+    // large shop's first tag sync, and a duplicate of one costs at most a deduplicated recompute.
+    if (topic !== 'shop/redact' && outcome.remember !== false) await stores.deliveries.markDelivered(shop, key, webhookId, topic, receivedAt);
     log.debug({ detail: outcome.detail }, 'webhook processed');
     return { status: 200, body: { ok: true } };
   } catch (err) {

@@ -48,10 +48,10 @@ export interface WebhookDelivery {
 }
 
 export type HandlerOutcome =
-  | { kind: 'done'; detail: string }
+  | { kind: 'done'; detail: string; /** false: nothing to remember (an echo of our own tag write, see router) */ remember?: boolean }
   | { kind: 'unusable'; reason: string; customerId?: string | null };
 
 export type WebhookHandler = (delivery: WebhookDelivery, deps: HandlerDeps) => Promise<HandlerOutcome>;
 
-export const done = (detail: string): HandlerOutcome => ({ kind: 'done', detail });
+export const done = (detail: string, remember = true): HandlerOutcome => ({ kind: 'done', detail, ...(remember ? {} : { remember: false }) });
 export const unusable = (reason: string, customerId: string | null = null): HandlerOutcome => ({ kind: 'unusable', reason, customerId });

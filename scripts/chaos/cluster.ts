@@ -4,7 +4,7 @@
 // is started again and rejoins as a replica. Shaped as a PrivateServer so the run's fault code is unchanged.
 import { spawnSync } from 'node:child_process';
 import { clusterInfo, clusterUp, masterOfKey, pidOf, roleOf, startNode, waitFor } from '../../tools/redis-cluster/cluster.ts';
-import type { PrivateServer } from './services.ts';
+import type { PrivateServer } from '../../tools/local-services/private-servers.ts';
 
 const BASE = Number(process.env.CHAOS_REDIS_CLUSTER_BASE_PORT ?? 7100);
 

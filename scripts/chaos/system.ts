@@ -21,7 +21,7 @@ import { createShopifyPort } from '../../jobs/shopify-port.ts';
 import { createApp } from '../../web/app.ts';
 import { startWebhookIngest, type WebhookIngest } from '../../web/webhook-ingest.ts';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
-import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './services.ts';
+import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../../tools/local-services/private-servers.ts';
 import { startChaosCluster } from './cluster.ts';
 import type { Timeline } from './faults.ts';
 

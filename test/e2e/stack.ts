@@ -1,5 +1,5 @@
 // The whole product on the test's own database and queue prefix: simulator, app, consumer and workers.
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack.ts';
 
 export interface E2eStack {

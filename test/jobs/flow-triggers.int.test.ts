@@ -3,7 +3,7 @@
 // failures put back, but dropped after MAX_ATTEMPTS — never retried forever.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { FlowOutbox, MAX_ATTEMPTS } from '../../src/profiles/flow-outbox.ts';
 import { drainFlowTriggers, flowTriggersOf } from '../../jobs/flow-triggers.ts';
 import { parseShopSettings } from '../../src/segments/settings.ts';

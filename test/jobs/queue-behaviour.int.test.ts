@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker, type Job } from 'bullmq';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { QUEUE, PRIORITY, dedupId } from '../../jobs/queues.ts';

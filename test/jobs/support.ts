@@ -6,7 +6,7 @@ import { depsFromConnection, type Deps } from '../../src/deps.ts';
 import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { createJobRuntime, type JobRuntime } from '../../jobs/runtime.ts';
 import type { ShopifyPort, TagChange, TagWriteResult } from '../../jobs/ports.ts';
-import { testLogger, type TestServices } from '../support/services.ts';
+import { testLogger, type TestServices } from '../support/test-services.ts';
 import { seededRng } from '../../tools/seeded-random.ts';
 
 export const DAY = 86_400_000;

@@ -4,7 +4,7 @@
 // later write's echo consumed the next marker — the customer's tags stayed stale (full chaos run).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { dedupId } from '../../jobs/queues.ts';

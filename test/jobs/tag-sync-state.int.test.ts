@@ -5,7 +5,7 @@
 // full chaos run (see docs/reliability.md, "Found by the chaos suite").
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import { TagSyncState } from '../../src/profiles/tag-sync-state.ts';
 
 const SHOP = 'state.myshopify.com';

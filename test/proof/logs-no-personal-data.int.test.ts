@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Session } from '@shopify/shopify-api';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import { createLogger } from '../../src/logger.ts';
 import { depsFromConnection, type Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';

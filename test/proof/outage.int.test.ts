@@ -14,8 +14,8 @@ import { dedupId } from '../../jobs/queues.ts';
 import { createApp } from '../../web/app.ts';
 import type { WebhookEffects } from '../../webhooks/effects.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
-import { testLogger } from '../support/services.ts';
-import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../../scripts/chaos/services.ts';
+import { testLogger } from '../support/test-services.ts';
+import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../../tools/local-services/private-servers.ts';
 
 const SHOP = 'outage.myshopify.com';
 const SECRET = 'outage-secret';

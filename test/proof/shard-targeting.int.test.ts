@@ -4,7 +4,7 @@
 // whole-shop and point queries pass, a deliberately shop-less query is caught.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import { isShopTargeted } from '../support/shard-audit.ts';
 import { makeStores } from '../webhooks/support.ts';
 import type { WebhookStores } from '../../webhooks/types.ts';

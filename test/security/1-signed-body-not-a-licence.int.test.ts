@@ -12,7 +12,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '@shopify/shopify-api';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { sendWebhook, startWebhookServer, type WebhookServer } from '../webhooks/support.ts';
 import { HANDLED_TOPICS } from '../../webhooks/router.ts';
 import { MongoSessionStore } from '../../src/profiles/session-store.ts';

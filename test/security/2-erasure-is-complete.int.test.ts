@@ -17,7 +17,7 @@ import { startWebhookConsumer, type WebhookConsumer } from '../../webhooks/consu
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { keyringFrom } from '../../src/deps.ts';
 import { runMaintenance } from '../../jobs/maintenance.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 import { RecordingInstallation } from '../webhooks/support.ts';
 import { scanKeys } from '../../src/redis.ts';
 

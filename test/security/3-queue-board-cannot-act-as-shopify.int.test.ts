@@ -18,7 +18,7 @@ import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { keyringFrom } from '../../src/deps.ts';
 import { Keyring } from '../../src/shopify/token-crypto.ts';
 import { webhookSealAad } from '../../jobs/queues.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 import { RecordingInstallation } from '../webhooks/support.ts';
 import { shopScope } from '../../src/profiles/shard-keys.ts';
 

@@ -17,7 +17,7 @@ import { dashboardMounts } from '../../web/mounts.ts';
 import { csvField } from '../../web/admin/profiles-csv.ts';
 import { supportRequest, type SupportClientDeps } from '../../src/cli/commands/support-client.ts';
 import { UsageError } from '../../src/cli/command.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 describe('security 7: headers and small things', () => {
   let f: DashboardFixture;

@@ -2,7 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdminGraphqlClient } from '../../src/shopify/admin-graphql-client.ts';
 import { ShopifyAuthError, ShopifyGraphqlError, ShopifyTransientError } from '../../src/shopify/errors.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 /** A fake Shopify: queued answers, each must be used (afterEach fails otherwise). */
 class FakeShopify {

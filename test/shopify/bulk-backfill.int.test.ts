@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { createAdminFetch } from '../../src/shopify/admin-fetch.ts';
 import { AdminGraphqlClient } from '../../src/shopify/admin-graphql-client.ts';
 import { backfillShopOrders, type BackfillProgress } from '../../src/shopify/bulk-backfill.ts';

@@ -9,7 +9,7 @@ import { AdminGraphqlClient } from '../../src/shopify/admin-graphql-client.ts';
 import { createAdminFetch } from '../../src/shopify/admin-fetch.ts';
 import { startBulkQuery } from '../../src/shopify/bulk-operations.ts';
 import { ShopifyTransientError, ShopifyUserError } from '../../src/shopify/errors.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 describe('starting a bulk operation at the concurrency limit', () => {
   let h: Harness;

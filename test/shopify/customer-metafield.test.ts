@@ -10,7 +10,7 @@ import { createAdminFetch } from '../../src/shopify/admin-fetch.ts';
 import {
   ensureMetafieldDefinition, metafieldValueOf, METAFIELD_KEY, METAFIELD_NAMESPACE, writeMetafields, writeMetafieldsInBulk,
 } from '../../src/shopify/customer-metafield.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 describe('customer metafield $app:segments', () => {
   let h: Harness;

@@ -11,7 +11,7 @@ import { createAdminFetch } from '../../src/shopify/admin-fetch.ts';
 import { desiredSegments, reconcileNativeSegments, segmentQueryFor, type NativeSegmentRecord, type NativeSegmentRecords } from '../../src/shopify/native-segments.ts';
 import { parseShopSettings } from '../../src/segments/settings.ts';
 import { parseSegmentQuery } from '../../tools/shopify-simulator/segment-query.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 class MemoryRecords implements NativeSegmentRecords {
   readonly map = new Map<string, NativeSegmentRecord>();

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '@shopify/shopify-api';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { createShopifyApi, type ShopifyContext } from '../../src/shopify/shopify-api.ts';
 import { installFromSessionToken } from '../../src/shopify/install.ts';
 import { AdminClients } from '../../src/shopify/admin-clients.ts';

@@ -13,7 +13,7 @@ import type { OrderStore } from '../../src/profiles/order-store.ts';
 import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { normaliseRestOrder } from '../../webhooks/order-normaliser.ts';
 import { parseJsonKeepingBigIds } from '../../webhooks/parse-json-ids.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 describe('an order normalised from its webhook and from the backfill', () => {
   let h: Harness;

@@ -6,7 +6,7 @@ import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { createShopifyApi, type ShopifyContext } from '../../src/shopify/shopify-api.ts';
 import { installFromSessionToken } from '../../src/shopify/install.ts';
 import { AdminClients } from '../../src/shopify/admin-clients.ts';

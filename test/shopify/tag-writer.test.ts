@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AdminGraphqlClient } from '../../src/shopify/admin-graphql-client.ts';
 import { tagMutationFor, writeTagChanges } from '../../src/shopify/tag-writer.ts';
 import { ShopifyAuthError } from '../../src/shopify/errors.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 
 type Answer = (vars: Record<string, unknown>, query: string) => unknown;
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { SignJWT } from 'jose';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 import { shopScope } from '../../src/profiles/shard-keys.ts';
 import { createAdminApi } from '../../web/admin/api.ts';
 import { SHOP_A, SHOP_B, startDashboardFixture, type DashboardFixture } from './fixture.ts';

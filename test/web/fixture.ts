@@ -5,7 +5,7 @@
 // (FerretDB on SQLite) writes slowly, and every test file shares it.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { depsFromConnection, type Deps } from '../../src/deps.ts';
 import type { Config } from '../../src/config.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';

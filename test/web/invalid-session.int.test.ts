@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { FakeClock, startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { createShopifyApi } from '../../src/shopify/shopify-api.ts';
 import { installFromSessionToken } from '../../src/shopify/install.ts';
 import { createAdminApi } from '../../web/admin/api.ts';

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Request, RequestHandler, Response } from 'express';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import { rateLimitPerShop } from '../../web/admin/rate-limit.ts';
 
 let s: TestServices;

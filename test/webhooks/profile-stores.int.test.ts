@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '@shopify/shopify-api';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import { makeStores } from './support.ts';
 import type { WebhookStores } from '../../webhooks/types.ts';
 import type { NormalizedOrder } from '../../src/segments/types.ts';

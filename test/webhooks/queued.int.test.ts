@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { openTestServices, testLogger, type TestServices } from '../support/services.ts';
+import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
 import { makeStores, RecordingEffects, RecordingInstallation, sendWebhook } from './support.ts';
 import { Keyring } from '../../src/shopify/token-crypto.ts';
 

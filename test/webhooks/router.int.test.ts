@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestServices, type TestServices } from '../support/services.ts';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
 import { sendWebhook, startWebhookServer, type WebhookServer } from './support.ts';
 import { Session } from '@shopify/shopify-api';
 import { shopScope } from '../../src/profiles/shard-keys.ts';

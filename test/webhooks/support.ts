@@ -15,7 +15,7 @@ import { ShopStore } from '../../src/profiles/shop-store.ts';
 import { MongoSessionStore } from '../../src/profiles/session-store.ts';
 import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
-import { testLogger } from '../support/services.ts';
+import { testLogger } from '../support/test-services.ts';
 import { ensureIndexes } from '../../src/deps.ts';
 
 export class RecordingEffects implements WebhookEffects {
@@ -30,8 +30,8 @@ export class RecordingEffects implements WebhookEffects {
     }
   }
   async recomputeCustomer(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); }
-  async customerChanged(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); }
-  async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]) { this.maybeFail(); this.calls.push(`observed ${shop} ${customerId} ${appTags.join(',')}`); }
+  async customerChanged(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); return false; }
+  async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]) { this.maybeFail(); this.calls.push(`observed ${shop} ${customerId} ${appTags.join(',')}`); return false; }
   async customerDeleted(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`deleted ${shop} ${customerId}`); }
   async shopUninstalled(shop: string) { this.maybeFail(); this.calls.push(`uninstalled ${shop}`); }
   async readAllOrdersGranted(shop: string) { this.maybeFail(); this.calls.push(`read_all_orders ${shop}`); }

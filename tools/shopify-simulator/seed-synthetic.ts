@@ -17,6 +17,8 @@ export interface SyntheticOptions {
   /** History ends here (default: the simulator clock). */
   asOf?: TimeInput;
   maxOrdersPerCustomer?: number;
+  /** 'simple' model: mean orders per customer before the cap (default about 1.1: many one-time buyers). */
+  meanOrdersPerCustomer?: number;
   /** Days of history (default 730; the bgnbd model's own default otherwise). */
   historyDays?: number;
   model?: 'simple' | 'bgnbd';
@@ -36,12 +38,14 @@ export function seedSynthetic(sim: Simulator, shopDomain: string, opts: Syntheti
   const asOf = opts.asOf === undefined ? sim.clock.now() : toMs(opts.asOf);
   const historyDays = opts.historyDays ?? 730;
   const maxOrders = opts.maxOrdersPerCustomer ?? 8;
+  // floor(Exponential(scale)) has mean about scale - 0.5.
+  const scale = opts.meanOrdersPerCustomer === undefined ? 1.6 : opts.meanOrdersPerCustomer + 0.5;
   let orders = 0;
   for (let i = 0; i < opts.customers; i++) {
     const createdAt = asOf - rng.int(1, historyDays) * DAY - rng.int(0, DAY - 1);
     const c = sim.merchant.createCustomer(shop.domain, { tags: merchantTagsFor(i), createdAt }, true);
     // Skewed order counts: many one-time buyers, a tail of loyal ones.
-    const n = Math.min(maxOrders, Math.floor(-Math.log(1 - rng.next() * 0.999) * 1.6));
+    const n = Math.min(maxOrders, Math.floor(-Math.log(1 - rng.next() * 0.999) * scale));
     const times: number[] = [];
     for (let k = 0; k < n; k++) times.push(createdAt + Math.floor(rng.next() * (asOf - createdAt)));
     times.sort((a, b) => a - b);

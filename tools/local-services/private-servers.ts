@@ -1,5 +1,5 @@
-// Private Redis and FerretDB servers for the chaos suite and the benchmarks: each on a spare loopback
-// port with its own data directory, so they can be restarted or killed without touching the shared
+// Private (throwaway) Redis and FerretDB servers for the chaos suite, the benchmarks and the outage
+// tests: each on a spare loopback port with its own data directory, so they can be restarted or killed without touching the shared
 // servers on 6379/27017 that other test runs use. Every process started here is tracked and stopped
 // by stopAll(); restart() keeps the data directory (Redis AOF, FerretDB SQLite files).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../services.ts';
+import { FERRETDB_SQLITE_PARAMS, ferretdbBinary } from '../ferretdb/build.ts';
+import { dropPostgresDatabase, ferretdbBackendArgs, ferretdbHandler } from './postgres.ts';
 import { pollUntil } from '../../tools/poll.ts';
 
 
@@ -120,7 +121,12 @@ export async function startPrivateFerretdb(base: string): Promise<PrivateServer>
   const port = await freePort();
   const dir = join(base, 'ferretdb');
   mkdirSync(dir, { recursive: true });
-  const args = ['--handler=sqlite', `--sqlite-url=file:${dir}/${FERRETDB_SQLITE_PARAMS}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
+  // SQLite unless FERRETDB_HANDLER=postgresql (then a database of its own, dropped when this process exits).
+  const handler = ferretdbHandler(false);
+  const pgDatabase = `ferretdb_private_${port}`;
+  if (handler === 'postgresql') process.on('exit', () => dropPostgresDatabase(pgDatabase));
+  const backend = ferretdbBackendArgs(handler, `file:${dir}/${FERRETDB_SQLITE_PARAMS}`, pgDatabase);
+  const args = [...backend, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
   const s = managed('ferretdb', port, `mongodb://127.0.0.1:${port}`, dir, ferretdbBinary(), args, async () => true);
   await s.start();
   return s;

@@ -1,0 +1,235 @@
+// Scale benchmark: one synthetic shop of N customers end to end on this machine, through the local
+// stack of the demo (scripts/local-stack.ts: Shopify simulator, web app, worker) on private servers
+// (tools/local-services/private-servers.ts; FERRETDB_HANDLER=postgresql for FerretDB on PostgreSQL).
+// Install → resync (bulk query backfill, calibration, every profile) → every tag written through bulk
+// mutations → the customers/update echoes of those writes absorbed → a seeded sample verified against
+// a from-scratch recompute → (--maintenance) the nightly recalibration and the recency sweep timed.
+//   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
+//     [--maintenance] [--time-limit-min 60] [--json]
+// Bounded: every wait has the time limit; everything started is stopped and removed at the end.
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../src/logger.ts';
+import { segmentCustomer, type Calibration } from '../src/segments/index.ts';
+import { shopPort } from '../jobs/runtime.ts';
+import { derivedPrng } from '../tools/seeded-random.ts';
+import { startPrivateFerretdb, startPrivateRedis, tempBase } from '../tools/local-services/private-servers.ts';
+import { ferretdbHandler } from '../tools/local-services/postgres.ts';
+import { pollUntil } from '../tools/poll.ts';
+import { currentTotalMinor } from '../tools/shopify-simulator/store.ts';
+import { startLocalStack, type LocalStack } from './local-stack.ts';
+
+const SHOP = 'scale.myshopify.com';
+const DAY = 86_400_000;
+/** The engine's as-of for the whole run; the shop's history ends the day before. */
+const ASOF = Date.UTC(2026, 10, 20);
+
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '10000' }, 'orders-per-customer': { type: 'string', default: '5' },
+    sample: { type: 'string', default: '10000' }, seed: { type: 'string', default: '18' },
+    maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
+    json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: npm run bench:scale -- --customers N [--orders-per-customer 5] [--sample 10000] [--seed 18] [--maintenance] [--time-limit-min 60] [--json]');
+  process.exit(0);
+}
+const positive = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench:scale: --${name} must be a positive whole number, got "${text}"`);
+    process.exit(2);
+  }
+  return n;
+};
+const customers = positive('customers', values.customers);
+const ordersPerCustomer = positive('orders-per-customer', values['orders-per-customer']);
+const sampleSize = Math.min(customers, positive('sample', values.sample));
+const seed = positive('seed', values.seed);
+const timeLimitMs = positive('time-limit-min', values['time-limit-min']) * 60_000;
+const say = (s: string) => console.error(`[scale] ${new Date().toISOString().slice(11, 19)} ${s}`);
+const secs = (ms: number) => Math.round(ms / 100) / 10;
+
+/** Peak resident memory of this process (web app, worker and simulator run in it), sampled each second. */
+let peakRssMb = 0;
+const sampleRss = () => { peakRssMb = Math.max(peakRssMb, Math.round(process.memoryUsage().rss / 1048576)); };
+
+/** CPU seconds (user + system) a process used so far, from /proc (0 when unreadable). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every PostgreSQL process (FerretDB's backend when FERRETDB_HANDLER=postgresql). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(Number(d));
+    } catch { /* gone */ }
+  }
+  return total;
+}
+
+interface Phases { backfillS: number; calibrateS: number; profilesS: number; tagSyncS: number; echoesS: number }
+
+/** Runs the install's resync and times its phases from the job's progress (backfill → calibrate → recompute → done). */
+async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases, 'backfillS' | 'calibrateS' | 'profilesS'>> {
+  const job = await stack.runtime.enqueue.resyncShop(SHOP, 'install', ASOF);
+  const seen: Record<string, number> = {};
+  let last = '';
+  await pollUntil('the resync to finish', async () => {
+    const j = await stack.runtime.queues.resync.getJob(job.id!);
+    if (!j) throw new Error(`resync job ${job.id} vanished`);
+    const state = await j.getState();
+    if (state === 'failed') throw new Error(`resync failed: ${j.failedReason}`);
+    const p = (j.progress ?? {}) as { phase?: string; counts?: Record<string, number> };
+    if (p.phase && seen[p.phase] === undefined) { seen[p.phase] = Date.now(); say(`phase ${p.phase} at ${secs(Date.now() - t0)} s`); }
+    const line = JSON.stringify(p.counts ?? {});
+    if (line !== last && Date.now() % 10_000 < 300) { last = line; say(`resync ${p.phase ?? '?'} ${line}`); }
+    return state === 'completed';
+  }, { timeoutMs: timeLimitMs, intervalMs: 250 });
+  const done = Date.now();
+  const calibrateAt = seen.calibrate ?? done;
+  const recomputeAt = seen.recompute ?? calibrateAt;
+  return { backfillS: secs(calibrateAt - t0), calibrateS: secs(recomputeAt - calibrateAt), profilesS: secs(done - recomputeAt) };
+}
+
+/** Tag sync: until no customer's tags are pending; then the echoes: until no delivery or job is left. */
+async function tagAndEchoPhases(stack: LocalStack): Promise<Pick<Phases, 'tagSyncS' | 'echoesS'>> {
+  const t1 = Date.now();
+  let pending = -1;
+  await pollUntil('every tag to be written', async () => {
+    pending = await stack.deps.stores.tagState.pendingCount(SHOP);
+    return pending === 0;
+  }, { timeoutMs: timeLimitMs, intervalMs: 500, detail: () => `${pending} pending` });
+  const t2 = Date.now();
+  say(`tags written in ${secs(t2 - t1)} s; absorbing the echoes…`);
+  await stack.sim.webhooksIdle();
+  await stack.idle(timeLimitMs);
+  return { tagSyncS: secs(t2 - t1), echoesS: secs(Date.now() - t2) };
+}
+
+/** A seeded sample of customers: stored orders equal the simulator's; app tags on Shopify equal a from-scratch recompute. */
+async function verifySample(stack: LocalStack): Promise<{ checked: number; mismatches: number; examples: string[] }> {
+  const { sim, deps } = stack;
+  const settings = (await shopPort(deps).get(SHOP))?.settings;
+  const calibration = (await deps.stores.calibrations.current(SHOP))?.calibration as Calibration | undefined;
+  if (!settings || !calibration) throw new Error('no settings or calibration stored after the run');
+  const all = sim.listCustomers(SHOP);
+  // The customer's own order ids (listOrders filters every order of the shop: quadratic at this size).
+  const shopState = sim.simulator.shop(SHOP);
+  const rng = derivedPrng(seed, 'scale-sample');
+  const picked = new Set<number>();
+  while (picked.size < sampleSize) picked.add(rng.int(0, all.length - 1));
+  const sample = [...picked].sort((a, b) => a - b).map((i) => all[i]!);
+  const examples: string[] = [];
+  let mismatches = 0;
+  for (let i = 0; i < sample.length; i += 500) {
+    const chunk = sample.slice(i, i + 500);
+    const stored = await deps.stores.orders.forCustomers(SHOP, chunk.map((c) => c.id));
+    for (const c of chunk) {
+      const mine = stored.get(c.id) ?? [];
+      const simOrders = c.orderIds.flatMap((id) => shopState.orders.get(id) ?? []);
+      const byId = new Map(mine.map((o) => [o.id, o]));
+      const ordersOk = simOrders.length === mine.length && simOrders.every((o) => byId.get(o.id)?.netMinor === currentTotalMinor(o));
+      const expected = [...segmentCustomer({ customerId: c.id, orders: mine }, calibration, settings, ASOF).tags].sort();
+      const actual = c.tags.filter((t) => t.startsWith(settings.tagPrefix)).sort();
+      if (ordersOk && JSON.stringify(expected) === JSON.stringify(actual)) continue;
+      mismatches++;
+      if (examples.length < 5) examples.push(`customer ${c.id}: orders ${ordersOk ? 'ok' : `${mine.length} stored vs ${simOrders.length}`}, tags ${actual.join(' ')} vs recompute ${expected.join(' ')}`);
+    }
+  }
+  return { checked: sample.length, mismatches, examples };
+}
+
+/** The nightly recalibration and the recency sweep, each enqueued as the schedules do and waited for. */
+async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recencySweepS: number }> {
+  const t0 = Date.now();
+  await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
+  await stack.idle(timeLimitMs);
+  await stack.sim.webhooksIdle();
+  await stack.idle(timeLimitMs);
+  const t1 = Date.now();
+  await stack.runtime.enqueue.recencySweep(SHOP);
+  await stack.idle(timeLimitMs);
+  await stack.sim.webhooksIdle();
+  await stack.idle(timeLimitMs);
+  return { recalibrateS: secs(t1 - t0), recencySweepS: secs(Date.now() - t1) };
+}
+
+async function databaseMb(stack: LocalStack): Promise<number> {
+  const s = await stack.deps.mongo.db!.stats().catch(() => null) as { totalSize?: number; storageSize?: number; dataSize?: number } | null;
+  return Math.round((s?.totalSize ?? s?.storageSize ?? s?.dataSize ?? 0) / 1048576);
+}
+
+async function main(): Promise<void> {
+  const handler = ferretdbHandler(false);
+  const base = tempBase('scale-', true);
+  const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
+  let stack: LocalStack | null = null;
+  const sampler = setInterval(sampleRss, 1000);
+  try {
+    say(`private redis :${redis.port}, FerretDB (${handler}) :${ferret.port}`);
+    stack = await startLocalStack({
+      logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale',
+      env: { MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale' },
+      simulator: { seed, webhooks: { concurrency: 16 } },
+    });
+    const tSeed = Date.now();
+    stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
+    const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4 });
+    say(`seeded ${seeded.customers} customers, ${seeded.orders} orders in ${secs(Date.now() - tSeed)} s`);
+    const t0 = Date.now();
+    const cpu0 = { app: process.cpuUsage(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
+    await stack.install(SHOP);
+    const resync = await resyncPhases(stack, t0);
+    const tags = await tagAndEchoPhases(stack);
+    const totalS = secs(Date.now() - t0);
+    const echoes = stack.sim.stats(SHOP).webhooks;
+    const appCpu = process.cpuUsage(cpu0.app);
+    // CPU seconds of the run: wall time on this shared machine depends on what else runs; these less so.
+    const cpuS = {
+      app: secs((appCpu.user + appCpu.system) / 1000), ferretdb: secs((cpuSecondsOf(ferret.pid()) - cpu0.ferretdb) * 1000),
+      redis: secs((cpuSecondsOf(redis.pid()) - cpu0.redis) * 1000),
+      ...(handler === 'postgresql' ? { postgres: secs((postgresCpuSeconds() - cpu0.postgres) * 1000) } : {}),
+    };
+    say(`end to end ${totalS} s; verifying ${sampleSize} customers…`);
+    const v = await verifySample(stack);
+    for (const e of v.examples) say(`mismatch: ${e}`);
+    const upkeep = values.maintenance ? await maintenance(stack) : undefined;
+    sampleRss();
+    const report = {
+      customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
+      phases: { ...resync, ...tags }, totalS, cpuS,
+      // One process holds the web app, the worker and the simulator here (scripts/local-stack.ts).
+      peakRssMb: { web: peakRssMb, worker: peakRssMb, simulator: peakRssMb, sameProcess: true },
+      databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
+      webhooks: echoes, ...(upkeep ? { maintenance: upkeep } : {}),
+    };
+    console.log(values.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
+    if (v.mismatches > 0) process.exitCode = 1;
+  } finally {
+    clearInterval(sampler);
+    if (stack) await stack.close().catch((err: unknown) => say(`closing: ${(err as Error).message}`));
+    for (const s of [redis, ferret]) await s.stop().catch(() => undefined);
+    base.remove();
+  }
+}
+
+// Interrupted: exit through process.exit so the private servers' exit hooks stop them (and drop a
+// PostgreSQL-backed FerretDB's database).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+main().catch((err: unknown) => {
+  console.error(`bench:scale: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
