@@ -65,6 +65,7 @@ function printReport(report: ChaosReport): void {
   console.log(`webhook answers during outages: ${JSON.stringify(x.webhookStatusesDuringOutages)}`);
   console.log(`checked ${report.customersChecked} customers: ${report.mismatches} mismatches (orders ${x.orderMismatches}, tags ${x.tagMismatches}, merchant tags ${x.merchantTagMismatches}), ${report.lost} lost; ${x.heldByHysteresis} held by hysteresis; ${x.heldByDriftCheck} lost writes held by the drift check (${x.staleTagReports} old tag reports, harmless)`);
   console.log(`unhandled rejections ${x.unhandledRejections}, worker crashes ${x.workerCrashes}, failed jobs ${x.failedJobs}, peak RSS web ${x.peakRssMb.web} MB / worker ${x.peakRssMb.workers} MB, ${x.durationS} s, drained ${x.drained}`);
+  console.log(`phases (s): ${Object.entries(x.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const e of x.examples) console.log(`  - ${e}`);
 }
 

@@ -65,6 +65,8 @@ export interface ChaosReport {
     /** Drift reports that were old deliveries (Shopify already carried the desired tags): harmless. */
     staleTagReports: number;
     faultSchedule: FaultStep[];
+    /** Seconds each phase took: start, backfill, load, drain, verify. */
+    phases: Record<string, number>;
     peakRssMb: { web: number; workers: number }; durationS: number; drained: boolean;
     webhookStatusesDuringOutages: Record<string, number>;
     examples: string[];
@@ -107,7 +109,7 @@ async function backfill(system: ChaosSystem, left: () => number): Promise<void> 
 }
 
 /** Phase: the report, from what the simulator saw and the verification found. */
-async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadResult; drained: boolean; v: Verification; started: number; timeline: Timeline; schedule: FaultStep[]; examples: string[] }): Promise<ChaosReport> {
+async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadResult; drained: boolean; v: Verification; started: number; timeline: Timeline; schedule: FaultStep[]; examples: string[]; phases: Record<string, number> }): Promise<ChaosReport> {
   const { sim, counters: d } = system;
   const log = sim.webhookLog(SHOP);
   const orderLog = log.filter((r) => isOrderTopic(r.topic));
@@ -145,6 +147,7 @@ async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadRes
       heldByDriftCheck: driftLost.length,
       staleTagReports: system.drift.length - driftLost.length,
       faultSchedule: ctx.schedule,
+      phases: ctx.phases,
       peakRssMb: { web: d.peakWeb, workers: d.peakWorkers },
       durationS: Math.round((Date.now() - ctx.started) / 1000),
       drained: ctx.drained,
@@ -179,17 +182,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let unhandledRejections = 0;
   const onRejection = (err: unknown) => { unhandledRejections++; examples.push(`unhandled rejection: ${String(err).slice(0, 200)}`); };
   process.on('unhandledRejection', onRejection);
+  const phases: Record<string, number> = {};
+  let phaseStart = started;
+  const phase = (name: string) => {
+    const t = Date.now();
+    phases[name] = Math.round((t - phaseStart) / 100) / 10;
+    phaseStart = t;
+    log(`phase ${name}: ${phases[name]} s`);
+  };
   try {
     log(`seed ${opts.seed}; faults at ${schedule.map((s) => `${s.kind} ${Math.round(s.at * 100)}%`).join(', ')}`);
     const system = await ChaosSystem.start({ customers: opts.customers, workers: opts.workers, seed: opts.seed, tokenLifetimeMs: opts.tokenLifetimeMs, log, timeline, examples }, cleanup);
+    phase('start');
     await backfill(system, left);
+    phase('backfill');
     const load = await generateLoad(system, { orderWebhooks: opts.orderWebhooks, actionsPerSecond: opts.actionsPerSecond, seed: opts.seed, schedule, timeline, examples, left });
+    phase('load');
     const drained = await system.drain('chaos phase', left);
     system.stopSampling();
+    phase('drain');
     log(`drained: ${drained}; verifying every customer`);
     const v = await verifyCustomers(system);
+    phase('verify');
     system.counters.unhandledRejections = unhandledRejections;
-    return await report(system, opts, { load, drained, v, started, timeline, schedule, examples });
+    return await report(system, opts, { load, drained, v, started, timeline, schedule, examples, phases });
   } finally {
     process.off('unhandledRejection', onRejection);
     // Stop in the reverse order of starting: workers, web server, consumer, queues, connections, simulator, servers.

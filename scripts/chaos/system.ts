@@ -154,6 +154,11 @@ export class ChaosSystem {
       NODE_ENV: 'test', SHOPIFY_API_KEY: API_KEY, SHOPIFY_API_SECRET: API_SECRET, SHOPIFY_APP_URL: 'https://chaos.example.com',
       SHOPIFY_API_ORIGIN: sim.url, ENCRYPTION_KEY: '33'.repeat(32), SUPPORT_TOKEN: 'c'.repeat(32),
       MONGODB_URI: `${ferret.url}/chaos`, REDIS_URL: redis.url, ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}), QUEUE_PREFIX: 'chaos', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '4',
+      // The run's fixed day reaches the workers: jobs they queue or a scheduler fires (nightly
+      // recalibration 03:00, recency sweep 04:30 UTC) without an as-of would otherwise use the wall clock.
+      ENGINE_AS_OF: new Date(ASOF).toISOString(),
+      // A SIGKILLed worker's jobs resume within 10–20 s instead of 30–60 s (same recovery path: BullMQ's stalled check).
+      JOB_LOCK_MS: '10000',
     };
     const appLog = createWriteStream(join(base.dir, 'app.log'));
     cleanup.push(async () => { appLog.end(); });
@@ -166,6 +171,8 @@ export class ChaosSystem {
     await system.serveApp(cleanup);
     cleanup.push(() => system.stopWorkers());
     system.tagPrefix = (await deps.stores.shops.effective(SHOP)).settings.tagPrefix;
+    // As an install through the admin does (web/admin/install-on-first-use.ts): the nightly recalibration.
+    await runtime.enqueue.scheduleShop(SHOP, 'UTC');
     for (let i = 0; i < o.workers; i++) system.startWorker();
     system.sampler = setInterval(() => system.sample(), 1000);
     cleanup.push(async () => { if (system.sampler) clearInterval(system.sampler); });
@@ -309,6 +316,23 @@ export class ChaosSystem {
     this.startWorker();
   }
 
+  /**
+   * The daily schedulers' next jobs (nightly recalibration, recency sweep, delivery cleanup) run now
+   * instead of at their hour: their data carries no as-of, so they run on the worker's clock
+   * (ENGINE_AS_OF, the run's fixed day); on the wall clock they would segment for another day.
+   */
+  async fireSchedules(): Promise<void> {
+    const fired: string[] = [];
+    for (const q of [this.queues.recalibrate, this.queues.maintenance] as Queue[]) {
+      const delayed = await q.getDelayed(0, 100).catch(() => []);
+      for (const j of delayed.filter((x) => x.repeatJobKey)) {
+        await j.promote().then(() => fired.push(j.name), (err: Error) => this.log(`promoting ${j.name}: ${err.message}`));
+      }
+    }
+    this.o.timeline.mark(`scheduled jobs fired now: ${fired.join(', ') || 'none found'}`);
+    this.log(`scheduled jobs fired: ${fired.join(', ') || 'none found'}`);
+  }
+
   private async activeJobs(): Promise<Array<{ queue: string; id: string; customerId?: string }>> {
     const out: Array<{ queue: string; id: string; customerId?: string }> = [];
     for (const q of [this.queues.recompute, this.queues.syncTags] as Queue[]) {
@@ -323,15 +347,12 @@ export class ChaosSystem {
   // ---- drained ----------------------------------------------------------------------------------
 
   private async busy(): Promise<number> {
-    let n = 0;
-    for (const q of Object.values(this.queues) as Queue[]) {
-      const c = await q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
-      n += Object.values(c).reduce((a, b) => a + b, 0);
+    const perQueue = await Promise.all((Object.values(this.queues) as Queue[]).map(async (q) => {
+      const [c, delayed] = await Promise.all([q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children'), q.getDelayed(0, 1000)]);
       // Delayed = retries in backoff (busy) or the next run of a daily job scheduler (not busy).
-      const delayed = await q.getDelayed(0, 1000);
-      n += delayed.filter((j) => !j.repeatJobKey && !String(j.id).startsWith('repeat:')).length;
-    }
-    return n;
+      return Object.values(c).reduce((a, b) => a + b, 0) + delayed.filter((j) => !j.repeatJobKey && !String(j.id).startsWith('repeat:')).length;
+    }));
+    return perQueue.reduce((a, b) => a + b, 0);
   }
 
   private async progressLine(what: string): Promise<string> {
@@ -344,22 +365,29 @@ export class ChaosSystem {
     return `${what}: webhooks pending ${this.sim.stats(SHOP).webhooks.pending}, jobs ${JSON.stringify(counts)}, tags pending ${tags}`;
   }
 
-  /** Drained = no delivery pending, no job anywhere, no tag change pending — three checks in a row. */
+  /**
+   * Drained = no delivery pending, no job anywhere, no tag change pending — three checks in a row
+   * spanning at least a second (polled every 250 ms: a delivery or job hands over to the next before
+   * it leaves, so a quiet moment between them is not seen as drained).
+   */
   async drain(what: string, left: () => number): Promise<boolean> {
     let stable = 0;
+    let quietSince = 0;
     let lastReport = Date.now();
     while (left() > 0) {
-      await Promise.race([this.sim.webhooksIdle(), sleep(2000)]);
+      await Promise.race([this.sim.webhooksIdle(), sleep(500)]);
       if (left() <= 0) break;
       const n = this.sim.stats(SHOP).webhooks.pending === 0 ? await bounded(this.busy(), 10_000, 'queue counts', 1, this.log) : 1;
       const pending = n === 0 ? await bounded(this.deps.stores.profiles.countPending(SHOP), 10_000, 'pending tag count', 1, this.log) : 1;
-      stable = n === 0 && pending === 0 ? stable + 1 : 0;
+      if (n === 0 && pending === 0) {
+        if (stable++ === 0) quietSince = Date.now();
+      } else stable = 0;
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
         this.log(await this.progressLine(what));
       }
-      if (stable >= 3) return true;
-      await sleep(700);
+      if (stable >= 3 && Date.now() - quietSince >= 1000) return true;
+      await sleep(250);
     }
     this.log(`${what}: not drained before the time limit`);
     return false;
