@@ -14,15 +14,16 @@ export interface FaultStep {
 }
 
 /**
- * Redis SIGKILL + restart at 20%, a worker SIGKILLed mid-job at 35% and 70%, FerretDB SIGKILL + restart
- * at 50%, and at 60% the daily schedulers fire (nightly recalibration, recency sweep, delivery cleanup
- * — what a run crossing 03:00–05:00 UTC meets): jobs queued by a worker without an as-of.
+ * At 10% the daily schedulers fire (nightly recalibration, recency sweep, delivery cleanup — what a run
+ * crossing 03:00–05:00 UTC meets: jobs a worker queues without an as-of; early, so that a worker kill
+ * rarely catches the recalibration and its 120 s lock), Redis SIGKILL + restart at 20%, a worker
+ * SIGKILLed mid-job at 35% and 70%, FerretDB SIGKILL + restart at 50%.
  */
 export const FAULT_SCHEDULE: readonly FaultStep[] = [
+  { at: 0.1, kind: 'schedules-fire' },
   { at: 0.2, kind: 'redis-restart' },
   { at: 0.35, kind: 'worker-kill' },
   { at: 0.5, kind: 'mongo-restart' },
-  { at: 0.6, kind: 'schedules-fire' },
   { at: 0.7, kind: 'worker-kill' },
 ];
 

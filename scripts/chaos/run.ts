@@ -9,7 +9,7 @@ import { AuthStats } from '../../src/shopify/offline-tokens.ts';
 import { explainFailure } from './explain.ts';
 import { faultSchedule, Timeline, type FaultStep } from './faults.ts';
 import { generateLoad, isOrderTopic, type LoadResult } from './load.ts';
-import { ASOF, ChaosSystem, SHOP, bounded } from './system.ts';
+import { ASOF, ChaosSystem, SHOP, bounded, type InjectedBug } from './system.ts';
 import { verifyCustomers, type CustomerMismatch, type Verification } from './verify.ts';
 
 export interface ChaosOptions {
@@ -28,6 +28,8 @@ export interface ChaosOptions {
   timeLimitMs: number;
   /** Lifetime of the expiring offline access tokens during the run (token-expiry fault). */
   tokenLifetimeMs: number;
+  /** Self-test only: a deliberate bug planted in the workers (scripts/chaos/inject-lost-tag-write.ts); the run must fail. */
+  injectBug?: InjectedBug;
   log?: (line: string) => void;
 }
 
@@ -83,6 +85,7 @@ export function replayCommand(o: ChaosOptions): string {
   if (o.jitter > 0) args.push(`--jitter ${o.jitter}`);
   if (o.tokenLifetimeMs !== preset.tokenLifetimeMs) args.push(`--token-lifetime ${o.tokenLifetimeMs / 1000}`);
   if (o.timeLimitMs !== preset.timeLimitMs) args.push(`--time-limit ${Math.round(o.timeLimitMs / 1000)}`);
+  if (o.injectBug) args.push(`--inject-bug ${o.injectBug}`);
   return `npm run test:chaos -- ${args.join(' ')}`;
 }
 
@@ -192,7 +195,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   };
   try {
     log(`seed ${opts.seed}; faults at ${schedule.map((s) => `${s.kind} ${Math.round(s.at * 100)}%`).join(', ')}`);
-    const system = await ChaosSystem.start({ customers: opts.customers, workers: opts.workers, seed: opts.seed, tokenLifetimeMs: opts.tokenLifetimeMs, log, timeline, examples }, cleanup);
+    const system = await ChaosSystem.start({ customers: opts.customers, workers: opts.workers, seed: opts.seed, tokenLifetimeMs: opts.tokenLifetimeMs, ...(opts.injectBug ? { injectBug: opts.injectBug } : {}), log, timeline, examples }, cleanup);
     phase('start');
     await backfill(system, left);
     phase('backfill');

@@ -21,6 +21,7 @@ import { createShopifyPort } from '../../jobs/shopify-port.ts';
 import { createApp } from '../../web/app.ts';
 import { startWebhookIngest, type WebhookIngest } from '../../web/webhook-ingest.ts';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
+import { seededRng, uniformInt } from '../../tools/seeded-random.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from './services.ts';
 import { startChaosCluster } from './cluster.ts';
 import type { Timeline } from './faults.ts';
@@ -80,8 +81,15 @@ export interface SystemCounters {
   unhandledRejections: number; workerCrashes: number; peakWeb: number; peakWorkers: number;
 }
 
+/** Deliberate bugs the self-test plants in the workers (preloaded with `node --import`). */
+export type InjectedBug = 'lost-tag-write';
+const BUG_MODULES: Record<InjectedBug, string> = { 'lost-tag-write': './scripts/chaos/inject-lost-tag-write.ts' };
+/** Customers whose tag writes the planted bug loses. */
+const BUG_VICTIMS = 3;
+
 export interface SystemOptions {
   customers: number;
+  injectBug?: InjectedBug;
   workers: number;
   seed: number;
   /** Lifetime of the expiring offline access tokens during the run (token-expiry fault). */
@@ -90,6 +98,17 @@ export interface SystemOptions {
   timeline: Timeline;
   /** Problems seen along the way (crashes, unhandled rejections), for the report. */
   examples: string[];
+}
+
+/** Self-test: picks the bug's victims (seeded), tells the workers and puts the bug on the timeline. */
+function plantBug(o: SystemOptions, sim: ShopifySimulator, env: Record<string, string>): void {
+  const ids = sim.listCustomers(SHOP).map((c) => c.id);
+  const rng = seededRng(o.seed ^ 0xb06);
+  const victims = new Set<string>();
+  while (victims.size < Math.min(BUG_VICTIMS, ids.length)) victims.add(ids[uniformInt(rng, 0, ids.length - 1)]!);
+  env.CHAOS_BUG_CUSTOMERS = [...victims].join(',');
+  o.timeline.mark(`injected bug ${o.injectBug}: the workers acknowledge tag writes of customers ${[...victims].join(', ')} without sending them`, [...victims]);
+  o.log(`injected bug ${o.injectBug}: customers ${[...victims].join(', ')}`);
 }
 
 export class ChaosSystem {
@@ -160,6 +179,7 @@ export class ChaosSystem {
       // A SIGKILLed worker's jobs resume within 10–20 s instead of 30–60 s (same recovery path: BullMQ's stalled check).
       JOB_LOCK_MS: '10000',
     };
+    if (o.injectBug) plantBug(o, sim, env);
     const appLog = createWriteStream(join(base.dir, 'app.log'));
     cleanup.push(async () => { appLog.end(); });
     const deps = await createDeps(loadConfig(env), { logger: createLogger({ level: 'warn', destination: appLog, name: 'chaos-web' }), now: () => ASOF });
@@ -232,7 +252,8 @@ export class ChaosSystem {
   private startWorker(): WorkerProc {
     const logFile = join(this.dir, `worker-${this.workers.length}.log`);
     const out: WriteStream = createWriteStream(logFile);
-    const child = spawn(process.execPath, ['jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...this.workerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const preload = this.o.injectBug ? ['--import', BUG_MODULES[this.o.injectBug]] : [];
+    const child = spawn(process.execPath, [...preload, 'jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...this.workerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const w: WorkerProc = { child, killedByUs: false };
