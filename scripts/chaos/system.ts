@@ -376,7 +376,7 @@ export class ChaosSystem {
     return perQueue.reduce((a, b) => a + b, 0);
   }
 
-  private async progressLine(what: string): Promise<string> {
+  async progressLine(what: string): Promise<string> {
     const counts: Record<string, string> = {};
     for (const [k, q] of Object.entries(this.queues) as Array<[string, Queue]>) {
       const c = await bounded(q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'), 5000, `${k} counts`, {} as Record<string, number>, this.log);
@@ -410,7 +410,11 @@ export class ChaosSystem {
       if (stable >= 3 && Date.now() - quietSince >= 1000) return true;
       await sleep(250);
     }
-    this.log(`${what}: not drained before the time limit`);
+    // Why not: what is still queued, and whether the shop's token was given up (its work then waits for the merchant).
+    const shop = await bounded(this.deps.stores.shops.get(SHOP), 5000, 'shop state', null, this.log);
+    const reauth = shop?.needsReauthAt ? `; the shop needs re-authentication since ${new Date(shop.needsReauthAt).toISOString().slice(11, 23)}: ${shop.needsReauthReason ?? '?'}` : '';
+    this.o.timeline.mark(`${await this.progressLine(`${what}: not drained before the time limit`)}${reauth}`);
+    this.log(`${what}: not drained before the time limit${reauth}`);
     return false;
   }
 }
