@@ -10,7 +10,7 @@ import { REDUCED, runChaos } from '../../scripts/chaos/run.ts';
 const SEED = 12;
 
 describe('proof: the chaos suite catches a lost tag write', () => {
-  it('fails with the customers, the faults, the seed and the replay command', { timeout: 360_000 }, async (t) => {
+  it('fails with the customers, the faults, the seed and the replay command', { timeout: 540_000 }, async (t) => {
     const report = await runChaos({ ...REDUCED, customers: 40, orderWebhooks: 160, seed: SEED, injectBug: 'lost-tag-write', log: (l) => t.diagnostic(l) });
     const text = report.explanation.join('\n');
     t.diagnostic(text);
