@@ -18,8 +18,11 @@ function queuesFromArgs(argv: readonly string[]): QueueName[] | undefined {
 }
 
 const config = loadConfigFromProcess();
-const deps = await createDeps(config);
-const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps) });
+// ENGINE_AS_OF (tests, chaos suite; refused in production): jobs without their own as-of — the nightly
+// recalibration, the recency sweep, recomputes a worker queues — run on that day, not the wall clock.
+const asOf = config.ENGINE_AS_OF;
+const deps = await createDeps(config, asOf !== undefined ? { now: () => asOf } : {});
+const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), ...(asOf !== undefined ? { asOf } : {}) });
 const queues = queuesFromArgs(process.argv.slice(2));
 runtime.startWorkers(queues ? { queues } : {});
 await runtime.enqueue.ensureGlobalSchedules();

@@ -81,6 +81,7 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
         connection: () => deps.newRedis(),
         prefix,
         concurrency: opts.concurrency ?? deps.config.WORKER_CONCURRENCY,
+        lockMs: deps.config.JOB_LOCK_MS,
         ...(opts.queues ? { queues: opts.queues } : {}),
       });
       running.push(w);

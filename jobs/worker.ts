@@ -21,6 +21,11 @@ export interface WorkerOptions {
   queues?: readonly QueueName[];
   /** How long a job of a shop that needs re-authentication waits before it checks again (default 10 min). */
   reauthRecheckMs?: number;
+  /**
+   * Lock of a per-customer job and the stalled-job check interval (default 30 s, BullMQ's): a crashed
+   * worker's jobs are taken up again within 1–2× this. Whole-shop jobs keep a 120 s lock.
+   */
+  lockMs?: number;
 }
 
 /**
@@ -78,7 +83,8 @@ export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers 
       prefix: o.prefix,
       concurrency: p.concurrency,
       // Whole-shop jobs hold the event loop for a few hundred ms at a time: allow a longer lock.
-      lockDuration: name === QUEUE.resync || name === QUEUE.recalibrate || name === QUEUE.preview ? 120_000 : 30_000,
+      lockDuration: name === QUEUE.resync || name === QUEUE.recalibrate || name === QUEUE.preview ? 120_000 : o.lockMs ?? 30_000,
+      stalledInterval: o.lockMs ?? 30_000,
       // Failed/stalled jobs after a crash are picked up again by any worker.
       maxStalledCount: 2,
     });

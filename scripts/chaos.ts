@@ -4,6 +4,8 @@
 // {webhooks, duplicates, restarts, customersChecked, mismatches, lost} (plus details). Exit code 0 only
 // when nothing was lost, mismatched or held only by the drift check; a failure prints its explanation
 // (verdict, customers, fault timeline, seed, replay command) to stdout and stderr.
+// Self-test: `--inject-bug lost-tag-write` plants a bug in the workers (tag writes of 3 seeded customers
+// acknowledged, never sent); the run must fail and name them.
 // Soak: `--runs N --seed-from S` runs seeds S … S+N−1 one after another, each in its own process
 // (fault jitter 0.1 unless given), and prints a summary: runs, failures, seeds, p50/p95 duration.
 // See scripts/chaos/run.ts.
@@ -11,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { percentileOfSorted, sortedAscending } from '../src/segments/percentiles.ts';
 import { FULL, REDUCED, replayCommand, runChaos, type ChaosOptions, type ChaosReport } from './chaos/run.ts';
+import type { InjectedBug } from './chaos/system.ts';
 
 // Interrupted: exit, so the private servers and workers are killed by their exit hooks.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
@@ -28,6 +31,7 @@ const { values: a } = parseArgs({
     runs: { type: 'string' },
     'seed-from': { type: 'string' },
     'redis-cluster': { type: 'boolean', default: false },
+    'inject-bug': { type: 'string' },
   },
 });
 // On the local Redis Cluster; the Redis fault kills a master (scripts/chaos/cluster.ts).
@@ -44,6 +48,14 @@ function num(name: keyof typeof a, min: number): number | undefined {
   return n;
 }
 
+function bugName(v: string): InjectedBug {
+  if (v !== 'lost-tag-write') {
+    console.error(`--inject-bug knows: lost-tag-write, got ${JSON.stringify(v)}`);
+    process.exit(2);
+  }
+  return v;
+}
+
 const base: ChaosOptions = a.full ? FULL : REDUCED;
 const runs = num('runs', 1);
 const opts: ChaosOptions = {
@@ -54,6 +66,7 @@ const opts: ChaosOptions = {
   jitter: num('jitter', 0) ?? (runs ? 0.1 : base.jitter),
   timeLimitMs: (num('time-limit', 1) ?? base.timeLimitMs / 1000) * 1000,
   tokenLifetimeMs: (num('token-lifetime', 0.001) ?? base.tokenLifetimeMs / 1000) * 1000,
+  ...(a['inject-bug'] ? { injectBug: bugName(a['inject-bug']) } : {}),
   log: (line) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`),
 };
 
@@ -65,6 +78,7 @@ function printReport(report: ChaosReport): void {
   console.log(`webhook answers during outages: ${JSON.stringify(x.webhookStatusesDuringOutages)}`);
   console.log(`checked ${report.customersChecked} customers: ${report.mismatches} mismatches (orders ${x.orderMismatches}, tags ${x.tagMismatches}, merchant tags ${x.merchantTagMismatches}), ${report.lost} lost; ${x.heldByHysteresis} held by hysteresis; ${x.heldByDriftCheck} lost writes held by the drift check (${x.staleTagReports} old tag reports, harmless)`);
   console.log(`unhandled rejections ${x.unhandledRejections}, worker crashes ${x.workerCrashes}, failed jobs ${x.failedJobs}, peak RSS web ${x.peakRssMb.web} MB / worker ${x.peakRssMb.workers} MB, ${x.durationS} s, drained ${x.drained}`);
+  console.log(`phases (s): ${Object.entries(x.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const e of x.examples) console.log(`  - ${e}`);
 }
 

@@ -49,6 +49,8 @@ export const configSchema = z.object({
   SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Lock of a per-customer job and the stalled-job check: a crashed worker's jobs resume within 1–2× this. */
+  JOB_LOCK_MS: z.coerce.number().int().min(5000).max(600_000).default(30_000),
   /**
    * auto: processed in the request while fewer than WEBHOOK_INLINE_LIMIT are in flight, queued above
    * that or when processing fails/is slow; queued: always queued (200 once in Redis, stored by the
@@ -59,6 +61,15 @@ export const configSchema = z.object({
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   BULK_MUTATION_THRESHOLD: z.coerce.number().int().min(1).default(250),
   DEMO_MODE: boolish.default(false),
+  /**
+   * Pins the engine's clock (every job's as-of, scheduled ones too) to this instant: the chaos suite's
+   * fixed day reaches its worker processes. Never in production.
+   */
+  ENGINE_AS_OF: z
+    .string()
+    .refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && Number.isFinite(Date.parse(v)), 'must be an ISO date-time such as 2026-11-20T00:00:00Z')
+    .transform((v) => Date.parse(v))
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -104,6 +115,7 @@ export function loadConfig(env: Env): Config {
   const extra: string[] = [];
   if (cfg.NODE_ENV === 'production' && cfg.SHOPIFY_API_ORIGIN) extra.push('SHOPIFY_API_ORIGIN is for the local simulator and must not be set in production');
   if (cfg.NODE_ENV === 'production' && cfg.DEMO_MODE) extra.push('DEMO_MODE must not be set in production');
+  if (cfg.NODE_ENV === 'production' && cfg.ENGINE_AS_OF !== undefined) extra.push('ENGINE_AS_OF pins the clock for tests and must not be set in production');
   if (extra.length) throw new ConfigError(extra);
   return cfg;
 }

@@ -21,6 +21,7 @@ import { DataRequestStore } from './profiles/data-request-store.ts';
 import { TagSyncState } from './profiles/tag-sync-state.ts';
 import { ShopWork } from './profiles/shop-work.ts';
 import { Keyring } from './shopify/token-crypto.ts';
+import { createMissingIndexes } from './profiles/missing-indexes.ts';
 
 export interface Stores {
   /** Per-shop work counters and failure log (Redis): status reads count, they do not list jobs. */
@@ -88,9 +89,9 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
 
 /** Declares every collection's indexes (idempotent; run at start by every process, and by tests on the stores they make). */
 export async function ensureIndexes(stores: Partial<Stores>): Promise<void> {
-  type Indexed = { init?: () => Promise<unknown>; model?: { createIndexes(): Promise<unknown> } };
+  type Indexed = { init?: () => Promise<unknown>; model?: Parameters<typeof createMissingIndexes>[0] };
   const all = Object.values(stores).filter((s) => s !== undefined) as Indexed[];
-  await Promise.all(all.map((s) => (s.init ? s.init() : s.model?.createIndexes())));
+  await Promise.all(all.map((s) => (s.init ? s.init() : s.model ? createMissingIndexes(s.model) : undefined)));
 }
 
 /**
@@ -105,7 +106,9 @@ export async function createDeps(config: Config, opts: DepsOptions & { startupTi
     let mongo: Connection | null = null;
     try {
       mongo = await mongoose
-        .createConnection(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000, ...(opts.dbName ? { dbName: opts.dbName } : {}) })
+        // Indexes and collections are declared once, by ensureIndexes (only what is missing), not by
+        // mongoose on every model compile (src/profiles/missing-indexes.ts says why).
+        .createConnection(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000, autoIndex: false, autoCreate: false, ...(opts.dbName ? { dbName: opts.dbName } : {}) })
         .asPromise();
       return await depsFromConnection(config, mongo, { ...opts, logger }, true);
     } catch (err) {

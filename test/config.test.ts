@@ -53,4 +53,12 @@ describe('loadConfig', () => {
   it('refuses the simulator origin in production', () => {
     assert.throws(() => loadConfig({ ...valid, NODE_ENV: 'production', SHOPIFY_API_ORIGIN: 'http://127.0.0.1:4010' }), /SHOPIFY_API_ORIGIN/);
   });
+
+  it('pins the engine clock with ENGINE_AS_OF outside production only, and names a bad value', () => {
+    assert.equal(loadConfig(valid).ENGINE_AS_OF, undefined);
+    assert.equal(loadConfig({ ...valid, NODE_ENV: 'test', ENGINE_AS_OF: '2026-11-20T00:00:00.000Z' }).ENGINE_AS_OF, Date.UTC(2026, 10, 20));
+    assert.throws(() => loadConfig({ ...valid, ENGINE_AS_OF: '20 Nov 2026' }), /ENGINE_AS_OF must be an ISO date-time/);
+    assert.throws(() => loadConfig({ ...valid, ENGINE_AS_OF: '2026-13-45T00:00:00Z' }), /ENGINE_AS_OF must be an ISO date-time/);
+    assert.throws(() => loadConfig({ ...valid, NODE_ENV: 'production', ENGINE_AS_OF: '2026-11-20T00:00:00Z' }), /ENGINE_AS_OF pins the clock/);
+  });
 });

@@ -5,7 +5,7 @@
 // failure report prints around the customers it names.
 import { seededRng } from '../../tools/seeded-random.ts';
 
-export type FaultKind = 'redis-restart' | 'mongo-restart' | 'worker-kill';
+export type FaultKind = 'redis-restart' | 'mongo-restart' | 'worker-kill' | 'schedules-fire';
 
 export interface FaultStep {
   /** Share of the order webhooks caused (0..1) at which the fault is injected. */
@@ -13,8 +13,14 @@ export interface FaultStep {
   kind: FaultKind;
 }
 
-/** Redis SIGKILL + restart at 20%, a worker SIGKILLed mid-job at 35% and 70%, FerretDB SIGKILL + restart at 50%. */
+/**
+ * At 10% the daily schedulers fire (nightly recalibration, recency sweep, delivery cleanup — what a run
+ * crossing 03:00–05:00 UTC meets: jobs a worker queues without an as-of; early, so that a worker kill
+ * rarely catches the recalibration and its 120 s lock), Redis SIGKILL + restart at 20%, a worker
+ * SIGKILLed mid-job at 35% and 70%, FerretDB SIGKILL + restart at 50%.
+ */
 export const FAULT_SCHEDULE: readonly FaultStep[] = [
+  { at: 0.1, kind: 'schedules-fire' },
   { at: 0.2, kind: 'redis-restart' },
   { at: 0.35, kind: 'worker-kill' },
   { at: 0.5, kind: 'mongo-restart' },

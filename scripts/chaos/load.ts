@@ -27,6 +27,7 @@ const INJECT: Record<FaultKind, (s: ChaosSystem) => Promise<void>> = {
   'redis-restart': (s) => s.restartRedis(),
   'mongo-restart': (s) => s.restartMongo(),
   'worker-kill': (s) => s.killWorkerMidJob(),
+  'schedules-fire': (s) => s.fireSchedules(),
 };
 
 export const isOrderTopic = (topic: string) => /^(orders\/|refunds\/)/.test(topic);

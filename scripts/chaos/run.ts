@@ -9,7 +9,7 @@ import { AuthStats } from '../../src/shopify/offline-tokens.ts';
 import { explainFailure } from './explain.ts';
 import { faultSchedule, Timeline, type FaultStep } from './faults.ts';
 import { generateLoad, isOrderTopic, type LoadResult } from './load.ts';
-import { ASOF, ChaosSystem, SHOP, bounded } from './system.ts';
+import { ASOF, ChaosSystem, SHOP, bounded, type InjectedBug } from './system.ts';
 import { verifyCustomers, type CustomerMismatch, type Verification } from './verify.ts';
 
 export interface ChaosOptions {
@@ -28,12 +28,15 @@ export interface ChaosOptions {
   timeLimitMs: number;
   /** Lifetime of the expiring offline access tokens during the run (token-expiry fault). */
   tokenLifetimeMs: number;
+  /** Self-test only: a deliberate bug planted in the workers (scripts/chaos/inject-lost-tag-write.ts); the run must fail. */
+  injectBug?: InjectedBug;
   log?: (line: string) => void;
 }
 
 // The time limits only stop a hung run: ~2× the longest run seen on this 2-core machine under heavy
-// load from other processes (reduced 138 s, full 1,195 s); a quiet machine needs ~90 s and ~290 s.
-export const REDUCED: ChaosOptions = { customers: 120, orderWebhooks: 500, actionsPerSecond: 12, workers: 2, seed: 7, jitter: 0, timeLimitMs: 300_000, tokenLifetimeMs: 5000 };
+// load from other processes (reduced 237 s at load average 25–35, full 1,195 s); a quiet machine needs
+// ~90 s and ~290 s.
+export const REDUCED: ChaosOptions = { customers: 120, orderWebhooks: 500, actionsPerSecond: 12, workers: 2, seed: 7, jitter: 0, timeLimitMs: 480_000, tokenLifetimeMs: 5000 };
 export const FULL: ChaosOptions = { customers: 2000, orderWebhooks: 10_000, actionsPerSecond: 25, workers: 2, seed: 7, jitter: 0, timeLimitMs: 2_400_000, tokenLifetimeMs: 5000 };
 
 export interface ChaosReport {
@@ -65,6 +68,8 @@ export interface ChaosReport {
     /** Drift reports that were old deliveries (Shopify already carried the desired tags): harmless. */
     staleTagReports: number;
     faultSchedule: FaultStep[];
+    /** Seconds each phase took: start, backfill, load, drain, verify. */
+    phases: Record<string, number>;
     peakRssMb: { web: number; workers: number }; durationS: number; drained: boolean;
     webhookStatusesDuringOutages: Record<string, number>;
     examples: string[];
@@ -81,6 +86,7 @@ export function replayCommand(o: ChaosOptions): string {
   if (o.jitter > 0) args.push(`--jitter ${o.jitter}`);
   if (o.tokenLifetimeMs !== preset.tokenLifetimeMs) args.push(`--token-lifetime ${o.tokenLifetimeMs / 1000}`);
   if (o.timeLimitMs !== preset.timeLimitMs) args.push(`--time-limit ${Math.round(o.timeLimitMs / 1000)}`);
+  if (o.injectBug) args.push(`--inject-bug ${o.injectBug}`);
   return `npm run test:chaos -- ${args.join(' ')}`;
 }
 
@@ -107,7 +113,7 @@ async function backfill(system: ChaosSystem, left: () => number): Promise<void> 
 }
 
 /** Phase: the report, from what the simulator saw and the verification found. */
-async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadResult; drained: boolean; v: Verification; started: number; timeline: Timeline; schedule: FaultStep[]; examples: string[] }): Promise<ChaosReport> {
+async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadResult; drained: boolean; v: Verification; started: number; timeline: Timeline; schedule: FaultStep[]; examples: string[]; phases: Record<string, number> }): Promise<ChaosReport> {
   const { sim, counters: d } = system;
   const log = sim.webhookLog(SHOP);
   const orderLog = log.filter((r) => isOrderTopic(r.topic));
@@ -145,6 +151,7 @@ async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadRes
       heldByDriftCheck: driftLost.length,
       staleTagReports: system.drift.length - driftLost.length,
       faultSchedule: ctx.schedule,
+      phases: ctx.phases,
       peakRssMb: { web: d.peakWeb, workers: d.peakWorkers },
       durationS: Math.round((Date.now() - ctx.started) / 1000),
       drained: ctx.drained,
@@ -179,17 +186,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let unhandledRejections = 0;
   const onRejection = (err: unknown) => { unhandledRejections++; examples.push(`unhandled rejection: ${String(err).slice(0, 200)}`); };
   process.on('unhandledRejection', onRejection);
+  const phases: Record<string, number> = {};
+  let phaseStart = started;
+  const phase = (name: string) => {
+    const t = Date.now();
+    phases[name] = Math.round((t - phaseStart) / 100) / 10;
+    phaseStart = t;
+    log(`phase ${name}: ${phases[name]} s`);
+  };
   try {
     log(`seed ${opts.seed}; faults at ${schedule.map((s) => `${s.kind} ${Math.round(s.at * 100)}%`).join(', ')}`);
-    const system = await ChaosSystem.start({ customers: opts.customers, workers: opts.workers, seed: opts.seed, tokenLifetimeMs: opts.tokenLifetimeMs, log, timeline, examples }, cleanup);
+    const system = await ChaosSystem.start({ customers: opts.customers, workers: opts.workers, seed: opts.seed, tokenLifetimeMs: opts.tokenLifetimeMs, ...(opts.injectBug ? { injectBug: opts.injectBug } : {}), log, timeline, examples }, cleanup);
+    phase('start');
     await backfill(system, left);
+    phase('backfill');
     const load = await generateLoad(system, { orderWebhooks: opts.orderWebhooks, actionsPerSecond: opts.actionsPerSecond, seed: opts.seed, schedule, timeline, examples, left });
+    phase('load');
     const drained = await system.drain('chaos phase', left);
     system.stopSampling();
+    phase('drain');
     log(`drained: ${drained}; verifying every customer`);
     const v = await verifyCustomers(system);
+    phase('verify');
     system.counters.unhandledRejections = unhandledRejections;
-    return await report(system, opts, { load, drained, v, started, timeline, schedule, examples });
+    return await report(system, opts, { load, drained, v, started, timeline, schedule, examples, phases });
   } finally {
     process.off('unhandledRejection', onRejection);
     // Stop in the reverse order of starting: workers, web server, consumer, queues, connections, simulator, servers.

@@ -22,6 +22,7 @@ import { createApp } from '../../web/app.ts';
 import { startWebhookIngest, type WebhookIngest } from '../../web/webhook-ingest.ts';
 import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopify-simulator/index.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../../tools/local-services/private-servers.ts';
+import { seededRng, uniformInt } from '../../tools/seeded-random.ts';
 import { startChaosCluster } from './cluster.ts';
 import type { Timeline } from './faults.ts';
 
@@ -80,8 +81,15 @@ export interface SystemCounters {
   unhandledRejections: number; workerCrashes: number; peakWeb: number; peakWorkers: number;
 }
 
+/** Deliberate bugs the self-test plants in the workers (preloaded with `node --import`). */
+export type InjectedBug = 'lost-tag-write';
+const BUG_MODULES: Record<InjectedBug, string> = { 'lost-tag-write': './scripts/chaos/inject-lost-tag-write.ts' };
+/** Customers whose tag writes the planted bug loses. */
+const BUG_VICTIMS = 3;
+
 export interface SystemOptions {
   customers: number;
+  injectBug?: InjectedBug;
   workers: number;
   seed: number;
   /** Lifetime of the expiring offline access tokens during the run (token-expiry fault). */
@@ -90,6 +98,17 @@ export interface SystemOptions {
   timeline: Timeline;
   /** Problems seen along the way (crashes, unhandled rejections), for the report. */
   examples: string[];
+}
+
+/** Self-test: picks the bug's victims (seeded), tells the workers and puts the bug on the timeline. */
+function plantBug(o: SystemOptions, sim: ShopifySimulator, env: Record<string, string>): void {
+  const ids = sim.listCustomers(SHOP).map((c) => c.id);
+  const rng = seededRng(o.seed ^ 0xb06);
+  const victims = new Set<string>();
+  while (victims.size < Math.min(BUG_VICTIMS, ids.length)) victims.add(ids[uniformInt(rng, 0, ids.length - 1)]!);
+  env.CHAOS_BUG_CUSTOMERS = [...victims].join(',');
+  o.timeline.mark(`injected bug ${o.injectBug}: the workers acknowledge tag writes of customers ${[...victims].join(', ')} without sending them`, [...victims]);
+  o.log(`injected bug ${o.injectBug}: customers ${[...victims].join(', ')}`);
 }
 
 export class ChaosSystem {
@@ -154,7 +173,13 @@ export class ChaosSystem {
       NODE_ENV: 'test', SHOPIFY_API_KEY: API_KEY, SHOPIFY_API_SECRET: API_SECRET, SHOPIFY_APP_URL: 'https://chaos.example.com',
       SHOPIFY_API_ORIGIN: sim.url, ENCRYPTION_KEY: '33'.repeat(32), SUPPORT_TOKEN: 'c'.repeat(32),
       MONGODB_URI: `${ferret.url}/chaos`, REDIS_URL: redis.url, ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}), QUEUE_PREFIX: 'chaos', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '4',
+      // The run's fixed day reaches the workers: jobs they queue or a scheduler fires (nightly
+      // recalibration 03:00, recency sweep 04:30 UTC) without an as-of would otherwise use the wall clock.
+      ENGINE_AS_OF: new Date(ASOF).toISOString(),
+      // A SIGKILLed worker's jobs resume within 10–20 s instead of 30–60 s (same recovery path: BullMQ's stalled check).
+      JOB_LOCK_MS: '10000',
     };
+    if (o.injectBug) plantBug(o, sim, env);
     const appLog = createWriteStream(join(base.dir, 'app.log'));
     cleanup.push(async () => { appLog.end(); });
     const deps = await createDeps(loadConfig(env), { logger: createLogger({ level: 'warn', destination: appLog, name: 'chaos-web' }), now: () => ASOF });
@@ -166,6 +191,8 @@ export class ChaosSystem {
     await system.serveApp(cleanup);
     cleanup.push(() => system.stopWorkers());
     system.tagPrefix = (await deps.stores.shops.effective(SHOP)).settings.tagPrefix;
+    // As an install through the admin does (web/admin/install-on-first-use.ts): the nightly recalibration.
+    await runtime.enqueue.scheduleShop(SHOP, 'UTC');
     for (let i = 0; i < o.workers; i++) system.startWorker();
     system.sampler = setInterval(() => system.sample(), 1000);
     cleanup.push(async () => { if (system.sampler) clearInterval(system.sampler); });
@@ -225,7 +252,8 @@ export class ChaosSystem {
   private startWorker(): WorkerProc {
     const logFile = join(this.dir, `worker-${this.workers.length}.log`);
     const out: WriteStream = createWriteStream(logFile);
-    const child = spawn(process.execPath, ['jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...this.workerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const preload = this.o.injectBug ? ['--import', BUG_MODULES[this.o.injectBug]] : [];
+    const child = spawn(process.execPath, [...preload, 'jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...this.workerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const w: WorkerProc = { child, killedByUs: false };
@@ -309,6 +337,23 @@ export class ChaosSystem {
     this.startWorker();
   }
 
+  /**
+   * The daily schedulers' next jobs (nightly recalibration, recency sweep, delivery cleanup) run now
+   * instead of at their hour: their data carries no as-of, so they run on the worker's clock
+   * (ENGINE_AS_OF, the run's fixed day); on the wall clock they would segment for another day.
+   */
+  async fireSchedules(): Promise<void> {
+    const fired: string[] = [];
+    for (const q of [this.queues.recalibrate, this.queues.maintenance] as Queue[]) {
+      const delayed = await q.getDelayed(0, 100).catch(() => []);
+      for (const j of delayed.filter((x) => x.repeatJobKey)) {
+        await j.promote().then(() => fired.push(j.name), (err: Error) => this.log(`promoting ${j.name}: ${err.message}`));
+      }
+    }
+    this.o.timeline.mark(`scheduled jobs fired now: ${fired.join(', ') || 'none found'}`);
+    this.log(`scheduled jobs fired: ${fired.join(', ') || 'none found'}`);
+  }
+
   private async activeJobs(): Promise<Array<{ queue: string; id: string; customerId?: string }>> {
     const out: Array<{ queue: string; id: string; customerId?: string }> = [];
     for (const q of [this.queues.recompute, this.queues.syncTags] as Queue[]) {
@@ -323,18 +368,15 @@ export class ChaosSystem {
   // ---- drained ----------------------------------------------------------------------------------
 
   private async busy(): Promise<number> {
-    let n = 0;
-    for (const q of Object.values(this.queues) as Queue[]) {
-      const c = await q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
-      n += Object.values(c).reduce((a, b) => a + b, 0);
+    const perQueue = await Promise.all((Object.values(this.queues) as Queue[]).map(async (q) => {
+      const [c, delayed] = await Promise.all([q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children'), q.getDelayed(0, 1000)]);
       // Delayed = retries in backoff (busy) or the next run of a daily job scheduler (not busy).
-      const delayed = await q.getDelayed(0, 1000);
-      n += delayed.filter((j) => !j.repeatJobKey && !String(j.id).startsWith('repeat:')).length;
-    }
-    return n;
+      return Object.values(c).reduce((a, b) => a + b, 0) + delayed.filter((j) => !j.repeatJobKey && !String(j.id).startsWith('repeat:')).length;
+    }));
+    return perQueue.reduce((a, b) => a + b, 0);
   }
 
-  private async progressLine(what: string): Promise<string> {
+  async progressLine(what: string): Promise<string> {
     const counts: Record<string, string> = {};
     for (const [k, q] of Object.entries(this.queues) as Array<[string, Queue]>) {
       const c = await bounded(q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'), 5000, `${k} counts`, {} as Record<string, number>, this.log);
@@ -344,24 +386,35 @@ export class ChaosSystem {
     return `${what}: webhooks pending ${this.sim.stats(SHOP).webhooks.pending}, jobs ${JSON.stringify(counts)}, tags pending ${tags}`;
   }
 
-  /** Drained = no delivery pending, no job anywhere, no tag change pending — three checks in a row. */
+  /**
+   * Drained = no delivery pending, no job anywhere, no tag change pending — three checks in a row
+   * spanning at least a second (polled every 250 ms: a delivery or job hands over to the next before
+   * it leaves, so a quiet moment between them is not seen as drained).
+   */
   async drain(what: string, left: () => number): Promise<boolean> {
     let stable = 0;
+    let quietSince = 0;
     let lastReport = Date.now();
     while (left() > 0) {
-      await Promise.race([this.sim.webhooksIdle(), sleep(2000)]);
+      await Promise.race([this.sim.webhooksIdle(), sleep(500)]);
       if (left() <= 0) break;
       const n = this.sim.stats(SHOP).webhooks.pending === 0 ? await bounded(this.busy(), 10_000, 'queue counts', 1, this.log) : 1;
       const pending = n === 0 ? await bounded(this.deps.stores.profiles.countPending(SHOP), 10_000, 'pending tag count', 1, this.log) : 1;
-      stable = n === 0 && pending === 0 ? stable + 1 : 0;
+      if (n === 0 && pending === 0) {
+        if (stable++ === 0) quietSince = Date.now();
+      } else stable = 0;
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
         this.log(await this.progressLine(what));
       }
-      if (stable >= 3) return true;
-      await sleep(700);
+      if (stable >= 3 && Date.now() - quietSince >= 1000) return true;
+      await sleep(250);
     }
-    this.log(`${what}: not drained before the time limit`);
+    // Why not: what is still queued, and whether the shop's token was given up (its work then waits for the merchant).
+    const shop = await bounded(this.deps.stores.shops.get(SHOP), 5000, 'shop state', null, this.log);
+    const reauth = shop?.needsReauthAt ? `; the shop needs re-authentication since ${new Date(shop.needsReauthAt).toISOString().slice(11, 23)}: ${shop.needsReauthReason ?? '?'}` : '';
+    this.o.timeline.mark(`${await this.progressLine(`${what}: not drained before the time limit`)}${reauth}`);
+    this.log(`${what}: not drained before the time limit${reauth}`);
     return false;
   }
 }

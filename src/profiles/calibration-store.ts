@@ -3,6 +3,7 @@
 // JSON text: it may hold product keys with '.', which FerretDB forbids as document keys.
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { Calibration } from '../segments/calibrate-shop.ts';
+import { createMissingIndexes } from './missing-indexes.ts';
 
 export interface CalibrationRecord<C = Calibration> {
   id: string;
@@ -72,7 +73,7 @@ export class CalibrationStore {
   }
 
   async init(): Promise<void> {
-    await Promise.all([this.model.createIndexes(), this.heads.createIndexes()]);
+    await Promise.all([createMissingIndexes(this.model), createMissingIndexes(this.heads)]);
   }
 
   async save<C = Calibration>(shop: string, calibration: C, meta: { asOf: Date; createdAt: Date; reason: string; buyers: number }): Promise<CalibrationRecord<C>> {

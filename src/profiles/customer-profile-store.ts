@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
+import { createMissingIndexes } from './missing-indexes.ts';
 import { BROWSER_SORT_FIELDS, browserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 
 /** Where the previous page of a segment ended: its last row's sort value and customer id. */
@@ -159,7 +160,7 @@ export class CustomerProfileStore {
   }
 
   async init(): Promise<void> {
-    await this.model.createIndexes();
+    await createMissingIndexes(this.model);
   }
 
   async get(shop: string, customerId: string): Promise<CustomerProfile | null> {

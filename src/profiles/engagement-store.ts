@@ -4,6 +4,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Engagement } from '../segments/types.ts';
 import { shopScope } from './shard-keys.ts';
+import { createMissingIndexes } from './missing-indexes.ts';
 
 export interface EngagementDoc {
   shop: string;
@@ -44,7 +45,7 @@ export class EngagementStore {
   }
 
   async init(): Promise<void> {
-    await this.model.createIndexes();
+    await createMissingIndexes(this.model);
   }
 
   /** Upserts; each instant only moves forward ($max), so replays and late signals are harmless. */

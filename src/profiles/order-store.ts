@@ -19,6 +19,7 @@ import { upsertRetrying } from './upsert-retrying.ts';
 import type { DocLocks } from './doc-locks.ts';
 import type { CustomerInput, FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
 import { shopScope } from './shard-keys.ts';
+import { createMissingIndexes } from './missing-indexes.ts';
 
 export interface OrderBookDoc {
   _id: string;
@@ -174,7 +175,7 @@ export class OrderStore {
   }
 
   async init(): Promise<void> {
-    await Promise.all([this.books.createIndexes(), this.owners.createIndexes()]);
+    await Promise.all([createMissingIndexes(this.books), createMissingIndexes(this.owners)]);
   }
 
   /**

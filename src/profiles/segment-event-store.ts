@@ -2,6 +2,7 @@
 // idempotently (a deterministic key per event), so a retried recompute never duplicates history.
 import { Schema, type Connection, type Model } from 'mongoose';
 import { insertIgnoringDuplicates } from './insert-ignoring-duplicates.ts';
+import { createMissingIndexes } from './missing-indexes.ts';
 
 export type SegmentChange = 'entered' | 'left';
 
@@ -53,7 +54,7 @@ export class SegmentEventStore {
   }
 
   async init(): Promise<void> {
-    await this.model.createIndexes();
+    await createMissingIndexes(this.model);
   }
 
   /** Inserts; an event already recorded (same customer, segment, change and instant) is skipped by the unique index. */

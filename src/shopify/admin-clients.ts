@@ -32,7 +32,7 @@ export class AdminClients {
     const client = new AdminGraphqlClient({
       ...this.deps.clientOptions,
       shop,
-      accessToken: { current: () => tokens.current(shop), unauthorized: (stale) => tokens.unauthorized(shop, stale), rejected: () => tokens.rejected(shop) },
+      accessToken: { current: () => tokens.current(shop), unauthorized: (stale) => tokens.unauthorized(shop, stale), rejected: (t) => tokens.rejected(shop, t) },
       apiVersion: this.deps.apiVersion, fetch: this.deps.fetch, logger: this.deps.logger,
     });
     this.clients.set(shop, client);

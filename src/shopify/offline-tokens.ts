@@ -122,6 +122,9 @@ export interface OfflineTokensDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** A token refused this close to its expiry (clocks differ, requests wait) is taken for expired. */
+const EXPIRY_SKEW_MS = 5000;
+
 interface Known {
   token: string;
   /** Renew from this instant on (epoch ms). */
@@ -155,8 +158,22 @@ export class OfflineTokens {
     return this.renew(shop, stale);
   }
 
-  /** A token renewed a moment ago was refused too: only a new exchange can help. */
-  async rejected(shop: string): Promise<Error> {
+  /**
+   * A token renewed a moment ago was refused too. Only when it is still the stored one and, by our
+   * clock, more than EXPIRY_SKEW_MS from its expiry is that a dead token (a new exchange is needed);
+   * otherwise it merely expired before use (a short lifetime, a wait for the bucket, a loaded machine)
+   * or was replaced meanwhile: a transient error, the job retries (found by the chaos suite: 5 s tokens
+   * at load average 30 marked the shop needs-reauth).
+   */
+  async rejected(shop: string, token?: string): Promise<Error> {
+    const loaded = await this.loadOffline(shop).catch(() => null);
+    const s = loaded?.session;
+    const stillStored = token === undefined || s?.accessToken === token;
+    const expiring = s?.expires !== undefined && s.expires.getTime() - this.now() < EXPIRY_SKEW_MS;
+    if (!stillStored || expiring) {
+      this.known.delete(shop);
+      return new ShopifyTransientError('a renewed access token was refused as it expired or was replaced; retrying', { shop });
+    }
     return this.markDead(shop, 'Shopify refused a freshly renewed access token');
   }
 

@@ -80,6 +80,37 @@ describe('AdminGraphqlClient', () => {
     await assert.rejects(fake.client({ maxAttempts: 3 }).request('{ a }'), (e: unknown) => e instanceof ShopifyTransientError && e.retryable && e.status === 502);
   });
 
+  it('a renewed token that expired while the request waited out throttling is renewed again, not taken for a dead shop', async () => {
+    fake = new FakeShopify();
+    const calls: string[] = [];
+    let n = 0;
+    const tokens = {
+      current: async () => `t${n}`,
+      unauthorized: async () => { calls.push('renew'); n += 1; return `t${n}`; },
+      rejected: async () => { calls.push('rejected'); return new ShopifyAuthError('refused', { shop: 'a.myshopify.com', status: 401 }); },
+    };
+    // t0 expired → renewed t1 → THROTTLED, the wait outlives t1 → 401 → renewed t2 → answered.
+    fake.queue.push(status(401), throttled(100, 20), status(401), ok({ n: 1 }));
+    const r = await fake.client({ accessToken: tokens }).request<{ n: number }>('{ x }');
+    assert.equal(r.data.n, 1);
+    assert.deepEqual(calls, ['renew', 'renew']);
+    assert.deepEqual(fake.requests.map((q) => q.token), ['t0', 't1', 't1', 't2']);
+  });
+
+  it('renewed tokens refused right after their renewal, twice in a row: the shop\'s tokens are refused', async () => {
+    fake = new FakeShopify();
+    const calls: string[] = [];
+    let n = 0;
+    const tokens = {
+      current: async () => `t${n}`,
+      unauthorized: async () => { calls.push('renew'); n += 1; return `t${n}`; },
+      rejected: async () => { calls.push('rejected'); return new ShopifyAuthError('refused', { shop: 'a.myshopify.com', status: 401 }); },
+    };
+    fake.queue.push(status(401), status(401), status(401));
+    await assert.rejects(fake.client({ accessToken: tokens }).request('{ x }'), /refused/);
+    assert.deepEqual(calls, ['renew', 'renew', 'rejected']);
+  });
+
   it('fails at once, without retrying, on 401 (uninstalled) and on GraphQL errors', async () => {
     fake = new FakeShopify();
     fake.queue.push(status(401));

@@ -155,4 +155,17 @@ describe('expiring offline tokens (OfflineTokens)', () => {
     const stored = await stores.sessions.loadOfflineSession(SHOP);
     assert.ok(stored?.expires && stored.refreshToken);
   });
+
+  it('a renewed token refused within seconds of its expiry, or replaced meanwhile, is no dead shop; one refused with time left is', async () => {
+    await freshInstall();
+    const { tokens } = processOf();
+    const stored = (await stores.sessions.loadOfflineSession(SHOP))!;
+    appAhead = 60 * MIN - 2000; // by our clock: 2 s left (a wait for the bucket, a loaded machine)
+    assert.equal((await tokens.rejected(SHOP, stored.accessToken!)).name, 'ShopifyTransientError');
+    appAhead = 0;
+    assert.equal((await tokens.rejected(SHOP, 'a-token-replaced-since')).name, 'ShopifyTransientError');
+    assert.equal((await stores.shops.get(SHOP))?.needsReauthAt ?? null, null, 'not marked needs-reauth');
+    assert.equal((await tokens.rejected(SHOP, stored.accessToken!)).name, 'ShopifyReauthRequiredError', '60 minutes left: refused for real');
+    assert.ok((await stores.shops.get(SHOP))?.needsReauthAt, 'marked needs-reauth');
+  });
 });
