@@ -52,6 +52,8 @@ export async function recomputeCustomer(ctx: JobContext, data: RecomputeCustomer
     return { status: 'no-calibration', tagsPending: false, entered: 0, left: 0 };
   }
   const asOf = data.asOf ?? ctx.now();
+  // Before reading: a whole-shop pass running now recomputes this customer again after its writes.
+  await ctx.enqueue.shopWork.customerRecomputing(data.shop, data.customerId);
   const [orders, engagement, previous] = await Promise.all([
     ctx.orders.forCustomer(data.shop, data.customerId),
     ctx.orders.engagementOf(data.shop, [data.customerId]),

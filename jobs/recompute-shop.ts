@@ -37,6 +37,18 @@ const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
+  // Customers recomputed on their own while this pass runs may have newer orders than its snapshot:
+  // they are recomputed again once the pass has written (src/profiles/shop-work.ts, "touched set").
+  await ctx.enqueue.shopWork.shopPassBegan(shop);
+  try {
+    return await recomputeFromSnapshot(ctx, shop, o);
+  } finally {
+    const touched = await ctx.enqueue.shopWork.shopPassEnded(shop);
+    for (const customerId of touched) await ctx.enqueue.recomputeCustomer(shop, customerId);
+  }
+}
+
+async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
   const { customers, orders, previous: previousCal } = await loadCalibrationInputs(ctx, shop);
   const calibration = calibrateWithInsights(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
   const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
