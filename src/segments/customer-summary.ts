@@ -4,7 +4,7 @@ import { dayOf } from './calendar.ts';
 import { orderExclusionReason } from './order-eligibility.ts';
 import { medianOfSorted } from './percentiles.ts';
 import type { ShopSettings } from './settings.ts';
-import type { CustomerInput, NormalizedOrder } from './types.ts';
+import type { CustomerInput, NormalizedOrder, UnfinishedCheckout } from './types.ts';
 
 export interface ProductHistory {
   /** productId, else variantId, else sku. */
@@ -40,8 +40,13 @@ export interface CustomerSummary {
   daySpendMinor: number[];
   discountedOrders: number;
   products: ProductHistory[];
+  /** Items (line-item quantities) on counted orders: bulk vs one-item buyers. */
+  items: number;
   lastEmailClickAt: number | null;
   lastVisitAt: number | null;
+  lastCartAt: number | null;
+  viewedProducts: readonly string[];
+  checkout: UnfinishedCheckout | null;
 }
 
 function productKey(item: { productId: string | null; variantId: string | null; sku: string | null }): string | null {
@@ -64,6 +69,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
   let spend = 0;
   let repeatSpend = 0;
   let discounted = 0;
+  let items = 0;
   let purchaseDays = 0;
   let prevDay = Number.NaN;
   let secondDay: number | null = null;
@@ -84,6 +90,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     if (purchaseDays > 1) repeatSpend += o.netMinor;
     if (o.discountCodes.length > 0) discounted++;
     for (const item of o.lineItems) {
+      if (item.quantity > 0) items += item.quantity;
       const key = productKey(item);
       if (key === null || item.quantity <= 0) continue;
       const list = productDays.get(key);
@@ -123,7 +130,11 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     daySpendMinor: daySpend,
     discountedOrders: discounted,
     products,
+    items,
     lastEmailClickAt: customer.engagement?.lastEmailClickAt ?? null,
     lastVisitAt: customer.engagement?.lastVisitAt ?? null,
+    lastCartAt: customer.engagement?.lastCartAt ?? null,
+    viewedProducts: customer.engagement?.viewedProducts ?? [],
+    checkout: customer.engagement?.checkout ?? null,
   };
 }

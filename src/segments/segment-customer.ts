@@ -6,6 +6,7 @@ import { dayOf, formatDay, startOfDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
 import { formatMoney, percent, plural } from './explain.ts';
+import { intentExpiryDays, intentFlags, itemsShape, trendFollower } from './intent-segments.ts';
 import { loyaltyGroup } from './loyalty-groups.ts';
 import type { LoyaltyGroupId } from './loyalty-groups.ts';
 import { nextChurnChangeDay, predictCustomer } from './predictions.ts';
@@ -177,6 +178,31 @@ export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: S
     if (b.dormant) add('behaviour', 'dormant', () => `no order for ${plural(b.daysSinceLastOrder, 'day')} (≥ ${bs.dormantDays})`);
     if (b.newCustomer) add('behaviour', 'new-customer', () => `first order ${plural(b.daysSinceFirstOrder, 'day')} ago (within ${bs.newCustomerDays})`);
     if (wantNext) nextDays.push(nextBehaviourChangeDay(s, settings, asOfDay));
+    if (cal.signals) {
+      const sig = cal.signals;
+      const trend = trendFollower(s, sig, settings);
+      if (trend) add('behaviour', 'trend-follower', () => `${trend.early} of ${plural(trend.datable, 'product')} bought within ${plural(bs.trendWindowDays, 'day')} of the product's first sale in the shop (${calNote})`);
+      const shape = itemsShape(s, sig, settings);
+      if (shape) {
+        const per = shape.itemsPerOrder.toFixed(1);
+        if (shape.kind === 'bulk-buyer') add('behaviour', 'bulk-buyer', () => `${per} items per order ≥ ${shape.threshold.toFixed(1)} (top ${percent(bs.bulkTopShare)} of repeat buyers, ${calNote})`);
+        else add('behaviour', 'one-item-buyer', () => `${per} items per order ≤ ${shape.threshold.toFixed(1)} (bottom ${percent(bs.oneItemBottomShare)} of repeat buyers, ${calNote})`);
+      }
+    }
+  }
+
+  if (f.intent) {
+    const t = settings.intent;
+    const i = intentFlags(s, settings, asOf);
+    const on = (at: number): string => formatDay(dayOf(at, settings));
+    if (i.abandoned) {
+      const ab = i.abandoned;
+      const list = (): string => (ab.products.length ? `: ${ab.products.slice(0, 5).join(', ')}${ab.products.length > 5 ? ` and ${ab.products.length - 5} more` : ''}` : '');
+      add('intent', 'abandoned-cart', () => `checkout started on ${on(ab.at)} (within ${plural(t.abandonedCartDays, 'day')}), no order since${list()}`);
+    }
+    if (i.curiousVisitAt !== null) add('intent', 'curious-prospect', () => `visited the store on ${on(i.curiousVisitAt!)} (within ${plural(t.curiousVisitDays, 'day')}), no order yet`);
+    if (i.undecidedAt !== null) add('intent', 'undecided-prospect', () => `added to cart or started a checkout on ${on(i.undecidedAt!)} (within ${plural(t.undecidedDays, 'day')}), no order yet`);
+    if (wantNext) nextDays.push(...intentExpiryDays(s, settings, dayStart(0)));
   }
 
   const future = nextDays.filter((d): d is number => d !== null && d > asOfDay);
