@@ -25,6 +25,7 @@ import { insightsRouter } from './insights.ts';
 import { customersRouter } from './customers.ts';
 import { settingsRouter } from './settings.ts';
 import { syncRouter } from './sync.ts';
+import { signalsRouter } from './signals.ts';
 import { csvDownloadRouter, exportLinkRouter } from './export.ts';
 import { segmentBrowserRouter } from './segment-browser.ts';
 import { firstRunRouter } from './first-run.ts';
@@ -95,6 +96,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.use(customersRouter(ports));
   api.use(settingsRouter(ports, { logger: opts.logger, asOf }));
   api.use(syncRouter(ports, opts.logger));
+  api.use(signalsRouter(ports));
   api.use(exportLinkRouter(opts.apiSecret));
   api.use(segmentBrowserRouter(ports, opts.apiSecret));
   api.use(firstRunRouter(ports));
