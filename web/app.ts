@@ -35,6 +35,11 @@ export interface AppOptions {
   mounts?: AppMount[];
   /** Limits of the public signal endpoints (tests lower them). */
   signalLimits?: Partial<SignalLimits>;
+  /**
+   * The signal endpoints' clock (epoch ms): signal times are checked against it and stored relative to
+   * it. Default deps.now; the demo and the end-to-end tests pin it to the engine's as-of.
+   */
+  signalNow?: () => number;
 }
 
 /** Two years, subdomains included: browsers then refuse plain http to this host. */
@@ -51,7 +56,7 @@ export const securityHeaders: express.RequestHandler = (req, res, next) => {
   next();
 };
 
-export function createApp({ deps, effects, inbox, inlineLimit, installation, mounts = [], signalLimits }: AppOptions): Express {
+export function createApp({ deps, effects, inbox, inlineLimit, installation, mounts = [], signalLimits, signalNow }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // Whether a request came over TLS is read from X-Forwarded-Proto only from a trusted proxy.
@@ -72,7 +77,7 @@ export function createApp({ deps, effects, inbox, inlineLimit, installation, mou
   );
   app.use('/signals', createSignalsRouter({
     stores: deps.stores, effects, redis: deps.redis, drops: new SignalDrops(deps.redis, deps.config.QUEUE_PREFIX), prefix: deps.config.QUEUE_PREFIX,
-    logger: deps.logger, now: deps.now, ...(signalLimits ? { limits: signalLimits } : {}),
+    logger: deps.logger, now: signalNow ?? deps.now, ...(signalLimits ? { limits: signalLimits } : {}),
   }));
   app.get('/health', async (_req, res) => {
     const [mongo, redis] = await Promise.all([
