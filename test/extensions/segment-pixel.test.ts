@@ -39,7 +39,7 @@ describe('segment pixel', () => {
     px.emit('page_viewed', { clientId: 'c2', timestamp: T });
     px.runTimers();
     assert.equal(sent.length, 1);
-    assert.equal(sent[0]!.customerId, null);
+    assert.equal((sent as PixelBatch[])[0]!.customerId, null);
   });
 
   it('reads numeric ids from gids and numbers only', () => {
