@@ -82,7 +82,7 @@ export class PixelClientStore {
     const before = await this.model.findOneAndUpdate(
       { _id: clientDocId(shop, clientId) },
       { $set: { customerId, updatedAt: now }, $setOnInsert: { shop, clientId, lastVisitAt: null, lastCartAt: null, viewedProducts: [] } },
-      { upsert: true, new: false },
+      { upsert: true, returnDocument: 'before' },
     ).lean<PixelClientDoc | null>();
     if (!before || (before.customerId !== null && before.customerId !== customerId && before.customerId !== undefined)) return null;
     return { visitAt: before.lastVisitAt, cartAt: before.lastCartAt, viewedProducts: before.viewedProducts ?? [] };
