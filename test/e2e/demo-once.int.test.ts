@@ -28,7 +28,9 @@ describe('npm run demo -- --once --json', () => {
     // tool and not the other if `--as-of` meant different instants (it once did: start vs end of day).
     const demo = await runJson(['scripts/demo.ts', '--orders', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--once', '--json']);
     const analyze = await runJson(['src/cli/segments.ts', 'analyze', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--json']);
-    const drop = (s: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(s).map(([f, seg]) => [f, Object.fromEntries(Object.entries(seg).filter(([, n]) => n > 0).sort())]).filter(([, seg]) => Object.keys(seg).length > 0));
+    const drop = (s: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(s)
+      .map(([f, seg]): [string, Record<string, number>] => [f, Object.fromEntries(Object.entries(seg).filter(([, n]) => n > 0).sort())])
+      .filter(([, seg]) => Object.keys(seg).length > 0));
     // Before the demo's engagement signals, the pipeline and the offline analysis agree exactly.
     assert.deepEqual(drop(demo.segmentsBeforeSignals as Record<string, Record<string, number>>), drop(analyze.segments as Record<string, Record<string, number>>));
     // The signals (scripts/demo-signals.ts) add 12 prospects and 6 launch buyers with 2 orders each,
