@@ -116,7 +116,7 @@ export class EngagementStore {
 
   /** Counts for the settings page: customers with a visit, a click, an unfinished checkout. */
   async countSignals(shop: string): Promise<{ visits: number; clicks: number; checkouts: number }> {
-    const docs = await this.model.find({ shop }, { lastVisitAt: 1, lastEmailClickAt: 1, lastCheckout: 1, checkoutClearedAt: 1 }).lean<EngagementDoc[]>();
+    const docs = await this.model.find(shopScope('customer_engagement', shop), { lastVisitAt: 1, lastEmailClickAt: 1, lastCheckout: 1, checkoutClearedAt: 1 }).lean<EngagementDoc[]>();
     let visits = 0;
     let clicks = 0;
     let checkouts = 0;

@@ -5,6 +5,7 @@
 // CLIENT_RETENTION_MS (deleteIdle, run by the daily maintenance).
 import { Schema, type Connection, type Model } from 'mongoose';
 import { MAX_VIEWED } from './engagement-store.ts';
+import { shopScope } from './shard-keys.ts';
 
 export interface PixelClientDoc {
   shop: string;
@@ -95,6 +96,6 @@ export class PixelClientStore {
   }
 
   async deleteShop(shop: string): Promise<void> {
-    await this.model.deleteMany({ shop });
+    await this.model.deleteMany(shopScope('pixel_clients', shop));
   }
 }
