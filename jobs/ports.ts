@@ -104,6 +104,6 @@ export interface JobContext {
     /** Deletes webhook-delivery records older than the retention; returns how many. */
     deleteExpiredDeliveries(now: Date, retentionMs: number): Promise<number>;
     /** Deletes dead letters and customer data-request records past their retention; returns how many. */
-    deleteExpiredRecords(now: Date): Promise<{ deadLetters: number; dataRequests: number }>;
+    deleteExpiredRecords(now: Date): Promise<{ deadLetters: number; dataRequests: number; pixelClients?: number }>;
   };
 }

@@ -67,6 +67,8 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
       deleteExpiredRecords: async (now) => ({
         deadLetters: await stores.deadLetters.deleteOlderThan(new Date(now.getTime() - DEAD_LETTER_RETENTION_MS)),
         dataRequests: await stores.dataRequests.deleteOlderThan(new Date(now.getTime() - DATA_REQUEST_RETENTION_MS)),
+        // Web-pixel visitors never linked to a customer (src/profiles/pixel-client-store.ts).
+        pixelClients: await stores.pixelClients.deleteIdle(now),
       }),
     },
   };

@@ -21,6 +21,7 @@ import { startLocalStack, type LocalStack } from './local-stack.ts';
 import { AuthStats } from '../src/shopify/offline-tokens.ts';
 import { CDNOW_SAMPLE } from '../tools/cdnow-data.ts';
 import { seededRng } from '../tools/seeded-random.ts';
+import { sendDemoSignals } from './demo-signals.ts';
 import { thresholdsOf } from '../jobs/engine.ts';
 import { deleteKeysUnder } from '../tools/redis-cleanup.ts';
 
@@ -152,9 +153,18 @@ try {
   mark('tagSync');
   refreshesByPhase.tagSync = (await authStats.read(SHOP)).tokenRefreshes - refreshesByPhase.resync;
 
+  // Engagement signals (pixel visits, Klaviyo clicks, abandoned checkouts) through the real endpoints,
+  // then a recalibration so the product launch among them is known (scripts/demo-signals.ts).
+  const segmentsBeforeSignals = await stack.deps.stores.profiles.segmentCounts(SHOP);
+  say('demo: signals — web-pixel visits (with and without consent), Klaviyo clicks, abandoned checkouts…');
+  const signalReport = await sendDemoSignals(stack, SHOP, asOf);
+  await runtime.enqueue.recalibrateShop(SHOP, 'support');
+  await stack.idle(3_600_000);
+  mark('signals');
+
   if (!values.once && !interrupted) await streamLiveOrders(stack, Number(values['live-seconds']), Number(values['orders-per-second']));
 
-  const summary = await buildSummary(stack, seeded);
+  const summary = { ...(await buildSummary(stack, seeded)), segmentsBeforeSignals, signals: { ...(await stack.deps.stores.engagement.countSignals(SHOP)), sent: signalReport } };
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else printSummary(summary);
   if (!values.once && !values.json && !interrupted) say(`\nDashboard: ${stack.appUrl}/app (demo mode, no login). Ctrl-C to stop.`);

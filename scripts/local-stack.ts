@@ -128,7 +128,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     onVerified: installOnFirstUse(deps, runtime, { shopify: shopifyApi }),
   });
   const ingest = startWebhookIngest(deps, runtime);
-  const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts });
+  // Signals (pixel, clicks) are timed on the engine's clock, as the orders the demo replays are.
+  const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts, signalNow: () => o.asOf });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
   });

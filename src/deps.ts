@@ -16,6 +16,8 @@ import { ShopStore } from './profiles/shop-store.ts';
 import { WebhookDeliveryStore } from './profiles/webhook-delivery-store.ts';
 import { DeadLetterStore } from './profiles/dead-letter-store.ts';
 import { EngagementStore } from './profiles/engagement-store.ts';
+import { PixelClientStore } from './profiles/pixel-client-store.ts';
+import { SignalSourceStore } from './profiles/signal-source-store.ts';
 import { MongoSessionStore } from './profiles/session-store.ts';
 import { DataRequestStore } from './profiles/data-request-store.ts';
 import { TagSyncState } from './profiles/tag-sync-state.ts';
@@ -36,6 +38,9 @@ export interface Stores {
   deliveries: WebhookDeliveryStore;
   deadLetters: DeadLetterStore;
   engagement: EngagementStore;
+  /** Web-pixel visitors not (yet) known as customers: aggregates per client id (docs/signals.md). */
+  pixelClients: PixelClientStore;
+  signalSources: SignalSourceStore;
   sessions: MongoSessionStore;
   dataRequests: DataRequestStore;
 }
@@ -82,6 +87,8 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
     deliveries: new WebhookDeliveryStore(mongo),
     deadLetters: new DeadLetterStore(mongo),
     engagement: new EngagementStore(mongo),
+    pixelClients: new PixelClientStore(mongo),
+    signalSources: new SignalSourceStore(mongo, key),
     sessions: new MongoSessionStore(mongo, key),
     dataRequests: new DataRequestStore(mongo),
   };

@@ -1,5 +1,6 @@
 // The Express app: a small assembler. Each part lives in its own file and is mounted here:
 //   /webhooks       webhooks/router.ts (Shopify deliveries; raw body, HMAC)
+//   /signals        web/signals/router.ts (web pixel, Klaviyo and generic e-mail clicks; public, rate-limited)
 //   /health         liveness + readiness (MongoDB and Redis answer)
 //   mounts[]        later parts: admin API (/api), support API (/support), dashboard (/) — each a
 //                   Router from its own file under web/, passed in by web/main.ts.
@@ -9,6 +10,9 @@ import { installationProbeFrom } from '../src/shopify/installation-probe.ts';
 import { createWebhookRouter, type WebhookInbox } from '../webhooks/router.ts';
 import type { WebhookEffects } from '../webhooks/effects.ts';
 import type { InstallationProbe } from '../webhooks/types.ts';
+import { createSignalsRouter } from './signals/router.ts';
+import type { SignalLimits } from './signals/ports.ts';
+import { SignalDrops } from '../src/profiles/signal-drops.ts';
 
 export interface AppMount {
   path: string;
@@ -29,6 +33,13 @@ export interface AppOptions {
    */
   installation?: InstallationProbe;
   mounts?: AppMount[];
+  /** Limits of the public signal endpoints (tests lower them). */
+  signalLimits?: Partial<SignalLimits>;
+  /**
+   * The signal endpoints' clock (epoch ms): signal times are checked against it and stored relative to
+   * it. Default deps.now; the demo and the end-to-end tests pin it to the engine's as-of.
+   */
+  signalNow?: () => number;
 }
 
 /** Two years, subdomains included: browsers then refuse plain http to this host. */
@@ -45,7 +56,7 @@ export const securityHeaders: express.RequestHandler = (req, res, next) => {
   next();
 };
 
-export function createApp({ deps, effects, inbox, inlineLimit, installation, mounts = [] }: AppOptions): Express {
+export function createApp({ deps, effects, inbox, inlineLimit, installation, mounts = [], signalLimits, signalNow }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // Whether a request came over TLS is read from X-Forwarded-Proto only from a trusted proxy.
@@ -64,6 +75,10 @@ export function createApp({ deps, effects, inbox, inlineLimit, installation, mou
       now: () => new Date(deps.now()),
     }),
   );
+  app.use('/signals', createSignalsRouter({
+    stores: deps.stores, effects, redis: deps.redis, drops: new SignalDrops(deps.redis, deps.config.QUEUE_PREFIX), prefix: deps.config.QUEUE_PREFIX,
+    logger: deps.logger, now: signalNow ?? deps.now, ...(signalLimits ? { limits: signalLimits } : {}),
+  }));
   app.get('/health', async (_req, res) => {
     const [mongo, redis] = await Promise.all([
       deps.mongo.db?.admin().ping().then(() => true, () => false) ?? false,

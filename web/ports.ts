@@ -6,6 +6,7 @@ import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
 import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
 import type { ShopStore } from '../src/profiles/shop-store.ts';
 import type { EngagementStore } from '../src/profiles/engagement-store.ts';
+import type { SignalSourceStore } from '../src/profiles/signal-source-store.ts';
 import type { Enqueuer } from '../jobs/enqueue.ts';
 import type { OrderPort, ShopifyPort } from '../jobs/ports.ts';
 import type { DataRequestStore } from '../src/profiles/data-request-store.ts';
@@ -27,6 +28,8 @@ export interface DashboardPorts {
   /** customers/data_request records, for support to hand over. */
   dataRequests: Pick<DataRequestStore, 'forCustomer'>;
   engagement: EngagementStore;
+  /** Signal sources (web pixel, Klaviyo, flow, generic, checkouts): status and credentials (Settings). */
+  signalSources?: SignalSourceStore;
   enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queues' | 'flowOutbox'>;
   /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
@@ -44,7 +47,7 @@ export interface DashboardPorts {
 
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
-  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'>; now: () => number; redis?: Redis; mongo?: Connection },
+  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'> & Partial<Pick<Stores, 'signalSources'>>; now: () => number; redis?: Redis; mongo?: Connection },
   runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders']; shopify: DashboardPorts['shopify'] }; prefix?: string },
   asOf?: number,
 ): DashboardPorts {
@@ -58,6 +61,7 @@ export function dashboardPortsFrom(
     dataRequests: s.dataRequests,
     shopWork: s.shopWork,
     engagement: s.engagement,
+    ...(s.signalSources ? { signalSources: s.signalSources } : {}),
     enqueue: runtime.enqueue,
     orders: runtime.context.orders,
     shopify: runtime.context.shopify,

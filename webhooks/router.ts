@@ -30,6 +30,7 @@ import { handleAppUninstalled } from './app-uninstalled.ts';
 import { handleBulkOperationFinish } from './bulk-operations-finish.ts';
 import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } from './compliance.ts';
 import { handleAppScopesUpdate } from './app-scopes-update.ts';
+import { handleCheckout } from './checkouts.ts';
 import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
 import type { AcceptedDelivery, InboxDelivery } from '../jobs/enqueue.ts';
@@ -54,6 +55,8 @@ const ROUTES: Record<string, Route> = {
   'app/uninstalled': { handle: handleAppUninstalled, needsInstalledShop: false },
   'app/scopes_update': { handle: handleAppScopesUpdate, needsInstalledShop: true },
   'bulk_operations/finish': { handle: handleBulkOperationFinish, needsInstalledShop: true },
+  'checkouts/create': { handle: handleCheckout, needsInstalledShop: true },
+  'checkouts/update': { handle: handleCheckout, needsInstalledShop: true },
   'customers/data_request': { handle: handleCustomerDataRequest, needsInstalledShop: false },
   'customers/redact': { handle: handleCustomerRedact, needsInstalledShop: false },
   'shop/redact': { handle: handleShopRedact, needsInstalledShop: false },

@@ -7,6 +7,8 @@ import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
 import type { ShopStore } from '../src/profiles/shop-store.ts';
 import type { MongoSessionStore } from '../src/profiles/session-store.ts';
 import type { DataRequestStore } from '../src/profiles/data-request-store.ts';
+import type { EngagementStore } from '../src/profiles/engagement-store.ts';
+import type { SignalSourceStore } from '../src/profiles/signal-source-store.ts';
 import type { WebhookEffects } from './effects.ts';
 
 export interface WebhookStores {
@@ -16,6 +18,10 @@ export interface WebhookStores {
   shops: ShopStore;
   sessions: MongoSessionStore;
   dataRequests: DataRequestStore;
+  /** Checkouts (webhooks/checkouts.ts) and the order that finishes one. */
+  engagement: EngagementStore;
+  /** Last delivery and drop counts per signal source (settings page). */
+  signalSources: SignalSourceStore;
 }
 
 /**

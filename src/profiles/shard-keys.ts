@@ -20,6 +20,8 @@ export type ShardKey =
 export const SHARD_KEYS: Readonly<Record<string, ShardKey>> = {
   customer_profiles: { kind: 'idPrefix', key: { _id: 1 } },
   customer_engagement: { kind: 'idPrefix', key: { _id: 1 } },
+  pixel_clients: { kind: 'idPrefix', key: { _id: 1 } },
+  signal_sources: { kind: 'idIsShop', key: { _id: 1 } },
   order_books: { kind: 'idPrefix', key: { _id: 1 } },
   order_owners: { kind: 'idPrefix', key: { _id: 1 } },
   webhook_deliveries: { kind: 'idPrefix', key: { _id: 1 } },
@@ -38,6 +40,7 @@ export const CROSS_SHOP_SWEEPS: ReadonlyArray<{ collection: string; fields: read
   { collection: 'webhook_deliveries', fields: ['receivedAt'] },
   { collection: 'webhook_dead_letters', fields: ['receivedAt'] },
   { collection: 'data_requests', fields: ['createdAt'] },
+  { collection: 'pixel_clients', fields: ['customerId', 'updatedAt'] },
 ];
 
 /**

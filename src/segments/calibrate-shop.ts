@@ -18,6 +18,7 @@ import type { ReplenishmentCalibration } from './replenishment.ts';
 import { quintileScale } from './rfm-scores.ts';
 import type { RfmBreakpoints } from './rfm-scores.ts';
 import type { ShopSettings } from './settings.ts';
+import { calibrateSignals, type SignalCalibration } from './intent-segments.ts';
 import type { CustomerInput } from './types.ts';
 
 export interface ThresholdChange {
@@ -45,6 +46,8 @@ export interface Calibration {
   valueTiers: { highMinClvMinor: number; mediumMinClvMinor: number };
   bigSpender: { minAovMinor: number };
   replenishment: ReplenishmentCalibration;
+  /** Items-per-order cut points and product launch days (intent-segments.ts); absent in calibrations stored before them. */
+  signals?: SignalCalibration;
   /** Thresholds that moved since the previous calibration (empty without one). */
   changes: ThresholdChange[];
 }
@@ -164,6 +167,7 @@ export function calibrateFromSummaries(summaries: readonly CustomerSummary[], se
     },
     bigSpender: { minAovMinor: n ? topShareThreshold(aov, settings.behaviour.bigSpenderTopShare) : 0 },
     replenishment: learner.finish(settings),
+    signals: calibrateSignals(buyers, settings),
   };
   return { ...cal, changes: diff(previous, cal) };
 }

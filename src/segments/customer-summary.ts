@@ -4,7 +4,7 @@ import { dayOf } from './calendar.ts';
 import { orderExclusionReason } from './order-eligibility.ts';
 import { medianOfSorted } from './percentiles.ts';
 import type { ShopSettings } from './settings.ts';
-import type { CustomerInput, NormalizedOrder } from './types.ts';
+import type { CustomerInput, NormalizedOrder, UnfinishedCheckout } from './types.ts';
 
 export interface ProductHistory {
   /** productId, else variantId, else sku. */
@@ -40,12 +40,33 @@ export interface CustomerSummary {
   daySpendMinor: number[];
   discountedOrders: number;
   products: ProductHistory[];
+  /** Items (line-item quantities) on counted orders: bulk vs one-item buyers. */
+  items: number;
   lastEmailClickAt: number | null;
   lastVisitAt: number | null;
+  lastCartAt: number | null;
+  viewedProducts: readonly string[];
+  checkout: UnfinishedCheckout | null;
 }
 
 function productKey(item: { productId: string | null; variantId: string | null; sku: string | null }): string | null {
   return item.productId ?? item.variantId ?? item.sku ?? null;
+}
+
+/** Each product's purchase days → its first and last day and median reorder interval, by product key. */
+function productHistories(productDays: ReadonlyMap<string, number[]>): ProductHistory[] {
+  const products: ProductHistory[] = [];
+  for (const [key, ds] of productDays) {
+    let median: number | null = null;
+    if (ds.length === 2) median = ds[1]! - ds[0]!;
+    else if (ds.length > 2) {
+      const gaps: number[] = [];
+      for (let i = 1; i < ds.length; i++) gaps.push(ds[i]! - ds[i - 1]!);
+      median = medianOfSorted(gaps.sort((x, y) => x - y));
+    }
+    products.push({ key, firstDay: ds[0]!, lastDay: ds[ds.length - 1]!, medianIntervalDays: median });
+  }
+  return products.sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : 0));
 }
 
 export function summarizeCustomer(customer: CustomerInput, settings: ShopSettings, asOf: number): CustomerSummary {
@@ -64,6 +85,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
   let spend = 0;
   let repeatSpend = 0;
   let discounted = 0;
+  let items = 0;
   let purchaseDays = 0;
   let prevDay = Number.NaN;
   let secondDay: number | null = null;
@@ -84,6 +106,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     if (purchaseDays > 1) repeatSpend += o.netMinor;
     if (o.discountCodes.length > 0) discounted++;
     for (const item of o.lineItems) {
+      if (item.quantity > 0) items += item.quantity;
       const key = productKey(item);
       if (key === null || item.quantity <= 0) continue;
       const list = productDays.get(key);
@@ -91,19 +114,7 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
       else if (list[list.length - 1] !== day) list.push(day);
     }
   }
-  const products: ProductHistory[] = [];
-  for (const [key, ds] of productDays) {
-    let median: number | null = null;
-    if (ds.length === 2) median = ds[1]! - ds[0]!;
-    else if (ds.length > 2) {
-      const gaps: number[] = [];
-      for (let i = 1; i < ds.length; i++) gaps.push(ds[i]! - ds[i - 1]!);
-      median = medianOfSorted(gaps.sort((x, y) => x - y));
-    }
-    products.push({ key, firstDay: ds[0]!, lastDay: ds[ds.length - 1]!, medianIntervalDays: median });
-  }
-  products.sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : 0));
-
+  const products = productHistories(productDays);
   const first = counted[0];
   const last = counted[counted.length - 1];
   return {
@@ -123,7 +134,11 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     daySpendMinor: daySpend,
     discountedOrders: discounted,
     products,
+    items,
     lastEmailClickAt: customer.engagement?.lastEmailClickAt ?? null,
     lastVisitAt: customer.engagement?.lastVisitAt ?? null,
+    lastCartAt: customer.engagement?.lastCartAt ?? null,
+    viewedProducts: customer.engagement?.viewedProducts ?? [],
+    checkout: customer.engagement?.checkout ?? null,
   };
 }

@@ -6,6 +6,7 @@ import { dayOf, formatDay, startOfDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
 import { formatMoney, percent, plural } from './explain.ts';
+import { intentExpiryDays, intentFlags, itemsShape, trendFollower } from './intent-segments.ts';
 import { loyaltyGroup } from './loyalty-groups.ts';
 import type { LoyaltyGroupId } from './loyalty-groups.ts';
 import { nextChurnChangeDay, predictCustomer } from './predictions.ts';
@@ -204,6 +205,36 @@ function addBehaviour(r: Run): void {
   if (b.dormant) r.add('behaviour', 'dormant', () => `no order for ${plural(b.daysSinceLastOrder, 'day')} (≥ ${bs.dormantDays})`);
   if (b.newCustomer) r.add('behaviour', 'new-customer', () => `first order ${plural(b.daysSinceFirstOrder, 'day')} ago (within ${bs.newCustomerDays})`);
   if (r.wantNext) r.nextDays.push(nextBehaviourChangeDay(s, settings, r.asOfDay));
+  if (cal.signals) addShopping(r, cal.signals);
+}
+
+/** Behaviour built on the shop's product launch days and items per order (calibrated signals). */
+function addShopping(r: Run, sig: NonNullable<Calibration['signals']>): void {
+  const { s, settings } = r;
+  const bs = settings.behaviour;
+  const trend = trendFollower(s, sig, settings);
+  if (trend) r.add('behaviour', 'trend-follower', () => `${trend.early} of ${plural(trend.datable, 'product')} bought within ${plural(bs.trendWindowDays, 'day')} of the product's first sale in the shop (${r.calNote})`);
+  const shape = itemsShape(s, sig, settings);
+  if (!shape) return;
+  const per = shape.itemsPerOrder.toFixed(1);
+  if (shape.kind === 'bulk-buyer') r.add('behaviour', 'bulk-buyer', () => `${per} items per order ≥ ${shape.threshold.toFixed(1)} (top ${percent(bs.bulkTopShare)} of repeat buyers, ${r.calNote})`);
+  else r.add('behaviour', 'one-item-buyer', () => `${per} items per order ≤ ${shape.threshold.toFixed(1)} (bottom ${percent(bs.oneItemBottomShare)} of repeat buyers, ${r.calNote})`);
+}
+
+/** Intent: unfinished checkouts, visits and carts (docs/signals.md). */
+function addIntent(r: Run): void {
+  const { s, settings } = r;
+  const t = settings.intent;
+  const i = intentFlags(s, settings, r.asOf);
+  const on = (at: number): string => formatDay(dayOf(at, settings));
+  if (i.abandoned) {
+    const ab = i.abandoned;
+    const list = (): string => (ab.products.length ? `: ${ab.products.slice(0, 5).join(', ')}${ab.products.length > 5 ? ` and ${ab.products.length - 5} more` : ''}` : '');
+    r.add('intent', 'abandoned-cart', () => `checkout started on ${on(ab.at)} (within ${plural(t.abandonedCartDays, 'day')}), no order since${list()}`);
+  }
+  if (i.curiousVisitAt !== null) r.add('intent', 'curious-prospect', () => `visited the store on ${on(i.curiousVisitAt!)} (within ${plural(t.curiousVisitDays, 'day')}), no order yet`);
+  if (i.undecidedAt !== null) r.add('intent', 'undecided-prospect', () => `added to cart or started a checkout on ${on(i.undecidedAt!)} (within ${plural(t.undecidedDays, 'day')}), no order yet`);
+  if (r.wantNext) r.nextDays.push(...intentExpiryDays(s, settings, r.dayStart(0)));
 }
 
 function metricsOf(s: CustomerSummary, days: number | null, rfm: RfmScores | null): CustomerMetrics {
@@ -222,7 +253,7 @@ function metricsOf(s: CustomerSummary, days: number | null, rfm: RfmScores | nul
   };
 }
 
-/** The families in a fixed order (loyalty, RFM, churn, value, replenishment, behaviour), each its own step. */
+/** The families in a fixed order (loyalty, RFM, churn, value, replenishment, behaviour, intent), each its own step. */
 export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: ShopSettings, asOf: number, previous?: PreviousMemberships, options: SegmentOptions = {}): CustomerSegmentation {
   const r = startRun(s, cal, settings, asOf, previous, options);
   const f = settings.families;
@@ -233,6 +264,7 @@ export function segmentSummary(s: CustomerSummary, cal: Calibration, settings: S
   const predictions = buyer ? addPredictions(r) : null;
   const due = f.replenishment && buyer ? addReplenishment(r) : [];
   if (f.behaviour && buyer) addBehaviour(r);
+  if (f.intent) addIntent(r);
   const future = r.nextDays.filter((d): d is number => d !== null && d > r.asOfDay);
   return {
     customerId: s.customerId,

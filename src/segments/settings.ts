@@ -20,8 +20,10 @@ const familiesSchema = z.object({
   value: z.boolean().default(true),
   /** Replenishment due for consumables. */
   replenishment: z.boolean().default(true),
-  /** Big Spenders, Coupon Customers, Dormant, New. */
+  /** Big Spenders, Coupon Customers, Dormant, New, Trend Followers, Bulk / One-item Buyers. */
   behaviour: z.boolean().default(true),
+  /** Abandoned cart, curious and undecided prospects (store visits, carts and checkouts). */
+  intent: z.boolean().default(true),
 });
 
 const orderExclusionsSchema = z.object({
@@ -128,6 +130,27 @@ const behaviourSchema = z.object({
   dormantDays: days.default(180),
   /** New: first counted order within this many days. */
   newCustomerDays: days.default(30),
+  /** Trend Follower: a purchased product counts as "early" when bought within this many days of its first sale in the shop… */
+  trendWindowDays: days.default(30),
+  /** …at least this share of the customer's (datable) products were bought early… */
+  trendMinShare: share.default(0.5),
+  /** …with at least this many counted orders. */
+  trendMinOrders: z.number().int().min(1).default(2),
+  /** Bulk Buyer: items per order in the top share of repeat buyers' (itemsMinOrders+ orders)… */
+  bulkTopShare: share.default(0.2),
+  /** …One-item Buyer: in the bottom share. */
+  oneItemBottomShare: share.default(0.2),
+  /** Both need at least this many counted orders. */
+  itemsMinOrders: z.number().int().min(1).default(2),
+});
+
+const intentSchema = z.object({
+  /** Abandoned cart: an unfinished checkout within this many days and no order since. */
+  abandonedCartDays: days.default(7),
+  /** Curious prospect: visited the store within this many days, never bought. */
+  curiousVisitDays: days.default(30),
+  /** Undecided prospect: added to cart or started a checkout within this many days, never bought. */
+  undecidedDays: days.default(90),
 });
 
 /** What the app keeps inside Shopify besides tags (docs/shopify-integration.md, "Inside Shopify"). */
@@ -174,6 +197,7 @@ export const shopSettingsSchema = z
     replenishment: replenishmentSchema.prefault({}),
     behaviour: behaviourSchema.prefault({}),
     shopify: shopifySchema.prefault({}),
+    intent: intentSchema.prefault({}),
   })
   .superRefine((s, ctx) => {
     if (s.loyalty.vipOrdersPercentile < s.loyalty.frequentOrdersPercentile) {

@@ -5,8 +5,8 @@ import { LOYALTY_GROUPS } from './loyalty-groups.ts';
 import { RFM_SEGMENTS } from './rfm-grid.ts';
 import type { ShopSettings } from './settings.ts';
 
-export type Family = 'loyalty' | 'rfm' | 'churn' | 'value' | 'replenishment' | 'behaviour';
-export const FAMILIES: readonly Family[] = ['loyalty', 'rfm', 'churn', 'value', 'replenishment', 'behaviour'];
+export type Family = 'loyalty' | 'rfm' | 'churn' | 'value' | 'replenishment' | 'behaviour' | 'intent';
+export const FAMILIES: readonly Family[] = ['loyalty', 'rfm', 'churn', 'value', 'replenishment', 'behaviour', 'intent'];
 
 export interface SegmentDefinition {
   family: Family;
@@ -32,6 +32,12 @@ export const SEGMENT_DEFINITIONS: readonly SegmentDefinition[] = [
   { family: 'behaviour', segment: 'coupon-customer', label: 'Coupon Customer', tagSuffix: 'coupon-customer', meaning: 'More than half of their orders (default, at least 2) used a discount code.' },
   { family: 'behaviour', segment: 'dormant', label: 'Dormant', tagSuffix: 'dormant', meaning: 'No order for a long time (default 180 days).' },
   { family: 'behaviour', segment: 'new-customer', label: 'New', tagSuffix: 'new-customer', meaning: 'First order recently (default within 30 days).' },
+  { family: 'behaviour', segment: 'trend-follower', label: 'Trend Follower', tagSuffix: 'trend-follower', meaning: 'At least half of their products bought within 30 days (default) of the product\'s first sale in the shop; 2+ orders.' },
+  { family: 'behaviour', segment: 'bulk-buyer', label: 'Bulk Buyer', tagSuffix: 'bulk-buyer', meaning: 'Items per order in the shop\'s top 20% (default) of repeat buyers.' },
+  { family: 'behaviour', segment: 'one-item-buyer', label: 'One-item Buyer', tagSuffix: 'one-item-buyer', meaning: 'Items per order in the shop\'s bottom 20% (default) of repeat buyers: buys one thing when needed.' },
+  { family: 'intent', segment: 'abandoned-cart', label: 'Abandoned Cart', tagSuffix: 'abandoned-cart', meaning: 'Started a checkout in the last 7 days (default) and has not ordered since; the profile lists the products.' },
+  { family: 'intent', segment: 'curious-prospect', label: 'Curious Prospect', tagSuffix: 'curious-prospect', meaning: 'Visited the store in the last 30 days (default), never bought.' },
+  { family: 'intent', segment: 'undecided-prospect', label: 'Undecided Prospect', tagSuffix: 'undecided-prospect', meaning: 'Added to cart or started a checkout in the last 90 days (default), never bought.' },
 ];
 
 const byFamily = new Map<Family, Map<string, SegmentDefinition>>(FAMILIES.map((f) => [f, new Map()]));

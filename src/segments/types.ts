@@ -48,9 +48,25 @@ export interface NormalizedOrder {
   lineItems: OrderLineItem[];
 }
 
+/** The customer's last unfinished checkout: when, and which products (ids only; no address, no e-mail). */
+export interface UnfinishedCheckout {
+  at: number;
+  products: string[];
+}
+
+/**
+ * Signals besides orders (store visits from the web pixel, e-mail clicks, checkouts). Instants are
+ * epoch ms UTC; product ids are Shopify product ids as strings.
+ */
 export interface Engagement {
   lastEmailClickAt?: number | null;
   lastVisitAt?: number | null;
+  /** Last time a product was added to the cart or a checkout was started. */
+  lastCartAt?: number | null;
+  /** Products viewed (most recent first, bounded by the store). */
+  viewedProducts?: readonly string[];
+  /** The last checkout that no order has completed yet, or null. */
+  checkout?: UnfinishedCheckout | null;
 }
 
 export interface CustomerInput {

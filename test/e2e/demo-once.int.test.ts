@@ -29,13 +29,25 @@ describe('npm run demo -- --once --json', () => {
     // tool and not the other if `--as-of` meant different instants (it once did: start vs end of day).
     const demo = await runJson(['scripts/demo.ts', '--orders', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--once', '--json']);
     const analyze = await runJson(['src/cli/segments.ts', 'analyze', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--json']);
-    assert.equal(demo.orders, 6919, 'every order of the sample reached the store');
-    const drop = (s: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(s).map(([f, seg]) => [f, Object.fromEntries(Object.entries(seg).filter(([, n]) => n > 0).sort())]));
-    assert.deepEqual(drop(demo.segments as Record<string, Record<string, number>>), drop(analyze.segments as Record<string, Record<string, number>>));
-    assert.deepEqual(demo.tags, { customersTagged: 2357, mismatchedWithProfiles: 0 });
+    const drop = (s: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(s)
+      .map(([f, seg]): [string, Record<string, number>] => [f, Object.fromEntries(Object.entries(seg).filter(([, n]) => n > 0).sort())])
+      .filter(([, seg]) => Object.keys(seg).length > 0));
+    // Before the demo's engagement signals, the pipeline and the offline analysis agree exactly.
+    assert.deepEqual(drop(demo.segmentsBeforeSignals as Record<string, Record<string, number>>), drop(analyze.segments as Record<string, Record<string, number>>));
+    // The signals (scripts/demo-signals.ts) add 12 prospects and 6 launch buyers with 2 orders each,
+    // and give every new segment members.
+    assert.equal(demo.orders, 6919 + 12, 'every order of the sample reached the store, and the launch buyers\' orders');
+    assert.deepEqual(demo.tags, { customersTagged: 2357 + 18, mismatchedWithProfiles: 0 });
+    const segs = demo.segments as Record<string, Record<string, number>>;
+    for (const [family, seg] of [['intent', 'abandoned-cart'], ['intent', 'curious-prospect'], ['intent', 'undecided-prospect'], ['behaviour', 'trend-follower'], ['behaviour', 'bulk-buyer'], ['behaviour', 'one-item-buyer'], ['rfm', 'lost-but-engaged']] as const) {
+      assert.ok((segs[family]?.[seg] ?? 0) > 0, `${family}/${seg} has members`);
+    }
+    const signals = demo.signals as { visits: number; clicks: number; checkouts: number; sent: { pixelVisitorsWithoutConsent: number } };
+    assert.ok(signals.visits > 0 && signals.clicks > 0 && signals.checkouts > 0);
+    assert.ok(signals.sent.pixelVisitorsWithoutConsent > 0, 'some visitors did not consent (their pixel sent nothing)');
     const inside = demo.shopify as { segments: number; flowTriggers: { calls: number; refused: number }; metafieldsWritten: number };
-    assert.equal(inside.segments, SEGMENT_DEFINITIONS.length, 'one native segment per segment of the six families');
-    assert.equal(inside.metafieldsWritten, 2357, 'every profiled customer carries the $app:segments metafield');
+    assert.equal(inside.segments, SEGMENT_DEFINITIONS.length, 'one native segment per segment of the enabled families');
+    assert.equal(inside.metafieldsWritten, 2357 + 18, 'every profiled customer carries the $app:segments metafield');
     assert.equal(inside.flowTriggers.refused, 0);
   });
 

@@ -43,6 +43,10 @@ function samples(shop: string): Record<string, object> {
     'customers/data_request': { shop_id: 55, shop_domain: shop, orders_requested: [9001], customer: { id: 7001, email: 'ada@example.com', phone: null }, data_request: { id: 42 } },
     'customers/redact': { shop_id: 55, shop_domain: shop, customer: { id: 7001, email: 'ada@example.com', phone: null }, orders_to_redact: [9001] },
     'shop/redact': { shop_id: 55, shop_domain: shop },
+    'checkouts/create': {
+      id: 31001, token: 'b7f3c2', cart_token: 'c9d1', created_at: '2026-11-01T10:00:00Z', updated_at: '2026-11-01T10:05:00Z', completed_at: null,
+      abandoned_checkout_url: `https://${shop}/55/checkouts/b7f3c2/recover`, email: 'ada@example.com', customer, line_items: [{ product_id: 632910392, variant_id: 1, quantity: 1 }],
+    },
   };
 }
 
@@ -50,6 +54,7 @@ function samples(shop: string): Record<string, object> {
 const FAMILY: Record<string, string[]> = {
   'orders/create': ['orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled'],
   'customers/update': ['customers/create', 'customers/update'],
+  'checkouts/create': ['checkouts/create', 'checkouts/update'],
 };
 const familyOf = (topic: string) => FAMILY[topic] ?? [topic];
 /** Topics handled for a shop that is no longer installed; the others are tried on the installed shop. */
@@ -61,7 +66,7 @@ describe('security 1: a signed body is not a licence for any topic', () => {
   let n = 0;
   const send = (body: object | string, topic: string, shop: string, extra: { eventId?: string; triggeredAt?: string; webhookId?: string } = {}) =>
     sendWebhook(w.url, typeof body === 'string' ? body : JSON.stringify(body), { topic, shop, webhookId: extra.webhookId ?? `sec1-${++n}`, ...extra });
-  const footprint = async () => s.shardAudit.unaudited(() => Promise.all(['order_books', 'order_owners', 'shops', 'shopify_sessions', 'customer_data_requests'].map((c) => s.mongo.db!.collection(c).countDocuments())));
+  const footprint = async () => s.shardAudit.unaudited(() => Promise.all(['order_books', 'order_owners', 'shops', 'shopify_sessions', 'customer_data_requests', 'customer_engagement'].map((c) => s.mongo.db!.collection(c).countDocuments())));
 
   before(async () => {
     s = await openTestServices(import.meta.url);
@@ -94,7 +99,7 @@ describe('security 1: a signed body is not a licence for any topic', () => {
     assert.deepEqual(w.installation.probed, [], 'no app/uninstalled got as far as asking Shopify');
     assert.deepEqual(await footprint(), before);
     // Each sample is accepted under its own topic (the schemas are not simply refusing everything).
-    for (const topic of ['orders/create', 'refunds/create', 'customers/update', 'bulk_operations/finish', 'orders/delete']) {
+    for (const topic of ['orders/create', 'refunds/create', 'customers/update', 'bulk_operations/finish', 'orders/delete', 'checkouts/create']) {
       const r = await send(topic === 'orders/delete' ? { id: 9999 } : samples(INSTALLED)[topic]!, topic, INSTALLED);
       assert.equal(r.json.deadLetter, undefined, `${topic} under its own topic`);
     }

@@ -175,7 +175,7 @@ describe('security 2: erasure is complete', () => {
     await dl.record({ shop: SHOP_A, webhookId: 'recent', topic: 'orders/create', reason: 'x', customerId: OTHER, payload: {} }, new Date(AS_OF - 1 * DAY));
     await f.deps.stores.dataRequests.model.create({ shop: SHOP_A, customerId: OTHER, dataRequestId: 'old-dr', createdAt: new Date(AS_OF - 31 * DAY), dataJson: '{}' });
     const result = await runMaintenance(f.rt.context, { kind: 'cleanup-deliveries', olderThanDays: 7 });
-    assert.deepEqual(result, { deleted: 0, deadLetters: 1, dataRequests: 1 });
+    assert.deepEqual(result, { deleted: 0, deadLetters: 1, dataRequests: 1, pixelClients: 0 });
     assert.deepEqual((await dl.list(SHOP_A, 500)).map((d) => d.webhookId).filter((id) => id === 'old' || id === 'recent'), ['recent']);
   });
 

@@ -6,7 +6,8 @@ import { SEGMENT_DEFINITIONS, tagVocabulary } from '../../src/segments/tags.ts';
 describe('shop settings', () => {
   it('fills every field with its documented default', () => {
     assert.equal(defaultShopSettings.tagPrefix, 'seg:');
-    assert.deepEqual(defaultShopSettings.families, { loyalty: true, rfm: true, churn: true, value: true, replenishment: true, behaviour: true });
+    assert.deepEqual(defaultShopSettings.families, { loyalty: true, rfm: true, churn: true, value: true, replenishment: true, behaviour: true, intent: true });
+    assert.deepEqual(defaultShopSettings.intent, { abandonedCartDays: 7, curiousVisitDays: 30, undecidedDays: 90 });
     assert.deepEqual(defaultShopSettings.orderExclusions, { test: true, cancelled: true, voided: true, refunded: true, zeroValue: true, pos: false, draft: false, b2b: false, tag: null });
     assert.equal(defaultShopSettings.behaviour.dormantDays, 180);
     assert.equal(defaultShopSettings.rfm.engagedEmailClickDays, 180);

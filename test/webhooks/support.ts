@@ -14,6 +14,9 @@ import { DeadLetterStore } from '../../src/profiles/dead-letter-store.ts';
 import { ShopStore } from '../../src/profiles/shop-store.ts';
 import { MongoSessionStore } from '../../src/profiles/session-store.ts';
 import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
+import { EngagementStore } from '../../src/profiles/engagement-store.ts';
+import { SignalSourceStore } from '../../src/profiles/signal-source-store.ts';
+import { Keyring } from '../../src/shopify/token-crypto.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { testLogger } from '../support/test-services.ts';
 import { ensureIndexes } from '../../src/deps.ts';
@@ -55,6 +58,8 @@ export function makeStores(conn: Connection, redis?: Redis, lockPrefix = 'test')
     shops: new ShopStore(conn),
     sessions: new MongoSessionStore(conn, Buffer.alloc(32, 3)),
     dataRequests: new DataRequestStore(conn),
+    engagement: new EngagementStore(conn),
+    signalSources: new SignalSourceStore(conn, new Keyring(Buffer.alloc(32, 3))),
   };
 }
 

@@ -57,7 +57,8 @@ export interface ShopStatsReport extends ShopStats {
   auth: AuthStats;
 }
 
-const ORDER_TOPICS = /^(orders|refunds|order_transactions|fulfillments)\//;
+// checkouts/* need read_orders as the order topics do (https://shopify.dev/docs/api/admin-graphql/latest/objects/AbandonedCheckout).
+const ORDER_TOPICS = /^(orders|refunds|order_transactions|fulfillments|checkouts)\//;
 const CUSTOMER_TOPICS = /^customers\/(create|update|delete|enable|disable)$/;
 
 

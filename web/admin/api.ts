@@ -26,6 +26,7 @@ import { customersRouter } from './customers.ts';
 import { settingsRouter } from './settings.ts';
 import { syncRouter } from './sync.ts';
 import { insideShopifyRouter } from './inside-shopify.ts';
+import { signalsRouter } from './signals.ts';
 import { csvDownloadRouter, exportLinkRouter } from './export.ts';
 import { segmentBrowserRouter } from './segment-browser.ts';
 import { firstRunRouter } from './first-run.ts';
@@ -97,6 +98,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.use(settingsRouter(ports, { logger: opts.logger, asOf }));
   api.use(syncRouter(ports, opts.logger));
   api.use(insideShopifyRouter(ports));
+  api.use(signalsRouter(ports));
   api.use(exportLinkRouter(opts.apiSecret));
   api.use(segmentBrowserRouter(ports, opts.apiSecret));
   api.use(firstRunRouter(ports));

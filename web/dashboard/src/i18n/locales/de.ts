@@ -14,7 +14,7 @@ export const de: Catalogue = {
     language: 'Sprache',
   },
   families: {
-    loyalty: 'Treuegruppen', rfm: 'RFM-Segmente', churn: 'Abwanderungsrisiko', value: 'Erwarteter Wert', replenishment: 'Nachkauf', behaviour: 'Kaufverhalten', 'rfm-cell': 'RFM-Rasterzelle',
+    loyalty: 'Treuegruppen', rfm: 'RFM-Segmente', churn: 'Abwanderungsrisiko', value: 'Erwarteter Wert', replenishment: 'Nachkauf', behaviour: 'Kaufverhalten', intent: 'Kaufabsicht', 'rfm-cell': 'RFM-Rasterzelle',
   },
   familyMeanings: {
     loyalty: 'Wie oft und wie viel jeder Kunde gekauft hat, gemessen an Schwellen, die sich deinem Shop anpassen.',
@@ -23,6 +23,7 @@ export const de: Catalogue = {
     value: 'Was jeder Kunde in den nächsten 12 Monaten voraussichtlich ausgibt.',
     replenishment: 'Kunden, bei denen ein Verbrauchsprodukt bald nachgekauft werden sollte.',
     behaviour: 'Großeinkäufer, Gutscheinnutzer, inaktive und neue Kunden.',
+    intent: 'Shopbesuche, Warenkörbe und Kassen: abgebrochene Warenkörbe, neugierige und unentschlossene Interessenten.',
   },
   overview: {
     customers: 'Kunden mit Profil',
@@ -142,6 +143,14 @@ export const de: Catalogue = {
       'coupon-customer': { label: 'Gutscheinkunde', meaning: 'Mehr als die Hälfte der Bestellungen (Standard: mindestens 2) mit Rabattcode.' },
       dormant: { label: 'Inaktiv', meaning: 'Lange keine Bestellung (Standard 180 Tage).' },
       'new-customer': { label: 'Neu', meaning: 'Erste Bestellung vor Kurzem (Standard: innerhalb von 30 Tagen).' },
+      'trend-follower': { label: 'Trendfolger', meaning: 'Mindestens die Hälfte ihrer Produkte innerhalb von 30 Tagen (Standard) nach dem ersten Verkauf im Shop gekauft; 2+ Bestellungen.' },
+      'bulk-buyer': { label: 'Großmengenkäufer', meaning: 'Artikel pro Bestellung in den obersten 20 % (Standard) der Wiederkäufer des Shops.' },
+      'one-item-buyer': { label: 'Einzelstückkäufer', meaning: 'Artikel pro Bestellung in den untersten 20 % (Standard) der Wiederkäufer: kauft eines, wenn nötig.' },
+    },
+    intent: {
+      'abandoned-cart': { label: 'Abgebrochener Warenkorb', meaning: 'Kasse in den letzten 7 Tagen (Standard) begonnen und seitdem nicht bestellt; das Profil nennt die Produkte.' },
+      'curious-prospect': { label: 'Neugieriger Interessent', meaning: 'Hat den Shop in den letzten 30 Tagen (Standard) besucht, nie gekauft.' },
+      'undecided-prospect': { label: 'Unentschlossener Interessent', meaning: 'Hat in den letzten 90 Tagen (Standard) etwas in den Warenkorb gelegt oder die Kasse begonnen, nie gekauft.' },
     },
   },
 };

@@ -16,7 +16,7 @@ export const en = {
     language: 'Language',
   },
   families: {
-    loyalty: 'Loyalty groups', rfm: 'RFM segments', churn: 'Churn risk', value: 'Predicted value', replenishment: 'Replenishment', behaviour: 'Behaviour', 'rfm-cell': 'RFM grid cell',
+    loyalty: 'Loyalty groups', rfm: 'RFM segments', churn: 'Churn risk', value: 'Predicted value', replenishment: 'Replenishment', behaviour: 'Behaviour', intent: 'Intent', 'rfm-cell': 'RFM grid cell',
   },
   familyMeanings: {
     loyalty: 'How often and how much each customer has bought, against thresholds that adapt to your shop.',
@@ -25,6 +25,7 @@ export const en = {
     value: 'What each customer is expected to spend in the next 12 months.',
     replenishment: 'Customers whose consumable is due for a reorder soon.',
     behaviour: 'Big spenders, coupon users, dormant and new customers.',
+    intent: 'Store visits, carts and checkouts: abandoned carts, curious and undecided prospects.',
   },
   overview: {
     customers: 'Customers with a profile',
@@ -144,6 +145,14 @@ export const en = {
       'coupon-customer': { label: 'Coupon Customer', meaning: 'More than half of their orders (default, at least 2) used a discount code.' },
       dormant: { label: 'Dormant', meaning: 'No order for a long time (default 180 days).' },
       'new-customer': { label: 'New', meaning: 'First order recently (default within 30 days).' },
+      'trend-follower': { label: 'Trend Follower', meaning: 'At least half of their products bought within 30 days (default) of the product\'s first sale in the shop; 2+ orders.' },
+      'bulk-buyer': { label: 'Bulk Buyer', meaning: 'Items per order in the shop\'s top 20% (default) of repeat buyers.' },
+      'one-item-buyer': { label: 'One-item Buyer', meaning: 'Items per order in the shop\'s bottom 20% (default) of repeat buyers: buys one thing when needed.' },
+    },
+    intent: {
+      'abandoned-cart': { label: 'Abandoned Cart', meaning: 'Started a checkout in the last 7 days (default) and has not ordered since; the profile lists the products.' },
+      'curious-prospect': { label: 'Curious Prospect', meaning: 'Visited the store in the last 30 days (default), never bought.' },
+      'undecided-prospect': { label: 'Undecided Prospect', meaning: 'Added to cart or started a checkout in the last 90 days (default), never bought.' },
     },
   },
 };

@@ -14,7 +14,7 @@ export const es: Catalogue = {
     language: 'Idioma',
   },
   families: {
-    loyalty: 'Grupos de fidelidad', rfm: 'Segmentos RFM', churn: 'Riesgo de abandono', value: 'Valor previsto', replenishment: 'Reposición', behaviour: 'Comportamiento', 'rfm-cell': 'Celda de la cuadrícula RFM',
+    loyalty: 'Grupos de fidelidad', rfm: 'Segmentos RFM', churn: 'Riesgo de abandono', value: 'Valor previsto', replenishment: 'Reposición', behaviour: 'Comportamiento', intent: 'Intención', 'rfm-cell': 'Celda de la cuadrícula RFM',
   },
   familyMeanings: {
     loyalty: 'Con qué frecuencia y cuánto ha comprado cada cliente, frente a umbrales que se adaptan a tu tienda.',
@@ -23,6 +23,7 @@ export const es: Catalogue = {
     value: 'Lo que se espera que gaste cada cliente en los próximos 12 meses.',
     replenishment: 'Clientes a los que pronto les tocará reponer un consumible.',
     behaviour: 'Grandes compradores, clientes de cupones, clientes inactivos y nuevos.',
+    intent: 'Visitas, carritos y pagos: carritos abandonados, clientes potenciales curiosos e indecisos.',
   },
   overview: {
     customers: 'Clientes con perfil',
@@ -142,6 +143,14 @@ export const es: Catalogue = {
       'coupon-customer': { label: 'Cliente de cupones', meaning: 'Más de la mitad de sus pedidos (por defecto, al menos 2) usaron un código de descuento.' },
       dormant: { label: 'Inactivo', meaning: 'Sin pedidos desde hace mucho tiempo (180 días por defecto).' },
       'new-customer': { label: 'Nuevo', meaning: 'Primer pedido reciente (por defecto, en los últimos 30 días).' },
+      'trend-follower': { label: 'Seguidor de tendencias', meaning: 'Al menos la mitad de sus productos comprados en los 30 días (por defecto) posteriores a su primera venta en la tienda; 2+ pedidos.' },
+      'bulk-buyer': { label: 'Comprador al por mayor', meaning: 'Artículos por pedido en el 20 % superior (por defecto) de los compradores recurrentes de la tienda.' },
+      'one-item-buyer': { label: 'Comprador de un artículo', meaning: 'Artículos por pedido en el 20 % inferior (por defecto) de los compradores recurrentes: compra una cosa cuando la necesita.' },
+    },
+    intent: {
+      'abandoned-cart': { label: 'Carrito abandonado', meaning: 'Empezó un pago en los últimos 7 días (por defecto) y no ha pedido desde entonces; el perfil lista los productos.' },
+      'curious-prospect': { label: 'Cliente potencial curioso', meaning: 'Visitó la tienda en los últimos 30 días (por defecto), nunca compró.' },
+      'undecided-prospect': { label: 'Cliente potencial indeciso', meaning: 'Añadió al carrito o empezó un pago en los últimos 90 días (por defecto), nunca compró.' },
     },
   },
 };

@@ -14,7 +14,7 @@ export const fr: Catalogue = {
     language: 'Langue',
   },
   families: {
-    loyalty: 'Groupes de fidélité', rfm: 'Segments RFM', churn: "Risque d'attrition", value: 'Valeur prévue', replenishment: 'Réapprovisionnement', behaviour: 'Comportement', 'rfm-cell': 'Case de la grille RFM',
+    loyalty: 'Groupes de fidélité', rfm: 'Segments RFM', churn: "Risque d'attrition", value: 'Valeur prévue', replenishment: 'Réapprovisionnement', behaviour: 'Comportement', intent: 'Intention', 'rfm-cell': 'Case de la grille RFM',
   },
   familyMeanings: {
     loyalty: "À quelle fréquence et combien chaque client a acheté, par rapport à des seuils qui s'adaptent à votre boutique.",
@@ -23,6 +23,7 @@ export const fr: Catalogue = {
     value: 'Ce que chaque client devrait dépenser au cours des 12 prochains mois.',
     replenishment: 'Les clients dont un consommable devra bientôt être racheté.',
     behaviour: 'Gros acheteurs, clients à coupons, clients dormants et nouveaux clients.',
+    intent: 'Visites, paniers et paiements : paniers abandonnés, prospects curieux et indécis.',
   },
   overview: {
     customers: 'Clients avec un profil',
@@ -142,6 +143,14 @@ export const fr: Catalogue = {
       'coupon-customer': { label: 'Client à coupons', meaning: 'Plus de la moitié de ses commandes (par défaut, au moins 2) ont utilisé un code de réduction.' },
       dormant: { label: 'Dormant', meaning: 'Aucune commande depuis longtemps (180 jours par défaut).' },
       'new-customer': { label: 'Nouveau', meaning: 'Première commande récente (par défaut dans les 30 jours).' },
+      'trend-follower': { label: 'Suiveur de tendances', meaning: 'Au moins la moitié de ses produits achetés dans les 30 jours (par défaut) suivant leur première vente dans la boutique ; 2 commandes ou plus.' },
+      'bulk-buyer': { label: 'Acheteur en gros', meaning: 'Articles par commande dans les 20 % supérieurs (par défaut) des clients réguliers de la boutique.' },
+      'one-item-buyer': { label: 'Acheteur à l\'unité', meaning: 'Articles par commande dans les 20 % inférieurs (par défaut) des clients réguliers : achète une chose quand il en a besoin.' },
+    },
+    intent: {
+      'abandoned-cart': { label: 'Panier abandonné', meaning: 'A commencé un paiement ces 7 derniers jours (par défaut) sans commander depuis ; le profil liste les produits.' },
+      'curious-prospect': { label: 'Prospect curieux', meaning: 'A visité la boutique ces 30 derniers jours (par défaut), n\'a jamais acheté.' },
+      'undecided-prospect': { label: 'Prospect indécis', meaning: 'A ajouté au panier ou commencé un paiement ces 90 derniers jours (par défaut), n\'a jamais acheté.' },
     },
   },
 };

@@ -14,7 +14,7 @@ export const it: Catalogue = {
     language: 'Lingua',
   },
   families: {
-    loyalty: 'Gruppi di fedeltà', rfm: 'Segmenti RFM', churn: 'Rischio di abbandono', value: 'Valore previsto', replenishment: 'Riacquisto', behaviour: 'Comportamento', 'rfm-cell': 'Cella della griglia RFM',
+    loyalty: 'Gruppi di fedeltà', rfm: 'Segmenti RFM', churn: 'Rischio di abbandono', value: 'Valore previsto', replenishment: 'Riacquisto', behaviour: 'Comportamento', intent: 'Intenzione', 'rfm-cell': 'Cella della griglia RFM',
   },
   familyMeanings: {
     loyalty: 'Quanto spesso e quanto ha acquistato ogni cliente, rispetto a soglie che si adattano al tuo negozio.',
@@ -23,6 +23,7 @@ export const it: Catalogue = {
     value: 'Quanto si prevede che ogni cliente spenda nei prossimi 12 mesi.',
     replenishment: 'Clienti il cui prodotto di consumo andrà presto riordinato.',
     behaviour: 'Grandi spendenti, clienti da coupon, clienti dormienti e nuovi clienti.',
+    intent: 'Visite, carrelli e checkout: carrelli abbandonati, potenziali clienti curiosi e indecisi.',
   },
   overview: {
     customers: 'Clienti con un profilo',
@@ -142,6 +143,14 @@ export const it: Catalogue = {
       'coupon-customer': { label: 'Cliente da coupon', meaning: 'Più della metà dei suoi ordini (predefinito: almeno 2) ha usato un codice sconto.' },
       dormant: { label: 'Dormiente', meaning: 'Nessun ordine da molto tempo (predefinito 180 giorni).' },
       'new-customer': { label: 'Nuovo', meaning: 'Primo ordine recente (predefinito: negli ultimi 30 giorni).' },
+      'trend-follower': { label: 'Segue le tendenze', meaning: 'Almeno metà dei suoi prodotti acquistati entro 30 giorni (predefinito) dalla prima vendita nel negozio; 2+ ordini.' },
+      'bulk-buyer': { label: 'Acquirente all\'ingrosso', meaning: 'Articoli per ordine nel 20% più alto (predefinito) dei clienti abituali del negozio.' },
+      'one-item-buyer': { label: 'Acquirente di un articolo', meaning: 'Articoli per ordine nel 20% più basso (predefinito) dei clienti abituali: compra una cosa quando serve.' },
+    },
+    intent: {
+      'abandoned-cart': { label: 'Carrello abbandonato', meaning: 'Ha iniziato un checkout negli ultimi 7 giorni (predefinito) senza ordinare da allora; il profilo elenca i prodotti.' },
+      'curious-prospect': { label: 'Potenziale cliente curioso', meaning: 'Ha visitato il negozio negli ultimi 30 giorni (predefinito), mai acquistato.' },
+      'undecided-prospect': { label: 'Potenziale cliente indeciso', meaning: 'Ha aggiunto al carrello o iniziato un checkout negli ultimi 90 giorni (predefinito), mai acquistato.' },
     },
   },
 };

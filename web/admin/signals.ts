@@ -1,0 +1,46 @@
+// Settings → Signals: each source of engagement signals, when it last delivered, what it dropped, and
+// how to connect it (docs/signals.md); the flow token and the Klaviyo secret are rotated here and shown
+// once. The dashboard renders this data; the API is the contract.
+//   GET  /signals                  sources, counts, the pixel key, the endpoints
+//   POST /signals/flow-token       a new X-Segments-Token for Klaviyo flow webhooks and the generic form
+//   POST /signals/klaviyo-secret   a new signing secret for Klaviyo system webhooks
+import express, { type Request, type Router } from 'express';
+import type { DashboardPorts } from '../ports.ts';
+import { shopOf } from './session-token.ts';
+import type { SignalSource } from '../../src/profiles/signal-source-store.ts';
+
+const HOW: Record<SignalSource, (base: string, shop: string) => string> = {
+  pixel: (base) => `Activate the "segment-pixel" web pixel (Shopify CLI deploys it with the app) with settings {"shopKey": "<pixel key below>", "endpoint": "${base}/signals/pixel"}. It sends events only for visitors who allowed analytics.`,
+  klaviyo: (base, shop) => `In Klaviyo (Advanced KDP or app partner): create a system webhook for the "Clicked Email" topic to ${base}/signals/klaviyo/${shop} with the secret from "Rotate Klaviyo secret".`,
+  flow: (base, shop) => `In a Klaviyo flow triggered by "Clicked Email", add a Webhook action: POST ${base}/signals/clicks/${shop}, header X-Segments-Token: <token from "Rotate token">, body {"customerId": "{{ person.external_id }}", "source": "klaviyo-flow"}.`,
+  generic: (base, shop) => `Any other tool: POST ${base}/signals/clicks/${shop} with header X-Segments-Token and body {"clicks": [{"customerId": "<Shopify customer id>", "at": "<ISO time>"}]}.`,
+  checkouts: () => 'Nothing to do: the app subscribes to checkouts/create and checkouts/update.',
+};
+
+const baseUrl = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+
+export function signalsRouter(ports: Pick<DashboardPorts, 'signalSources' | 'engagement'>): Router {
+  const r = express.Router();
+  r.get('/signals', async (req, res) => {
+    const store = ports.signalSources;
+    if (!store) { res.status(404).json({ error: 'signals_unavailable' }); return; }
+    const shop = shopOf(res);
+    const [status, creds, counts, pixelKey] = await Promise.all([store.status(shop), store.credentials(shop), ports.engagement.countSignals(shop), store.pixelKey(shop)]);
+    const base = baseUrl(req);
+    const connected: Record<SignalSource, boolean> = { pixel: true, klaviyo: creds.klaviyoSecretSet, flow: creds.flowTokenSet, generic: creds.flowTokenSet, checkouts: true };
+    res.json({
+      counts,
+      pixelKey,
+      sources: status.map((s) => ({ ...s, lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], howToConnect: HOW[s.source](base, shop) })),
+    });
+  });
+  r.post('/signals/flow-token', async (_req, res) => {
+    if (!ports.signalSources) { res.status(404).json({ error: 'signals_unavailable' }); return; }
+    res.json({ token: await ports.signalSources.rotateFlowToken(shopOf(res)), note: 'Shown once. The previous token stops working now.' });
+  });
+  r.post('/signals/klaviyo-secret', async (_req, res) => {
+    if (!ports.signalSources) { res.status(404).json({ error: 'signals_unavailable' }); return; }
+    res.json({ secret: await ports.signalSources.rotateKlaviyoSecret(shopOf(res)), note: 'Shown once. Set it as the Klaviyo webhook secret; the previous one stops working now.' });
+  });
+  return r;
+}
