@@ -6,6 +6,7 @@ import { serviceUrls } from '../src/config.ts';
 import { ferretdbBinary, which } from '../tools/ferretdb/build.ts';
 import { mongoAnswers, redactUri, redisAnswers } from '../tools/local-services/probe.ts';
 import { ferretdbFound, mongoUp, ourPid, redisUp, startedHandler, stop } from '../tools/local-services/shared-servers.ts';
+import { ensureChromium } from '../tools/local-services/browser.ts';
 
 async function up(mongodbUri: string, redisUrl: string): Promise<void> {
   const results = await Promise.allSettled([redisUp(redisUrl), mongoUp(mongodbUri)]);
@@ -15,6 +16,8 @@ async function up(mongodbUri: string, redisUrl: string): Promise<void> {
     else console.error(`[services] ${label} FAILED: ${(res?.reason as Error)?.message}`);
   }
   if (results.some((x) => x.status === 'rejected')) process.exit(1);
+  // Not a service, but what the browser tests need (they skip, saying why, without it).
+  console.log(`[services] ${ensureChromium()}`);
   // The fault-injection suites (test/proof, scripts/chaos.ts) start private FerretDB servers that
   // they can kill and restart, so the binary is needed even when a MongoDB server already answers.
   if (which('go')) {

@@ -15,7 +15,7 @@ import { seededRng } from '../../tools/seeded-random.ts';
 import { simulateBgNbdPurchases } from '../../tools/synthetic-shop.ts';
 import { AS_OF, DAY, order } from '../jobs/support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM } from '../../tools/local-services/browser.ts';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const ARTIFACTS = repo('test-artifacts/dashboard');
 const DIST = repo('test-artifacts/dashboard-dist');

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CDNOW_SAMPLE } from '../../tools/cdnow-data.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM } from '../../tools/local-services/browser.ts';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const ARTIFACTS = repo('test-artifacts/offline-report');
 const noBrowser = existsSync(CHROMIUM) ? false : `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`;
