@@ -3,6 +3,7 @@
 // engagement. Only aggregates are kept (last visit, last cart, viewed product ids) — never raw events,
 // pages, IPs or user agents. A client that never becomes a customer is forgotten after
 // CLIENT_RETENTION_MS (deleteIdle, run by the daily maintenance).
+import { createMissingIndexes } from './missing-indexes.ts';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { MAX_VIEWED } from './engagement-store.ts';
 import { shopScope } from './shard-keys.ts';
@@ -51,7 +52,7 @@ export class PixelClientStore {
   }
 
   async init(): Promise<void> {
-    await this.model.createIndexes();
+    await createMissingIndexes(this.model);
   }
 
   /**

@@ -8,6 +8,7 @@
 //                 read back to verify each signature); shown once, at rotation.
 // Drops for shops we do not know are not stored here (that would let anyone create documents): the
 // ingest endpoints count them in Redis (src/profiles/signal-drops.ts).
+import { createMissingIndexes } from './missing-indexes.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Keyring } from '../shopify/token-crypto.ts';
@@ -65,7 +66,7 @@ export class SignalSourceStore {
   }
 
   async init(): Promise<void> {
-    await this.model.createIndexes();
+    await createMissingIndexes(this.model);
   }
 
   /** Updates (upserting) the shop's document; every document carries `shop`. */

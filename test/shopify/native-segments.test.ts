@@ -28,7 +28,7 @@ class MemoryRecords implements NativeSegmentRecords {
 describe('native Shopify segments', () => {
   let h: Harness;
   let client: AdminGraphqlClient;
-  const settings = (extra: Record<string, unknown> = {}) => parseShopSettings({ families: { rfm: false, behaviour: false, replenishment: false }, ...extra });
+  const settings = (extra: Record<string, unknown> = {}) => parseShopSettings({ families: { rfm: false, behaviour: false, replenishment: false, intent: false }, ...extra });
   before(async () => {
     h = await startHarness();
     client = new AdminGraphqlClient({ shop: SHOP, accessToken: h.token, apiVersion: '2026-10', fetch: createAdminFetch(h.sim.url), logger: testLogger });
@@ -120,7 +120,7 @@ describe('native Shopify segments', () => {
       const objects = fresh.sim.shopifyObjects(SHOP);
       const records = new MemoryRecords();
       await reconcileNativeSegments(c, desiredSegments(settings()), records, { recreateDeleted: true });
-      const next = desiredSegments(settings({ tagPrefix: 'crm-', families: { rfm: false, behaviour: false, replenishment: false, value: false } }));
+      const next = desiredSegments(settings({ tagPrefix: 'crm-', families: { rfm: false, behaviour: false, replenishment: false, intent: false, value: false } }));
       const r = await reconcileNativeSegments(c, next, records, { recreateDeleted: true });
       assert.equal(r.updated.length, next.length);
       assert.equal(r.deleted.length, 3);
