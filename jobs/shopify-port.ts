@@ -14,7 +14,7 @@ import { backfillShopOrders } from '../src/shopify/bulk-backfill.ts';
 import { syncCustomerTags } from '../src/shopify/tag-sync.ts';
 import { ShopifyApiError, ShopifyReauthRequiredError } from '../src/shopify/errors.ts';
 import { ShopNeedsReauthError } from './errors.ts';
-import type { ShopifyPort, TagWriteResult } from './ports.ts';
+import type { MetafieldsWriteResult, ShopifyPort, TagChange, TagWriteResult } from './ports.ts';
 import { shopCustomerTags } from '../src/shopify/customer-tags.ts';
 import { probeInstallation } from '../src/shopify/installation-probe.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
@@ -48,9 +48,85 @@ function classify(err: unknown): never {
   throw err;
 }
 
-// Grew past 80 lines on main (flow triggers, metafields) after issue 17's split: still to be split
-// into one function per port method.
-// eslint-disable-next-line max-lines-per-function
+/** A port method whose Shopify errors are classified for the worker (classify). */
+const guarded = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+  try {
+    return await fn(...a);
+  } catch (err) {
+    return classify(err);
+  }
+};
+
+/** Bulk operations finish faster when the bulk_operations/finish webhook wakes the waiting poller. */
+function subscribeBulkFinished(deps: Deps, prefix: string): { signals: BulkOperationSignals; subscriber: ReturnType<Deps['newRedis']> } {
+  const signals = new BulkOperationSignals();
+  const subscriber = deps.newRedis();
+  void subscriber.subscribe(bulkFinishedChannel(prefix)).catch((err: Error) => deps.logger.warn({ err: err.message }, 'bulk-finished subscription failed; polling only'));
+  subscriber.on('message', (_ch: string, message: string) => {
+    try {
+      const { adminGraphqlApiId } = JSON.parse(message) as { adminGraphqlApiId?: string };
+      if (adminGraphqlApiId) signals.notify(adminGraphqlApiId);
+    } catch {
+      // not ours
+    }
+  });
+  return { signals, subscriber };
+}
+
+/** The tag sync's per-customer results as the port reports them. */
+function tagWriteOutcome(shop: string, changes: readonly TagChange[], results: ReadonlyArray<{ customerId: string; status: string; errors?: unknown }>, logger: Deps['logger']): TagWriteResult {
+  const changed: string[] = [];
+  const out: TagWriteResult = { written: [], changed, gone: [], failed: [] };
+  const answered = new Set<string>();
+  for (const r of results) {
+    answered.add(r.customerId);
+    if (r.status === 'written') changed.push(r.customerId);
+    if (r.status === 'written' || r.status === 'unchanged') out.written.push(r.customerId);
+    else if (r.status === 'not_found') out.gone.push(r.customerId);
+    else {
+      out.failed.push(r.customerId);
+      logger.warn({ shop, customerId: r.customerId, errors: r.errors }, 'tag write rejected');
+    }
+  }
+  // Customers whose tags already matched get no result line: they are in sync.
+  for (const c of changes) if (!answered.has(c.customerId)) out.written.push(c.customerId);
+  return out;
+}
+
+interface PortParts {
+  deps: Deps;
+  clients: AdminClients;
+  fetchFn: FetchFn;
+  wait: { signals: BulkOperationSignals; pollIntervalMs: number };
+}
+
+/** Metafield values, diff-only against the digests of the last written ones. */
+async function writeMetafieldsDiffOnly(p: PortParts, state: MetafieldSyncState, shop: string, writes: Array<{ customerId: string; value: string }>, bulk: boolean): Promise<MetafieldsWriteResult> {
+  const digests = await state.digests(shop, writes.map((w) => w.customerId));
+  const changed = writes.filter((w) => digests.get(w.customerId) !== valueDigest(w.value));
+  const skipped = writes.filter((w) => !changed.includes(w)).map((w) => w.customerId);
+  if (changed.length === 0) return { written: [], skipped, gone: [], failed: [] };
+  const client = await p.clients.forShop(shop);
+  const r = bulk ? await writeMetafieldsInBulk(client, changed, { fetch: p.fetchFn, ...p.wait }) : await writeMetafields(client, changed);
+  const byId = new Map(changed.map((w) => [w.customerId, w.value]));
+  await state.markWritten(shop, r.written.map((id) => ({ customerId: id, digest: valueDigest(byId.get(id)!) })));
+  return { ...r, skipped };
+}
+
+/** The bulk backfill of a shop's orders; keeps the granted scopes current on the way. */
+async function backfillOrders(p: PortParts, shop: string, onProgress: (x: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }> {
+  const client = await p.clients.forShop(shop);
+  const scopesReadAt = new Date();
+  const r = await backfillShopOrders({
+    client, fetch: p.fetchFn, orders: p.deps.stores.orders, batchSize: 2000, ...p.wait,
+    onProgress: (x) => onProgress({ customers: x.customers, orders: x.orders }),
+  });
+  if (r.notice) p.deps.logger.warn({ shop }, r.notice);
+  // Keep the granted scopes current even if an app/scopes_update webhook was lost.
+  await p.deps.stores.shops.updateScopes(shop, r.scopes, scopesReadAt, new Date());
+  return { customers: r.customers, orders: r.orders };
+}
+
 export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): ShopifyPort & { close(): Promise<void> } {
   const { config, logger } = deps;
   const fetchFn = o.fetch ?? createAdminFetch(config.SHOPIFY_API_ORIGIN);
@@ -62,116 +138,46 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
     ...(o.refreshMarginMs !== undefined ? { refreshMarginMs: o.refreshMarginMs } : {}),
   });
   const clients = new AdminClients({ tokens, fetch: fetchFn, apiVersion: config.SHOPIFY_API_VERSION, logger });
-  const signals = new BulkOperationSignals();
-  const subscriber = deps.newRedis();
-  const channel = bulkFinishedChannel(prefix);
-  void subscriber.subscribe(channel).catch((err: Error) => logger.warn({ err: err.message }, 'bulk-finished subscription failed; polling only'));
-  subscriber.on('message', (_ch: string, message: string) => {
-    try {
-      const { adminGraphqlApiId } = JSON.parse(message) as { adminGraphqlApiId?: string };
-      if (adminGraphqlApiId) signals.notify(adminGraphqlApiId);
-    } catch {
-      // not ours
-    }
-  });
+  const { signals, subscriber } = subscribeBulkFinished(deps, prefix);
   const wait = { signals, pollIntervalMs: o.pollIntervalMs ?? 5000 };
+  const parts: PortParts = { deps, clients, fetchFn, wait };
   const objects = new ShopifyObjectsStore(deps.mongo);
   const metafieldState = new MetafieldSyncState(deps.redis, prefix);
 
   return {
-    async writeTags(shop, changes, opts) {
-      try {
-        const client = await clients.forShop(shop);
-        const report = await syncCustomerTags(
-          client,
-          changes.map((c) => ({ customerId: c.customerId, tags: c.desired })),
-          { prefix: opts.tagPrefix, bulkThreshold: config.BULK_MUTATION_THRESHOLD, fetch: fetchFn, ...wait },
-        );
-        const changed: string[] = [];
-        const out: TagWriteResult = { written: [], changed, gone: [], failed: [] };
-        const answered = new Set<string>();
-        for (const r of report.results) {
-          answered.add(r.customerId);
-          if (r.status === 'written') changed.push(r.customerId);
-          if (r.status === 'written' || r.status === 'unchanged') out.written.push(r.customerId);
-          else if (r.status === 'not_found') out.gone.push(r.customerId);
-          else {
-            out.failed.push(r.customerId);
-            logger.warn({ shop, customerId: r.customerId, errors: r.errors }, 'tag write rejected');
-          }
-        }
-        // Customers whose tags already matched get no result line: they are in sync.
-        for (const c of changes) if (!answered.has(c.customerId)) out.written.push(c.customerId);
-        return out;
-      } catch (err) {
-        return classify(err);
-      }
-    },
-    async reconcileSegments(shop, desired, opts) {
-      try {
-        const report = await reconcileNativeSegments(await clients.forShop(shop), desired, objects.segmentRecords(shop), opts);
-        await objects.recordSegmentsReport(shop, report, new Date());
-        return report;
-      } catch (err) {
-        return classify(err);
-      }
-    },
-    async ensureMetafieldDefinition(shop) {
-      try {
-        if ((await objects.get(shop))?.metafieldDefinitionId) return { ok: true, errors: [] };
-        const r = await ensureMetafieldDefinition(await clients.forShop(shop));
-        if (r.ok) await objects.recordMetafieldDefinition(shop, r.id ?? 'existing', new Date());
-        return { ok: r.ok, errors: r.errors };
-      } catch (err) {
-        return classify(err);
-      }
-    },
-    async writeCustomerMetafields(shop, writes, opts) {
-      try {
-        const digests = await metafieldState.digests(shop, writes.map((w) => w.customerId));
-        const changed = writes.filter((w) => digests.get(w.customerId) !== valueDigest(w.value));
-        const skipped = writes.filter((w) => !changed.includes(w)).map((w) => w.customerId);
-        if (changed.length === 0) return { written: [], skipped, gone: [], failed: [] };
-        const client = await clients.forShop(shop);
-        const r = opts.bulk ? await writeMetafieldsInBulk(client, changed, { fetch: fetchFn, ...wait }) : await writeMetafields(client, changed);
-        const byId = new Map(changed.map((w) => [w.customerId, w.value]));
-        await metafieldState.markWritten(shop, r.written.map((id) => ({ customerId: id, digest: valueDigest(byId.get(id)!) })));
-        return { ...r, skipped };
-      } catch (err) {
-        return classify(err);
-      }
-    },
-    async fireFlowTriggers(shop, calls, onOutcome) {
-      try {
-        await fireFlowTriggers(await clients.forShop(shop), calls, onOutcome);
-      } catch (err) {
-        classify(err);
-      }
-    },
+    writeTags: guarded(async (shop, changes, opts) => {
+      const client = await clients.forShop(shop);
+      const report = await syncCustomerTags(
+        client,
+        changes.map((c) => ({ customerId: c.customerId, tags: c.desired })),
+        { prefix: opts.tagPrefix, bulkThreshold: config.BULK_MUTATION_THRESHOLD, fetch: fetchFn, ...wait },
+      );
+      return tagWriteOutcome(shop, changes, report.results, logger);
+    }),
+    reconcileSegments: guarded(async (shop, desired, opts) => {
+      const report = await reconcileNativeSegments(await clients.forShop(shop), desired, objects.segmentRecords(shop), opts);
+      await objects.recordSegmentsReport(shop, report, new Date());
+      return report;
+    }),
+    ensureMetafieldDefinition: guarded(async (shop) => {
+      if ((await objects.get(shop))?.metafieldDefinitionId) return { ok: true, errors: [] };
+      const r = await ensureMetafieldDefinition(await clients.forShop(shop));
+      if (r.ok) await objects.recordMetafieldDefinition(shop, r.id ?? 'existing', new Date());
+      return { ok: r.ok, errors: r.errors };
+    }),
+    writeCustomerMetafields: guarded(async (shop, writes, opts) => {
+      return await writeMetafieldsDiffOnly(parts, metafieldState, shop, writes, opts.bulk);
+    }),
+    fireFlowTriggers: guarded(async (shop, calls, onOutcome) => {
+      await fireFlowTriggers(await clients.forShop(shop), calls, onOutcome);
+    }),
     installationState: (shop) => probeInstallation((s) => clients.forShop(s), shop),
-    async customerTags(shop) {
-      try {
-        return await shopCustomerTags(await clients.forShop(shop));
-      } catch (err) {
-        return classify(err);
-      }
-    },
-    async backfill(shop, onProgress) {
-      try {
-        const client = await clients.forShop(shop);
-        const scopesReadAt = new Date();
-        const r = await backfillShopOrders({
-          client, fetch: fetchFn, orders: deps.stores.orders, batchSize: 2000, ...wait,
-          onProgress: (p) => onProgress({ customers: p.customers, orders: p.orders }),
-        });
-        if (r.notice) logger.warn({ shop }, r.notice);
-        // Keep the granted scopes current even if an app/scopes_update webhook was lost.
-        await deps.stores.shops.updateScopes(shop, r.scopes, scopesReadAt, new Date());
-        return { customers: r.customers, orders: r.orders };
-      } catch (err) {
-        return classify(err);
-      }
-    },
+    customerTags: guarded(async (shop) => {
+      return await shopCustomerTags(await clients.forShop(shop));
+    }),
+    backfill: guarded(async (shop, onProgress) => {
+      return await backfillOrders(parts, shop, onProgress);
+    }),
     async close() {
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
