@@ -101,7 +101,8 @@ export function verdictOf(r: Pick<ChaosReport, 'lost' | 'mismatches' | 'details'
   if (x.merchantTagMismatches > 0) out.push(`${x.merchantTagMismatches} customers' merchant tags changed`);
   if (x.heldByDriftCheck > 0) out.push(`${x.heldByDriftCheck} tag writes lost and held only by the drift check`);
   if (x.unhandledRejections > 0) out.push(`${x.unhandledRejections} unhandled rejections`);
-  if (x.workerCrashes > 0) out.push(`${x.workerCrashes} workers exited by themselves`);
+  // With the workers' own last words (exit code or signal, last log lines): a soak keeps only stderr.
+  if (x.workerCrashes > 0) out.push(`${x.workerCrashes} workers exited by themselves: ${x.examples.filter((e) => / exited by itself /.test(e)).join(' || ')}`);
   return out;
 }
 
