@@ -8,6 +8,15 @@ import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
 import { keyPrefix } from '../src/redis.ts';
+import type { Logger } from '../src/logger.ts';
+
+/** Errors of a lost connection, which the connection's own listener has logged already. */
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable/;
+
+function logQueueError(logger: Logger, queue: string, err: Error): void {
+  if (CONNECTION_ERROR.test(`${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`)) logger.debug({ queue, err: err.message }, 'queue: redis unreachable');
+  else logger.warn({ queue, err: err.message }, 'queue error');
+}
 
 export interface JobRuntime {
   /** Redis key prefix of every queue (QUEUE_PREFIX or the per-test override). */
@@ -43,6 +52,10 @@ export function shopPort(deps: Deps): ShopPort {
 export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   const prefix = keyPrefix(o.queuePrefix ?? deps.config.QUEUE_PREFIX, Boolean(deps.config.REDIS_CLUSTER_NODES));
   const queues = createQueues(deps.redis, prefix);
+  // Without a listener BullMQ prints a queue's errors with console.error, a raw stack per failed command
+  // while Redis is away (the chaos run's Redis restart: 100+ of them). The connection's own listener
+  // (src/deps.ts) already logs the outage once per error; other errors are worth a warning.
+  for (const q of Object.values(queues) as Array<Queues[keyof Queues]>) q.on('error', (err) => logQueueError(deps.logger, q.name, err));
   const enqueue = new Enqueuer(queues, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config) });
   const { stores } = deps;
   const context: JobContext = {
