@@ -15,6 +15,8 @@ import type { TagSyncState } from '../src/profiles/tag-sync-state.ts';
 import type { Enqueuer } from './enqueue.ts';
 import type { DesiredSegment, ReconcileReport } from '../src/shopify/native-segments.ts';
 import type { FlowTriggerOutcome } from '../src/shopify/flow-triggers.ts';
+import type { WebPixelReport } from '../src/shopify/web-pixel.ts';
+import type { CheckoutBackfillReport } from '../src/shopify/abandoned-checkouts.ts';
 
 export interface ShopPort {
   get(shop: string): Promise<EffectiveShop>;
@@ -82,6 +84,14 @@ export interface ShopifyPort {
    * throws after the answered ones were reported (jobs/flow-triggers.ts).
    */
   fireFlowTriggers?(shop: string, calls: ReadonlyArray<{ handle: string; payload: Record<string, unknown> }>, onOutcome: (i: number, o: FlowTriggerOutcome) => void): Promise<void>;
+  /**
+   * The app's web pixel activated with the shop's current settings (pixel key, the app's ingest URL):
+   * created when missing, updated when they differ; the report is recorded per shop. A refusal is a
+   * report (action 'failed'), not a throw. jobs/shopify-objects.ts.
+   */
+  reconcileWebPixel?(shop: string): Promise<WebPixelReport>;
+  /** Abandoned checkouts updated since `since`, stored as the checkout webhooks store them (resync). */
+  backfillCheckouts?(shop: string, since: Date): Promise<CheckoutBackfillReport>;
   /** Bulk query of customers with orders, streamed into the order store. */
   backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }

@@ -6,9 +6,23 @@ import type { JobContext } from './ports.ts';
 import type { ResyncProgress, ResyncShopData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
+import type { CheckoutBackfillReport } from '../src/shopify/abandoned-checkouts.ts';
+import type { ShopSettings } from '../src/segments/settings.ts';
 
 export interface ResyncResult extends RecomputeShopResult {
   backfill: { customers: number; orders: number };
+  /** Abandoned checkouts read (null: the port cannot read them). */
+  checkouts: CheckoutBackfillReport | null;
+}
+
+/** Checkouts as far back as the longest intent window looks (src/segments/intent-segments.ts). */
+async function backfillCheckouts(ctx: JobContext, shop: string, settings: ShopSettings, asOf: number): Promise<CheckoutBackfillReport | null> {
+  if (!ctx.shopify.backfillCheckouts) return null;
+  const { abandonedCartDays, undecidedDays } = settings.intent;
+  const r = await ctx.shopify.backfillCheckouts(shop, new Date(asOf - Math.max(abandonedCartDays, undecidedDays) * 86_400_000));
+  if (r.error) ctx.logger.warn({ shop, error: r.error }, 'abandoned checkouts not readable; checkouts count from the webhooks on');
+  else ctx.logger.info({ shop, ...r }, 'abandoned checkouts read');
+  return r;
 }
 
 type ProgressSink = Pick<Job, 'updateProgress' | 'id'>;
@@ -31,9 +45,10 @@ export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: Pr
     await report('backfill', Math.min(49, 5 + Math.log10(1 + p.customers) * 8));
   });
   log.info(backfill, 'backfill done');
+  const asOf = data.asOf ?? ctx.now();
+  const checkouts = await backfillCheckouts(ctx, data.shop, shop.settings, asOf);
 
   await report('calibrate', 50);
-  const asOf = data.asOf ?? ctx.now();
   const result = await recomputeShop(ctx, data.shop, {
     asOf, settings: shop.settings, reason: `resync (${data.requestedBy})`, onlyChanged: false,
     onProgress: async (done, total) => {
@@ -47,5 +62,5 @@ export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: Pr
   await report('done', 100);
   await ctx.shops.recordResync?.(data.shop, { jobId: String(job?.id ?? ''), requestedBy: data.requestedBy, startedAt, finishedAt: new Date(), ...counts });
   log.info({ customers: result.customers, tagsPending: result.tagsPending }, 'resync computed');
-  return { ...result, backfill };
+  return { ...result, backfill, checkouts };
 }

@@ -22,6 +22,8 @@ import { reconcileNativeSegments } from '../src/shopify/native-segments.ts';
 import { ShopifyObjectsStore } from '../src/profiles/shopify-objects-store.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
 import { fireFlowTriggers } from '../src/shopify/flow-triggers.ts';
+import { pixelSettingsFor, reconcileWebPixel } from '../src/shopify/web-pixel.ts';
+import { backfillAbandonedCheckouts } from '../src/shopify/abandoned-checkouts.ts';
 import { ensureMetafieldDefinition, valueDigest, writeMetafields, writeMetafieldsInBulk } from '../src/shopify/customer-metafield.ts';
 
 export interface ShopifyPortOptions {
@@ -164,6 +166,16 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
       const r = await ensureMetafieldDefinition(await clients.forShop(shop));
       if (r.ok) await objects.recordMetafieldDefinition(shop, r.id ?? 'existing', new Date());
       return { ok: r.ok, errors: r.errors };
+    }),
+    reconcileWebPixel: guarded(async (shop) => {
+      const want = pixelSettingsFor(await deps.stores.signalSources.pixelKey(shop), config.SHOPIFY_APP_URL);
+      const report = await reconcileWebPixel(await clients.forShop(shop), want);
+      await objects.recordWebPixel(shop, report, new Date());
+      return report;
+    }),
+    backfillCheckouts: guarded(async (shop, since) => {
+      const { engagement, orders } = deps.stores;
+      return await backfillAbandonedCheckouts({ client: await clients.forShop(shop), engagement, orders, since, now: () => new Date() });
     }),
     writeCustomerMetafields: guarded(async (shop, writes, opts) => {
       return await writeMetafieldsDiffOnly(parts, metafieldState, shop, writes, opts.bulk);

@@ -1,10 +1,12 @@
 // What the app keeps inside a shop's Shopify admin, per shop: the native segments it created (their
 // Shopify ids, recorded after each call so a crashed reconcile resumes: src/shopify/native-segments.ts),
 // the last reconcile's report, whether the customer metafield definition exists, and Flow trigger
-// counters. One document per shop (`_id` = shop, point operations); it carries `shop`, so shop/redact
+// counters, and the app's web pixel (its Shopify id and the last activation's report:
+// src/shopify/web-pixel.ts). One document per shop (`_id` = shop, point operations); it carries `shop`, so shop/redact
 // erases it with everything else (shop-data-eraser.ts). Keys of `segments` are "family--segment" (no '.').
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { NativeSegmentRecord, NativeSegmentRecords, ReconcileReport } from '../shopify/native-segments.ts';
+import type { WebPixelReport } from '../shopify/web-pixel.ts';
 
 export interface ShopifyObjectsDoc {
   _id: string;
@@ -13,6 +15,10 @@ export interface ShopifyObjectsDoc {
   segmentsReport: (ReconcileReport & { at: Date }) | null;
   /** The $app:segments customer metafield definition (its Shopify id), once created. */
   metafieldDefinitionId: string | null;
+  /** The app's WebPixel gid once Shopify has one (kept when a later pass fails). */
+  webPixelId?: string | null;
+  /** The last activation pass: what it did or why Shopify refused. */
+  webPixelReport?: (WebPixelReport & { at: Date }) | null;
   updatedAt: Date;
 }
 
@@ -23,6 +29,8 @@ const schema = new Schema<ShopifyObjectsDoc>(
     segments: { type: Schema.Types.Mixed, default: {} },
     segmentsReport: { type: Schema.Types.Mixed, default: null },
     metafieldDefinitionId: { type: String, default: null },
+    webPixelId: { type: String, default: null },
+    webPixelReport: { type: Schema.Types.Mixed, default: null },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'shopify_objects', versionKey: false, minimize: false },
@@ -63,5 +71,12 @@ export class ShopifyObjectsStore {
 
   async recordMetafieldDefinition(shop: string, id: string, at: Date): Promise<void> {
     await this.model.updateOne({ _id: shop }, { $set: { metafieldDefinitionId: id, updatedAt: at }, $setOnInsert: { shop } }, { upsert: true });
+  }
+
+  /** The last web pixel pass; the pixel id is kept from the report when it names one. */
+  async recordWebPixel(shop: string, report: WebPixelReport, at: Date): Promise<void> {
+    const set: Record<string, unknown> = { webPixelReport: { ...report, at }, updatedAt: at };
+    if (report.id) set.webPixelId = report.id;
+    await this.model.updateOne({ _id: shop }, { $set: set, $setOnInsert: { shop } }, { upsert: true });
   }
 }

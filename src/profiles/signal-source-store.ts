@@ -110,6 +110,16 @@ export class SignalSourceStore {
     return d!.pixelKey!;
   }
 
+  /**
+   * A new pixel key; the old one stops working now. The caller queues the shopify-objects job, which
+   * updates the web pixel's settings (until then the storefront's events carry the old key and are dropped).
+   */
+  async rotatePixelKey(shop: string): Promise<string> {
+    const key = newToken('px_');
+    await this.upsert(shop, { $set: { pixelKey: key } });
+    return key;
+  }
+
   /** The shop whose pixel key this is, checked against the shop the request names; false for unknown. */
   async pixelKeyMatches(shop: string, key: string): Promise<boolean> {
     const d = await this.model.findOne({ _id: shop }).lean<SignalSourceDoc>();

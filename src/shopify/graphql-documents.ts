@@ -14,6 +14,8 @@ import { SHOP_CUSTOMER_TAGS_QUERY } from './customer-tags.ts';
 import { APP_STILL_INSTALLED_QUERY } from './installation-probe.ts';
 import { FLOW_TRIGGER_MUTATION } from './flow-triggers.ts';
 import { METAFIELD_DEFINITION_MUTATION, METAFIELDS_SET_BULK_MUTATION, METAFIELDS_SET_MUTATION } from './customer-metafield.ts';
+import { WEB_PIXEL_CREATE_MUTATION, WEB_PIXEL_QUERY, WEB_PIXEL_UPDATE_MUTATION } from './web-pixel.ts';
+import { ABANDONED_CHECKOUTS_QUERY } from './abandoned-checkouts.ts';
 import { SEGMENTS_QUERY, SEGMENT_CREATE_MUTATION, SEGMENT_DELETE_MUTATION, SEGMENT_UPDATE_MUTATION } from './native-segments.ts';
 
 export interface AppGraphqlDocument {
@@ -48,4 +50,8 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'customer-metafield.ts METAFIELDS_SET_BULK_MUTATION', document: METAFIELDS_SET_BULK_MUTATION, kind: 'bulk-mutation' },
   { source: 'flow-triggers.ts FLOW_TRIGGER_MUTATION', document: FLOW_TRIGGER_MUTATION, kind: 'request' },
   { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsRemove)', document: bulkTagMutation('tagsRemove'), kind: 'bulk-mutation' },
+  { source: 'web-pixel.ts WEB_PIXEL_QUERY', document: WEB_PIXEL_QUERY, kind: 'request' },
+  { source: 'web-pixel.ts WEB_PIXEL_CREATE_MUTATION', document: WEB_PIXEL_CREATE_MUTATION, kind: 'request' },
+  { source: 'web-pixel.ts WEB_PIXEL_UPDATE_MUTATION', document: WEB_PIXEL_UPDATE_MUTATION, kind: 'request' },
+  { source: 'abandoned-checkouts.ts ABANDONED_CHECKOUTS_QUERY', document: ABANDONED_CHECKOUTS_QUERY, kind: 'request' },
 ];

@@ -4,28 +4,23 @@
 // completed_at, customer, line_items with product_id / variant_id / quantity, abandoned_checkout_url,
 // and the contact and address fields a real checkout carries (null here: the simulator holds no
 // personal data, and the app must not need them). Shop-local timestamps like every simulator payload.
+// The shop keeps its checkouts, which the Admin GraphQL `abandonedCheckouts` connection lists (see
+// checkout-store.ts); seedCheckout adds one silently (a checkout from before the install).
 import { createHash } from 'node:crypto';
 import { formatMoney, gid, isoInZone, JsonId } from './formats.ts';
+import { checkoutsOf, type CheckoutLine, type SimCheckout } from './checkout-store.ts';
 import type { Simulator } from './simulator.ts';
 
-export interface CheckoutLine {
-  productId: string;
-  variantId?: string;
-  quantity: number;
-  price?: string;
-}
-
-export interface SimCheckout {
-  id: string;
-  token: string;
-  customerId: string | null;
-  lines: CheckoutLine[];
-  createdAt: number;
-  updatedAt: number;
-  completedAt: number | null;
-}
+export type { CheckoutLine, SimCheckout } from './checkout-store.ts';
 
 let seq = 31_000_000_000_000;
+
+const remember = (sim: Simulator, shopDomain: string, c: SimCheckout): void => void checkoutsOf(sim.shop(shopDomain)).set(c.id, c);
+
+function newCheckout(input: { customerId: string | null; lines: CheckoutLine[]; at: number }): SimCheckout {
+  const id = String(seq++);
+  return { id, token: createHash('sha256').update(`checkout-${id}`).digest('hex').slice(0, 32), customerId: input.customerId, lines: input.lines, createdAt: input.at, updatedAt: input.at, completedAt: null };
+}
 
 export function checkoutPayload(sim: Simulator, shopDomain: string, c: SimCheckout): object {
   const shop = sim.shop(shopDomain);
@@ -81,9 +76,8 @@ export function checkoutPayload(sim: Simulator, shopDomain: string, c: SimChecko
 
 /** A buyer starts a checkout: checkouts/create. */
 export function startCheckout(sim: Simulator, shopDomain: string, input: { customerId: string | null; lines: CheckoutLine[]; at: number }): SimCheckout {
-  const id = String(seq);
-  const c: SimCheckout = { id, token: createHash('sha256').update(`checkout-${id}`).digest('hex').slice(0, 32), customerId: input.customerId, lines: input.lines, createdAt: input.at, updatedAt: input.at, completedAt: null };
-  seq++;
+  const c = newCheckout(input);
+  remember(sim, shopDomain, c);
   sim.sendWebhook(shopDomain, 'checkouts/create', checkoutPayload(sim, shopDomain, c));
   return c;
 }
@@ -91,6 +85,14 @@ export function startCheckout(sim: Simulator, shopDomain: string, input: { custo
 /** The checkout changes (lines edited) or completes: checkouts/update. */
 export function updateCheckout(sim: Simulator, shopDomain: string, c: SimCheckout, change: { at: number; lines?: CheckoutLine[]; complete?: boolean }): SimCheckout {
   const next: SimCheckout = { ...c, lines: change.lines ?? c.lines, updatedAt: change.at, completedAt: change.complete ? change.at : c.completedAt };
+  remember(sim, shopDomain, next);
   sim.sendWebhook(shopDomain, 'checkouts/update', checkoutPayload(sim, shopDomain, next));
   return next;
+}
+
+/** A checkout kept in the shop without any webhook (started before the app was installed); optionally completed. */
+export function seedCheckout(sim: Simulator, shopDomain: string, input: { customerId: string | null; lines: CheckoutLine[]; at: number; updatedAt?: number; completedAt?: number }): SimCheckout {
+  const c = { ...newCheckout(input), updatedAt: input.updatedAt ?? input.at, completedAt: input.completedAt ?? null };
+  remember(sim, shopDomain, c);
+  return c;
 }

@@ -12,6 +12,7 @@ import { seedFromCdnow } from './seed-cdnow.ts';
 import type { CdnowOptions } from './seed-cdnow.ts';
 import { seedSynthetic } from './seed-synthetic.ts';
 import { shopifyObjectsView, type ShopifyObjectsView } from './shopify-objects.ts';
+import { webPixelView, type WebPixelView } from './web-pixels.ts';
 import type { SyntheticOptions } from './seed-synthetic.ts';
 import { createSimulatorApp } from './server.ts';
 import { Simulator } from './simulator.ts';
@@ -73,6 +74,8 @@ export interface ShopifySimulator {
   setMerchantTags(shop: string, customerId: string, tags: string[]): CustomerRecord;
   /** Segments, metafields and Flow trigger calls kept in the shop (shopify-objects.ts). */
   shopifyObjects(shop: string): ShopifyObjectsView;
+  /** The app's web pixel on the shop (web-pixels.ts). */
+  webPixels(shop: string): WebPixelView;
   deleteCustomer(shop: string, customerId: string): void;
   createOrder(shop: string, input: CreateOrderInput): OrderRecord;
   updateOrder(shop: string, orderId: string, patch: { tags?: string[]; test?: boolean; sourceName?: string | null }): OrderRecord;
@@ -151,6 +154,7 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
     createCustomer: (shop, input) => sim.merchant.createCustomer(shop, input),
     setMerchantTags: (shop, id, tags) => sim.merchant.setMerchantTags(shop, id, tags),
     shopifyObjects: (shop) => shopifyObjectsView(sim.shop(shop), () => clock.now()),
+    webPixels: (shop) => webPixelView(sim.shop(shop)),
     deleteCustomer: (shop, id) => sim.merchant.deleteCustomer(shop, id),
     createOrder: (shop, input) => sim.merchant.createOrder(shop, input),
     updateOrder: (shop, id, patch) => sim.merchant.updateOrder(shop, id, patch),

@@ -14,6 +14,8 @@ import {
 } from './store.ts';
 import type { CustomerRecord, LineItemRecord, OrderRecord, RefundRecord } from './store.ts';
 import { SHOPIFY_OBJECT_RESOLVERS } from './shopify-objects.ts';
+import { WEB_PIXEL_RESOLVERS } from './web-pixels.ts';
+import { ABANDONED_CHECKOUT_RESOLVERS } from './checkout-store.ts';
 
 export interface Wrapped<T> {
   __typename: string;
@@ -165,9 +167,12 @@ export const RESOLVERS: Record<string, Record<string, Resolver<never>>> = {
       return op ? wrapBulk(op) : null;
     },
     ...SHOPIFY_OBJECT_RESOLVERS.Query,
+    ...WEB_PIXEL_RESOLVERS.Query,
+    ...ABANDONED_CHECKOUT_RESOLVERS.Query,
   },
   Mutation: {
     ...SHOPIFY_OBJECT_RESOLVERS.Mutation,
+    ...WEB_PIXEL_RESOLVERS.Mutation,
     tagsAdd: (_s: unknown, a, ctx) => tagsMutation(ctx, a, 'add'),
     tagsRemove: (_s: unknown, a, ctx) => tagsMutation(ctx, a, 'remove'),
     stagedUploadsCreate: (_s: unknown, a, ctx) => ctx.hooks.uploads.create(ctx, a.input as never),

@@ -8,8 +8,9 @@ import { RESOLVERS } from './resolvers.ts';
 
 let cached: GraphQLSchema | undefined;
 
-// schema-shopify-objects.graphql extends Query and Mutation with segments, metafields and Flow triggers.
-export const SCHEMA_SDL = ['./schema.graphql', './schema-shopify-objects.graphql'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\n');
+// schema-shopify-objects.graphql extends Query and Mutation with segments, metafields and Flow triggers;
+// schema-signals.graphql with the web pixel and abandoned checkouts.
+export const SCHEMA_SDL = ['./schema.graphql', './schema-shopify-objects.graphql', './schema-signals.graphql'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\n');
 
 export function simulatorSchema(): GraphQLSchema {
   if (cached) return cached;

@@ -1,16 +1,38 @@
 // Settings → Signals: each source of engagement signals, when it last delivered, what it dropped, and
 // how to connect it (docs/signals.md); the flow token and the Klaviyo secret are rotated here and shown
 // once. The dashboard renders this data; the API is the contract.
-//   GET  /signals                  sources, counts, the pixel key, the endpoints
+//   GET  /signals                  sources, counts, the pixel key, the web pixel's activation, the endpoints
 //   POST /signals/flow-token       a new X-Segments-Token for Klaviyo flow webhooks and the generic form
 //   POST /signals/klaviyo-secret   a new signing secret for Klaviyo system webhooks
+//   POST /signals/pixel-key        a new pixel key; queues the shopify-objects job, which updates the
+//                                  web pixel's settings (webPixelUpdate)
 import express, { type Request, type Router } from 'express';
 import type { DashboardPorts } from '../ports.ts';
 import { shopOf } from './session-token.ts';
 import type { SignalSource } from '../../src/profiles/signal-source-store.ts';
+import type { ShopifyObjectsDoc } from '../../src/profiles/shopify-objects-store.ts';
+
+/** The web pixel as the dashboard shows it: activated (Shopify has it with our settings) or why not. */
+export function webPixelView(doc: Pick<ShopifyObjectsDoc, 'webPixelId' | 'webPixelReport'> | null) {
+  const r = doc?.webPixelReport ?? null;
+  return {
+    activated: Boolean(r && r.action !== 'failed' && r.id),
+    id: doc?.webPixelId ?? null,
+    lastPass: r ? { action: r.action, at: r.at, endpoint: r.endpoint, errors: r.errors } : null,
+  };
+}
+
+/** What a source needs, exactly: the URL to call and the header it carries (null: nothing to set up). */
+const CONNECT: Record<SignalSource, (base: string, shop: string) => { url: string | null; header: string | null }> = {
+  pixel: (base) => ({ url: `${base}/signals/pixel`, header: null }),
+  klaviyo: (base, shop) => ({ url: `${base}/signals/klaviyo/${shop}`, header: 'Klaviyo-Signature' }),
+  flow: (base, shop) => ({ url: `${base}/signals/clicks/${shop}`, header: 'X-Segments-Token' }),
+  generic: (base, shop) => ({ url: `${base}/signals/clicks/${shop}`, header: 'X-Segments-Token' }),
+  checkouts: () => ({ url: null, header: null }),
+};
 
 const HOW: Record<SignalSource, (base: string, shop: string) => string> = {
-  pixel: (base) => `Activate the "segment-pixel" web pixel (Shopify CLI deploys it with the app) with settings {"shopKey": "<pixel key below>", "endpoint": "${base}/signals/pixel"}. It sends events only for visitors who allowed analytics.`,
+  pixel: (base) => `Nothing to do: the app activates its "segment-pixel" web pixel itself (webPixelCreate) with settings {"shopKey": "<pixel key below>", "endpoint": "${base}/signals/pixel"}. It sends events only for visitors who allowed analytics.`,
   klaviyo: (base, shop) => `In Klaviyo (Advanced KDP or app partner): create a system webhook for the "Clicked Email" topic to ${base}/signals/klaviyo/${shop} with the secret from "Rotate Klaviyo secret".`,
   flow: (base, shop) => `In a Klaviyo flow triggered by "Clicked Email", add a Webhook action: POST ${base}/signals/clicks/${shop}, header X-Segments-Token: <token from "Rotate token">, body {"customerId": "{{ person.external_id }}", "source": "klaviyo-flow"}.`,
   generic: (base, shop) => `Any other tool: POST ${base}/signals/clicks/${shop} with header X-Segments-Token and body {"clicks": [{"customerId": "<Shopify customer id>", "at": "<ISO time>"}]}.`,
@@ -19,20 +41,33 @@ const HOW: Record<SignalSource, (base: string, shop: string) => string> = {
 
 const baseUrl = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
-export function signalsRouter(ports: Pick<DashboardPorts, 'signalSources' | 'engagement'>): Router {
+export function signalsRouter(ports: Pick<DashboardPorts, 'signalSources' | 'engagement' | 'shopifyObjects'> & { enqueue: Pick<DashboardPorts['enqueue'], 'reconcileShopifyObjects'> }): Router {
   const r = express.Router();
   r.get('/signals', async (req, res) => {
     const store = ports.signalSources;
     if (!store) { res.status(404).json({ error: 'signals_unavailable' }); return; }
     const shop = shopOf(res);
-    const [status, creds, counts, pixelKey] = await Promise.all([store.status(shop), store.credentials(shop), ports.engagement.countSignals(shop), store.pixelKey(shop)]);
+    const [status, creds, counts, pixelKey, objects] = await Promise.all([
+      store.status(shop), store.credentials(shop), ports.engagement.countSignals(shop), store.pixelKey(shop), ports.shopifyObjects?.get(shop) ?? null,
+    ]);
     const base = baseUrl(req);
-    const connected: Record<SignalSource, boolean> = { pixel: true, klaviyo: creds.klaviyoSecretSet, flow: creds.flowTokenSet, generic: creds.flowTokenSet, checkouts: true };
+    const webPixel = webPixelView(objects);
+    const connected: Record<SignalSource, boolean> = { pixel: webPixel.activated, klaviyo: creds.klaviyoSecretSet, flow: creds.flowTokenSet, generic: creds.flowTokenSet, checkouts: true };
     res.json({
       counts,
       pixelKey,
-      sources: status.map((s) => ({ ...s, lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], howToConnect: HOW[s.source](base, shop) })),
+      webPixel,
+      sources: status.map((s) => ({
+        ...s, lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], ...CONNECT[s.source](base, shop), howToConnect: HOW[s.source](base, shop),
+      })),
     });
+  });
+  r.post('/signals/pixel-key', async (_req, res) => {
+    if (!ports.signalSources) { res.status(404).json({ error: 'signals_unavailable' }); return; }
+    const shop = shopOf(res);
+    const pixelKey = await ports.signalSources.rotatePixelKey(shop);
+    await ports.enqueue.reconcileShopifyObjects(shop);
+    res.json({ pixelKey, note: 'The web pixel is updated with the new key in a moment; events carrying the old key are dropped.' });
   });
   r.post('/signals/flow-token', async (_req, res) => {
     if (!ports.signalSources) { res.status(404).json({ error: 'signals_unavailable' }); return; }

@@ -1,23 +1,26 @@
 // The Sync page: GET /sync (this shop's sync state and its own queued jobs), POST /resync (queue one,
-// deduplicated per shop) and GET /resync/:jobId (its progress).
+// deduplicated per shop) and GET /resync/:jobId (its progress). The web pixel's activation state comes
+// along (failures included), as the Signals settings show it.
 import express, { type Router } from 'express';
 import type { Logger } from '../../src/logger.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { jobIdSchema, parseInput } from '../validate.ts';
 import { requestResync, resyncById, shopQueueDepth, shopSyncStatus } from '../sync-status.ts';
 import { shopOf } from './session-token.ts';
+import { webPixelView } from './signals.ts';
 
-type SyncPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'shopWork'>;
+type SyncPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'shopWork' | 'shopifyObjects'>;
 
 export function syncRouter(ports: SyncPorts, logger: Logger): Router {
   const r = express.Router();
   r.get('/sync', async (_req, res) => {
     const shop = shopOf(res);
     const doc = await ports.shops.get(shop);
-    const [status, depth, deadLetters] = await Promise.all([
+    const [status, depth, deadLetters, objects] = await Promise.all([
       shopSyncStatus(ports, shop, { failures: 50, remembered: doc?.lastResync ?? null }),
       shopQueueDepth(ports.enqueue.queues, ports.shopWork, shop),
       ports.deadLetters.list(shop, 20),
+      ports.shopifyObjects?.get(shop) ?? null,
     ]);
     res.json({
       ...status,
@@ -28,6 +31,8 @@ export function syncRouter(ports: SyncPorts, logger: Logger): Router {
       // What the store granted (install, app/scopes_update, each resync): without read_all_orders
       // Shopify shares only the last 60 days of orders.
       access: { scopes: doc?.scopes ?? [], readAllOrders: doc?.hasReadAllOrders ?? false, checkedAt: doc?.scopesUpdatedAt ?? null },
+      // The web pixel's last activation pass (jobs/shopify-objects.ts): refusals show here until a later pass succeeds.
+      webPixel: webPixelView(objects),
     });
   });
 
