@@ -1,7 +1,9 @@
 // Issue 19, done-when: the signals reach the segments end to end (simulator → app → worker → tags).
 //   a pixel visit of a Lost customer makes them Lost but Engaged; a Klaviyo click does the same; an
 //   abandoned checkout puts a customer into abandoned-cart and an order takes them out; without
-//   analytics consent no pixel event reaches the store.
+//   analytics consent no pixel event reaches the store. Also: the install activates the web pixel with the
+//   shop's key and our endpoint, and rotating the key in Settings updates it; abandoned checkouts from
+//   before the install are read by the resync as the webhooks would store them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LocalStack } from '../../scripts/local-stack.ts';
@@ -9,7 +11,8 @@ import { openE2eStack, type E2eStack } from './stack.ts';
 import { pollUntil } from '../../tools/poll.ts';
 import { fakePixel } from '../../tools/fake-pixel-api.ts';
 import { startPixel } from '../../extensions/segment-pixel/src/pixel.ts';
-import { startCheckout } from '../../tools/shopify-simulator/checkouts.ts';
+import { seedCheckout, startCheckout } from '../../tools/shopify-simulator/checkouts.ts';
+import type { ResyncResult } from '../../jobs/resync-shop.ts';
 import { klaviyoSignature } from '../../web/signals/clicks.ts';
 
 const SHOP = 'signals-store.myshopify.com';
@@ -20,16 +23,29 @@ describe('signals end to end', () => {
   let e2e: E2eStack;
   let stack: LocalStack;
   let lost: string[] = [];
+  let resync: ResyncResult;
+  const before_ = { open: '', ordered: '', completed: '' };
   const segmentsOf = async (id: string) => ((await stack.deps.stores.profiles.get(SHOP, id))?.memberships ?? []).map((m) => `${m.family}/${m.segment}`);
   const until = (what: string, check: () => Promise<boolean>) => pollUntil(what, check, { timeoutMs: 60_000 });
 
   before(async () => {
     e2e = await openE2eStack(import.meta.url, { asOf: AS_OF, seed: 19 });
     stack = e2e.stack;
-    stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC' });
+    stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders', 'write_pixels', 'read_customer_events'], timezone: 'UTC' });
     stack.sim.seedSynthetic(SHOP, { customers: 120, seed: 7, asOf: AS_OF - 2 * HOUR, maxOrdersPerCustomer: 5 });
+    // Checkouts from before the install (no webhook): one open, one an order followed, one completed, one guest.
+    const sim = stack.sim.simulator;
+    before_.open = stack.sim.createCustomer(SHOP, { createdAt: AS_OF - 30 * 24 * HOUR }).id;
+    before_.ordered = stack.sim.createCustomer(SHOP, { createdAt: AS_OF - 30 * 24 * HOUR }).id;
+    before_.completed = stack.sim.createCustomer(SHOP, { createdAt: AS_OF - 30 * 24 * HOUR }).id;
+    seedCheckout(sim, SHOP, { customerId: before_.open, lines: [{ productId: '901', quantity: 1 }, { productId: '902', quantity: 2 }], at: AS_OF - 30 * HOUR, updatedAt: AS_OF - 26 * HOUR });
+    seedCheckout(sim, SHOP, { customerId: before_.ordered, lines: [{ productId: '903', quantity: 1 }], at: AS_OF - 48 * HOUR });
+    stack.sim.createOrder(SHOP, { customerId: before_.ordered, createdAt: AS_OF - 40 * HOUR, financialStatus: 'paid', totalPrice: '10.00', lineItems: [{ quantity: 1, price: '10.00', productId: '903' }] });
+    seedCheckout(sim, SHOP, { customerId: before_.completed, lines: [{ productId: '904', quantity: 1 }], at: AS_OF - 20 * HOUR, completedAt: AS_OF - 19 * HOUR });
+    seedCheckout(sim, SHOP, { customerId: null, lines: [{ productId: '905', quantity: 1 }], at: AS_OF - 10 * HOUR });
+    seedCheckout(sim, SHOP, { customerId: before_.completed, lines: [{ productId: '906', quantity: 1 }], at: AS_OF - 400 * 24 * HOUR });
     await stack.install(SHOP);
-    await stack.waitFor('resync', (await stack.runtime.enqueue.resyncShop(SHOP, 'install')).id!);
+    resync = (await stack.waitFor('resync', (await stack.runtime.enqueue.resyncShop(SHOP, 'install')).id!)) as ResyncResult;
     await stack.idle();
     for await (const p of stack.deps.stores.profiles.iterateShop(SHOP)) if (p.memberships.some((m) => m.family === 'rfm' && m.segment === 'lost')) lost.push(p.customerId);
     lost = lost.sort();
@@ -118,5 +134,52 @@ describe('signals end to end', () => {
     await stack.sim.webhooksIdle();
     await until('out of abandoned-cart', async () => !(await segmentsOf(id)).includes('intent/abandoned-cart'));
     assert.equal((await stack.deps.stores.engagement.forCustomer(SHOP, id))?.checkout, null, 'the order cleared the stored checkout');
+  });
+
+  it('the install backfill reads abandoned checkouts like the webhooks: time and products kept, guests dropped, completed or ordered cleared', async () => {
+    // Four updated within the intent window (90 days by default); the 400-day-old one is not asked for.
+    assert.deepEqual(resync.checkouts, { read: 4, kept: 2, completed: 1, guests: 1, followedByOrder: 1, error: null });
+    const open = await stack.deps.stores.engagement.forCustomer(SHOP, before_.open);
+    assert.deepEqual(open?.checkout, { at: AS_OF - 26 * HOUR, products: ['901', '902'] });
+    assert.equal(open?.lastCartAt, AS_OF - 30 * HOUR);
+    assert.ok((await segmentsOf(before_.open)).includes('intent/abandoned-cart'));
+    assert.equal((await stack.deps.stores.engagement.forCustomer(SHOP, before_.ordered))?.checkout, null, 'the later order cleared it');
+    assert.ok(!(await segmentsOf(before_.ordered)).includes('intent/abandoned-cart'));
+    assert.equal((await stack.deps.stores.engagement.forCustomer(SHOP, before_.completed))?.checkout ?? null, null);
+    const raw = JSON.stringify(await e2e.s.shardAudit.unaudited(() => stack.deps.mongo.db!.collection('customer_engagement').find({}).toArray()));
+    assert.ok(!/recover|checkouts\/|@|price/i.test(raw), 'no recovery URL, e-mail or price stored');
+
+  });
+
+  it('the install activates the web pixel with the shop key and our endpoint; rotating the key in Settings updates it', async () => {
+    await stack.idle();
+    const apiKey = stack.config.SHOPIFY_API_KEY;
+    const pixel = stack.sim.webPixels(SHOP).get(apiKey);
+    const key = await stack.deps.stores.signalSources.pixelKey(SHOP);
+    assert.deepEqual(pixel?.parsed, { shopKey: key, endpoint: `${stack.config.SHOPIFY_APP_URL}/signals/pixel` });
+    const token = stack.sim.mintSessionToken(SHOP, { apiKey, apiSecret: stack.config.SHOPIFY_API_SECRET });
+    const api = (path: string, method = 'GET') => fetch(`${stack.appUrl}/api${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    const shown = (await (await api('/signals')).json()) as { webPixel: { activated: boolean; id: string } };
+    assert.equal(shown.webPixel.activated, true);
+    assert.equal(shown.webPixel.id, `gid://shopify/WebPixel/${pixel!.id}`);
+
+    const rotated = (await (await api('/signals/pixel-key', 'POST')).json()) as { pixelKey: string };
+    assert.notEqual(rotated.pixelKey, key);
+    await until('the pixel carries the new key', async () => stack.sim.webPixels(SHOP).get(apiKey)?.parsed.shopKey === rotated.pixelKey);
+    assert.equal(stack.sim.webPixels(SHOP).get(apiKey)!.id, pixel!.id, 'updated, not created again');
+
+    // Shopify refuses (the scope was taken back): reported on the Sync page data, retried at the next pass.
+    stack.sim.updateGrantedScopes(SHOP, apiKey, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
+    await stack.deps.stores.signalSources.rotatePixelKey(SHOP);
+    await stack.runtime.enqueue.reconcileShopifyObjects(SHOP);
+    await stack.idle();
+    const sync = (await (await api('/sync')).json()) as { webPixel: { activated: boolean; lastPass: { action: string; errors: Array<{ code: string }> } } };
+    assert.equal(sync.webPixel.activated, false);
+    assert.equal(sync.webPixel.lastPass.action, 'failed');
+    assert.equal(sync.webPixel.lastPass.errors[0]!.code, 'ACCESS_DENIED');
+    stack.sim.updateGrantedScopes(SHOP, apiKey, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders', 'write_pixels', 'read_customer_events']);
+    await stack.runtime.enqueue.reconcileShopifyObjects(SHOP);
+    await until('the next pass activates it again', async () => ((await (await api('/sync')).json()) as { webPixel: { activated: boolean } }).webPixel.activated);
+    assert.equal(stack.sim.webPixels(SHOP).get(apiKey)!.parsed.shopKey, await stack.deps.stores.signalSources.pixelKey(SHOP));
   });
 });
