@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { FAMILIES } from './Overview.tsx';
 import { familyLabel } from '../segment-names.ts';
 import { Loading } from './Loading.tsx';
+import { Signals } from './Signals.tsx';
 
 type Settings = Record<string, unknown>;
 type Path = readonly [string, string] | readonly [string];
@@ -208,6 +209,7 @@ export function Settings() {
       <TagsAndFamilies form={form} update={update} />
       <OrdersAndWindows form={form} update={update} />
       <PreviewAndSave preview={preview?.result ?? null} previewed={previewed} busy={busy} onRun={(what) => void run(what)} />
+      <Signals />
     </Layout>
   );
 }
