@@ -14,6 +14,7 @@ import type { NormalizedOrder } from '../../src/segments/types.ts';
 import { seededRng } from '../../tools/seeded-random.ts';
 import { simulateBgNbdPurchases } from '../../tools/synthetic-shop.ts';
 import { AS_OF, DAY, order } from '../jobs/support.ts';
+import { ShopifyObjectsStore } from '../../src/profiles/shopify-objects-store.ts';
 
 import { CHROMIUM } from '../../tools/local-services/browser.ts';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -269,6 +270,40 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await page.getByRole('button', { name: 'Preview changes' }).click();
     await page.getByTestId('settings-issues').waitFor();
     assert.match((await page.getByTestId('settings-issues').textContent()) ?? '', /tagPrefix/);
+  });
+
+  it('Settings → Signals: each source with its status and exact address and header; rotating shows the new token once; a refused pixel says why', async () => {
+    await page.goto(`${f.url}/app/settings`);
+    await page.getByTestId('signal-sources').waitFor();
+    const rows = page.getByTestId('signal-sources').locator('tbody tr');
+    assert.equal(await rows.count(), 5);
+    const table = (await page.getByTestId('signal-sources').textContent()) ?? '';
+    for (const name of ['Web pixel (store visits)', 'Klaviyo system webhook', 'Klaviyo flow webhook', 'Other e-mail tools', 'Checkout webhooks']) assert.ok(table.includes(name), name);
+    assert.ok(table.includes('Not activated'), 'no pixel activated in this fixture');
+    assert.equal(await page.getByTestId('url-klaviyo').textContent(), `${f.url}/signals/klaviyo/${SHOP_A}`);
+    assert.equal(await page.getByTestId('header-klaviyo').textContent(), 'Klaviyo-Signature');
+    assert.equal(await page.getByTestId('url-flow').textContent(), `${f.url}/signals/clicks/${SHOP_A}`);
+    assert.equal(await page.getByTestId('header-flow').textContent(), 'X-Segments-Token: <token>');
+    assert.equal(await page.getByTestId('url-pixel').textContent(), `${f.url}/signals/pixel`);
+
+    await page.getByRole('button', { name: 'Rotate token' }).click();
+    await page.getByTestId('rotated-value').waitFor();
+    const shown = (await page.getByTestId('rotated-value').textContent()) ?? '';
+    assert.equal(await f.deps.stores.signalSources.flowTokenMatches(SHOP_A, shown), true, 'the token shown is the one that works');
+    await shot('settings-signals');
+    await page.getByTestId('signal-sources').getByText('Connected', { exact: true }).first().waitFor();
+
+    const before = await f.deps.stores.signalSources.pixelKey(SHOP_A);
+    await page.getByRole('button', { name: 'Rotate pixel key' }).click();
+    for (const until = Date.now() + 30_000; !((await page.getByTestId('rotated-value').textContent()) ?? '').startsWith('px_') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    const key = await f.deps.stores.signalSources.pixelKey(SHOP_A);
+    assert.notEqual(key, before);
+    assert.equal(await page.getByTestId('rotated-value').textContent(), key);
+
+    await new ShopifyObjectsStore(f.deps.mongo).recordWebPixel(SHOP_A, { action: 'failed', id: null, endpoint: `${f.url}/signals/pixel`, errors: [{ code: 'ACCESS_DENIED', message: 'Access denied for webPixelCreate field.' }] }, new Date());
+    await page.reload();
+    await page.getByTestId('pixel-refused').waitFor();
+    assert.match((await page.getByTestId('pixel-refused').textContent()) ?? '', /ACCESS_DENIED/);
   });
 
   it('Sync: Resync drives the live progress bar to 100 %, and the CSV export downloads every profile', async () => {
