@@ -123,7 +123,7 @@ try {
   });
   const { sim, runtime } = stack;
   authStats = new AuthStats(stack.deps.redis, runtime.prefix);
-  sim.createShop({ domain: SHOP, plan: 'advanced', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'America/New_York', currency: 'USD', name: 'Demo store' });
+  sim.createShop({ domain: SHOP, plan: 'advanced', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders', 'write_pixels', 'read_customer_events'], timezone: 'America/New_York', currency: 'USD', name: 'Demo store' });
   say(`demo: seeding the simulated store from ${ordersFile} (${format})…`);
   const seeded = format === 'cdnow' ? await sim.seedFromCdnow(SHOP, await cdnowMasterLayout(ordersFile)) : await seedFromShopifyCsv(stack, ordersFile);
   mark('seed');

@@ -272,7 +272,7 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     assert.match((await page.getByTestId('settings-issues').textContent()) ?? '', /tagPrefix/);
   });
 
-  it('Settings → Signals: each source with its status and exact address and header; rotating shows the new token once; a refused pixel says why', async () => {
+  it('Settings → Signals: each source with its status and exact address and header; rotating shows the new token once; a refused pixel says why, on Sync too', async () => {
     await page.goto(`${f.url}/app/settings`);
     await page.getByTestId('signal-sources').waitFor();
     const rows = page.getByTestId('signal-sources').locator('tbody tr');
@@ -304,6 +304,10 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await page.reload();
     await page.getByTestId('pixel-refused').waitFor();
     assert.match((await page.getByTestId('pixel-refused').textContent()) ?? '', /ACCESS_DENIED/);
+    // The Sync page says it too (GET /api/sync carries the pixel's last pass).
+    await page.goto(`${f.url}/app/sync`);
+    await page.getByTestId('sync-pixel-refused').waitFor();
+    assert.match((await page.getByTestId('sync-pixel-refused').textContent()) ?? '', /ACCESS_DENIED/);
   });
 
   it('Sync: Resync drives the live progress bar to 100 %, and the CSV export downloads every profile', async () => {

@@ -38,6 +38,8 @@ export interface ResyncView {
   progress: { percent: number; phase: string; counts: { customers: number; orders: number; profiles: number; tagsPending: number } } | null;
   enqueuedAt: string; startedAt: string | null; finishedAt: string | null; failedReason: string | null; attemptsMade: number;
 }
+/** The web pixel's activation, as GET /api/signals and GET /api/sync give it (web/admin/signals.ts). */
+export interface WebPixelView { activated: boolean; id: string | null; lastPass: { action: string; at: string; errors: Array<{ code: string | null; message: string }> } | null }
 export interface SyncView {
   lastResync: ResyncView | null;
   lastCalibration: { at: string; reason: string; buyers: number } | null;
@@ -47,6 +49,8 @@ export interface SyncView {
   profiles: number;
   tagsPending: number;
   access: { scopes: string[]; readAllOrders: boolean; checkedAt: string | null };
+  /** The web pixel's last activation pass (pages/Signals.tsx). */
+  webPixel?: WebPixelView;
 }
 export interface SettingsPreview {
   asOf: string; customers: number; wouldChange: number; unchanged: number;

@@ -8,13 +8,14 @@ import { useTranslation } from 'react-i18next';
 import { DataTable } from '../DataTable.tsx';
 import { api, formatDate, formatNumber } from '../api.ts';
 import { useApi } from '../useApi.ts';
+import type { WebPixelView } from '../types.ts';
 
 type Source = 'pixel' | 'klaviyo' | 'flow' | 'generic' | 'checkouts';
 interface SourceView { source: Source; lastDeliveryAt: string | null; dropped: number; lastDropReason: string | null; connected: boolean; url: string | null; header: string | null }
 interface SignalsView {
   counts: { visits: number; clicks: number; checkouts: number };
   pixelKey: string;
-  webPixel: { activated: boolean; id: string | null; lastPass: { action: string; at: string; errors: Array<{ code: string | null; message: string }> } | null };
+  webPixel: WebPixelView;
   sources: SourceView[];
 }
 type Rotation = { kind: 'token' | 'secret' | 'pixelKey'; value: string };
@@ -35,6 +36,22 @@ function StatusBadge({ s, data }: { s: SourceView; data: SignalsView }) {
   return s.connected ? <Badge tone="success">{t('signals.connected')}</Badge> : <Badge>{t('signals.notConnected')}</Badge>;
 }
 
+const refusal = (p: WebPixelView): string | null => (p.lastPass?.action === 'failed' ? p.lastPass.errors.map((e) => e.code ?? e.message).join(', ') : null);
+
+/** On the Sync page: why Shopify refused the web pixel at the last pass (nothing when it is fine). */
+export function PixelRefusal({ webPixel }: { webPixel: WebPixelView }) {
+  const { t } = useTranslation();
+  const reason = refusal(webPixel);
+  if (!reason) return null;
+  return (
+    <Layout.Section>
+      <div data-testid="sync-pixel-refused">
+        <Banner tone="warning" title={t('signals.pixelRefusedTitle')}>{t('signals.pixelRefused', { reason })}</Banner>
+      </div>
+    </Layout.Section>
+  );
+}
+
 function SourcesTable({ data }: { data: SignalsView }) {
   const { t } = useTranslation();
   const rows = data.sources.map((s) => [
@@ -53,7 +70,7 @@ function SourcesTable({ data }: { data: SignalsView }) {
 
 function HowToConnect({ s, data }: { s: SourceView; data: SignalsView }) {
   const { t } = useTranslation();
-  const refused = s.source === 'pixel' && data.webPixel.lastPass?.action === 'failed' ? data.webPixel.lastPass.errors.map((e) => e.code ?? e.message).join(', ') : null;
+  const refused = s.source === 'pixel' ? refusal(data.webPixel) : null;
   return (
     <BlockStack gap="100">
       <Text as="h3" variant="headingSm">{t(`signals.sources.${s.source}`)}</Text>

@@ -7,6 +7,7 @@ import { useApi, type Loaded } from '../useApi.ts';
 import type { ResyncView, SyncView } from '../types.ts';
 import { Loading } from './Loading.tsx';
 import { InsideShopify } from './InsideShopify.tsx';
+import { PixelRefusal } from './Signals.tsx';
 
 const RUNNING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -160,6 +161,7 @@ export function Sync() {
       <Layout.Section><ResyncCard s={s} shown={resync ?? s.lastResync} starting={starting} running={running} onStart={() => void start()} /></Layout.Section>
       <Layout.Section><SyncTotals s={s} /></Layout.Section>
       <AccessSection access={s.access} />
+      {s.webPixel && <PixelRefusal webPixel={s.webPixel} />}
       <Section title="This shop's queued jobs">
         <div data-testid="queue-depth">
           <DataTable

@@ -185,5 +185,6 @@ export const de: Catalogue = {
     newPixelKey: 'Dein neuer Pixel-Schlüssel',
     shownOnce: 'Kopiere es jetzt: Es wird nur einmal angezeigt. Das vorherige funktioniert nicht mehr.',
     pixelKeyRotated: 'Das Web-Pixel in deinem Shop wird gleich damit aktualisiert; Ereignisse mit dem alten Schlüssel werden verworfen.',
+    pixelRefusedTitle: 'Das Web-Pixel ist nicht aktiv',
   },
 };

@@ -187,6 +187,7 @@ export const en = {
     newPixelKey: 'Your new pixel key',
     shownOnce: 'Copy it now: it is shown only once. The previous one stopped working.',
     pixelKeyRotated: 'The web pixel in your store is updated with it in a moment; events still carrying the old key are dropped.',
+    pixelRefusedTitle: 'The web pixel is not active',
   },
 };
 

@@ -185,5 +185,6 @@ export const es: Catalogue = {
     newPixelKey: 'Tu nueva clave del píxel',
     shownOnce: 'Cópialo ahora: solo se muestra una vez. El anterior ya no funciona.',
     pixelKeyRotated: 'El píxel web de tu tienda se actualiza con ella en un momento; los eventos con la clave anterior se descartan.',
+    pixelRefusedTitle: 'El píxel web no está activo',
   },
 };

@@ -185,5 +185,6 @@ export const fr: Catalogue = {
     newPixelKey: 'Votre nouvelle clé du pixel',
     shownOnce: 'Copiez-le maintenant : il n’est affiché qu’une fois. Le précédent ne fonctionne plus.',
     pixelKeyRotated: 'Le pixel web de votre boutique est mis à jour dans un instant ; les événements portant l’ancienne clé sont écartés.',
+    pixelRefusedTitle: 'Le pixel web n’est pas actif',
   },
 };

@@ -185,5 +185,6 @@ export const it: Catalogue = {
     newPixelKey: 'La tua nuova chiave del pixel',
     shownOnce: 'Copialo ora: viene mostrato una sola volta. Il precedente non funziona più.',
     pixelKeyRotated: 'Il pixel web del tuo negozio viene aggiornato fra un momento; gli eventi con la vecchia chiave vengono scartati.',
+    pixelRefusedTitle: 'Il pixel web non è attivo',
   },
 };
