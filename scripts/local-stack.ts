@@ -96,7 +96,8 @@ async function jobFinished(runtime: JobRuntime, queue: keyof JobRuntime['queues'
     if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${j.failedReason}`);
     return state === 'completed' && j;
   }, { timeoutMs, detail: () => `still ${state}` });
-  return job.returnvalue as unknown;
+  // The job was read before its state: it may have completed in between, so read its result afresh.
+  return ((await q.getJob(jobId)) ?? job).returnvalue as unknown;
 }
 
 /** No new requests; those in flight finish (forced after 5 s). */
