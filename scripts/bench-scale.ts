@@ -28,7 +28,7 @@ const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '10000' }, 'orders-per-customer': { type: 'string', default: '5' },
     sample: { type: 'string', default: '10000' }, seed: { type: 'string', default: '18' },
-    maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
+    maintenance: { type: 'boolean', default: false }, 'db-profile': { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
@@ -81,6 +81,50 @@ function postgresCpuSeconds(): number {
 
 interface Phases { backfillS: number; calibrateS: number; profilesS: number; tagSyncS: number; echoesS: number }
 
+/** CPU seconds so far of each component: this process (app + simulator), FerretDB, Redis (and PostgreSQL). */
+interface CpuReading { app: number; ferretdb: number; redis: number; postgres: number }
+let readCpu: () => CpuReading = () => ({ app: 0, ferretdb: 0, redis: 0, postgres: 0 });
+/** The CPU reading taken when each phase began (the phase's CPU is the difference to the next one). */
+const cpuAt: Record<string, CpuReading> = {};
+let currentPhase = 'setup';
+const markPhase = (name: string) => { cpuAt[name] ??= readCpu(); currentPhase = name; };
+
+/** --db-profile: every database command's count and summed duration, per phase and command/collection. */
+const dbProfile = new Map<string, { n: number; ms: number }>();
+function profileDatabase(stack: LocalStack): void {
+  const client = stack.deps.mongo.getClient();
+  // The driver reads the option on every command; its type only declares it as a constructor option.
+  (client as unknown as { monitorCommands: boolean }).monitorCommands = true;
+  const started = new Map<number, { key: string; at: number }>();
+  client.on('commandStarted', (ev) => {
+    const cmd = ev.command as Record<string, unknown>;
+    const coll = typeof cmd[ev.commandName] === 'string' ? String(cmd[ev.commandName]) : '';
+    started.set(ev.requestId, { key: `${currentPhase} ${ev.commandName} ${coll}`, at: performance.now() });
+  });
+  const finish = (ev: { requestId: number }) => {
+    const s = started.get(ev.requestId);
+    if (!s) return;
+    started.delete(ev.requestId);
+    const e = dbProfile.get(s.key) ?? { n: 0, ms: 0 };
+    e.n += 1;
+    e.ms += performance.now() - s.at;
+    dbProfile.set(s.key, e);
+  };
+  client.on('commandSucceeded', finish);
+  client.on('commandFailed', finish);
+}
+
+/** CPU seconds per component and phase, from consecutive marks. */
+function cpuByPhase(order: string[]): Record<string, Record<keyof CpuReading, number>> {
+  const out: Record<string, Record<keyof CpuReading, number>> = {};
+  for (let i = 0; i + 1 < order.length; i++) {
+    const a = cpuAt[order[i]!], b = cpuAt[order[i + 1]!];
+    if (!a || !b) continue;
+    out[order[i]!] = { app: secs((b.app - a.app) * 1000), ferretdb: secs((b.ferretdb - a.ferretdb) * 1000), redis: secs((b.redis - a.redis) * 1000), postgres: secs((b.postgres - a.postgres) * 1000) };
+  }
+  return out;
+}
+
 /** Runs the install's resync and times its phases from the job's progress (backfill → calibrate → recompute → done). */
 async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases, 'backfillS' | 'calibrateS' | 'profilesS'>> {
   const job = await stack.runtime.enqueue.resyncShop(SHOP, 'install', ASOF);
@@ -92,12 +136,13 @@ async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases,
     const state = await j.getState();
     if (state === 'failed') throw new Error(`resync failed: ${j.failedReason}`);
     const p = (j.progress ?? {}) as { phase?: string; counts?: Record<string, number> };
-    if (p.phase && seen[p.phase] === undefined) { seen[p.phase] = Date.now(); say(`phase ${p.phase} at ${secs(Date.now() - t0)} s`); }
+    if (p.phase && seen[p.phase] === undefined) { seen[p.phase] = Date.now(); markPhase(p.phase); say(`phase ${p.phase} at ${secs(Date.now() - t0)} s`); }
     const line = JSON.stringify(p.counts ?? {});
     if (line !== last && Date.now() % 10_000 < 300) { last = line; say(`resync ${p.phase ?? '?'} ${line}`); }
     return state === 'completed';
   }, { timeoutMs: timeLimitMs, intervalMs: 250 });
   const done = Date.now();
+  markPhase('tagSync');
   const calibrateAt = seen.calibrate ?? done;
   const recomputeAt = seen.recompute ?? calibrateAt;
   return { backfillS: secs(calibrateAt - t0), calibrateS: secs(recomputeAt - calibrateAt), profilesS: secs(done - recomputeAt) };
@@ -112,9 +157,11 @@ async function tagAndEchoPhases(stack: LocalStack): Promise<Pick<Phases, 'tagSyn
     return pending === 0;
   }, { timeoutMs: timeLimitMs, intervalMs: 500, detail: () => `${pending} pending` });
   const t2 = Date.now();
+  markPhase('echoes');
   say(`tags written in ${secs(t2 - t1)} s; absorbing the echoes…`);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
+  markPhase('end');
   return { tagSyncS: secs(t2 - t1), echoesS: secs(Date.now() - t2) };
 }
 
@@ -154,15 +201,18 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
 /** The nightly recalibration and the recency sweep, each enqueued as the schedules do and waited for. */
 async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recencySweepS: number }> {
   const t0 = Date.now();
+  markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
   const t1 = Date.now();
+  markPhase('recencySweep');
   await stack.runtime.enqueue.recencySweep(SHOP);
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
+  markPhase('upkeepEnd');
   return { recalibrateS: secs(t1 - t0), recencySweepS: secs(Date.now() - t1) };
 }
 
@@ -184,12 +234,18 @@ async function main(): Promise<void> {
       env: { MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale' },
       simulator: { seed, webhooks: { concurrency: 16 } },
     });
+    if (values['db-profile']) profileDatabase(stack);
     const tSeed = Date.now();
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
     const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4 });
     say(`seeded ${seeded.customers} customers, ${seeded.orders} orders in ${secs(Date.now() - tSeed)} s`);
     const t0 = Date.now();
     const cpu0 = { app: process.cpuUsage(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
+    readCpu = () => {
+      const u = process.cpuUsage();
+      return { app: (u.user + u.system) / 1e6, ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: handler === 'postgresql' ? postgresCpuSeconds() : 0 };
+    };
+    markPhase('backfill');
     await stack.install(SHOP);
     const resync = await resyncPhases(stack, t0);
     const tags = await tagAndEchoPhases(stack);
@@ -203,6 +259,7 @@ async function main(): Promise<void> {
       ...(handler === 'postgresql' ? { postgres: secs((postgresCpuSeconds() - cpu0.postgres) * 1000) } : {}),
     };
     say(`end to end ${totalS} s; verifying ${sampleSize} customers…`);
+    markPhase('verify');
     const v = await verifySample(stack);
     for (const e of v.examples) say(`mismatch: ${e}`);
     const upkeep = values.maintenance ? await maintenance(stack) : undefined;
@@ -210,12 +267,16 @@ async function main(): Promise<void> {
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
       phases: { ...resync, ...tags }, totalS, cpuS,
+      cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'upkeepEnd']) },
       // One process holds the web app, the worker and the simulator here (scripts/local-stack.ts).
       peakRssMb: { web: peakRssMb, worker: peakRssMb, simulator: peakRssMb, sameProcess: true },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
       webhooks: echoes, ...(upkeep ? { maintenance: upkeep } : {}),
     };
     console.log(values.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
+    if (values['db-profile']) {
+      for (const [k, e] of [...dbProfile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40)) say(`db ${k}: ${e.n} commands, ${secs(e.ms)} s`);
+    }
     if (v.mismatches > 0) process.exitCode = 1;
   } finally {
     clearInterval(sampler);
