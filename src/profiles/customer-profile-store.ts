@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
+import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
 import { BROWSER_SORT_FIELDS, browserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 
@@ -234,7 +235,13 @@ export class CustomerProfileStore {
         ...browserKeys(u),
       };
     });
-    await upsertRetrying(() => this.model.collection.bulkWrite(docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d as never, upsert: true } })), { ordered: false }));
+    // A customer without a profile so far (every one on a first resync) is inserted; the rest, and any
+    // profile written meanwhile by a recompute of its own (duplicate key), are replaced.
+    const fresh = docs.filter((_, i) => !items[i]!.previous);
+    const replace = [...docs.filter((_, i) => items[i]!.previous), ...(await insertReturningDuplicates(this.model, fresh as never[]) as typeof docs)];
+    if (replace.length) {
+      await upsertRetrying(() => this.model.collection.bulkWrite(replace.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d as never, upsert: true } })), { ordered: false }));
+    }
     return out;
   }
 
