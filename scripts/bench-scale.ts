@@ -6,7 +6,7 @@
 // a from-scratch recompute → (--maintenance) the nightly recalibration and the recency sweep timed.
 //   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
 //     [--maintenance] [--time-limit-min 60] [--json]
-// Bounded: every wait has the time limit; everything started is stopped and removed at the end.
+// Bounded: the whole run and every wait have the time limit; everything started is stopped and removed at the end.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/logger.ts';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '10000' }, 'orders-per-customer': { type: 'string', default: '5' },
     sample: { type: 'string', default: '10000' }, seed: { type: 'string', default: '18' },
-    maintenance: { type: 'boolean', default: false }, 'db-profile': { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
+    maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
@@ -86,33 +86,7 @@ interface CpuReading { app: number; ferretdb: number; redis: number; postgres: n
 let readCpu: () => CpuReading = () => ({ app: 0, ferretdb: 0, redis: 0, postgres: 0 });
 /** The CPU reading taken when each phase began (the phase's CPU is the difference to the next one). */
 const cpuAt: Record<string, CpuReading> = {};
-let currentPhase = 'setup';
-const markPhase = (name: string) => { cpuAt[name] ??= readCpu(); currentPhase = name; };
-
-/** --db-profile: every database command's count and summed duration, per phase and command/collection. */
-const dbProfile = new Map<string, { n: number; ms: number }>();
-function profileDatabase(stack: LocalStack): void {
-  const client = stack.deps.mongo.getClient();
-  // The driver reads the option on every command; its type only declares it as a constructor option.
-  (client as unknown as { monitorCommands: boolean }).monitorCommands = true;
-  const started = new Map<number, { key: string; at: number }>();
-  client.on('commandStarted', (ev) => {
-    const cmd = ev.command as Record<string, unknown>;
-    const coll = typeof cmd[ev.commandName] === 'string' ? String(cmd[ev.commandName]) : '';
-    started.set(ev.requestId, { key: `${currentPhase} ${ev.commandName} ${coll}`, at: performance.now() });
-  });
-  const finish = (ev: { requestId: number }) => {
-    const s = started.get(ev.requestId);
-    if (!s) return;
-    started.delete(ev.requestId);
-    const e = dbProfile.get(s.key) ?? { n: 0, ms: 0 };
-    e.n += 1;
-    e.ms += performance.now() - s.at;
-    dbProfile.set(s.key, e);
-  };
-  client.on('commandSucceeded', finish);
-  client.on('commandFailed', finish);
-}
+const markPhase = (name: string) => { cpuAt[name] ??= readCpu(); };
 
 /** CPU seconds per component and phase, from consecutive marks. */
 function cpuByPhase(order: string[]): Record<string, Record<keyof CpuReading, number>> {
@@ -234,7 +208,6 @@ async function main(): Promise<void> {
       env: { MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale' },
       simulator: { seed, webhooks: { concurrency: 16 } },
     });
-    if (values['db-profile']) profileDatabase(stack);
     const tSeed = Date.now();
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
     // Streamed: the orders are generated from the seed when read, never all held (streamed-shop.ts).
@@ -275,9 +248,6 @@ async function main(): Promise<void> {
       webhooks: echoes, ...(upkeep ? { maintenance: upkeep } : {}),
     };
     console.log(values.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
-    if (values['db-profile']) {
-      for (const [k, e] of [...dbProfile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40)) say(`db ${k}: ${e.n} commands, ${secs(e.ms)} s`);
-    }
     if (v.mismatches > 0) process.exitCode = 1;
   } finally {
     clearInterval(sampler);
@@ -290,6 +260,11 @@ async function main(): Promise<void> {
 // Interrupted: exit through process.exit so the private servers' exit hooks stop them (and drop a
 // PostgreSQL-backed FerretDB's database).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+// The time limit bounds the whole run too, not only each wait: past it the run stops itself.
+setTimeout(() => {
+  say(`time limit of ${values['time-limit-min']} min reached: stopping`);
+  process.exit(124);
+}, timeLimitMs).unref();
 
 main().catch((err: unknown) => {
   console.error(`bench:scale: ${(err as Error).stack ?? String(err)}`);
