@@ -2,7 +2,10 @@
 // bench:scale's million customers). Each customer's orders are generated from the seed and the
 // customer's index whenever they are read — by the bulk query that writes the JSONL file
 // (bulk-operations.ts renders them batch by batch and streams the lines to disk), the webhook payloads,
-// the resolvers — so the millions of order objects never exist at once. What can change is kept: the
+// the resolvers — so the millions of order objects never exist at once. The bulk query's JSONL goes to
+// a file as it is rendered and is served from the operation's url once COMPLETED, as Shopify's result
+// file (https://shopify.dev/docs/api/admin-graphql/unstable/queries/bulkOperation: "When completed, the
+// url field contains a link to download results in JSONL format"). What can change is kept: the
 // customer records (tags, updated_at; a few small fields each) and every order that the simulator
 // itself changes or adds afterwards (merchant actions, tagsAdd on an order), which is pinned in
 // `StreamedOrders` as a normal record.
