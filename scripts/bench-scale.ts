@@ -86,7 +86,13 @@ interface CpuReading { app: number; ferretdb: number; redis: number; postgres: n
 let readCpu: () => CpuReading = () => ({ app: 0, ferretdb: 0, redis: 0, postgres: 0 });
 /** The CPU reading taken when each phase began (the phase's CPU is the difference to the next one). */
 const cpuAt: Record<string, CpuReading> = {};
-const markPhase = (name: string) => { cpuAt[name] ??= readCpu(); };
+const markPhase = (name: string) => {
+  if (cpuAt[name]) return;
+  cpuAt[name] = readCpu();
+  // Logged as it goes, so a run stopped by its time limit still tells where the CPU went.
+  const c = cpuAt[name];
+  say(`CPU s so far at ${name}: this process ${secs(c.app * 1000)}, FerretDB ${secs(c.ferretdb * 1000)}, Redis ${secs(c.redis * 1000)}`);
+};
 
 /** CPU seconds per component and phase, from consecutive marks. */
 function cpuByPhase(order: string[]): Record<string, Record<keyof CpuReading, number>> {
