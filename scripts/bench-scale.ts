@@ -206,6 +206,8 @@ async function databaseMb(stack: LocalStack): Promise<number> {
 async function main(): Promise<void> {
   const handler = ferretdbHandler(false);
   const base = tempBase('scale-', true);
+  // Also when the run is interrupted or stopped by its time limit (process.exit): the data is in memory.
+  process.once('exit', () => base.remove());
   const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
   let stack: LocalStack | null = null;
   const sampler = setInterval(sampleRss, 1000);
