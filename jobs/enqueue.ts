@@ -14,6 +14,9 @@ import {
   type MaintenanceData, type PreviewSettingsData, type RecalibrateShopData, type WebhookData, type RecomputeCustomerData, type RecomputeReason, type ResyncShopData, type SyncTagsData,
 } from './queues.ts';
 
+/** A tag-echo marker's value: this, then the tag prefix (lower case) the write used. */
+const ECHO_PREFIX_MARK = 'prefix:';
+
 export interface Queues {
   recompute: Queue<RecomputeCustomerData>;
   syncTags: Queue<SyncTagsData>;
@@ -166,6 +169,11 @@ export class Enqueuer {
     return false;
   }
 
+  async tagEchoPrefix(shop: string, customerId: string): Promise<string | null> {
+    const marker = await this.redis.get(this.echoKey(shop, customerId));
+    return marker?.startsWith(ECHO_PREFIX_MARK) ? marker.slice(ECHO_PREFIX_MARK.length) : null;
+  }
+
   /** Tags as Shopify reports them differ from the desired ones → pending again, and a sync. */
   async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean> {
     return (await this.observeTags(shop, customerId, appTags)).outcome === 'in-sync';
@@ -293,10 +301,13 @@ export class Enqueuer {
    * Called by sync-tags before writing: each write comes back as a customers/update echo, possibly
    * before the write call even returns (bulk mutations), so the markers are set first.
    */
-  async expectTagEcho(shop: string, customerIds: readonly string[], ttlSeconds = 900): Promise<void> {
+  async expectTagEcho(shop: string, customerIds: readonly string[], tagPrefix: string, ttlSeconds = 900): Promise<void> {
+    // The marker holds the tag prefix written, so the echo is recognised without reading the shop's
+    // settings from the database (webhooks/customers-upsert.ts, recogniseOwnTagEcho).
+    const marker = `${ECHO_PREFIX_MARK}${tagPrefix.toLowerCase()}`;
     for (let i = 0; i < customerIds.length; i += 1000) {
       const p = this.redis.pipeline();
-      for (const id of customerIds.slice(i, i + 1000)) p.set(this.echoKey(shop, id), '1', 'EX', ttlSeconds);
+      for (const id of customerIds.slice(i, i + 1000)) p.set(this.echoKey(shop, id), marker, 'EX', ttlSeconds);
       await p.exec();
     }
   }

@@ -44,7 +44,7 @@ export async function syncTags(ctx: JobContext, data: SyncTagsData, job?: Pick<J
     const page = ids.slice(0, bulk ? BULK_PAGE : PER_CUSTOMER_PAGE);
     page.forEach((id) => attempted.add(id));
     const [profiles, applied] = await Promise.all([ctx.profiles.getMany(data.shop, page), ctx.tagState.applied(data.shop, page)]);
-    await ctx.enqueue.expectTagEcho(data.shop, profiles.map((p) => p.customerId));
+    await ctx.enqueue.expectTagEcho(data.shop, profiles.map((p) => p.customerId), shop.settings.tagPrefix);
     const r = await ctx.shopify.writeTags(
       data.shop,
       profiles.map((p) => ({ customerId: p.customerId, desired: p.tagsDesired, applied: applied.get(p.customerId) ?? [] })),

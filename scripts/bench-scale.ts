@@ -6,11 +6,12 @@
 // a from-scratch recompute → (--maintenance) the nightly recalibration and the recency sweep timed.
 //   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
 //     [--maintenance] [--time-limit-min 60] [--json]
-// Bounded: every wait has the time limit; everything started is stopped and removed at the end.
+// Bounded: the whole run and every wait have the time limit; everything started is stopped and removed at the end.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/logger.ts';
 import { segmentCustomer, type Calibration } from '../src/segments/index.ts';
+import type { NormalizedOrder } from '../src/segments/types.ts';
 import { shopPort } from '../jobs/runtime.ts';
 import { derivedPrng } from '../tools/seeded-random.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase } from '../tools/local-services/private-servers.ts';
@@ -81,6 +82,30 @@ function postgresCpuSeconds(): number {
 
 interface Phases { backfillS: number; calibrateS: number; profilesS: number; tagSyncS: number; echoesS: number }
 
+/** CPU seconds so far of each component: this process (app + simulator), FerretDB, Redis (and PostgreSQL). */
+interface CpuReading { app: number; ferretdb: number; redis: number; postgres: number }
+let readCpu: () => CpuReading = () => ({ app: 0, ferretdb: 0, redis: 0, postgres: 0 });
+/** The CPU reading taken when each phase began (the phase's CPU is the difference to the next one). */
+const cpuAt: Record<string, CpuReading> = {};
+const markPhase = (name: string) => {
+  if (cpuAt[name]) return;
+  cpuAt[name] = readCpu();
+  // Logged as it goes, so a run stopped by its time limit still tells where the CPU went.
+  const c = cpuAt[name];
+  say(`CPU s so far at ${name}: this process ${secs(c.app * 1000)}, FerretDB ${secs(c.ferretdb * 1000)}, Redis ${secs(c.redis * 1000)}`);
+};
+
+/** CPU seconds per component and phase, from consecutive marks. */
+function cpuByPhase(order: string[]): Record<string, Record<keyof CpuReading, number>> {
+  const out: Record<string, Record<keyof CpuReading, number>> = {};
+  for (let i = 0; i + 1 < order.length; i++) {
+    const a = cpuAt[order[i]!], b = cpuAt[order[i + 1]!];
+    if (!a || !b) continue;
+    out[order[i]!] = { app: secs((b.app - a.app) * 1000), ferretdb: secs((b.ferretdb - a.ferretdb) * 1000), redis: secs((b.redis - a.redis) * 1000), postgres: secs((b.postgres - a.postgres) * 1000) };
+  }
+  return out;
+}
+
 /** Runs the install's resync and times its phases from the job's progress (backfill → calibrate → recompute → done). */
 async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases, 'backfillS' | 'calibrateS' | 'profilesS'>> {
   const job = await stack.runtime.enqueue.resyncShop(SHOP, 'install', ASOF);
@@ -92,12 +117,13 @@ async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases,
     const state = await j.getState();
     if (state === 'failed') throw new Error(`resync failed: ${j.failedReason}`);
     const p = (j.progress ?? {}) as { phase?: string; counts?: Record<string, number> };
-    if (p.phase && seen[p.phase] === undefined) { seen[p.phase] = Date.now(); say(`phase ${p.phase} at ${secs(Date.now() - t0)} s`); }
+    if (p.phase && seen[p.phase] === undefined) { seen[p.phase] = Date.now(); markPhase(p.phase); say(`phase ${p.phase} at ${secs(Date.now() - t0)} s`); }
     const line = JSON.stringify(p.counts ?? {});
     if (line !== last && Date.now() % 10_000 < 300) { last = line; say(`resync ${p.phase ?? '?'} ${line}`); }
     return state === 'completed';
   }, { timeoutMs: timeLimitMs, intervalMs: 250 });
   const done = Date.now();
+  markPhase('tagSync');
   const calibrateAt = seen.calibrate ?? done;
   const recomputeAt = seen.recompute ?? calibrateAt;
   return { backfillS: secs(calibrateAt - t0), calibrateS: secs(recomputeAt - calibrateAt), profilesS: secs(done - recomputeAt) };
@@ -112,9 +138,11 @@ async function tagAndEchoPhases(stack: LocalStack): Promise<Pick<Phases, 'tagSyn
     return pending === 0;
   }, { timeoutMs: timeLimitMs, intervalMs: 500, detail: () => `${pending} pending` });
   const t2 = Date.now();
+  markPhase('echoes');
   say(`tags written in ${secs(t2 - t1)} s; absorbing the echoes…`);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
+  markPhase('end');
   return { tagSyncS: secs(t2 - t1), echoesS: secs(Date.now() - t2) };
 }
 
@@ -133,20 +161,21 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
   const sample = [...picked].sort((a, b) => a - b).map((i) => all[i]!);
   const examples: string[] = [];
   let mismatches = 0;
-  for (let i = 0; i < sample.length; i += 500) {
-    const chunk = sample.slice(i, i + 500);
-    const stored = await deps.stores.orders.forCustomers(SHOP, chunk.map((c) => c.id));
-    for (const c of chunk) {
-      const mine = stored.get(c.id) ?? [];
-      const simOrders = c.orderIds.flatMap((id) => shopState.orders.get(id) ?? []);
-      const byId = new Map(mine.map((o) => [o.id, o]));
-      const ordersOk = simOrders.length === mine.length && simOrders.every((o) => byId.get(o.id)?.netMinor === currentTotalMinor(o));
-      const expected = [...segmentCustomer({ customerId: c.id, orders: mine }, calibration, settings, ASOF).tags].sort();
-      const actual = c.tags.filter((t) => t.startsWith(settings.tagPrefix)).sort();
-      if (ordersOk && JSON.stringify(expected) === JSON.stringify(actual)) continue;
-      mismatches++;
-      if (examples.length < 5) examples.push(`customer ${c.id}: orders ${ordersOk ? 'ok' : `${mine.length} stored vs ${simOrders.length}`}, tags ${actual.join(' ')} vs recompute ${expected.join(' ')}`);
-    }
+  // One pass over the shop's order books (a sampled customer's book is picked on the way): on FerretDB
+  // every `$in` read scans the collection and tests each document against each id.
+  const wanted = new Set(sample.map((c) => c.id));
+  const stored = new Map<string, NormalizedOrder[]>();
+  for await (const c of deps.stores.orders.customersOf(SHOP)) if (wanted.has(c.customerId)) stored.set(c.customerId, c.orders);
+  for (const c of sample) {
+    const mine = stored.get(c.id) ?? [];
+    const simOrders = c.orderIds.flatMap((id) => shopState.orders.get(id) ?? []);
+    const byId = new Map(mine.map((o) => [o.id, o]));
+    const ordersOk = simOrders.length === mine.length && simOrders.every((o) => byId.get(o.id)?.netMinor === currentTotalMinor(o));
+    const expected = [...segmentCustomer({ customerId: c.id, orders: mine }, calibration, settings, ASOF).tags].sort();
+    const actual = c.tags.filter((t) => t.startsWith(settings.tagPrefix)).sort();
+    if (ordersOk && JSON.stringify(expected) === JSON.stringify(actual)) continue;
+    mismatches++;
+    if (examples.length < 5) examples.push(`customer ${c.id}: orders ${ordersOk ? 'ok' : `${mine.length} stored vs ${simOrders.length}`}, tags ${actual.join(' ')} vs recompute ${expected.join(' ')}`);
   }
   return { checked: sample.length, mismatches, examples };
 }
@@ -154,15 +183,18 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
 /** The nightly recalibration and the recency sweep, each enqueued as the schedules do and waited for. */
 async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recencySweepS: number }> {
   const t0 = Date.now();
+  markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
   const t1 = Date.now();
+  markPhase('recencySweep');
   await stack.runtime.enqueue.recencySweep(SHOP);
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
+  markPhase('upkeepEnd');
   return { recalibrateS: secs(t1 - t0), recencySweepS: secs(Date.now() - t1) };
 }
 
@@ -174,6 +206,8 @@ async function databaseMb(stack: LocalStack): Promise<number> {
 async function main(): Promise<void> {
   const handler = ferretdbHandler(false);
   const base = tempBase('scale-', true);
+  // Also when the run is interrupted or stopped by its time limit (process.exit): the data is in memory.
+  process.once('exit', () => base.remove());
   const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
   let stack: LocalStack | null = null;
   const sampler = setInterval(sampleRss, 1000);
@@ -186,10 +220,16 @@ async function main(): Promise<void> {
     });
     const tSeed = Date.now();
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
-    const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4 });
+    // Streamed: the orders are generated from the seed when read, never all held (streamed-shop.ts).
+    const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4, model: 'streamed' });
     say(`seeded ${seeded.customers} customers, ${seeded.orders} orders in ${secs(Date.now() - tSeed)} s`);
     const t0 = Date.now();
     const cpu0 = { app: process.cpuUsage(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
+    readCpu = () => {
+      const u = process.cpuUsage();
+      return { app: (u.user + u.system) / 1e6, ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: handler === 'postgresql' ? postgresCpuSeconds() : 0 };
+    };
+    markPhase('backfill');
     await stack.install(SHOP);
     const resync = await resyncPhases(stack, t0);
     const tags = await tagAndEchoPhases(stack);
@@ -203,6 +243,7 @@ async function main(): Promise<void> {
       ...(handler === 'postgresql' ? { postgres: secs((postgresCpuSeconds() - cpu0.postgres) * 1000) } : {}),
     };
     say(`end to end ${totalS} s; verifying ${sampleSize} customers…`);
+    markPhase('verify');
     const v = await verifySample(stack);
     for (const e of v.examples) say(`mismatch: ${e}`);
     const upkeep = values.maintenance ? await maintenance(stack) : undefined;
@@ -210,6 +251,7 @@ async function main(): Promise<void> {
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
       phases: { ...resync, ...tags }, totalS, cpuS,
+      cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'upkeepEnd']) },
       // One process holds the web app, the worker and the simulator here (scripts/local-stack.ts).
       peakRssMb: { web: peakRssMb, worker: peakRssMb, simulator: peakRssMb, sameProcess: true },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
@@ -228,6 +270,11 @@ async function main(): Promise<void> {
 // Interrupted: exit through process.exit so the private servers' exit hooks stop them (and drop a
 // PostgreSQL-backed FerretDB's database).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+// The time limit bounds the whole run too, not only each wait: past it the run stops itself.
+setTimeout(() => {
+  say(`time limit of ${values['time-limit-min']} min reached: stopping`);
+  process.exit(124);
+}, timeLimitMs).unref();
 
 main().catch((err: unknown) => {
   console.error(`bench:scale: ${(err as Error).stack ?? String(err)}`);

@@ -27,6 +27,11 @@ export interface WebhookEffects {
    */
   customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]): Promise<boolean>;
   /**
+   * The app tag prefix of the tag write whose customers/update echo is expected for this customer
+   * (set by sync-tags before writing), or null when none is expected. Reads Redis only, consumes nothing.
+   */
+  tagEchoPrefix(shop: string, customerId: string): Promise<string | null>;
+  /**
    * The customer was deleted or redacted; their MongoDB data is already erased here. Erase what Redis
    * holds on them too (tag state, queued jobs and deliveries naming them), now.
    */

@@ -24,7 +24,7 @@ import { parseJsonKeepingBigIds } from './parse-json-ids.ts';
 import { handleOrderUpsert } from './orders-upsert.ts';
 import { handleOrderDelete } from './orders-delete.ts';
 import { handleRefundCreate } from './refunds-create.ts';
-import { handleCustomerUpsert } from './customers-upsert.ts';
+import { handleCustomerUpsert, recogniseOwnTagEcho } from './customers-upsert.ts';
 import { handleCustomerDelete } from './customers-delete.ts';
 import { handleAppUninstalled } from './app-uninstalled.ts';
 import { handleBulkOperationFinish } from './bulk-operations-finish.ts';
@@ -32,7 +32,7 @@ import { handleCustomerDataRequest, handleCustomerRedact, handleShopRedact } fro
 import { handleAppScopesUpdate } from './app-scopes-update.ts';
 import { handleCheckout } from './checkouts.ts';
 import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
-import type { HandlerDeps, HandlerOutcome, WebhookHandler } from './types.ts';
+import type { HandlerDeps, HandlerOutcome, WebhookDelivery, WebhookHandler } from './types.ts';
 import type { AcceptedDelivery, InboxDelivery } from '../jobs/enqueue.ts';
 import { SHOP_DOMAIN } from '../src/shopify/shop-domain.ts';
 
@@ -40,6 +40,11 @@ interface Route {
   handle: WebhookHandler;
   /** Compliance and uninstall topics must be honoured even when the shop is no longer installed. */
   needsInstalledShop: boolean;
+  /**
+   * Tried before the durable dedupe: true when the delivery needs nothing more (the echo of our own
+   * tag write), so it costs no database round trip; it must be harmless to run on a duplicate.
+   */
+  nothingToDo?: (delivery: Pick<WebhookDelivery, 'shop' | 'payload'>, deps: HandlerDeps) => Promise<boolean>;
 }
 
 const ROUTES: Record<string, Route> = {
@@ -50,7 +55,7 @@ const ROUTES: Record<string, Route> = {
   'orders/delete': { handle: handleOrderDelete, needsInstalledShop: true },
   'refunds/create': { handle: handleRefundCreate, needsInstalledShop: true },
   'customers/create': { handle: handleCustomerUpsert, needsInstalledShop: true },
-  'customers/update': { handle: handleCustomerUpsert, needsInstalledShop: true },
+  'customers/update': { handle: handleCustomerUpsert, needsInstalledShop: true, nothingToDo: recogniseOwnTagEcho },
   'customers/delete': { handle: handleCustomerDelete, needsInstalledShop: false },
   'app/uninstalled': { handle: handleAppUninstalled, needsInstalledShop: false },
   'app/scopes_update': { handle: handleAppScopesUpdate, needsInstalledShop: true },
@@ -197,6 +202,10 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
   };
 
   try {
+    if (route?.nothingToDo && (await nothingToDo(route.nothingToDo, deps, d))) {
+      log.debug('echo of our own tag write');
+      return { status: 200, body: { ok: true } };
+    }
     if (await stores.deliveries.seen(shop, key)) {
       log.debug('duplicate delivery ignored');
       return { status: 200, body: { ok: true, duplicate: true } };
@@ -223,6 +232,17 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
     log.error({ err }, 'webhook processing failed; it will be retried');
     return { status: 500, body: { error: 'processing failed' } };
   }
+}
+
+/** Runs a route's nothingToDo check on the parsed body (an unparsable body: false, the full path decides). */
+async function nothingToDo(check: NonNullable<Route['nothingToDo']>, deps: HandlerDeps, d: AcceptedDelivery): Promise<boolean> {
+  let payload: unknown;
+  try {
+    payload = parseJsonKeepingBigIds(d.body);
+  } catch {
+    return false;
+  }
+  return check({ shop: d.shop, payload }, deps);
 }
 
 function customerIdsOf(d: AcceptedDelivery): string[] {

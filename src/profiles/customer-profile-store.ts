@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
+import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
 import { BROWSER_SORT_FIELDS, browserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 
@@ -14,6 +15,8 @@ export interface SegmentPageCursor {
 import { shopScope } from './shard-keys.ts';
 
 const COLLECTION = 'customer_profiles';
+/** getMany reads a page's id range when it holds at most this many documents per asked id. */
+const RANGE_SLACK = 4;
 
 export interface StoredMembership {
   family: string;
@@ -184,6 +187,21 @@ export class CustomerProfileStore {
       const docs = await Promise.all(customerIds.map((id) => this.getDoc(shop, id)));
       return docs.filter((d): d is CustomerProfileDoc => d !== null);
     }
+    // FerretDB 1.24 answers `$in` by testing every document of the collection against every id (a
+    // 10,000-id page of a 10,000-customer shop: 7.4 s; the same documents read by an `_id` range: 1.9 s).
+    // A page is usually dense in the shop's key space (after a resync every customer is pending), so the
+    // range the ids span is read and the asked ones kept; a sparse page (the range holds more than
+    // RANGE_SLACK × the ids) is read by `$in` instead. On MongoDB both are index reads.
+    const sorted = [...customerIds].sort();
+    const cap = customerIds.length * RANGE_SLACK;
+    const spanned = await this.model
+      .find({ _id: { $gte: profileId(shop, sorted[0]!), $lte: profileId(shop, sorted.at(-1)!) } }, { _id: 0 })
+      .limit(cap + 1)
+      .lean<CustomerProfileDoc[]>();
+    if (spanned.length <= cap) {
+      const wanted = new Set(customerIds);
+      return spanned.filter((d) => wanted.has(d.customerId));
+    }
     return this.model.find({ _id: { $in: customerIds.map((id) => profileId(shop, id)) } }, { _id: 0 }).lean<CustomerProfileDoc[]>();
   }
 
@@ -234,7 +252,13 @@ export class CustomerProfileStore {
         ...browserKeys(u),
       };
     });
-    await upsertRetrying(() => this.model.collection.bulkWrite(docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d as never, upsert: true } })), { ordered: false }));
+    // A customer without a profile so far (every one on a first resync) is inserted; the rest, and any
+    // profile written meanwhile by a recompute of its own (duplicate key), are replaced.
+    const fresh = docs.filter((_, i) => !items[i]!.previous);
+    const replace = [...docs.filter((_, i) => items[i]!.previous), ...(await insertReturningDuplicates(this.model, fresh as never[]) as typeof docs)];
+    if (replace.length) {
+      await upsertRetrying(() => this.model.collection.bulkWrite(replace.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d as never, upsert: true } })), { ordered: false }));
+    }
     return out;
   }
 

@@ -20,6 +20,7 @@ import type { DocLocks } from './doc-locks.ts';
 import type { CustomerInput, FinancialStatus, NormalizedOrder, OrderLineItem } from '../segments/types.ts';
 import { shopScope } from './shard-keys.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
+import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 
 export interface OrderBookDoc {
   _id: string;
@@ -214,37 +215,56 @@ export class OrderStore {
    */
   async upsertMany(shop: string, orders: readonly NormalizedOrder[]): Promise<{ written: number; stale: number }> {
     if (orders.length === 0) return { written: 0, stale: 0 };
-    const ownerKeys = orders.map((o) => `order_owners/${ownerId(shop, o.id)}`);
-    const owned = await this.locked(ownerKeys, () => upsertRetrying(() => this.owners.collection.bulkWrite(
-      orders.map((o) => ({
-        updateOne: {
-          filter: { _id: ownerId(shop, o.id) } as never,
-          update: { $max: { ver: versionOf(o.updatedAt) }, $setOnInsert: { shop }, ...(o.customerId ? { $addToSet: { customerId: o.customerId } } : {}) },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
-    )));
+    // Insert first (a first backfill finds no document: one insert each, no lock needed — an insert is
+    // atomic, and a clash with a concurrent webhook is a duplicate key); only the documents that exist
+    // already are updated with $max under their locks, as upsert() does.
+    const ownerDocs = orders.map((o) => ({ _id: ownerId(shop, o.id), shop, customerId: o.customerId ? [o.customerId] : [], ver: versionOf(o.updatedAt) }));
+    // The very documents refused (an order twice in one batch: its second version is one of them).
+    const clashed = new Set(await insertReturningDuplicates(this.owners, ownerDocs));
+    const existing = orders.filter((_, i) => clashed.has(ownerDocs[i]!));
+    let updated = 0;
+    if (existing.length) {
+      const owned = await this.locked(existing.map((o) => `order_owners/${ownerId(shop, o.id)}`), () => upsertRetrying(() => this.owners.collection.bulkWrite(
+        existing.map((o) => ({
+          updateOne: {
+            filter: { _id: ownerId(shop, o.id) } as never,
+            update: { $max: { ver: versionOf(o.updatedAt) }, $setOnInsert: { shop }, ...(o.customerId ? { $addToSet: { customerId: o.customerId } } : {}) },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      )));
+      updated = owned.upsertedCount + owned.modifiedCount;
+    }
+    await this.writeBooks(shop, orders);
+    const written = Math.min(orders.length, orders.length - existing.length + updated);
+    return { written, stale: orders.length - written };
+  }
+
+  /** The books' side of upsertMany: one document per customer with all its orders of the batch. */
+  private async writeBooks(shop: string, orders: readonly NormalizedOrder[]): Promise<void> {
     const perCustomer = new Map<string, Record<string, string>>();
     for (const o of orders) {
       if (!o.customerId) continue;
       let fields = perCustomer.get(o.customerId);
       if (!fields) perCustomer.set(o.customerId, (fields = {}));
-      const f = `orders.${fieldOf(o.id)}`;
+      const f = fieldOf(o.id);
       const e = encode(o);
       if (!(f in fields) || fields[f]! < e) fields[f] = e;
     }
-    if (perCustomer.size) {
-      const bookKeys = [...perCustomer.keys()].map((c) => `order_books/${bookId(shop, c)}`);
-      await this.locked(bookKeys, () => upsertRetrying(() => this.books.collection.bulkWrite(
-        [...perCustomer].map(([customerId, fields]) => ({
-          updateOne: { filter: { _id: bookId(shop, customerId) } as never, update: { $max: fields, $setOnInsert: { shop, customerId } }, upsert: true },
-        })),
-        { ordered: false },
-      )));
-    }
-    const written = Math.min(orders.length, owned.upsertedCount + owned.modifiedCount);
-    return { written, stale: orders.length - written };
+    if (!perCustomer.size) return;
+    const clashed = await insertReturningDuplicates(this.books, [...perCustomer].map(([customerId, fields]) => ({ _id: bookId(shop, customerId), shop, customerId, orders: fields })));
+    if (!clashed.length) return;
+    await this.locked(clashed.map((d) => `order_books/${d._id}`), () => upsertRetrying(() => this.books.collection.bulkWrite(
+      clashed.map(({ _id, customerId, orders: fields }) => ({
+        updateOne: {
+          filter: { _id } as never,
+          update: { $max: Object.fromEntries(Object.entries(fields).map(([f, e]) => [`orders.${f}`, e])), $setOnInsert: { shop, customerId } },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    )));
   }
 
   /**

@@ -30,13 +30,13 @@ describe('tag write echoes', () => {
   });
 
   it('recomputes a customer whose order arrives while a tag write for them is prepared', async () => {
-    await rt.enqueue.expectTagEcho(SHOP, ['1001']);
+    await rt.enqueue.expectTagEcho(SHOP, ['1001'], 'seg:');
     await rt.enqueue.recomputeCustomer(SHOP, '1001');
     assert.equal(await queued('1001'), true, 'the order webhook is not taken for the echo');
   });
 
   it('skips the first customers/update after a tag write, and recomputes on the next one', async () => {
-    await rt.enqueue.expectTagEcho(SHOP, ['1002']);
+    await rt.enqueue.expectTagEcho(SHOP, ['1002'], 'seg:');
     await rt.enqueue.customerChanged(SHOP, '1002');
     assert.equal(await queued('1002'), false, 'the echo of our write');
     await rt.enqueue.customerChanged(SHOP, '1002');

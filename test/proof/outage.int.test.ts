@@ -44,6 +44,7 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
       recomputeCustomer: async (shop, customerId) => { const hook = beforeEnqueue; beforeEnqueue = null; if (hook) await hook(); return rt.enqueue.recomputeCustomer(shop, customerId); },
       customerChanged: (shop, id) => rt.enqueue.customerChanged(shop, id),
       customerTagsObserved: (shop, id, tags) => rt.enqueue.customerTagsObserved(shop, id, tags),
+      tagEchoPrefix: (shop, id) => rt.enqueue.tagEchoPrefix(shop, id),
       customerDeleted: (shop, id) => rt.enqueue.customerDeleted(shop, id),
       shopUninstalled: (shop) => rt.enqueue.shopUninstalled(shop),
       readAllOrdersGranted: (shop) => rt.enqueue.readAllOrdersGranted(shop),

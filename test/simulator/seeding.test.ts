@@ -57,6 +57,42 @@ describe('simulator seeding', () => {
     assert.ok(h.sim.listOrders(a).length > 100);
   });
 
+  it('streams a synthetic shop: the same from the same seed, orders generated on read, changes kept', () => {
+    const asOf = Date.parse('2026-11-01T00:00:00Z');
+    for (const d of ['stream-a.myshopify.com', 'stream-b.myshopify.com']) {
+      h.sim.createShop({ domain: d });
+      const seeded = h.sim.seedSynthetic(d, { customers: 300, seed: 7, asOf, model: 'streamed', meanOrdersPerCustomer: 3, maxOrdersPerCustomer: 12 });
+      assert.equal(seeded.customers, 300);
+      assert.equal(h.sim.listOrders(d).length, seeded.orders);
+    }
+    const [a, b] = ['stream-a.myshopify.com', 'stream-b.myshopify.com'];
+    const shape = (d: string): unknown => h.sim.listCustomers(d).map((c) => [c.id, c.tags, c.createdAt, c.updatedAt, c.orderIds.map((id) => {
+      const o = h.sim.getOrder(d, id)!;
+      return [o.id, o.customerId, o.createdAt, o.updatedAt, currentTotalMinor(o), o.financialStatus, o.lineItems.map((li) => li.id)];
+    })]);
+    assert.deepEqual(shape(a), shape(b));
+    const orders = h.sim.listOrders(a);
+    assert.ok(orders.length > 500, `${orders.length} orders`);
+    assert.equal(new Set(orders.map((o) => o.id)).size, orders.length, 'order ids are unique');
+    assert.equal(new Set(orders.flatMap((o) => o.lineItems.map((li) => li.id))).size, orders.reduce((n, o) => n + o.lineItems.length, 0), 'line item ids are unique');
+    for (const c of h.sim.listCustomers(a)) {
+      assert.ok(c.orderIds.every((id) => h.sim.getOrder(a, id)?.customerId === c.id));
+      assert.ok(c.updatedAt >= Math.max(c.createdAt, ...c.orderIds.map((id) => h.sim.getOrder(a, id)!.updatedAt)));
+    }
+    // A change made through the simulator stays, although the order is generated again on every read.
+    const some = orders[10]!;
+    h.sim.updateOrder(a, some.id, { tags: ['gift'] });
+    assert.deepEqual(h.sim.getOrder(a, some.id)?.tags, ['gift']);
+    assert.deepEqual(h.sim.listOrders(a).find((o) => o.id === some.id)?.tags, ['gift']);
+    h.sim.deleteOrder(a, orders[11]!.id);
+    assert.equal(h.sim.getOrder(a, orders[11]!.id), undefined);
+    assert.equal(h.sim.listOrders(a).length, orders.length - 1);
+    const buyer = h.sim.listCustomers(a)[0]!;
+    const added = h.sim.createOrder(a, { customerId: buyer.id, totalPrice: '12.00' });
+    assert.equal(h.sim.getCustomer(a, buyer.id)?.orderIds.at(-1), added.id);
+    assert.equal(h.sim.listOrders(a).length, orders.length);
+  });
+
   it('maps the project\'s BG/NBD generator onto the shop with exact totals', () => {
     const d = 'bgnbd.myshopify.com';
     h.sim.createShop({ domain: d, scopes: ['read_customers', 'read_orders', 'read_all_orders'] });

@@ -30,6 +30,10 @@ function shopOfIdCondition(cond: unknown): string | null {
     return shops.size === 1 ? [...shops][0]! : null;
   }
   if (isString(o.$gte) && isString(o.$lt) && o.$gte.endsWith('/') && o.$lt === `${o.$gte.slice(0, -1)}0`) return o.$gte.slice(0, -1);
+  // A range between two ids of one shop lies inside that shop's key range.
+  const low = [o.$gte, o.$gt].find(isString);
+  const high = [o.$lte, o.$lt].find(isString);
+  if (low !== undefined && high !== undefined && shopOfId(low) !== null && shopOfId(low) === shopOfId(high)) return shopOfId(low);
   return null;
 }
 

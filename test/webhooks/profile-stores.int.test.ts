@@ -11,6 +11,7 @@ import { eraseCustomerData, eraseShopData } from '../../src/profiles/shop-data-e
 import { TokenDecryptionError } from '../../src/shopify/token-crypto.ts';
 import { ensureIndexes } from '../../src/deps.ts';
 import { shopScope } from '../../src/profiles/shard-keys.ts';
+import { CustomerProfileStore, type ProfileUpdate } from '../../src/profiles/customer-profile-store.ts';
 
 const SHOP = 'stores.myshopify.com';
 const order = (id: string, customerId: string | null, updatedAt: number, netMinor = 100): NormalizedOrder => ({
@@ -45,6 +46,49 @@ describe('profile stores', () => {
     assert.equal((await st.orders.get(SHOP, 'b1'))?.netMinor, 777);
     assert.equal((await st.orders.get(SHOP, 'b2'))?.netMinor, 100);
     assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c3')).map((x) => x.id).sort(), ['b1', 'b2', 'b3']);
+  });
+
+  it('order store: batch upsert of a new order twice in one batch keeps the newest (insert, then $max)', async () => {
+    const r = await st.orders.upsertMany(SHOP, [order('d1', 'c9', 10, 100), order('d1', 'c9', 20, 200), order('d2', 'c9', 5)]);
+    assert.deepEqual(r, { written: 3, stale: 0 });
+    assert.equal((await st.orders.get(SHOP, 'd1'))?.netMinor, 200);
+    assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c9')).map((x) => x.id).sort(), ['d1', 'd2']);
+    // The next batch of the same customer finds its book: the orders are added to it, not replacing it.
+    await st.orders.upsertMany(SHOP, [order('d3', 'c9', 5)]);
+    assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c9')).map((x) => x.id).sort(), ['d1', 'd2', 'd3']);
+  });
+
+  it('profile store: replaceMany inserts new profiles and replaces one written meanwhile', async () => {
+    const profiles = new CustomerProfileStore(s.mongo);
+    const at = new Date('2026-11-20T00:00:00Z');
+    const update = (tag: string): ProfileUpdate => ({
+      memberships: [], tagsDesired: [tag], metrics: {}, predictions: {}, replenishment: [], nextChangeAt: null, asOf: at, computedAt: at, calibrationId: null,
+    });
+    await profiles.replaceMany(SHOP, [{ customerId: 'p1', update: update('seg:one'), previous: null }]);
+    // 'p1' now exists although the caller read none (a recompute of its own wrote it): replaced, not lost.
+    const saved = await profiles.replaceMany(SHOP, [
+      { customerId: 'p1', update: update('seg:two'), previous: null },
+      { customerId: 'p2', update: update('seg:three'), previous: null },
+    ]);
+    assert.equal(saved.size, 2);
+    const docs = await profiles.getMany(SHOP, ['p1', 'p2']);
+    assert.deepEqual(docs.map((d) => [d.customerId, d.tagsDesired]).sort(), [['p1', ['seg:two']], ['p2', ['seg:three']]]);
+  });
+
+  it('profile store: getMany of a large page, dense (read by its id range) or sparse (read by $in)', async () => {
+    const profiles = new CustomerProfileStore(s.mongo);
+    const at = new Date('2026-11-20T00:00:00Z');
+    const id = (i: number) => `g${String(i).padStart(4, '0')}`;
+    await profiles.replaceMany(SHOP, Array.from({ length: 600 }, (_, i) => ({
+      customerId: id(i), previous: null,
+      update: { memberships: [], tagsDesired: [`seg:${i}`], metrics: {}, predictions: {}, replenishment: [], nextChangeAt: null, asOf: at, computedAt: at, calibrationId: null },
+    })));
+    const dense = Array.from({ length: 100 }, (_, i) => id(200 + i)).filter((x) => x !== id(250)).concat(['g9999']);
+    const got = await profiles.getMany(SHOP, dense);
+    assert.deepEqual(got.map((d) => d.customerId).sort(), dense.filter((x) => x !== 'g9999').sort(), 'the asked ones only, an unknown id skipped');
+    assert.deepEqual(got.find((d) => d.customerId === id(210))?.tagsDesired, ['seg:210']);
+    const sparse = Array.from({ length: 70 }, (_, i) => id(i * 8));
+    assert.deepEqual((await profiles.getMany(SHOP, sparse)).map((d) => d.customerId).sort(), sparse);
   });
 
   it('webhook deliveries: recorded once processed, per shop, idempotent, cleanup keeps the last 8 days', async () => {

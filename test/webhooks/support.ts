@@ -35,6 +35,7 @@ export class RecordingEffects implements WebhookEffects {
   async recomputeCustomer(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); }
   async customerChanged(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`recompute ${shop} ${customerId}`); return false; }
   async customerTagsObserved(shop: string, customerId: string, appTags: readonly string[]) { this.maybeFail(); this.calls.push(`observed ${shop} ${customerId} ${appTags.join(',')}`); return false; }
+  async tagEchoPrefix() { this.maybeFail(); return null; }
   async customerDeleted(shop: string, customerId: string) { this.maybeFail(); this.calls.push(`deleted ${shop} ${customerId}`); }
   async shopUninstalled(shop: string) { this.maybeFail(); this.calls.push(`uninstalled ${shop}`); }
   async readAllOrdersGranted(shop: string) { this.maybeFail(); this.calls.push(`read_all_orders ${shop}`); }

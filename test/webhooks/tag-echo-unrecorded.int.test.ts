@@ -38,7 +38,7 @@ describe('echoes of our own tag writes', () => {
   const wrote = async (id: string, tags: string[]) => {
     await deps.stores.tagState.setDesired(SHOP, [{ customerId: id, tags, revision: 1 }]);
     await deps.stores.tagState.markApplied(SHOP, [{ customerId: id, tags, revision: 1 }]);
-    await rt.enqueue.expectTagEcho(SHOP, [id]);
+    await rt.enqueue.expectTagEcho(SHOP, [id], prefix);
   };
 
   before(async () => {
@@ -61,6 +61,28 @@ describe('echoes of our own tag writes', () => {
     // The next customers/update is the customer's own change: recorded and recomputed.
     assert.equal(await deliver('501', [`${prefix}vip`, 'wholesale', 'newsletter']), true);
     assert.equal(await queued('501'), true);
+  });
+
+  it('reads and writes no database document for the echo carrying the desired tags', async () => {
+    await wrote('504', [`${prefix}vip`]);
+    const commands: string[] = [];
+    const record = (ev: { commandName: string }) => { commands.push(ev.commandName); };
+    const client = deps.mongo.getClient();
+    client.on('commandStarted', record);
+    try {
+      seq += 1;
+      const r = await processDelivery(handler, installs, {
+        shop: SHOP, topic: 'customers/update', webhookId: `wh-${seq}`, eventId: `evt-${seq}`, triggeredAt: null, hmac: '',
+        body: JSON.stringify({ id: 504, tags: `wholesale, ${prefix}vip`, updated_at: new Date(AS_OF).toISOString(), admin_graphql_api_id: 'gid://shopify/Customer/504' }),
+        receivedAt: new Date(AS_OF), arrivedAt: Date.now(),
+      });
+      assert.equal(r.status, 200);
+    } finally {
+      client.off('commandStarted', record);
+    }
+    assert.deepEqual(commands, [], 'the echo is recognised from Redis alone');
+    assert.equal(await queued('504'), false, 'no recompute');
+    assert.equal(await rt.enqueue.tagEchoPrefix(SHOP, '504'), null, 'the echo marker is consumed');
   });
 
   it('records the echo when the tags on Shopify are not the desired ones', async () => {

@@ -118,6 +118,8 @@ export class MerchantActions {
     const p = parseGid(id);
     const o = p ? shop.orders.get(p.id) : undefined;
     if (!o) throw new Error(`unknown order ${id} in ${shop.domain}`);
+    // The caller changes it in place: kept when the orders are generated on read (streamed-shop.ts).
+    shop.orders.set(o.id, o);
     return o;
   }
 

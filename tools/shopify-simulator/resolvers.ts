@@ -121,6 +121,8 @@ function tagsMutation(ctx: RequestContext, args: Args, mode: 'add' | 'remove'): 
   const changed = next.length !== rec.tags.length || next.some((t, i) => t !== rec.tags[i]);
   if (changed) {
     rec.tags = next;
+    // Kept when the orders are generated on read (streamed-shop.ts); a no-op otherwise.
+    if (!isCustomer) ctx.shop.orders.set(parsed.id, rec as OrderRecord);
     ctx.hooks.tagsChanged(ctx.shop, parsed.type, parsed.id);
   }
   return { node: isCustomer ? wrapCustomer(rec as CustomerRecord) : wrapOrder(rec as OrderRecord), userErrors: [] };

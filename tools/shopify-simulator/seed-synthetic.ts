@@ -6,7 +6,9 @@ import { derivedPrng } from '../seeded-random.ts';
 import type { Simulator } from './simulator.ts';
 import type { TimeInput } from './merchant-actions.ts';
 import { toMs } from './merchant-actions.ts';
+import { mergeTags } from './store.ts';
 import type { FinancialStatus } from './store.ts';
+import { StreamedOrders, streamedCustomer, streamedCustomerRecord, type StreamedShopParams } from './streamed-shop.ts';
 
 export const MERCHANT_TAGS = ['wholesale', 'newsletter', 'staff', 'vip-manual'];
 const DAY = 86_400_000;
@@ -21,7 +23,11 @@ export interface SyntheticOptions {
   meanOrdersPerCustomer?: number;
   /** Days of history (default 730; the bgnbd model's own default otherwise). */
   historyDays?: number;
-  model?: 'simple' | 'bgnbd';
+  /**
+   * 'streamed': the simple model's shape, but no order is held in memory — each customer's orders are
+   * generated from (seed, customer index) when read (streamed-shop.ts). For very large shops.
+   */
+  model?: 'simple' | 'bgnbd' | 'streamed';
 }
 
 /** Merchant-owned tags on about one customer in seven, so tests can prove the app leaves them alone. */
@@ -33,6 +39,7 @@ export function merchantTagsFor(index: number): string[] {
 
 export function seedSynthetic(sim: Simulator, shopDomain: string, opts: SyntheticOptions): { customers: number; orders: number } {
   if (opts.model === 'bgnbd') return seedBgNbd(sim, shopDomain, opts);
+  if (opts.model === 'streamed') return seedStreamed(sim, shopDomain, opts);
   const shop = sim.shop(shopDomain);
   const rng = derivedPrng(opts.seed, 'synthetic-shop');
   const asOf = opts.asOf === undefined ? sim.clock.now() : toMs(opts.asOf);
@@ -74,6 +81,30 @@ export function seedSynthetic(sim: Simulator, shopDomain: string, opts: Syntheti
     }
   }
   return { customers: opts.customers, orders };
+}
+
+/**
+ * The streamed model: customer records only (generated once here to know each one's order count and
+ * last update), the orders generated again whenever read. Replaces the shop's order table, so it is
+ * for a shop seeded with nothing else.
+ */
+function seedStreamed(sim: Simulator, shopDomain: string, opts: SyntheticOptions): { customers: number; orders: number } {
+  const shop = sim.shop(shopDomain);
+  if (shop.customers.size > 0 || shop.orders.size > 0) throw new Error(`the streamed model needs an empty shop; ${shopDomain} has data`);
+  const p: StreamedShopParams = {
+    customers: opts.customers, seed: opts.seed, asOf: opts.asOf === undefined ? sim.clock.now() : toMs(opts.asOf),
+    historyDays: opts.historyDays ?? 730, maxOrders: opts.maxOrdersPerCustomer ?? 8,
+    scale: opts.meanOrdersPerCustomer === undefined ? 1.6 : opts.meanOrdersPerCustomer + 0.5, currency: shop.currency,
+  };
+  let orders = 0;
+  for (let i = 0; i < p.customers; i++) {
+    const c = streamedCustomer(p, i);
+    const updatedAt = c.orders.reduce((u, o) => Math.max(u, o.updatedAt), c.createdAt);
+    shop.addCustomer(streamedCustomerRecord(p, i, { tags: mergeTags([], merchantTagsFor(i)), createdAt: c.createdAt, updatedAt, orders: c.orders.length }));
+    orders += c.orders.length;
+  }
+  shop.orders = new StreamedOrders(p, orders);
+  return { customers: p.customers, orders };
 }
 
 /** Maps tools/synthetic-shop.ts customers onto simulator records, keeping order totals exact. */

@@ -313,6 +313,7 @@ export class Simulator {
     } else {
       const o = shop.orders.get(id);
       if (!o) return;
+      shop.orders.set(o.id, o);
       // Order versions are told apart by updated_at (second precision on the wire): keep it increasing.
       o.updatedAt = Math.max(now, o.updatedAt + 1000);
       this.#emit(shop, 'orders/updated', orderPayload(shop, o));

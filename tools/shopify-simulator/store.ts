@@ -135,6 +135,15 @@ export interface ShopStats {
   bulkOperations: { query: number; mutation: number };
 }
 
+/** What the shop's orders are kept in: a SortedIdMap, or generated on read (streamed-shop.ts). */
+export interface OrderTable {
+  readonly size: number;
+  get(id: string): OrderRecord | undefined;
+  set(id: string, value: OrderRecord): void;
+  delete(id: string): boolean;
+  values(): IterableIterator<OrderRecord>;
+}
+
 /** Keeps a sorted id array next to a map so pagination is a binary search, not a sort per page. */
 export class SortedIdMap<T> {
   readonly byId = new Map<string, T>();
@@ -194,7 +203,11 @@ export class ShopState {
   readonly timezone: string;
   readonly currency: string;
   readonly customers = new SortedIdMap<CustomerRecord>();
-  readonly orders = new SortedIdMap<OrderRecord>();
+  /**
+   * A caller that changes an order in place writes it back with set() (a no-op here; it keeps the
+   * change when the orders are generated on read, streamed-shop.ts).
+   */
+  orders: OrderTable = new SortedIdMap<OrderRecord>();
   nextOrderNumber = 1001;
   faults: Faults = { errorRate: 0, errorStatus: 503, latencyMs: 0, throttle: false, throttleNext: 0, bulkFailure: null, holdBulk: false };
   readonly faultPrng: Prng;
@@ -219,10 +232,8 @@ export class ShopState {
     this.orders.set(o.id, o);
     if (o.customerId) {
       const c = this.customers.get(o.customerId);
-      if (c && !c.orderIds.includes(o.id)) {
-        c.orderIds.push(o.id);
-        c.orderIds.sort(compareIds);
-      }
+      // Assigned, not pushed: a streamed customer's ids are computed until assigned (streamed-shop.ts).
+      if (c && !c.orderIds.includes(o.id)) c.orderIds = [...c.orderIds, o.id].sort(compareIds);
     }
   }
 
