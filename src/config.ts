@@ -24,6 +24,12 @@ export const configSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('segments'),
   /**
+   * Queue partitions: each queue exists this many times, each under its own hash tag, and a shop's jobs
+   * go to one of them (src/redis.ts partitionOf), so several cluster masters share the work. Unset: 1 on
+   * a single Redis, 6 on a cluster. Drain the queues before changing it (a shop may move partition).
+   */
+  QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
+  /**
    * A Redis Cluster instead of REDIS_URL: comma-separated host:port of some of its nodes (the client
    * discovers the rest). Every Redis key then carries the hash tag {QUEUE_PREFIX} (src/redis.ts).
    */
