@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import type mongoose from 'mongoose';
 import { Queue } from 'bullmq';
-import { createRedis, type RedisTarget } from '../src/redis.ts';
+import { createRedis, defaultPartitions, partitionPrefixes, type RedisTarget } from '../src/redis.ts';
 import { QUEUE } from '../jobs/queues.ts';
 import { webhookHmac } from '../webhooks/verify-hmac.ts';
 import { pollUntil } from '../tools/poll.ts';
@@ -67,7 +67,9 @@ async function load(c: LoadContext, name: string, o: { reject: boolean; rate?: n
 async function drainSeconds(c: LoadContext, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   const conn = createRedis(c.redis, { maxRetriesPerRequest: null });
-  const queues = [QUEUE.webhook, QUEUE.recompute].map((n) => new Queue(n, { connection: conn, prefix: c.queuePrefix }));
+  // Every queue partition (the app's default count: 1 on one server, 6 on a cluster).
+  const prefixes = partitionPrefixes(c.queuePrefix, defaultPartitions(Boolean(c.redis.REDIS_CLUSTER_NODES)));
+  const queues = prefixes.flatMap((prefix) => [QUEUE.webhook, QUEUE.recompute].map((n) => new Queue(n, { connection: conn, prefix })));
   try {
     await pollUntil('the webhook and recompute queues to drain', async () => {
       const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
