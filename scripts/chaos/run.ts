@@ -4,7 +4,6 @@
 // (explain.ts). Simulated: signed webhooks with duplicates, reordering and late deliveries; 10% of
 // Admin API calls answered 5xx; the bucket drained and THROTTLED bursts on the standard plan's 100
 // points/s; expiring offline tokens that live tokenLifetimeMs. Bounded: a time limit stops the run, every loop is counted.
-import type { Queue } from 'bullmq';
 import { AuthStats } from '../../src/shopify/offline-tokens.ts';
 import { explainFailure } from './explain.ts';
 import { faultSchedule, Timeline, type FaultStep } from './faults.ts';
