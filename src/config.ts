@@ -31,7 +31,7 @@ export const configSchema = z.object({
   QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
   /**
    * A Redis Cluster instead of REDIS_URL: comma-separated host:port of some of its nodes (the client
-   * discovers the rest). Every Redis key then carries the hash tag {QUEUE_PREFIX} (src/redis.ts).
+   * discovers the rest). Every Redis key then carries a hash tag: {QUEUE_PREFIX}, and the queues {QUEUE_PREFIX-p<k>} (src/redis.ts).
    */
   REDIS_CLUSTER_NODES: z
     .string()
