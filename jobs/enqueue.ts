@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-state.ts';
 import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
-import { partitionOf, partitionPrefixes, scanKeys } from '../src/redis.ts';
+import { isCluster, partitionOf, partitionPrefixes, scanKeys } from '../src/redis.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
 import { FlowOutbox, type FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
 import {
@@ -100,6 +100,15 @@ export interface EnqueuerOptions {
   keyring: Keyring;
   /** Per-shop counters (recomputes pending, failures) that status reads count instead of listing jobs. */
   shopWork?: ShopWork;
+  /** On a cluster: ms to wait for a replica to acknowledge a queued delivery (WEBHOOK_REPLICA_ACK_MS); 0 = off. */
+  replicaAckMs?: number;
+}
+
+class ReplicaAckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplicaAckError';
+  }
 }
 
 export class Enqueuer {
@@ -112,6 +121,7 @@ export class Enqueuer {
   private readonly asOf: number | undefined;
   private readonly tagState: TagSyncState;
   private readonly keyring: Keyring;
+  private readonly replicaAckMs: number;
   readonly shopWork: ShopWork;
   /** Flow trigger calls waiting to be fired, and the counters of fired ones (src/profiles/flow-outbox.ts). */
   readonly flowOutbox: FlowOutbox;
@@ -125,6 +135,7 @@ export class Enqueuer {
     this.asOf = o.asOf;
     this.tagState = o.tagState ?? new TagSyncState(redis, prefix);
     this.keyring = o.keyring;
+    this.replicaAckMs = isCluster(redis) ? (o.replicaAckMs ?? 0) : 0;
     this.shopWork = o.shopWork ?? new ShopWork(redis, prefix);
     this.flowOutbox = new FlowOutbox(redis, prefix);
   }
@@ -154,11 +165,26 @@ export class Enqueuer {
       shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId, triggeredAt: d.triggeredAt, hmac: d.hmac,
       customerIds: d.customerIds, receivedAt: d.receivedAt.getTime(), arrivedAt: d.arrivedAt,
     };
-    await this.queuesFor(d.shop).webhook.add(
+    const { webhook } = this.queuesFor(d.shop);
+    await webhook.add(
       'webhook',
       { ...head, bodySealed: this.keyring.seal(d.body, webhookSealAad(head)), bytes: Buffer.byteLength(d.body) },
       { ...JOB_OPTIONS.webhook, jobId },
     );
+    if (this.replicaAckMs > 0) await this.replicaAck(webhook.toKey('id'));
+  }
+
+  /**
+   * WAIT 1 <ms> on the master that holds `key`'s slot, through the same node connection the enqueue
+   * used (ioredis keeps one per node), so it covers that write: WAIT blocks "until all the previous
+   * write commands sent in the context of the current connection are successfully transferred and
+   * acknowledged by at least the specified number of replicas" (https://redis.io/docs/latest/commands/wait/).
+   * The pipeline's key routes the keyless WAIT to that master.
+   */
+  private async replicaAck(key: string): Promise<void> {
+    const res = await this.redis.pipeline().exists(key).call('WAIT', '1', String(this.replicaAckMs)).exec();
+    const [err, acked] = res?.[1] ?? [new Error('no reply'), 0];
+    if (err || Number(acked) < 1) throw new ReplicaAckError(`no replica acknowledged the queued delivery within ${this.replicaAckMs} ms${err ? `: ${err.message}` : ''}`);
   }
 
   // ---- WebhookEffects -------------------------------------------------------------------------

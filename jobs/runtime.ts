@@ -68,7 +68,7 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   // while Redis is away (the chaos run's Redis restart: 100+ of them). The connection's own listener
   // (src/deps.ts) already logs the outage once per error; other errors are worth a warning.
   for (const q of partitions.flatMap((p) => Object.values(p) as Array<Queues[keyof Queues]>)) q.on('error', (err) => logQueueError(deps.logger, q.name, err));
-  const enqueue = new Enqueuer(partitions, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config) });
+  const enqueue = new Enqueuer(partitions, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config), replicaAckMs: deps.config.WEBHOOK_REPLICA_ACK_MS });
   const { stores } = deps;
   const context: JobContext = {
     logger: deps.logger,

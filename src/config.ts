@@ -64,6 +64,12 @@ export const configSchema = z.object({
    */
   WEBHOOK_MODE: z.enum(['auto', 'queued', 'inline']).default('auto'),
   WEBHOOK_INLINE_LIMIT: z.coerce.number().int().min(0).max(1024).default(8),
+  /**
+   * On a Redis Cluster: after a delivery is queued, wait up to this many ms for a replica of its master to
+   * acknowledge it (WAIT 1 ms) before answering 200, so a failover right after cannot lose an
+   * acknowledged delivery; none in time → 500, Shopify retries. 0 = off (replication stays asynchronous).
+   */
+  WEBHOOK_REPLICA_ACK_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   BULK_MUTATION_THRESHOLD: z.coerce.number().int().min(1).default(250),
   DEMO_MODE: boolish.default(false),

@@ -4,11 +4,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { openTestServices, type TestServices } from '../support/test-services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { QUEUE } from '../../jobs/queues.ts';
+import { Enqueuer } from '../../jobs/enqueue.ts';
+import { Keyring } from '../../src/shopify/token-crypto.ts';
 import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
 import { isCluster, partitionOf } from '../../src/redis.ts';
 import { AS_OF, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
@@ -115,5 +117,35 @@ describe('queue partitions by shop', () => {
     }
     assert.ok(holding.size >= 2, `queue keys on ${holding.size} master(s): ${[...holding].join(', ')}`);
     for (const p of rt.partitions) await p.maintenance.obliterate({ force: true });
+  });
+
+  it('on a cluster, WEBHOOK_REPLICA_ACK_MS: the delivery is on a replica before acceptWebhook returns (WAIT on its master)', { skip: !CLUSTER && 'needs REDIS_CLUSTER_NODES' }, async () => {
+    const redis = deps.redis as unknown as Cluster;
+    const inbox = new Enqueuer(rt.partitions, deps.redis, rt.prefix, { keyring: new Keyring(Buffer.alloc(32, 7)), replicaAckMs: 2000 });
+    const webhook = rt.queuesFor(B).webhook;
+    const slot = Number(await deps.redis.cluster('KEYSLOT', webhook.toKey('id')));
+    const masters = redis.nodes('master');
+    const waits = async (m: Redis) => Number(/cmdstat_wait:calls=(\d+)/.exec(await m.info('commandstats'))?.[1] ?? 0);
+    const before = await Promise.all(masters.map(waits));
+    const body = JSON.stringify({ id: 1, customer: { id: 2 } });
+    await inbox.acceptWebhook({ shop: B, topic: 'orders/create', webhookId: 'ack-1', eventId: null, triggeredAt: null, hmac: 'x', body, receivedAt: new Date(AS_OF), arrivedAt: Date.now(), dedupeKey: 'ack-1', customerIds: ['2'] });
+    const after = await Promise.all(masters.map(waits));
+    // The master that holds the partition's slot (its keys exist now).
+    const owner = (await Promise.all(masters.map(async (m) => Number(await m.cluster('COUNTKEYSINSLOT', slot)) > 0))).indexOf(true);
+    const waited = after.map((n, i) => n - before[i]!);
+    assert.equal(waited.reduce((a, b) => a + b, 0), 1, `one WAIT in all (${waited.join(', ')})`);
+    assert.ok(owner >= 0);
+    assert.equal(waited[owner], 1, 'on the master that holds the partition');
+    // The job is readable on a replica right away.
+    const jobs = await webhook.getWaiting();
+    const job = jobs.find((j) => j.data.webhookId === 'ack-1');
+    assert.ok(job, 'queued');
+    let onReplica = 0;
+    for (const r of redis.nodes('slave')) {
+      await r.call('READONLY');
+      onReplica += await r.exists(webhook.toKey(job.id!)).catch(() => 0);
+    }
+    assert.ok(onReplica >= 1, 'replicated before the answer');
+    await webhook.obliterate({ force: true });
   });
 });
