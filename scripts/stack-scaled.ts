@@ -3,8 +3,9 @@
 // checks on /health), on a private durable redis-server (or the local Redis Cluster) and FerretDB.
 //   npm run stack:scaled [-- --webs 2] [--workers 3] [--duration 10] [--connections 32] [--redis-cluster] [--json]
 //     ingest benchmark through HAProxy: HTTP+HMAC only (wrong signatures, as `bench:ingest --reject`),
-//     then the full path with durable queueing at 0.8× that rate (target p99 < 50 ms), then every
-//     accepted delivery must be stored (0 lost) and the workers' recompute backlog drained.
+//     then the full path with durable queueing at 0.8× that rate with the webhook consumers paused
+//     (target p99 < 50 ms), then unthrottled while processing; every accepted delivery must be stored
+//     (0 lost) and the workers' recompute backlog drained. CPU ms per request per process role.
 //   npm run stack:scaled -- --chaos
 //     signed deliveries retried until answered 200 (as Shopify retries), one web process SIGKILLed
 //     mid-run: HAProxy routes around it; 0 lost.
