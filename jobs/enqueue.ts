@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-state.ts';
 import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
-import { scanKeys } from '../src/redis.ts';
+import { isCluster, partitionOf, partitionPrefixes, scanKeys } from '../src/redis.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
 import { FlowOutbox, type FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
 import {
@@ -40,8 +40,20 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
-export async function closeQueues(q: Queues): Promise<void> {
-  await Promise.all(Object.values(q).map((queue: Queue) => queue.close()));
+/**
+ * Every queue once per partition (src/redis.ts partitionPrefixes): partition k under its own prefix
+ * (`{prefix-p<k>}` on a cluster), so each partition's keys share one slot, as BullMQ requires of a
+ * queue, and different partitions hash to different slots and so spread over the masters — what
+ * https://docs.bullmq.io/patterns/redis-cluster ("Redis Cluster") recommends: a prefix in brackets per
+ * queue, "different prefixes so that the queues are evenly placed in the cluster nodes".
+ */
+export function createPartitions(connection: ConnectionOptions, prefix: string, partitions: number): Queues[] {
+  return partitionPrefixes(prefix, partitions).map((p) => createQueues(connection, p));
+}
+
+export async function closeQueues(q: Queues | readonly Queues[]): Promise<void> {
+  const all = Array.isArray(q) ? (q as readonly Queues[]) : [q as Queues];
+  await Promise.all(all.flatMap((one) => Object.values(one)).map((queue: Queue) => queue.close()));
 }
 
 /** Same shape as webhooks/effects.ts BulkOperationFinishedPayload (jobs/ may not import webhooks/). */
@@ -91,28 +103,49 @@ export interface EnqueuerOptions {
   keyring: Keyring;
   /** Per-shop counters (recomputes pending, failures) that status reads count instead of listing jobs. */
   shopWork?: ShopWork;
+  /** On a cluster: ms to wait for a replica to acknowledge a queued delivery (WEBHOOK_REPLICA_ACK_MS); 0 = off. */
+  replicaAckMs?: number;
+}
+
+class ReplicaAckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplicaAckError';
+  }
 }
 
 export class Enqueuer {
+  /** Partition 0: the global jobs (daily sweeps, cleanups); with one partition, every queue there is. */
   readonly queues: Queues;
+  /** Every partition; a shop's jobs all go to queuesFor(shop). */
+  readonly partitions: readonly Queues[];
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly asOf: number | undefined;
   private readonly tagState: TagSyncState;
   private readonly keyring: Keyring;
+  private readonly replicaAckMs: number;
   readonly shopWork: ShopWork;
   /** Flow trigger calls waiting to be fired, and the counters of fired ones (src/profiles/flow-outbox.ts). */
   readonly flowOutbox: FlowOutbox;
 
-  constructor(queues: Queues, redis: Redis, prefix: string, o: EnqueuerOptions) {
-    this.queues = queues;
+  constructor(partitions: Queues | readonly Queues[], redis: Redis, prefix: string, o: EnqueuerOptions) {
+    this.partitions = Array.isArray(partitions) ? (partitions as readonly Queues[]) : [partitions as Queues];
+    if (this.partitions.length === 0) throw new Error('Enqueuer needs at least one queue partition');
+    this.queues = this.partitions[0]!;
     this.redis = redis;
     this.prefix = prefix;
     this.asOf = o.asOf;
     this.tagState = o.tagState ?? new TagSyncState(redis, prefix);
     this.keyring = o.keyring;
+    this.replicaAckMs = isCluster(redis) ? (o.replicaAckMs ?? 0) : 0;
     this.shopWork = o.shopWork ?? new ShopWork(redis, prefix);
     this.flowOutbox = new FlowOutbox(redis, prefix);
+  }
+
+  /** The queues of the shop's partition: every job of the shop goes there, so its ids and deduplication hold. */
+  queuesFor(shop: string): Queues {
+    return this.partitions[partitionOf(shop, this.partitions.length)]!;
   }
 
   /** Flow trigger calls for membership changes: fired by the shop's next tag sync (queued here). */
@@ -135,11 +168,26 @@ export class Enqueuer {
       shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId, triggeredAt: d.triggeredAt, hmac: d.hmac,
       customerIds: d.customerIds, receivedAt: d.receivedAt.getTime(), arrivedAt: d.arrivedAt,
     };
-    await this.queues.webhook.add(
+    const { webhook } = this.queuesFor(d.shop);
+    await webhook.add(
       'webhook',
       { ...head, bodySealed: this.keyring.seal(d.body, webhookSealAad(head)), bytes: Buffer.byteLength(d.body) },
       { ...JOB_OPTIONS.webhook, jobId },
     );
+    if (this.replicaAckMs > 0) await this.replicaAck(webhook.toKey('id'));
+  }
+
+  /**
+   * WAIT 1 <ms> on the master that holds `key`'s slot, through the same node connection the enqueue
+   * used (ioredis keeps one per node), so it covers that write: WAIT blocks "until all the previous
+   * write commands sent in the context of the current connection are successfully transferred and
+   * acknowledged by at least the specified number of replicas" (https://redis.io/docs/latest/commands/wait/).
+   * The pipeline's key routes the keyless WAIT to that master.
+   */
+  private async replicaAck(key: string): Promise<void> {
+    const res = await this.redis.pipeline().exists(key).call('WAIT', '1', String(this.replicaAckMs)).exec();
+    const [err, acked] = res?.[1] ?? [new Error('no reply'), 0];
+    if (err || Number(acked) < 1) throw new ReplicaAckError(`no replica acknowledged the queued delivery within ${this.replicaAckMs} ms${err ? `: ${err.message}` : ''}`);
   }
 
   // ---- WebhookEffects -------------------------------------------------------------------------
@@ -147,7 +195,7 @@ export class Enqueuer {
   /** A burst of webhooks for one customer yields one waiting job, plus one more if one is running. */
   async recomputeCustomer(shop: string, customerId: string, reason: RecomputeReason = 'webhook'): Promise<void> {
     const priority = reason === 'recency' ? PRIORITY.recency : reason === 'support' ? PRIORITY.support : PRIORITY.webhook;
-    await this.queues.recompute.add(
+    await this.queuesFor(shop).recompute.add(
       'recompute-customer',
       { shop, customerId, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
       { ...JOB_OPTIONS.recompute, ...(priority ? { priority } : {}), deduplication: { id: dedupId.recompute(shop, customerId), keepLastIfActive: true } },
@@ -194,27 +242,28 @@ export class Enqueuer {
    * when done.
    */
   async customerDeleted(shop: string, customerId: string): Promise<void> {
+    const queues = this.queuesFor(shop);
     const dedup = dedupId.recompute(shop, customerId);
-    const jobId = await this.queues.recompute.getDeduplicationJobId(dedup);
+    const jobId = await queues.recompute.getDeduplicationJobId(dedup);
     let running = false;
     if (jobId) {
-      const job = await this.queues.recompute.getJob(jobId);
+      const job = await queues.recompute.getJob(jobId);
       const state = job ? await job.getState() : 'unknown';
       if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
       running = state === 'active';
     }
-    if (!running) await this.queues.recompute.removeDeduplicationKey(dedup);
+    if (!running) await queues.recompute.removeDeduplicationKey(dedup);
     await this.tagState.forgetCustomer(shop, customerId);
     await new MetafieldSyncState(this.redis, this.prefix).forgetCustomer(shop, customerId);
     await this.flowOutbox.forgetCustomer(shop, customerId);
     await this.shopWork.forgetCustomer(shop, customerId, customerKey(shop, customerId));
     await this.redis.del(this.echoKey(shop, customerId));
     const names = (j: AnyJob) => j.data?.shop === shop && (j.data.customerId === customerId || (j.data.customerIds ?? []).includes(customerId));
-    await this.removeJobs([this.queues.recompute, this.queues.webhook, this.queues.maintenance, this.queues.syncTags], names);
+    await this.removeJobs([queues.recompute, queues.webhook, queues.maintenance, queues.syncTags], names);
     // Kept settings previews list example customers: the shop's are recomputed on demand anyway.
-    await this.removeJobs([this.queues.preview], (j) => j.data?.shop === shop);
+    await this.removeJobs([queues.preview], (j) => j.data?.shop === shop);
     if (running) {
-      await this.queues.maintenance.add('forget-customer', { kind: 'forget-customer', shop, customerId }, { ...JOB_OPTIONS.maintenance, delay: 30_000, removeOnComplete: true, removeOnFail: true });
+      await queues.maintenance.add('forget-customer', { kind: 'forget-customer', shop, customerId }, { ...JOB_OPTIONS.maintenance, delay: 30_000, removeOnComplete: true, removeOnFail: true });
     }
   }
 
@@ -238,7 +287,7 @@ export class Enqueuer {
     await this.shopWork.forgetShop(shop);
     await new MetafieldSyncState(this.redis, this.prefix).forgetShop(shop);
     await this.flowOutbox.forgetShop(shop);
-    const queues = Object.values(this.queues) as Queue[];
+    const queues = Object.values(this.queuesFor(shop)) as Queue[];
     // A job of the shop still running would leave its completion event (naming the shop) behind: let it
     // end first (it fails fast, the shop is uninstalled), for a few seconds at most.
     for (const until = Date.now() + 3000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
@@ -330,12 +379,12 @@ export class Enqueuer {
 
   /** One sync job per shop waits at a time; while one runs, one more is kept. */
   async syncTags(shop: string): Promise<void> {
-    await this.queues.syncTags.add('sync-tags', { shop }, { ...JOB_OPTIONS.syncTags, deduplication: { id: dedupId.syncTags(shop), keepLastIfActive: true } });
+    await this.queuesFor(shop).syncTags.add('sync-tags', { shop }, { ...JOB_OPTIONS.syncTags, deduplication: { id: dedupId.syncTags(shop), keepLastIfActive: true } });
   }
 
   /** One resync at a time per shop: while one is queued or running, another request is ignored. */
   async resyncShop(shop: string, requestedBy: ResyncShopData['requestedBy'], asOf = this.asOf): Promise<Job<ResyncShopData>> {
-    return this.queues.resync.add(
+    return this.queuesFor(shop).resync.add(
       'resync-shop',
       { shop, requestedBy, ...(asOf !== undefined ? { asOf } : {}) },
       { ...JOB_OPTIONS.resync, deduplication: { id: dedupId.resync(shop) } },
@@ -348,7 +397,8 @@ export class Enqueuer {
    */
   async resumeShop(shop: string): Promise<number> {
     let woken = 0;
-    for (const q of [this.queues.syncTags, this.queues.resync]) {
+    const queues = this.queuesFor(shop);
+    for (const q of [queues.syncTags, queues.resync]) {
       const delayed = await q.getDelayed(0, 999);
       for (const j of delayed) {
         if ((j?.data as { shop?: string } | undefined)?.shop !== shop) continue;
@@ -365,13 +415,14 @@ export class Enqueuer {
    */
   async previewSettings(shop: string, settings: PreviewSettingsData['settings'], settingsHash: string): Promise<{ job: Job<PreviewSettingsData>; busy: boolean }> {
     const jobId = `preview-${customerKey(shop, settingsHash)}`;
-    const kept = await this.queues.preview.getJob(jobId);
+    const { preview } = this.queuesFor(shop);
+    const kept = await preview.getJob(jobId);
     if (kept && (await kept.getState()) !== 'failed') return { job: kept, busy: false };
     if (kept) await kept.remove().catch(() => undefined);
-    const running = await this.queues.preview.getDeduplicationJobId(dedupId.preview(shop));
-    const other = running ? await this.queues.preview.getJob(running) : undefined;
+    const running = await preview.getDeduplicationJobId(dedupId.preview(shop));
+    const other = running ? await preview.getJob(running) : undefined;
     if (other && ['waiting', 'active', 'prioritized', 'delayed'].includes(await other.getState())) return { job: other, busy: other.id !== jobId };
-    const job = await this.queues.preview.add(
+    const job = await preview.add(
       'settings-preview',
       { shop, settings, settingsHash, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
       { ...JOB_OPTIONS.preview, jobId, deduplication: { id: dedupId.preview(shop) } },
@@ -380,7 +431,7 @@ export class Enqueuer {
   }
 
   async recalibrateShop(shop: string, reason: RecalibrateShopData['reason']): Promise<void> {
-    await this.queues.recalibrate.add(
+    await this.queuesFor(shop).recalibrate.add(
       'recalibrate-shop',
       { shop, reason, ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) },
       { ...JOB_OPTIONS.recalibrate, deduplication: { id: dedupId.recalibrate(shop), keepLastIfActive: true } },
@@ -389,18 +440,18 @@ export class Enqueuer {
 
   /** Native segments and the metafield definition follow the settings (one waiting per shop; one more while one runs). */
   async reconcileShopifyObjects(shop: string): Promise<void> {
-    await this.queues.maintenance.add('shopify-objects', { kind: 'shopify-objects', shop }, { ...JOB_OPTIONS.maintenance, deduplication: { id: dedupId.shopifyObjects(shop), keepLastIfActive: true } });
+    await this.queuesFor(shop).maintenance.add('shopify-objects', { kind: 'shopify-objects', shop }, { ...JOB_OPTIONS.maintenance, deduplication: { id: dedupId.shopifyObjects(shop), keepLastIfActive: true } });
   }
 
   async recencySweep(shop?: string): Promise<void> {
-    await this.queues.maintenance.add('recency-sweep', { kind: 'recency-sweep', ...(shop ? { shop } : {}), ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) }, { ...JOB_OPTIONS.maintenance });
+    await (shop ? this.queuesFor(shop) : this.queues).maintenance.add('recency-sweep', { kind: 'recency-sweep', ...(shop ? { shop } : {}), ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) }, { ...JOB_OPTIONS.maintenance });
   }
 
   // ---- Schedules ------------------------------------------------------------------------------
 
   /** Nightly recalibration at 03:00 in the shop's own time zone (idempotent upsert). */
   async scheduleShop(shop: string, timezone: string): Promise<void> {
-    await this.queues.recalibrate.upsertJobScheduler(
+    await this.queuesFor(shop).recalibrate.upsertJobScheduler(
       schedulerId.nightlyRecalibration(shop),
       { pattern: SCHEDULES.nightlyRecalibrationCron, tz: timezone },
       { name: 'recalibrate-shop', data: { shop, reason: 'nightly' }, opts: { ...JOB_OPTIONS.recalibrate } },
@@ -408,7 +459,7 @@ export class Enqueuer {
   }
 
   async unscheduleShop(shop: string): Promise<void> {
-    await this.queues.recalibrate.removeJobScheduler(schedulerId.nightlyRecalibration(shop));
+    await this.queuesFor(shop).recalibrate.removeJobScheduler(schedulerId.nightlyRecalibration(shop));
   }
 
   /** Global daily jobs; called by every worker at start (upsert is idempotent). */

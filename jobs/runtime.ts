@@ -3,11 +3,11 @@
 import { keyringFrom, type Deps } from '../src/deps.ts';
 import { DEAD_LETTER_RETENTION_MS } from '../src/profiles/dead-letter-store.ts';
 import { DATA_REQUEST_RETENTION_MS } from '../src/profiles/data-request-store.ts';
-import { createQueues, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
+import { createPartitions, closeQueues, Enqueuer, type Queues } from './enqueue.ts';
 import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
-import { keyPrefix } from '../src/redis.ts';
+import { defaultPartitions, keyPrefix, partitionPrefixes } from '../src/redis.ts';
 import type { Logger } from '../src/logger.ts';
 
 /** Errors of a lost connection, which the connection's own listener has logged already. */
@@ -21,7 +21,13 @@ function logQueueError(logger: Logger, queue: string, err: Error): void {
 export interface JobRuntime {
   /** Redis key prefix of every queue (QUEUE_PREFIX or the per-test override). */
   prefix: string;
+  /** Partition 0's queues (with one partition, the only ones): global jobs. A shop's are in queuesFor(shop). */
   queues: Queues;
+  /** Every queue partition (QUEUE_PARTITIONS): workers, the queue board and support counts cover them all. */
+  partitions: readonly Queues[];
+  /** Their key prefixes, partition k at index k. */
+  partitionPrefixes: readonly string[];
+  queuesFor(shop: string): Queues;
   enqueue: Enqueuer;
   context: JobContext;
   /** Starts workers in this process (worker entry, `npm start`, demo). */
@@ -35,6 +41,8 @@ export interface RuntimeOptions {
   asOf?: number;
   /** Override config QUEUE_PREFIX (tests use a prefix per file). */
   queuePrefix?: string;
+  /** Override QUEUE_PARTITIONS (tests). */
+  partitions?: number;
 }
 
 export function shopPort(deps: Deps): ShopPort {
@@ -51,12 +59,16 @@ export function shopPort(deps: Deps): ShopPort {
 
 export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   const prefix = keyPrefix(o.queuePrefix ?? deps.config.QUEUE_PREFIX, Boolean(deps.config.REDIS_CLUSTER_NODES));
-  const queues = createQueues(deps.redis, prefix);
+  const cluster = Boolean(deps.config.REDIS_CLUSTER_NODES);
+  const partitionCount = o.partitions ?? deps.config.QUEUE_PARTITIONS ?? defaultPartitions(cluster);
+  const prefixes = partitionPrefixes(prefix, partitionCount);
+  const partitions = createPartitions(deps.redis, prefix, partitionCount);
+  const queues = partitions[0]!;
   // Without a listener BullMQ prints a queue's errors with console.error, a raw stack per failed command
   // while Redis is away (the chaos run's Redis restart: 100+ of them). The connection's own listener
   // (src/deps.ts) already logs the outage once per error; other errors are worth a warning.
-  for (const q of Object.values(queues) as Array<Queues[keyof Queues]>) q.on('error', (err) => logQueueError(deps.logger, q.name, err));
-  const enqueue = new Enqueuer(queues, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config) });
+  for (const q of partitions.flatMap((p) => Object.values(p) as Array<Queues[keyof Queues]>)) q.on('error', (err) => logQueueError(deps.logger, q.name, err));
+  const enqueue = new Enqueuer(partitions, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config), replicaAckMs: deps.config.WEBHOOK_REPLICA_ACK_MS });
   const { stores } = deps;
   const context: JobContext = {
     logger: deps.logger,
@@ -89,12 +101,15 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   return {
     prefix,
     queues,
+    partitions,
+    partitionPrefixes: prefixes,
+    queuesFor: (shop) => enqueue.queuesFor(shop),
     enqueue,
     context,
     startWorkers(opts = {}) {
       const w = startWorkers(context, {
         connection: () => deps.newRedis(),
-        prefix,
+        prefixes,
         concurrency: opts.concurrency ?? deps.config.WORKER_CONCURRENCY,
         lockMs: deps.config.JOB_LOCK_MS,
         ...(opts.queues ? { queues: opts.queues } : {}),
@@ -104,7 +119,7 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
     },
     async close() {
       await Promise.all(running.map((w) => w.close()));
-      await closeQueues(queues);
+      await closeQueues(partitions);
     },
   };
 }

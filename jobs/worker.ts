@@ -14,7 +14,8 @@ import { runSettingsPreview } from './settings-preview.ts';
 
 export interface WorkerOptions {
   connection: () => ConnectionOptions;
-  prefix: string;
+  /** The queue partitions' prefixes (src/redis.ts partitionPrefixes): one Worker per queue and partition. */
+  prefixes: readonly string[];
   /** Concurrency of the recompute queue; the others derive from it. */
   concurrency: number;
   /** Which queues this process serves (default: all) — lets resyncs run on separate machines. */
@@ -41,6 +42,27 @@ function keepWhileReauth(run: Processor, recheckMs: number): Processor {
       if (!(err instanceof ShopNeedsReauthError) || !token) throw err;
       await job.moveToDelayed(Date.now() + recheckMs, token);
       throw new DelayedError(err.message);
+    }
+  };
+}
+
+/**
+ * At most `limit` runs at once across the Workers that share it: the whole-shop queues keep their
+ * concurrency per process however many partitions there are (a resync of a large shop holds much memory;
+ * two at once in one process could exceed it). A job waiting here holds its lock, which BullMQ renews.
+ */
+function sharedLimit(limit: number): (run: Processor) => Processor {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return (run) => async (job, token) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await run(job, token);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   };
 }
@@ -76,12 +98,20 @@ export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers 
     [QUEUE.preview]: { run: (job: Job) => runSettingsPreview(ctx, job.data, job), concurrency: 1 },
   };
   const names = (o.queues ?? (Object.keys(processors) as QueueName[])).filter((n): n is keyof typeof processors => Object.hasOwn(processors, n));
-  const workers = names.map((name) => {
+  // Per-customer queues run p.concurrency per partition (the partitions share the work of many shops);
+  // whole-shop queues p.concurrency per process, all partitions together (sharedLimit).
+  const perProcess = new Set<QueueName>([QUEUE.resync, QUEUE.recalibrate, QUEUE.maintenance, QUEUE.preview]);
+  const workers = names.flatMap((name) => {
     const p = processors[name];
-    const w = new Worker(name, keepWhileReauth(p.run, o.reauthRecheckMs ?? 600_000), {
+    const limited = perProcess.has(name) && o.prefixes.length > 1 ? sharedLimit(p.concurrency) : (run: Processor) => run;
+    const run = limited(keepWhileReauth(p.run, o.reauthRecheckMs ?? 600_000));
+    return o.prefixes.map((prefix) => startOne(name, prefix, run, p.concurrency));
+  });
+  function startOne(name: keyof typeof processors, prefix: string, run: Processor, concurrency: number): Worker {
+    const w = new Worker(name, run, {
       connection: o.connection(),
-      prefix: o.prefix,
-      concurrency: p.concurrency,
+      prefix,
+      concurrency,
       // Whole-shop jobs hold the event loop for a few hundred ms at a time: allow a longer lock.
       lockDuration: name === QUEUE.resync || name === QUEUE.recalibrate || name === QUEUE.preview ? 120_000 : o.lockMs ?? 30_000,
       stalledInterval: o.lockMs ?? 30_000,
@@ -95,7 +125,7 @@ export function startWorkers(ctx: JobContext, o: WorkerOptions): RunningWorkers 
     if (name === QUEUE.recompute) w.on('completed', (job) => void settled(name, job).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'shop work counters not updated')));
     w.on('error', (err) => ctx.logger.error({ queue: name, err: err.message }, 'worker error'));
     return w;
-  });
+  }
   return {
     workers,
     async close(graceMs = 25_000) {

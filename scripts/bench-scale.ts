@@ -112,7 +112,7 @@ async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases,
   const seen: Record<string, number> = {};
   let last = '';
   await pollUntil('the resync to finish', async () => {
-    const j = await stack.runtime.queues.resync.getJob(job.id!);
+    const j = await stack.runtime.queuesFor(SHOP).resync.getJob(job.id!);
     if (!j) throw new Error(`resync job ${job.id} vanished`);
     const state = await j.getState();
     if (state === 'failed') throw new Error(`resync failed: ${j.failedReason}`);

@@ -71,7 +71,7 @@ async function recomputeThroughput(): Promise<Array<{ workers: number; jobs: num
       for (let i = 0; i < workersN; i++) {
         children.push(spawn(process.execPath, ['jobs/main.ts', '--queues', 'recompute-customer'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
       }
-      await pollUntil('the recompute queue to drain', async () => Object.values(await rt.queues.recompute.getJobCounts('waiting', 'active', 'prioritized', 'delayed')).every((n) => n === 0), { timeoutMs: 300_000, intervalMs: 200 });
+      await pollUntil('the recompute queue to drain', async () => Object.values(await rt.queuesFor(SHOP).recompute.getJobCounts('waiting', 'active', 'prioritized', 'delayed')).every((n) => n === 0), { timeoutMs: 300_000, intervalMs: 200 });
       const seconds = (performance.now() - t0) / 1000;
       for (const c of children.splice(0)) {
         const exited = new Promise((r) => c.once('exit', r));

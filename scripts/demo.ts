@@ -137,7 +137,7 @@ try {
   const job = await runtime.enqueue.resyncShop(SHOP, 'demo');
   let lastPercent = -1;
   const progress = setInterval(() => {
-    void runtime.queues.resync.getJob(job.id!).then((j) => {
+    void runtime.queuesFor(SHOP).resync.getJob(job.id!).then((j) => {
       const p = j?.progress as { percent?: number; phase?: string } | undefined;
       if (p?.percent !== undefined && p.percent !== lastPercent) {
         lastPercent = p.percent;

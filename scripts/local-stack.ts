@@ -79,7 +79,7 @@ function localConfig(o: LocalStackOptions, simUrl: string): Config {
 async function queuesIdle(runtime: JobRuntime, timeoutMs: number): Promise<void> {
   let counts: unknown;
   await pollUntil('the queues to be idle', async () => {
-    const c = await Promise.all(Object.values(runtime.queues).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
+    const c = await Promise.all(runtime.partitions.flatMap((p) => Object.values(p)).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
     counts = c;
     return c.every((x) => Object.values(x).every((n) => n === 0));
   }, { timeoutMs, detail: () => `counts: ${JSON.stringify(counts)}` });
@@ -87,10 +87,12 @@ async function queuesIdle(runtime: JobRuntime, timeoutMs: number): Promise<void>
 
 /** Polls the job's state: QueueEvents would miss a completion that happened before it subscribed. */
 async function jobFinished(runtime: JobRuntime, queue: keyof JobRuntime['queues'], jobId: string, timeoutMs: number): Promise<unknown> {
-  const q = runtime.queues[queue];
+  // The job is in one of the queue's partitions (its shop's).
+  const qs = runtime.partitions.map((p) => p[queue]);
+  const q = qs[0]!;
   let state = 'unknown';
   const job = await pollUntil(`${q.name} job ${jobId} to complete`, async () => {
-    const j = await q.getJob(jobId);
+    const j = (await Promise.all(qs.map((x) => x.getJob(jobId)))).find(Boolean);
     if (!j) throw new Error(`no job ${jobId} in ${q.name}`);
     state = await j.getState();
     if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${j.failedReason}`);

@@ -3,8 +3,9 @@
 // checks on /health), on a private durable redis-server (or the local Redis Cluster) and FerretDB.
 //   npm run stack:scaled [-- --webs 2] [--workers 3] [--duration 10] [--connections 32] [--redis-cluster] [--json]
 //     ingest benchmark through HAProxy: HTTP+HMAC only (wrong signatures, as `bench:ingest --reject`),
-//     then the full path with durable queueing at 0.8× that rate (target p99 < 50 ms), then every
-//     accepted delivery must be stored (0 lost) and the workers' recompute backlog drained.
+//     then the full path with durable queueing at 0.8× that rate with the webhook consumers paused
+//     (target p99 < 50 ms), then unthrottled while processing; every accepted delivery must be stored
+//     (0 lost) and the workers' recompute backlog drained. CPU ms per request per process role.
 //   npm run stack:scaled -- --chaos
 //     signed deliveries retried until answered 200 (as Shopify retries), one web process SIGKILLed
 //     mid-run: HAProxy routes around it; 0 lost.
@@ -40,7 +41,7 @@ const SECRET = 'scaled-secret-' + randomBytes(8).toString('hex');
 const RUN = `scaled_${randomBytes(4).toString('hex')}`;
 const log = (s: string) => { if (!JSON_OUT) console.error(s); };
 
-interface Services { redisUrl: string; clusterNodes?: string; mongoUri: string; stop(): Promise<void> }
+interface Services { redisUrl: string; clusterNodes?: string; mongoUri: string; pids(): Record<string, Array<number | undefined>>; stop(): Promise<void> }
 
 async function startServices(dir: string): Promise<Services> {
   const own: PrivateServer[] = [];
@@ -48,15 +49,18 @@ async function startServices(dir: string): Promise<Services> {
   own.push(ferret);
   let redisUrl = 'redis://127.0.0.1:7000';
   let clusterNodes: string | undefined;
+  let redisPid = (): number | undefined => undefined;
   if (CLUSTER) {
     clusterNodes = (await clusterUp(Number(process.env.REDIS_CLUSTER_BASE_PORT ?? 7000))).nodes;
   } else {
     const redis = await startPrivateRedis(dir, { durable: true });
     own.push(redis);
     redisUrl = redis.url;
+    redisPid = () => redis.pid();
   }
   return {
     redisUrl, ...(clusterNodes ? { clusterNodes } : {}), mongoUri: `${ferret.url}/${RUN}`,
+    pids: () => ({ redis: [redisPid()], ferretdb: [ferret.pid()] }),
     async stop() { for (const s of own) await s.stop(); },
   };
 }
@@ -118,6 +122,10 @@ export async function main(): Promise<void> {
       url: lb.url, shop: SHOP, secret: SECRET, run: RUN, durationS: DURATION, connections: CONNECTIONS, log, mongo,
       redis: { REDIS_URL: s.redisUrl, REDIS_CLUSTER_NODES: s.clusterNodes }, queuePrefix: keyPrefix(RUN, CLUSTER),
       webs: procs.filter((p) => p.url).map((p) => p.child),
+      pids: () => ({
+        web: procs.filter((p) => p.url).map((p) => p.child.pid), worker: procs.filter((p) => !p.url).map((p) => p.child.pid),
+        haproxy: [lb?.child.pid], ...s.pids(),
+      }),
     };
     const summary = { webs: WEBS, workers: WORKERS, redis: CLUSTER ? 'cluster (3 masters + 3 replicas)' : 'one redis-server (AOF, fsync always)', ...(CHAOS ? await runChaos(ctx) : await runBench(ctx)) };
     if (JSON_OUT) console.log(JSON.stringify(summary, null, 2));

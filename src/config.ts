@@ -24,8 +24,14 @@ export const configSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('segments'),
   /**
+   * Queue partitions: each queue exists this many times, each under its own hash tag, and a shop's jobs
+   * go to one of them (src/redis.ts partitionOf), so several cluster masters share the work. Unset: 1 on
+   * a single Redis, 6 on a cluster. Drain the queues before changing it (a shop may move partition).
+   */
+  QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
+  /**
    * A Redis Cluster instead of REDIS_URL: comma-separated host:port of some of its nodes (the client
-   * discovers the rest). Every Redis key then carries the hash tag {QUEUE_PREFIX} (src/redis.ts).
+   * discovers the rest). Every Redis key then carries a hash tag: {QUEUE_PREFIX}, and the queues {QUEUE_PREFIX-p<k>} (src/redis.ts).
    */
   REDIS_CLUSTER_NODES: z
     .string()
@@ -58,6 +64,12 @@ export const configSchema = z.object({
    */
   WEBHOOK_MODE: z.enum(['auto', 'queued', 'inline']).default('auto'),
   WEBHOOK_INLINE_LIMIT: z.coerce.number().int().min(0).max(1024).default(8),
+  /**
+   * On a Redis Cluster: after a delivery is queued, wait up to this many ms for a replica of its master to
+   * acknowledge it (WAIT 1 ms) before answering 200, so a failover right after cannot lose an
+   * acknowledged delivery; none in time → 500, Shopify retries. 0 = off (replication stays asynchronous).
+   */
+  WEBHOOK_REPLICA_ACK_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   BULK_MUTATION_THRESHOLD: z.coerce.number().int().min(1).default(250),
   DEMO_MODE: boolish.default(false),

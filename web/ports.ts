@@ -30,7 +30,7 @@ export interface DashboardPorts {
   engagement: EngagementStore;
   /** Signal sources (web pixel, Klaviyo, flow, generic, checkouts): status and credentials (Settings). */
   signalSources?: SignalSourceStore;
-  enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queues' | 'flowOutbox' | 'reconcileShopifyObjects'>;
+  enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queuesFor' | 'partitions' | 'flowOutbox' | 'reconcileShopifyObjects'>;
   /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
   /** Shopify, for the tags customers carry there (a tag-prefix change is checked against them). */

@@ -77,11 +77,16 @@ export async function resyncById(queues: Pick<Queues, 'resync'>, shop: string, j
 
 export type QueueDepth = Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
 
-export async function queueDepth(queues: Queues): Promise<QueueDepth> {
+/** Install-wide depth per queue, summed over the queue partitions. */
+export async function queueDepth(partitions: readonly Queues[]): Promise<QueueDepth> {
   const out: QueueDepth = {};
-  for (const q of Object.values(queues)) {
+  for (const q of partitions.flatMap((p) => Object.values(p) as Queue[])) {
     const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
-    out[q.name] = { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+    const d = (out[q.name] ??= { waiting: 0, active: 0, delayed: 0, failed: 0 });
+    d.waiting += (c.waiting ?? 0) + (c.prioritized ?? 0);
+    d.active += c.active ?? 0;
+    d.delayed += c.delayed ?? 0;
+    d.failed += c.failed ?? 0;
   }
   return out;
 }
@@ -129,11 +134,11 @@ export interface ShopSyncStatus {
   flowTriggers: FlowStats | null;
 }
 
-type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations' | 'shopWork'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queues'> & { flowOutbox?: Pick<FlowOutbox, 'stats'> } };
+type SyncPorts = Pick<DashboardPorts, 'profiles' | 'calibrations' | 'shopWork'> & { enqueue: Pick<DashboardPorts['enqueue'], 'queuesFor'> & { flowOutbox?: Pick<FlowOutbox, 'stats'> } };
 
 /** Counts, and the newest resync, calibration and failures: it reads no list it does not show. */
 export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failures: number; remembered: ResyncSummary | null }): Promise<ShopSyncStatus> {
-  const queues = ports.enqueue.queues;
+  const queues = ports.enqueue.queuesFor(shop);
   const [lastResync, failures, profiles, tagsPending, calibration, flowTriggers] = await Promise.all([
     latestResync(queues, shop, o.remembered),
     shopFailures(ports.shopWork, shop, o.failures),
@@ -153,7 +158,7 @@ export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failur
 }
 
 /** Queues a resync (deduplicated per shop: while one runs, this answers with the running one). */
-export async function requestResync(enqueue: Pick<DashboardPorts['enqueue'], 'resyncShop' | 'queues'>, shop: string, requestedBy: ResyncShopData['requestedBy']): Promise<ResyncView> {
+export async function requestResync(enqueue: Pick<DashboardPorts['enqueue'], 'resyncShop' | 'queuesFor'>, shop: string, requestedBy: ResyncShopData['requestedBy']): Promise<ResyncView> {
   const job = await enqueue.resyncShop(shop, requestedBy);
-  return (job.id ? await resyncById(enqueue.queues, shop, job.id) : null) ?? (await resyncView(job));
+  return (job.id ? await resyncById(enqueue.queuesFor(shop), shop, job.id) : null) ?? (await resyncView(job));
 }

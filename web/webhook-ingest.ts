@@ -20,7 +20,7 @@ export function startWebhookIngest(deps: Deps, runtime: JobRuntime, mode = deps.
   const consumer = startWebhookConsumer(
     { stores: deps.stores, connection: deps.mongo, effects: runtime.enqueue, logger: deps.logger, installation },
     {
-      connection: deps.newRedis(), prefix: runtime.prefix, concurrency: deps.config.WEBHOOK_CONCURRENCY,
+      connection: deps.newRedis(), prefix: runtime.partitionPrefixes, concurrency: deps.config.WEBHOOK_CONCURRENCY,
       keyring: keyringFrom(deps.config), secrets: { current: deps.config.SHOPIFY_API_SECRET, previous: deps.config.SHOPIFY_API_SECRET_PREVIOUS },
     },
   );

@@ -19,7 +19,8 @@ import type { HandlerDeps } from './types.ts';
 
 export interface WebhookConsumerOptions {
   connection: ConnectionOptions;
-  prefix: string;
+  /** The queue prefix, or each partition's (src/redis.ts partitionPrefixes): one Worker per partition. */
+  prefix: string | readonly string[];
   /** Deliveries processed at once (each is a few database round trips). */
   concurrency: number;
   installCacheMs?: number;
@@ -30,7 +31,9 @@ export interface WebhookConsumerOptions {
 }
 
 export interface WebhookConsumer {
+  /** The first partition's Worker (the only one with one partition). */
   worker: Worker<WebhookData>;
+  workers: Array<Worker<WebhookData>>;
   close(): Promise<void>;
 }
 
@@ -60,23 +63,24 @@ export function openQueuedDelivery(data: Partial<WebhookData>, keyring: Keyring,
 
 export function startWebhookConsumer(deps: HandlerDeps, o: WebhookConsumerOptions): WebhookConsumer {
   const installs = installedShops(deps, o.installCacheMs ?? 30_000);
-  const worker = new Worker<WebhookData>(
-    QUEUE.webhook,
-    async (job: Job<WebhookData>) => {
-      const delivery = openQueuedDelivery(job.data, o.keyring, o.secrets);
-      if (typeof delivery === 'string') {
-        deps.logger.warn({ queue: QUEUE.webhook, jobId: job.id, reason: delivery }, 'queued webhook refused: not an authentic delivery');
-        throw new UnrecoverableError(`refused: ${delivery}`);
-      }
-      const result = await processDelivery(deps, installs, delivery);
-      if (result.status >= 500) throw new WebhookProcessingError(String(result.body.error ?? 'processing failed'));
-      return result.body;
-    },
-    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency, lockDuration: 30_000, maxStalledCount: 2 },
-  );
-  worker.on('failed', (job, err) => {
-    deps.logger.warn({ queue: QUEUE.webhook, jobId: job?.id, shop: job?.data.shop, topic: job?.data.topic, webhookId: job?.data.webhookId, attemptsMade: job?.attemptsMade, err: err.message }, 'queued webhook failed; will retry');
+  const processJob = async (job: Job<WebhookData>) => {
+    const delivery = openQueuedDelivery(job.data, o.keyring, o.secrets);
+    if (typeof delivery === 'string') {
+      deps.logger.warn({ queue: QUEUE.webhook, jobId: job.id, reason: delivery }, 'queued webhook refused: not an authentic delivery');
+      throw new UnrecoverableError(`refused: ${delivery}`);
+    }
+    const result = await processDelivery(deps, installs, delivery);
+    if (result.status >= 500) throw new WebhookProcessingError(String(result.body.error ?? 'processing failed'));
+    return result.body;
+  };
+  const prefixes = typeof o.prefix === 'string' ? [o.prefix] : o.prefix;
+  const workers = prefixes.map((prefix) => {
+    const worker = new Worker<WebhookData>(QUEUE.webhook, processJob, { connection: o.connection, prefix, concurrency: o.concurrency, lockDuration: 30_000, maxStalledCount: 2 });
+    worker.on('failed', (job, err) => {
+      deps.logger.warn({ queue: QUEUE.webhook, jobId: job?.id, shop: job?.data.shop, topic: job?.data.topic, webhookId: job?.data.webhookId, attemptsMade: job?.attemptsMade, err: err.message }, 'queued webhook failed; will retry');
+    });
+    worker.on('error', (err) => deps.logger.error({ queue: QUEUE.webhook, err: err.message }, 'webhook consumer error'));
+    return worker;
   });
-  worker.on('error', (err) => deps.logger.error({ queue: QUEUE.webhook, err: err.message }, 'webhook consumer error'));
-  return { worker, close: () => worker.close() };
+  return { worker: workers[0]!, workers, close: async () => { await Promise.all(workers.map((w) => w.close())); } };
 }

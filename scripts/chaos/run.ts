@@ -4,7 +4,6 @@
 // (explain.ts). Simulated: signed webhooks with duplicates, reordering and late deliveries; 10% of
 // Admin API calls answered 5xx; the bucket drained and THROTTLED bursts on the standard plan's 100
 // points/s; expiring offline tokens that live tokenLifetimeMs. Bounded: a time limit stops the run, every loop is counted.
-import type { Queue } from 'bullmq';
 import { AuthStats } from '../../src/shopify/offline-tokens.ts';
 import { explainFailure } from './explain.ts';
 import { faultSchedule, Timeline, type FaultStep } from './faults.ts';
@@ -121,7 +120,7 @@ async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadRes
   const stats = sim.stats(SHOP);
   const tokenCounts = await bounded(new AuthStats(system.deps.redis, system.deps.config.QUEUE_PREFIX).read(SHOP), 5000, 'auth stats', { tokenRefreshes: -1, reexchanges: -1, migrations: -1, refreshFailures: -1 }, system.log);
   let failedJobs = 0;
-  for (const q of Object.values(system.queues) as Queue[]) failedJobs += await bounded(q.getFailedCount(), 5000, 'failed count', 0, system.log);
+  for (const [, q] of system.allQueues) failedJobs += await bounded(q.getFailedCount(), 5000, 'failed count', 0, system.log);
   const driftLost = system.drift.filter((x) => x.lost);
   const { v } = ctx;
   const r: ChaosReport = {

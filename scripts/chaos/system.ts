@@ -17,6 +17,7 @@ import { createShopifyApi } from '../../src/shopify/shopify-api.ts';
 import { installFromSessionToken } from '../../src/shopify/install.ts';
 import { createJobRuntime, type JobRuntime } from '../../jobs/runtime.ts';
 import type { Queues } from '../../jobs/enqueue.ts';
+import { QUEUE } from '../../jobs/queues.ts';
 import { createShopifyPort } from '../../jobs/shopify-port.ts';
 import { createApp } from '../../web/app.ts';
 import { startWebhookIngest, type WebhookIngest } from '../../web/webhook-ingest.ts';
@@ -115,7 +116,10 @@ export class ChaosSystem {
   readonly sim: ShopifySimulator;
   readonly deps: Deps;
   readonly runtime: JobRuntime;
+  /** The shop's queue partition (jobs/enqueue.ts queuesFor): all of the one shop's jobs are there. */
   readonly queues: Queues;
+  /** Every queue of every partition, labelled `queue` (one partition) or `p<k>/queue`. */
+  readonly allQueues: ReadonlyArray<[string, Queue]>;
   readonly counters: SystemCounters = { workerKills: 0, workerKillsMidJob: 0, redisRestarts: 0, mongoRestarts: 0, unhandledRejections: 0, workerCrashes: 0, peakWeb: 0, peakWorkers: 0 };
   /** What the webhook endpoint answered while a server was down, by "server: status". */
   readonly outageStatuses: Record<string, number> = {};
@@ -141,7 +145,9 @@ export class ChaosSystem {
     this.sim = parts.sim;
     this.deps = parts.deps;
     this.runtime = parts.runtime;
-    this.queues = parts.runtime.queues;
+    this.queues = parts.runtime.queuesFor(SHOP);
+    const { partitions } = parts.runtime;
+    this.allQueues = partitions.flatMap((p, k) => (Object.entries(p) as Array<[string, Queue]>).map(([name, q]): [string, Queue] => [partitions.length > 1 ? `p${k}/${name}` : name, q]));
     this.redisServer = parts.redis;
     this.ferretServer = parts.ferret;
     this.workerEnv = parts.env;
@@ -344,7 +350,8 @@ export class ChaosSystem {
    */
   async fireSchedules(): Promise<void> {
     const fired: string[] = [];
-    for (const q of [this.queues.recalibrate, this.queues.maintenance] as Queue[]) {
+    // The shop's nightly recalibration is in its partition, the global sweeps in partition 0.
+    for (const q of this.allQueues.map(([, x]) => x).filter((x) => x.name === QUEUE.recalibrate || x.name === QUEUE.maintenance)) {
       const delayed = await q.getDelayed(0, 100).catch(() => []);
       for (const j of delayed.filter((x) => x.repeatJobKey)) {
         await j.promote().then(() => fired.push(j.name), (err: Error) => this.log(`promoting ${j.name}: ${err.message}`));
@@ -368,7 +375,7 @@ export class ChaosSystem {
   // ---- drained ----------------------------------------------------------------------------------
 
   private async busy(): Promise<number> {
-    const perQueue = await Promise.all((Object.values(this.queues) as Queue[]).map(async (q) => {
+    const perQueue = await Promise.all(this.allQueues.map(async ([, q]) => {
       const [c, delayed] = await Promise.all([q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children'), q.getDelayed(0, 1000)]);
       // Delayed = retries in backoff (busy) or the next run of a daily job scheduler (not busy).
       return Object.values(c).reduce((a, b) => a + b, 0) + delayed.filter((j) => !j.repeatJobKey && !String(j.id).startsWith('repeat:')).length;
@@ -378,7 +385,7 @@ export class ChaosSystem {
 
   async progressLine(what: string): Promise<string> {
     const counts: Record<string, string> = {};
-    for (const [k, q] of Object.entries(this.queues) as Array<[string, Queue]>) {
+    for (const [k, q] of this.allQueues) {
       const c = await bounded(q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'), 5000, `${k} counts`, {} as Record<string, number>, this.log);
       counts[k] = Object.entries(c).filter(([, v]) => v > 0).map(([kk, v]) => `${kk} ${v}`).join(', ') || 'idle';
     }

@@ -61,7 +61,7 @@ function orderDiffs(simOrders: readonly OrderRecord[], stored: ReadonlyMap<strin
 }
 
 async function recomputeJobOf(system: ChaosSystem, customerId: string): Promise<string> {
-  const { queues, log } = system;
+  const { queues, log } = system; // the shop's partition
   const jobId = await bounded(queues.recompute.getDeduplicationJobId(dedupId.recompute(SHOP, customerId)), 5000, 'dedup key', null, log);
   const job = jobId ? await bounded(queues.recompute.getJob(jobId), 5000, 'job', undefined, log) : undefined;
   if (!job) return `dedup key → ${jobId ?? 'none'}`;

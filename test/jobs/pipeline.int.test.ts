@@ -74,7 +74,7 @@ describe('pipeline on real stores', () => {
     const events = await deps.stores.events.forCustomer(SHOP, customerId);
     assert.ok(events.some((e) => e.change === 'left' && e.segment === 'one-time-buyer'));
     assert.ok(events.some((e) => e.change === 'entered' && e.segment === 'loyal-customer'));
-    assert.equal(await rt.queues.syncTags.count(), 1, 'one sync job per shop, however many customers changed');
+    assert.equal(await rt.queuesFor(SHOP).syncTags.count(), 1, 'one sync job per shop, however many customers changed');
   });
 
   it('syncs pending tags, marks them applied, and drops customers Shopify no longer has', async () => {
@@ -102,7 +102,7 @@ describe('pipeline on real stores', () => {
     // A tag lost on Shopify (a write lost in a race, or a merchant removing it): pending, sync queued, rewritten.
     await rt.enqueue.customerTagsObserved(SHOP, '9999001', p.tagsDesired.slice(1));
     assert.deepEqual(await rt.context.tagState.pending(SHOP, 10), ['9999001']);
-    assert.ok(((await rt.queues.syncTags.getJobCounts('waiting', 'prioritized', 'delayed')).waiting ?? 0) >= 1, 'a tag sync was queued');
+    assert.ok(((await rt.queuesFor(SHOP).syncTags.getJobCounts('waiting', 'prioritized', 'delayed')).waiting ?? 0) >= 1, 'a tag sync was queued');
     const r = await syncTags(rt.context, { shop: SHOP });
     assert.equal(r.written, 1);
     assert.equal(await rt.context.tagState.pendingCount(SHOP), 0);

@@ -25,7 +25,9 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
   before(async () => {
     s = await openTestServices(import.meta.url);
     deps = await testDeps(s);
-    rt = runtimeFor(deps, shopify);
+    // One queue partition, also on a cluster: these tests are about BullMQ's priorities and deduplication
+    // within one queue (raw Workers on the test prefix); partitions are test/jobs/partitions.int.test.ts's.
+    rt = runtimeFor(deps, shopify, AS_OF, 1);
     await installShop(deps, BIG);
     await installShop(deps, SMALL);
     await seedOrders(deps, BIG, seededOrders(40, 3));

@@ -38,7 +38,7 @@ describe('a customer recomputed during a whole-shop pass', () => {
   });
 
   const settings = async () => (await deps.stores.shops.effective(SHOP))!.settings;
-  const queuedFor = async (customerId: string) => rt.queues.recompute.getDeduplicationJobId(dedupId.recompute(SHOP, customerId));
+  const queuedFor = async (customerId: string) => rt.queuesFor(SHOP).recompute.getDeduplicationJobId(dedupId.recompute(SHOP, customerId));
 
   it('is recomputed again after the pass has written, so the newer order wins', async () => {
     await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'support', onlyChanged: false });
@@ -56,7 +56,7 @@ describe('a customer recomputed during a whole-shop pass', () => {
         return rt.context.profiles.replaceMany(...a);
       } },
     }) };
-    await rt.queues.recompute.obliterate({ force: true });
+    await rt.queuesFor(SHOP).recompute.obliterate({ force: true });
     await recomputeShop(racing, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'nightly', onlyChanged: false });
     assert.ok(raced);
     const overwritten = (await deps.stores.profiles.getDoc(SHOP, late))!;

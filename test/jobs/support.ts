@@ -61,8 +61,9 @@ export class RecordingShopify implements ShopifyPort {
   }
 }
 
-export function runtimeFor(deps: Deps, shopify: ShopifyPort, asOf = AS_OF): JobRuntime {
-  return createJobRuntime(deps, { shopify, asOf });
+/** The job side; `partitions` overrides QUEUE_PARTITIONS (default: 1 on a single Redis, 6 on a cluster). */
+export function runtimeFor(deps: Deps, shopify: ShopifyPort, asOf = AS_OF, partitions?: number): JobRuntime {
+  return createJobRuntime(deps, { shopify, asOf, ...(partitions !== undefined ? { partitions } : {}) });
 }
 
 let orderSeq = 1000;

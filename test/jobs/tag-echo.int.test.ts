@@ -16,7 +16,7 @@ describe('tag write echoes', () => {
   let s: TestServices;
   let deps: Deps;
   let rt: JobRuntime;
-  const queued = async (customerId: string) => (await rt.queues.recompute.getDeduplicationJobId(dedupId.recompute(SHOP, customerId))) !== null;
+  const queued = async (customerId: string) => (await rt.queuesFor(SHOP).recompute.getDeduplicationJobId(dedupId.recompute(SHOP, customerId))) !== null;
 
   before(async () => {
     s = await openTestServices(import.meta.url);

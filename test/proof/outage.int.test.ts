@@ -85,7 +85,7 @@ describe('proof: webhooks while Redis or MongoDB is down', () => {
     }
   }
 
-  const queued = async (customerId: number) => Boolean(await rt.queues.recompute.getDeduplicationJobId(dedupId.recompute(SHOP, String(customerId))));
+  const queued = async (customerId: number) => Boolean(await rt.queuesFor(SHOP).recompute.getDeduplicationJobId(dedupId.recompute(SHOP, String(customerId))));
 
   it('Redis down: the delivery is not acknowledged in time; after the restart the retry leaves the order stored and its recompute queued', async (t) => {
     await redis.stop(true);

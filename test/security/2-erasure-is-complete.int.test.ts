@@ -19,7 +19,7 @@ import { keyringFrom } from '../../src/deps.ts';
 import { runMaintenance } from '../../jobs/maintenance.ts';
 import { testLogger } from '../support/test-services.ts';
 import { RecordingInstallation } from '../webhooks/support.ts';
-import { scanKeys } from '../../src/redis.ts';
+import { keyPatterns, scanKeys } from '../../src/redis.ts';
 
 const C = '4917305550123';
 const EMAIL = 'c.redact-me@example.org';
@@ -59,11 +59,11 @@ describe('security 2: erasure is complete', () => {
   const startConsumer = () => {
     consumer = startWebhookConsumer(
       { stores: f.deps.stores, connection: f.deps.mongo, effects: f.rt.enqueue, logger: testLogger, installation: new RecordingInstallation() },
-      { connection: f.deps.newRedis(), prefix: f.rt.prefix, concurrency: 2, keyring: keyringFrom(f.config), secrets: { current: f.config.SHOPIFY_API_SECRET } },
+      { connection: f.deps.newRedis(), prefix: f.rt.partitionPrefixes, concurrency: 2, keyring: keyringFrom(f.config), secrets: { current: f.config.SHOPIFY_API_SECRET } },
     );
   };
   const idle = () => until('queues idle', async () => {
-    const counts = await Promise.all([f.rt.queues.recompute, f.rt.queues.syncTags, f.rt.queues.recalibrate].map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
+    const counts = await Promise.all(f.rt.partitions.flatMap((p) => [p.recompute, p.syncTags, p.recalibrate]).map((q) => q.getJobCounts('waiting', 'prioritized', 'active')));
     return counts.every((c) => Object.values(c).every((x) => x === 0));
   });
 
@@ -82,7 +82,8 @@ describe('security 2: erasure is complete', () => {
       }
     });
     const redis = f.deps.redis;
-    for await (const keys of scanKeys(redis, `${f.rt.prefix}:*`)) {
+    // The app's keys and every queue partition's (`{prefix-p<k>}` on a cluster).
+    for (const pattern of keyPatterns(f.rt.prefix)) for await (const keys of scanKeys(redis, pattern)) {
       for (const key of keys) {
         const type = await redis.type(key);
         const value = type === 'string' ? await redis.get(key)
@@ -92,7 +93,8 @@ describe('security 2: erasure is complete', () => {
           : type === 'list' ? await redis.lrange(key, 0, -1)
           : type === 'stream' ? await redis.xrange(key, '-', '+')
           : null;
-        const where = `redis:${key.slice(f.rt.prefix.length + 1).replace(/:[^:]*\d{4,}[^:]*$/, ':…')}`;
+        const rest = key.startsWith(`${f.rt.prefix}:`) ? key.slice(f.rt.prefix.length + 1) : key.slice(key.indexOf('}') + 2);
+        const where = `redis:${rest.replace(/:[^:]*\d{4,}[^:]*$/, ':…')}`;
         count(where, key + '\n' + JSON.stringify(value));
       }
     }
@@ -135,7 +137,7 @@ describe('security 2: erasure is complete', () => {
     await idle();
     await f.deps.stores.shops.markUninstalled(SHOP_A, new Date(AS_OF));
     await f.rt.enqueue.recomputeCustomer(SHOP_A, C, 'support');
-    await until('a failed recompute', async () => (await f.rt.queues.recompute.getFailed()).some((j) => j.data.customerId === C));
+    await until('a failed recompute', async () => (await f.rt.queuesFor(SHOP_A).recompute.getFailed()).some((j) => j.data.customerId === C));
     await f.deps.stores.shops.markInstalled(SHOP_A, { scopes: ['read_orders'] }, new Date(AS_OF));
     await f.rt.enqueue.expectTagEcho(SHOP_A, [C], 'seg:');
     // A delivery naming the customer still waiting in the queue (the consumer is stopped).

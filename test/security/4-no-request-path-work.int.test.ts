@@ -25,7 +25,7 @@ describe('security 4: no request-path work that one shop can use against all', (
   after(async () => { await f.close(); });
 
   it('a settings preview is a job: answered at once, one per shop at a time, kept by settings hash, never another shop\'s', async () => {
-    await f.rt.queues.preview.pause();
+    await f.rt.queuesFor(SHOP_A).preview.pause();
     const first = await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: 'crm-' } }, tokenA);
     assert.equal(first.status, 202, 'queued, not computed in the request');
     const a = (await first.json()) as { jobId: string; state: string; result: unknown };
@@ -33,10 +33,10 @@ describe('security 4: no request-path work that one shop can use against all', (
     assert.match(a.state, /waiting|prioritized/);
     const other = (await (await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: 'abc-' } }, tokenA)).json()) as { jobId: string; busy: boolean };
     assert.deepEqual([other.jobId, other.busy], [a.jobId, true], 'while one preview of the shop waits, another gets that one back');
-    assert.equal(await f.rt.queues.preview.count(), 1);
+    assert.equal(await f.rt.queuesFor(SHOP_A).preview.count(), 1);
     const foreign = await f.get(`/api/settings/preview/${a.jobId}`, await f.token(SHOP_B));
     assert.equal(foreign.status, 404, 'another shop cannot read it');
-    await f.rt.queues.preview.resume();
+    await f.rt.queuesFor(SHOP_A).preview.resume();
     const done = await f.preview<{ wouldChange: number; settingsHash: string }>({ tagPrefix: 'crm-' }, tokenA);
     assert.ok(done.wouldChange > 0);
     const again = await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: 'crm-' } }, tokenA);
@@ -49,7 +49,7 @@ describe('security 4: no request-path work that one shop can use against all', (
     for (let i = 0; i < 3; i++) await f.rt.enqueue.recomputeCustomer(SHOP_A, String(9_000_001 + i));
     let listed = 0;
     const restore: Array<() => void> = [];
-    for (const q of Object.values(f.rt.queues) as Queue[]) {
+    for (const q of f.rt.partitions.flatMap((p) => Object.values(p)) as Queue[]) {
       for (const m of ['getJobs', 'getFailed', 'getWaiting', 'getActive', 'getDelayed', 'getCompleted', 'getPrioritized'] as const) {
         const orig = (q as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!;
         (q as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => { listed++; return orig.apply(q, args); };

@@ -44,7 +44,10 @@ describe('support API: authentication', () => {
     const api = await supportGet('/support/queues/api/queues?activeQueue=resync-shop&page=1');
     assert.equal(api.status, 200);
     const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    assert.deepEqual(names, ['maintenance', 'recalibrate-shop', 'recompute-customer', 'resync-shop', 'settings-preview', 'sync-tags', 'webhook']);
+    // Every queue of every partition (on a cluster, 6 partitions: `p<k>/<queue>`).
+    const queues = ['maintenance', 'recalibrate-shop', 'recompute-customer', 'resync-shop', 'settings-preview', 'sync-tags', 'webhook'];
+    const n = f.rt.partitions.length;
+    assert.deepEqual(names, f.rt.partitions.flatMap((_, k) => queues.map((q) => (n > 1 ? `p${k}/${q}` : q))).sort());
   });
 });
 
@@ -73,7 +76,7 @@ describe('support API: routes', () => {
   it('recompute one customer: queued once per customer', async () => {
     const res = await supportPost(`/support/shops/${SHOP_A}/customers/9000005/recompute`, {});
     assert.equal(res.status, 202);
-    const jobs = await f.rt.queues.recompute.getJobs(['waiting', 'prioritized']);
+    const jobs = await f.rt.queuesFor(SHOP_A).recompute.getJobs(['waiting', 'prioritized']);
     assert.ok(jobs.some((j) => j.data.shop === SHOP_A && j.data.customerId === '9000005' && j.data.reason === 'support'));
     assert.equal((await supportPost(`/support/shops/${SHOP_A}/customers/abc/recompute`, {})).status, 400);
   });
@@ -88,7 +91,7 @@ describe('support API: routes', () => {
     assert.equal(e?.lastEmailClickAt, Date.parse(click));
     assert.equal((await f.deps.stores.engagement.forCustomer(SHOP_A, '9000008'))?.lastVisitAt, Date.parse('2026-11-01T23:00:00Z'));
     assert.equal(await f.deps.stores.engagement.forCustomer(SHOP_B, '9000007'), null);
-    const jobs = await f.rt.queues.recompute.getJobs(['waiting', 'prioritized']);
+    const jobs = await f.rt.queuesFor(SHOP_A).recompute.getJobs(['waiting', 'prioritized']);
     assert.ok(jobs.some((j) => j.data.customerId === '9000008'));
     for (const bad of [{}, { signals: [] }, { signals: [{ customerId: '1' }] }, { signals: [{ customerId: '1', visitAt: 'yesterday' }] }]) {
       assert.equal((await supportPost(`/support/shops/${SHOP_A}/engagement`, bad)).status, 400, JSON.stringify(bad));

@@ -115,7 +115,8 @@ describe('POST /webhooks, queued ingest', () => {
     const r = await sendWebhook(url, orderJson('5003', '6003', '2026-11-01T15:00:00Z'), { topic: 'orders/create', shop: SHOP, webhookId: 'q-retry' });
     assert.equal(r.status, 200);
     await eventually('the retried recompute', async () => effects.calls.includes(`recompute ${SHOP} 6003`), 20_000);
-    assert.ok(await stores.deliveries.seen(SHOP, 'q-retry'));
+    // Recorded after its effects (webhooks/router.ts), so a moment after the recompute request.
+    await eventually('the delivery recorded after its effects', () => stores.deliveries.seen(SHOP, 'q-retry'));
     assert.equal(await completed, 2, 'one failed attempt, one that succeeded');
     assert.equal((await queues.webhook.getCompleted()).length, 0, 'processed deliveries do not stay in Redis');
   });

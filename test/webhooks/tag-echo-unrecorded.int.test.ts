@@ -23,7 +23,7 @@ describe('echoes of our own tag writes', () => {
   let handler: HandlerDeps;
   let prefix = '';
   const installs = { isInstalled: async () => true, forget: () => undefined };
-  const queued = async (id: string) => (await rt.queues.recompute.getDeduplicationJobId(dedupId.recompute(SHOP, id))) !== null;
+  const queued = async (id: string) => (await rt.queuesFor(SHOP).recompute.getDeduplicationJobId(dedupId.recompute(SHOP, id))) !== null;
   const deliver = async (id: string, tags: string[]) => {
     seq += 1;
     const d: AcceptedDelivery = {

@@ -39,7 +39,7 @@ async function familyExamples(ports: FirstRunPorts, shop: string, counts: Record
 export async function firstRunView(ports: FirstRunPorts, shop: string): Promise<FirstRunView> {
   const [{ settings }, doc, counts, cal] = await Promise.all([ports.shops.effective(shop), ports.shops.get(shop), ports.profiles.segmentCounts(shop), ports.calibrations.current(shop)]);
   const profiles = await ports.profiles.count(shop);
-  const resync = await latestResync(ports.enqueue.queues, shop, doc?.lastResync ?? null);
+  const resync = await latestResync(ports.enqueue.queuesFor(shop), shop, doc?.lastResync ?? null);
   const models = (cal?.calibration as Calibration | undefined)?.models;
   return {
     profiles,

@@ -51,18 +51,19 @@ export function settingsRouter(ports: SettingsPorts, o: { logger: Logger; asOf: 
     const next = validatedSettings(req.body);
     const hash = settingsHash(next);
     const { job, busy } = await ports.enqueue.previewSettings(shop, next, hash);
-    const view = await previewView(job, ports.enqueue.queues.preview);
+    const view = await previewView(job, ports.enqueue.queuesFor(shop).preview);
     res.status(view.state === 'completed' ? 200 : 202).json({ ...view, settingsHash: hash, busy });
   });
 
   r.get('/settings/preview/:jobId', async (req, res) => {
-    const job = await ports.enqueue.queues.preview.getJob(parseInput(jobIdSchema, req.params.jobId));
+    const shop = shopOf(res);
+    const job = await ports.enqueue.queuesFor(shop).preview.getJob(parseInput(jobIdSchema, req.params.jobId));
     // Another shop's job id reads as not found: the shop comes from the session token.
-    if (!job || job.data.shop !== shopOf(res)) {
+    if (!job || job.data.shop !== shop) {
       res.status(404).json({ error: 'not_found', reason: 'no such preview (they are kept 15 minutes)' });
       return;
     }
-    res.json(await previewView(job, ports.enqueue.queues.preview));
+    res.json(await previewView(job, ports.enqueue.queuesFor(shop).preview));
   });
 
   r.put('/settings', async (req, res) => {

@@ -18,7 +18,7 @@ export function syncRouter(ports: SyncPorts, logger: Logger): Router {
     const doc = await ports.shops.get(shop);
     const [status, depth, deadLetters, objects] = await Promise.all([
       shopSyncStatus(ports, shop, { failures: 50, remembered: doc?.lastResync ?? null }),
-      shopQueueDepth(ports.enqueue.queues, ports.shopWork, shop),
+      shopQueueDepth(ports.enqueue.queuesFor(shop), ports.shopWork, shop),
       ports.deadLetters.list(shop, 20),
       ports.shopifyObjects?.get(shop) ?? null,
     ]);
@@ -44,7 +44,8 @@ export function syncRouter(ports: SyncPorts, logger: Logger): Router {
   });
 
   r.get('/resync/:jobId', async (req, res) => {
-    const view = await resyncById(ports.enqueue.queues, shopOf(res), parseInput(jobIdSchema, req.params.jobId));
+    const shop = shopOf(res);
+    const view = await resyncById(ports.enqueue.queuesFor(shop), shop, parseInput(jobIdSchema, req.params.jobId));
     if (!view) {
       res.status(404).json({ error: 'not_found' });
       return;

@@ -46,7 +46,7 @@ export function createSupportApi(ports: DashboardPorts, opts: SupportApiOptions)
   const router = express.Router();
   const mountPath = opts.mountPath ?? '/support';
   router.use(supportPageHeaders);
-  router.use('/queues', requireSupportToken(opts.supportToken, { allowBasic: true }), createQueueBoard(ports.enqueue.queues, `${mountPath}/queues`));
+  router.use('/queues', requireSupportToken(opts.supportToken, { allowBasic: true }), createQueueBoard(ports.enqueue.partitions, `${mountPath}/queues`));
   router.use(requireSupportToken(opts.supportToken));
   router.use(express.json({ limit: '256kb' }));
 

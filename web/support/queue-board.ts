@@ -19,14 +19,18 @@ export function boardViewOfDelivery(d: Partial<WebhookData> | null | undefined):
   return { shop, topic, webhookId, eventId, triggeredAt, bytes, receivedAt, body: '(sealed)' };
 }
 
-export function createQueueBoard(queues: Queues, basePath: string): Router {
+/**
+ * Every queue of every partition (jobs/enqueue.ts createPartitions). With several partitions each board
+ * entry is named `p<k>/<queue>` (Bull Board keys its queues by name, and the partitions share the names).
+ */
+export function createQueueBoard(partitions: readonly Queues[], basePath: string): Router {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(basePath);
-  const adapters = (Object.entries(queues) as Array<[keyof Queues, Queues[keyof Queues]]>).map(([key, q]) => {
-    const a = new BullMQAdapter(q, { readOnlyMode: true, allowRetries: false });
+  const adapters = partitions.flatMap((queues, k) => (Object.entries(queues) as Array<[keyof Queues, Queues[keyof Queues]]>).map(([key, q]) => {
+    const a = new BullMQAdapter(q, { readOnlyMode: true, allowRetries: false, ...(partitions.length > 1 ? { prefix: `p${k}/` } : {}) });
     if (key === 'webhook') a.setFormatter('data', (data: Partial<WebhookData>) => boardViewOfDelivery(data));
     return a;
-  });
+  }));
   createBullBoard({ queues: adapters, serverAdapter: adapter, options: { uiConfig: { boardTitle: 'Segments queues (read-only)' } } });
   const router = express.Router();
   router.use((req, res, next) => {

@@ -21,7 +21,7 @@ export function resyncRouter(ports: Pick<DashboardPorts, 'shops' | 'enqueue'>, l
 
   r.get('/shops/:shop/resync/:jobId', async (req, res) => {
     const shop = parseInput(shopSchema, req.params.shop);
-    const view = await resyncById(ports.enqueue.queues, shop, parseInput(jobIdSchema, req.params.jobId));
+    const view = await resyncById(ports.enqueue.queuesFor(shop), shop, parseInput(jobIdSchema, req.params.jobId));
     if (!view) {
       res.status(404).json({ error: 'not_found' });
       return;

@@ -20,7 +20,7 @@ export function statusRouter(ports: StatusPorts): Router {
     const [status, segments, depth, deadLetters, authCounts] = await Promise.all([
       shopSyncStatus(ports, shop, { failures: 20, remembered: doc.lastResync }),
       ports.profiles.segmentCounts(shop),
-      queueDepth(ports.enqueue.queues),
+      queueDepth(ports.enqueue.partitions),
       ports.deadLetters.count(shop),
       ports.authStats?.read(shop) ?? null,
     ]);
