@@ -1,4 +1,5 @@
 // Shapes of the admin API's answers (see web/admin/api.ts and its resource routers).
+import type { ExplanationMsg } from './explanations.ts';
 export interface SegmentSlice { segment: string; label: string; customers: number; revenueMinor: number; revenueShare: number }
 export interface Overview {
   shop: string;
@@ -26,8 +27,8 @@ export interface CustomerView {
   metrics: Record<string, unknown>;
   predictions: Record<string, unknown>;
   replenishment: unknown;
-  memberships: Array<{ family: string; segment: string; label: string; tag: string; explanation: string; meaning: string }>;
-  history: Array<{ at: string; change: 'entered' | 'left'; family: string; segment: string; label: string; tag: string; explanation: string }>;
+  memberships: Array<{ family: string; segment: string; label: string; tag: string; explanation: string; explanationMsg?: ExplanationMsg | null; meaning: string }>;
+  history: Array<{ at: string; change: 'entered' | 'left'; family: string; segment: string; label: string; tag: string; explanation: string; explanationMsg?: ExplanationMsg | null }>;
   tagsApplied: string[];
   tagsDesired: string[];
   tagsPending: boolean;

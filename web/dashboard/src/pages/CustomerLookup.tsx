@@ -7,7 +7,8 @@ import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { api, ApiError, formatDate, formatDay, formatMoney, formatNumber } from '../api.ts';
 import type { CustomerView } from '../types.ts';
-import { familyLabel, segmentLabel } from '../segment-names.ts';
+import { familyLabel, segmentLabel, segmentMeaning } from '../segment-names.ts';
+import { explain } from '../explanations.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const scoresOf = (m: Record<string, unknown>): { r: number; f: number; m: number } | null => {
@@ -70,15 +71,15 @@ function Summary({ customer, currency, shopifyUrl }: { customer: CustomerView; c
 
 function Details({ customer }: { customer: CustomerView }) {
   const { t } = useTranslation();
-  const col = (k: 'family' | 'segment' | 'tag' | 'why' | 'when' | 'change') => t(`customer.columns.${k}`);
+  const col = (k: 'family' | 'segment' | 'meaning' | 'tag' | 'why' | 'when' | 'change') => t(`customer.columns.${k}`);
   return (
     <>
       <Section title={t('customer.segmentsWhy')}>
         <div data-testid="customer-memberships">
           <DataTable
-            columnContentTypes={['text', 'text', 'text', 'text']}
-            headings={[col('family'), col('segment'), col('tag'), col('why')]}
-            rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), mb.tag, mb.explanation])}
+            columnContentTypes={['text', 'text', 'text', 'text', 'text']}
+            headings={[col('family'), col('segment'), col('meaning'), col('tag'), col('why')]}
+            rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), segmentMeaning(t, mb.family, mb.segment), mb.tag, explain(mb)])}
           />
         </div>
       </Section>
@@ -92,7 +93,7 @@ function Details({ customer }: { customer: CustomerView }) {
         <DataTable
           columnContentTypes={['text', 'text', 'text', 'text']}
           headings={[col('when'), col('change'), col('segment'), col('why')]}
-          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, h.explanation])}
+          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, explain(h)])}
         />
       </Section>
     </>

@@ -77,7 +77,7 @@ export const de: Catalogue = {
     replenishment: 'Nachkauf: {{list}}',
     due: '{{product}} fällig am {{date}}',
     segmentsWhy: 'Segmente und Gründe',
-    columns: { family: 'Gruppe', segment: 'Segment', tag: 'Tag', why: 'Warum', when: 'Wann', change: 'Änderung' },
+    columns: { family: 'Gruppe', segment: 'Segment', meaning: 'Bedeutung', tag: 'Tag', why: 'Warum', when: 'Wann', change: 'Änderung' },
     tags: 'Tags in Shopify',
     noneYet: 'noch keine geschrieben',
     syncPending: 'Synchronisierung ausstehend',
@@ -102,6 +102,74 @@ export const de: Catalogue = {
     worksNow: 'Funktioniert jetzt: Treuegruppen, RFM-Segmente, Nachkauf und Kaufverhalten.',
     waiting: 'Abwanderungsrisiko und erwarteter Wert nutzen ein statistisches Modell, sobald der Shop mindestens {{minBuyers}} Käufer und {{minRepeat}} Wiederholungskäufer hat (derzeit {{buyers}} und {{repeat}}). Bis dahin gilt eine einfache Kaufrhythmus-Regel.',
     dismiss: 'Verstanden',
+  },
+  explanations: {
+    units: {
+      order: {
+        one: "{{n}} Bestellung",
+        other: "{{n}} Bestellungen",
+      },
+      day: {
+        one: "{{n}} Tag",
+        other: "{{n}} Tage",
+      },
+      product: {
+        one: "{{n}} Produkt",
+        other: "{{n}} Produkte",
+      },
+    },
+    loyalty: {
+      vip: "{{orders}} ≥ {{minOrders}} und {{spend}} Umsatz ≥ {{minSpend}}, Schwellen vom {{calDate}}{{held}}",
+      'frequent-buyer': "{{orders}} ≥ {{minOrders}}, Schwelle vom {{calDate}}{{held}}",
+      'loyal-customer': "{{orders}} (Vielkäufer ab {{minOrders}}, Schwelle vom {{calDate}}){{held}}",
+      'one-time-buyer': "1 Bestellung, am {{date}}{{held}}",
+      held: " (beibehalten: innerhalb der Hysterese-Spanne einer verschobenen Schwelle)",
+    },
+    rfm: {
+      prospects: "Kundendatensatz noch ohne gezählte Bestellung",
+      scores: "R{{r}} F{{f}} M{{m}}: {{when}}, {{orders}}, {{spend}} Umsatz (Quintile vom {{calDate}})",
+      daysAgo: "letzte Bestellung liegt {{days}} zurück",
+      beforeLatest: "letzte Bestellung {{days}} vor der neuesten Bestellung des Shops ({{latest}})",
+      lostButEngaged: "laut RFM verloren ({{basis}}), aber am {{date}} {{engagement}}",
+      'email-click': "eine E-Mail angeklickt",
+      visit: "den Shop besucht",
+    },
+    churn: {
+      probability: "{{chance}} Wahrscheinlichkeit, dass innerhalb der nächsten {{horizon}} keine Bestellung kommt ({{model}})",
+      cadence: "{{days}} seit der letzten Bestellung = {{ratio}}× das übliche Intervall von {{interval}} Tagen ({{model}})",
+      cadenceRule: "Rhythmus-Regel; {{reason}}",
+      backtest: "{{name}}, gewählt im Backtest {{from}}–{{until}}: Wiederholungskäufe {{accuracy}} vorhergesagt",
+      onTarget: "genau",
+      low: "{{error}} zu niedrig",
+      high: "{{error}} zu hoch",
+    },
+    value: {
+      'value-high': "erwarteter 12-Monats-Wert {{clv}} ≥ {{bar}} (oberste {{share}}), Stufen vom {{calDate}}",
+      'value-medium': "erwarteter 12-Monats-Wert {{clv}} ≥ {{bar}} (oberste {{share}}), Stufen vom {{calDate}}",
+      'value-low': "erwarteter 12-Monats-Wert {{clv}} < {{bar}}, Stufen vom {{calDate}}",
+    },
+    replenishment: {
+      due: "{{items}}{{more}}",
+      item: "{{product}} fällig am {{date}} (alle {{interval}})",
+      more: " und {{n}} weitere",
+    },
+    behaviour: {
+      'big-spender': "durchschnittliche Bestellung {{aov}} ≥ {{min}} (oberste {{share}}, Stand {{calDate}}){{held}}",
+      held: " (beibehalten: innerhalb der Hysterese-Spanne)",
+      'coupon-customer': "{{discounted}} von {{orders}} mit Rabattcode",
+      dormant: "{{days}} ohne Bestellung (≥ {{min}})",
+      'new-customer': "erste Bestellung liegt {{days}} zurück (höchstens {{max}})",
+      'trend-follower': "{{early}} der {{products}} höchstens {{window}} nach dem ersten Verkauf des Produkts im Shop gekauft (Stand {{calDate}})",
+      'bulk-buyer': "{{perOrder}} Artikel pro Bestellung ≥ {{threshold}} (oberste {{share}} der Wiederkäufer, Stand {{calDate}})",
+      'one-item-buyer': "{{perOrder}} Artikel pro Bestellung ≤ {{threshold}} (unterste {{share}} der Wiederkäufer, Stand {{calDate}})",
+    },
+    intent: {
+      'abandoned-cart': "Kasse am {{date}} begonnen (Zeitraum: {{window}}), seitdem keine Bestellung{{products}}",
+      products: ": {{list}}{{more}}",
+      more: " und {{n}} weitere",
+      'curious-prospect': "Shop am {{date}} besucht (Zeitraum: {{window}}), noch keine Bestellung",
+      'undecided-prospect': "am {{date}} in den Warenkorb gelegt oder Kasse begonnen (Zeitraum: {{window}}), noch keine Bestellung",
+    },
   },
   segments: {
     loyalty: {

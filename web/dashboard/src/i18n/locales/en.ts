@@ -2,7 +2,12 @@
 // test/web/i18n-catalogue.test.ts fails on a missing or extra key). Segment labels and meanings live
 // under `segments.<family>.<segment>`, family names under `families`: a new family adds its entries
 // here and in each language. Tags are never translated (a public interface email tools filter on).
-// Interpolation: {{name}}; numbers arrive already formatted for the language (Intl), so no plural keys.
+// Interpolation: {{name}}; numbers arrive already formatted for the language (Intl), so no plural keys
+// except the counted nouns of explanations (`explanations.units.<noun>.one|other`, chosen by Intl.PluralRules).
+// `explanations` are the engine's own English templates (src/segments/explanation.ts): a segment's
+// explanation is stored as message id + parameters and rendered here in the viewer's language.
+import { EXPLANATIONS_EN } from '../../../../../src/segments/explanation.ts';
+
 export const en = {
   app: {
     title: 'Customer segments — {{page}}',
@@ -79,7 +84,7 @@ export const en = {
     replenishment: 'Replenishment: {{list}}',
     due: '{{product}} due {{date}}',
     segmentsWhy: 'Segments and why',
-    columns: { family: 'Family', segment: 'Segment', tag: 'Tag', why: 'Why', when: 'When', change: 'Change' },
+    columns: { family: 'Family', segment: 'Segment', meaning: 'What it means', tag: 'Tag', why: 'Why', when: 'When', change: 'Change' },
     tags: 'Tags on Shopify',
     noneYet: 'none written yet',
     syncPending: 'sync pending',
@@ -105,6 +110,7 @@ export const en = {
     waiting: 'Churn risk and predicted value use a statistical model once the shop has at least {{minBuyers}} buyers and {{minRepeat}} repeat buyers (now {{buyers}} and {{repeat}}). Until then they follow a simple cadence rule.',
     dismiss: 'Got it',
   },
+  explanations: EXPLANATIONS_EN,
   segments: {
     loyalty: {
       'one-time-buyer': { label: 'One Time Buyer', meaning: 'Exactly one counted order.' },

@@ -77,7 +77,7 @@ export const es: Catalogue = {
     replenishment: 'Reposición: {{list}}',
     due: '{{product}}: reponer el {{date}}',
     segmentsWhy: 'Segmentos y motivos',
-    columns: { family: 'Familia', segment: 'Segmento', tag: 'Etiqueta', why: 'Por qué', when: 'Cuándo', change: 'Cambio' },
+    columns: { family: 'Familia', segment: 'Segmento', meaning: 'Significado', tag: 'Etiqueta', why: 'Por qué', when: 'Cuándo', change: 'Cambio' },
     tags: 'Etiquetas en Shopify',
     noneYet: 'aún no se ha escrito ninguna',
     syncPending: 'sincronización pendiente',
@@ -102,6 +102,74 @@ export const es: Catalogue = {
     worksNow: 'Ya funcionan: grupos de fidelidad, segmentos RFM, reposición y comportamiento.',
     waiting: 'El riesgo de abandono y el valor previsto usan un modelo estadístico en cuanto la tienda tiene al menos {{minBuyers}} compradores y {{minRepeat}} compradores recurrentes (ahora {{buyers}} y {{repeat}}). Hasta entonces siguen una regla sencilla basada en el ritmo de compra.',
     dismiss: 'Entendido',
+  },
+  explanations: {
+    units: {
+      order: {
+        one: "{{n}} pedido",
+        other: "{{n}} pedidos",
+      },
+      day: {
+        one: "{{n}} día",
+        other: "{{n}} días",
+      },
+      product: {
+        one: "{{n}} producto",
+        other: "{{n}} productos",
+      },
+    },
+    loyalty: {
+      vip: "{{orders}} ≥ {{minOrders}} y {{spend}} gastados ≥ {{minSpend}}, umbrales del {{calDate}}{{held}}",
+      'frequent-buyer': "{{orders}} ≥ {{minOrders}}, umbral del {{calDate}}{{held}}",
+      'loyal-customer': "{{orders}} (Comprador frecuente desde {{minOrders}}, umbral del {{calDate}}){{held}}",
+      'one-time-buyer': "1 pedido, el {{date}}{{held}}",
+      held: " (mantenido: dentro del margen de histéresis de un umbral desplazado)",
+    },
+    rfm: {
+      prospects: "ficha de cliente sin ningún pedido contabilizado todavía",
+      scores: "R{{r}} F{{f}} M{{m}}: {{when}}, {{orders}}, {{spend}} gastados (quintiles del {{calDate}})",
+      daysAgo: "último pedido hace {{days}}",
+      beforeLatest: "último pedido {{days}} antes del pedido más reciente de la tienda ({{latest}})",
+      lostButEngaged: "perdido según RFM ({{basis}}), pero {{engagement}} el {{date}}",
+      'email-click': "hizo clic en un correo",
+      visit: "visitó la tienda",
+    },
+    churn: {
+      probability: "{{chance}} de probabilidad de no hacer ningún pedido en los próximos {{horizon}} ({{model}})",
+      cadence: "{{days}} desde el último pedido = {{ratio}}× el intervalo habitual de {{interval}} días ({{model}})",
+      cadenceRule: "regla de cadencia; {{reason}}",
+      backtest: "{{name}}, elegido por el backtest {{from}}–{{until}}: pedidos repetidos previstos {{accuracy}}",
+      onTarget: "con acierto",
+      low: "{{error}} por debajo",
+      high: "{{error}} por encima",
+    },
+    value: {
+      'value-high': "valor previsto a 12 meses {{clv}} ≥ {{bar}} ({{share}} superior), niveles del {{calDate}}",
+      'value-medium': "valor previsto a 12 meses {{clv}} ≥ {{bar}} ({{share}} superior), niveles del {{calDate}}",
+      'value-low': "valor previsto a 12 meses {{clv}} < {{bar}}, niveles del {{calDate}}",
+    },
+    replenishment: {
+      due: "{{items}}{{more}}",
+      item: "{{product}} toca el {{date}} (cada {{interval}})",
+      more: " y {{n}} más",
+    },
+    behaviour: {
+      'big-spender': "pedido medio {{aov}} ≥ {{min}} ({{share}} superior, al {{calDate}}){{held}}",
+      held: " (mantenido: dentro del margen de histéresis)",
+      'coupon-customer': "{{discounted}} de {{orders}} con un código de descuento",
+      dormant: "ningún pedido desde hace {{days}} (≥ {{min}})",
+      'new-customer': "primer pedido hace {{days}} (como máximo {{max}})",
+      'trend-follower': "{{early}} de {{products}} comprados dentro de los {{window}} siguientes a la primera venta del producto en la tienda (al {{calDate}})",
+      'bulk-buyer': "{{perOrder}} artículos por pedido ≥ {{threshold}} ({{share}} superior de los clientes recurrentes, al {{calDate}})",
+      'one-item-buyer': "{{perOrder}} artículos por pedido ≤ {{threshold}} ({{share}} inferior de los clientes recurrentes, al {{calDate}})",
+    },
+    intent: {
+      'abandoned-cart': "pago iniciado el {{date}} (plazo: {{window}}), ningún pedido desde entonces{{products}}",
+      products: ": {{list}}{{more}}",
+      more: " y {{n}} más",
+      'curious-prospect': "visitó la tienda el {{date}} (plazo: {{window}}), ningún pedido todavía",
+      'undecided-prospect': "añadió al carrito o inició un pago el {{date}} (plazo: {{window}}), ningún pedido todavía",
+    },
   },
   segments: {
     loyalty: {

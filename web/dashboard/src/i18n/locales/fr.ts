@@ -77,7 +77,7 @@ export const fr: Catalogue = {
     replenishment: 'Réapprovisionnement : {{list}}',
     due: '{{product}} à racheter le {{date}}',
     segmentsWhy: 'Segments et raisons',
-    columns: { family: 'Famille', segment: 'Segment', tag: 'Tag', why: 'Pourquoi', when: 'Quand', change: 'Changement' },
+    columns: { family: 'Famille', segment: 'Segment', meaning: 'Signification', tag: 'Tag', why: 'Pourquoi', when: 'Quand', change: 'Changement' },
     tags: 'Tags dans Shopify',
     noneYet: 'aucun écrit pour le moment',
     syncPending: 'synchronisation en attente',
@@ -102,6 +102,74 @@ export const fr: Catalogue = {
     worksNow: 'Déjà actifs : groupes de fidélité, segments RFM, réapprovisionnement et comportement.',
     waiting: "Le risque d'attrition et la valeur prévue utilisent un modèle statistique dès que la boutique compte au moins {{minBuyers}} acheteurs et {{minRepeat}} acheteurs réguliers (actuellement {{buyers}} et {{repeat}}). D'ici là, ils suivent une simple règle de rythme d'achat.",
     dismiss: "J'ai compris",
+  },
+  explanations: {
+    units: {
+      order: {
+        one: "{{n}} commande",
+        other: "{{n}} commandes",
+      },
+      day: {
+        one: "{{n}} jour",
+        other: "{{n}} jours",
+      },
+      product: {
+        one: "{{n}} produit",
+        other: "{{n}} produits",
+      },
+    },
+    loyalty: {
+      vip: "{{orders}} ≥ {{minOrders}} et {{spend}} dépensés ≥ {{minSpend}}, seuils du {{calDate}}{{held}}",
+      'frequent-buyer': "{{orders}} ≥ {{minOrders}}, seuil du {{calDate}}{{held}}",
+      'loyal-customer': "{{orders}} (Acheteur fréquent à partir de {{minOrders}}, seuil du {{calDate}}){{held}}",
+      'one-time-buyer': "1 commande, le {{date}}{{held}}",
+      held: " (conservé : dans la marge d'hystérésis d'un seuil déplacé)",
+    },
+    rfm: {
+      prospects: "fiche client sans commande prise en compte pour l'instant",
+      scores: "R{{r}} F{{f}} M{{m}} : {{when}}, {{orders}}, {{spend}} dépensés (quintiles du {{calDate}})",
+      daysAgo: "dernière commande il y a {{days}}",
+      beforeLatest: "dernière commande {{days}} avant la commande la plus récente de la boutique ({{latest}})",
+      lostButEngaged: "perdu selon RFM ({{basis}}), mais a {{engagement}} le {{date}}",
+      'email-click': "cliqué sur un e-mail",
+      visit: "visité la boutique",
+    },
+    churn: {
+      probability: "{{chance}} de probabilité de ne pas commander dans les {{horizon}} à venir ({{model}})",
+      cadence: "{{days}} depuis la dernière commande = {{ratio}}× l'intervalle habituel de {{interval}} jours ({{model}})",
+      cadenceRule: "règle de cadence ; {{reason}}",
+      backtest: "{{name}}, choisi par le backtest {{from}}–{{until}} : commandes répétées prévues {{accuracy}}",
+      onTarget: "avec justesse",
+      low: "{{error}} trop bas",
+      high: "{{error}} trop haut",
+    },
+    value: {
+      'value-high': "valeur prévue sur 12 mois {{clv}} ≥ {{bar}} ({{share}} les plus élevés), paliers du {{calDate}}",
+      'value-medium': "valeur prévue sur 12 mois {{clv}} ≥ {{bar}} ({{share}} les plus élevés), paliers du {{calDate}}",
+      'value-low': "valeur prévue sur 12 mois {{clv}} < {{bar}}, paliers du {{calDate}}",
+    },
+    replenishment: {
+      due: "{{items}}{{more}}",
+      item: "{{product}} à racheter le {{date}} (tous les {{interval}})",
+      more: " et {{n}} de plus",
+    },
+    behaviour: {
+      'big-spender': "commande moyenne {{aov}} ≥ {{min}} ({{share}} les plus élevés, au {{calDate}}){{held}}",
+      held: " (conservé : dans la marge d'hystérésis)",
+      'coupon-customer': "{{discounted}} sur {{orders}} avec un code de réduction",
+      dormant: "aucune commande depuis {{days}} (≥ {{min}})",
+      'new-customer': "première commande il y a {{days}} (au plus {{max}})",
+      'trend-follower': "{{early}} sur {{products}} achetés dans les {{window}} suivant la première vente du produit dans la boutique (au {{calDate}})",
+      'bulk-buyer': "{{perOrder}} articles par commande ≥ {{threshold}} ({{share}} les plus élevés des clients réguliers, au {{calDate}})",
+      'one-item-buyer': "{{perOrder}} articles par commande ≤ {{threshold}} ({{share}} les plus bas des clients réguliers, au {{calDate}})",
+    },
+    intent: {
+      'abandoned-cart': "paiement commencé le {{date}} (délai : {{window}}), aucune commande depuis{{products}}",
+      products: " : {{list}}{{more}}",
+      more: " et {{n}} de plus",
+      'curious-prospect': "a visité la boutique le {{date}} (délai : {{window}}), pas encore de commande",
+      'undecided-prospect': "a ajouté au panier ou commencé un paiement le {{date}} (délai : {{window}}), pas encore de commande",
+    },
   },
   segments: {
     loyalty: {

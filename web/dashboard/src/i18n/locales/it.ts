@@ -77,7 +77,7 @@ export const it: Catalogue = {
     replenishment: 'Riacquisto: {{list}}',
     due: '{{product}} da riordinare il {{date}}',
     segmentsWhy: 'Segmenti e motivi',
-    columns: { family: 'Famiglia', segment: 'Segmento', tag: 'Tag', why: 'Perché', when: 'Quando', change: 'Cambiamento' },
+    columns: { family: 'Famiglia', segment: 'Segmento', meaning: 'Significato', tag: 'Tag', why: 'Perché', when: 'Quando', change: 'Cambiamento' },
     tags: 'Tag su Shopify',
     noneYet: 'nessuno ancora scritto',
     syncPending: 'sincronizzazione in attesa',
@@ -102,6 +102,74 @@ export const it: Catalogue = {
     worksNow: 'Funzionano già: gruppi di fedeltà, segmenti RFM, riacquisto e comportamento.',
     waiting: 'Rischio di abbandono e valore previsto usano un modello statistico quando il negozio ha almeno {{minBuyers}} acquirenti e {{minRepeat}} acquirenti abituali (ora {{buyers}} e {{repeat}}). Fino ad allora seguono una semplice regola basata sulla cadenza degli acquisti.',
     dismiss: 'Ho capito',
+  },
+  explanations: {
+    units: {
+      order: {
+        one: "{{n}} ordine",
+        other: "{{n}} ordini",
+      },
+      day: {
+        one: "{{n}} giorno",
+        other: "{{n}} giorni",
+      },
+      product: {
+        one: "{{n}} prodotto",
+        other: "{{n}} prodotti",
+      },
+    },
+    loyalty: {
+      vip: "{{orders}} ≥ {{minOrders}} e {{spend}} spesi ≥ {{minSpend}}, soglie del {{calDate}}{{held}}",
+      'frequent-buyer': "{{orders}} ≥ {{minOrders}}, soglia del {{calDate}}{{held}}",
+      'loyal-customer': "{{orders}} (Acquirente abituale da {{minOrders}}, soglia del {{calDate}}){{held}}",
+      'one-time-buyer': "1 ordine, il {{date}}{{held}}",
+      held: " (mantenuto: entro il margine di isteresi di una soglia spostata)",
+    },
+    rfm: {
+      prospects: "cliente registrato senza ancora un ordine conteggiato",
+      scores: "R{{r}} F{{f}} M{{m}}: {{when}}, {{orders}}, {{spend}} spesi (quintili del {{calDate}})",
+      daysAgo: "ultimo ordine {{days}} fa",
+      beforeLatest: "ultimo ordine {{days}} prima dell'ordine più recente del negozio ({{latest}})",
+      lostButEngaged: "perso secondo RFM ({{basis}}), ma il {{date}} ha {{engagement}}",
+      'email-click': "cliccato un'e-mail",
+      visit: "visitato il negozio",
+    },
+    churn: {
+      probability: "{{chance}} di probabilità di nessun ordine nei prossimi {{horizon}} ({{model}})",
+      cadence: "{{days}} dall'ultimo ordine = {{ratio}}× l'intervallo tipico di {{interval}} giorni ({{model}})",
+      cadenceRule: "regola della cadenza; {{reason}}",
+      backtest: "{{name}}, scelto dal backtest {{from}}–{{until}}: ordini ripetuti previsti {{accuracy}}",
+      onTarget: "correttamente",
+      low: "{{error}} in meno",
+      high: "{{error}} in più",
+    },
+    value: {
+      'value-high': "valore previsto a 12 mesi {{clv}} ≥ {{bar}} (primi {{share}}), fasce del {{calDate}}",
+      'value-medium': "valore previsto a 12 mesi {{clv}} ≥ {{bar}} (primi {{share}}), fasce del {{calDate}}",
+      'value-low': "valore previsto a 12 mesi {{clv}} < {{bar}}, fasce del {{calDate}}",
+    },
+    replenishment: {
+      due: "{{items}}{{more}}",
+      item: "{{product}} da riordinare il {{date}} (ogni {{interval}})",
+      more: " e altri {{n}}",
+    },
+    behaviour: {
+      'big-spender': "ordine medio {{aov}} ≥ {{min}} (primi {{share}}, al {{calDate}}){{held}}",
+      held: " (mantenuto: entro il margine di isteresi)",
+      'coupon-customer': "{{discounted}} di {{orders}} con un codice sconto",
+      dormant: "nessun ordine da {{days}} (≥ {{min}})",
+      'new-customer': "primo ordine {{days}} fa (entro {{max}})",
+      'trend-follower': "{{early}} di {{products}} acquistati entro {{window}} dalla prima vendita del prodotto nel negozio (al {{calDate}})",
+      'bulk-buyer': "{{perOrder}} articoli per ordine ≥ {{threshold}} (primi {{share}} dei clienti abituali, al {{calDate}})",
+      'one-item-buyer': "{{perOrder}} articoli per ordine ≤ {{threshold}} (ultimi {{share}} dei clienti abituali, al {{calDate}})",
+    },
+    intent: {
+      'abandoned-cart': "checkout iniziato il {{date}} (entro {{window}}), nessun ordine da allora{{products}}",
+      products: ": {{list}}{{more}}",
+      more: " e altri {{n}}",
+      'curious-prospect': "ha visitato il negozio il {{date}} (entro {{window}}), ancora nessun ordine",
+      'undecided-prospect': "ha aggiunto al carrello o iniziato un checkout il {{date}} (entro {{window}}), ancora nessun ordine",
+    },
   },
   segments: {
     loyalty: {
