@@ -9,26 +9,7 @@ import { segmentCustomer } from '../../src/segments/segment-customer.ts';
 import { EXPLANATIONS_EN, explanationText, type ExplanationMsg, type ExplanationParam } from '../../src/segments/explanation.ts';
 import { syntheticShop } from '../../tools/synthetic-shop.ts';
 import { AS_OF, defaultShopSettings } from '../segments/fixtures.ts';
-import { explainIn, type Explained } from '../../web/dashboard/src/explanation-format.ts';
-import { en } from '../../web/dashboard/src/i18n/locales/en.ts';
-import { de } from '../../web/dashboard/src/i18n/locales/de.ts';
-import { it as itIt } from '../../web/dashboard/src/i18n/locales/it.ts';
-import { fr } from '../../web/dashboard/src/i18n/locales/fr.ts';
-import { es } from '../../web/dashboard/src/i18n/locales/es.ts';
-
-type Tree = { [k: string]: string | Tree };
-const at = (tree: Tree, id: string): unknown => id.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Tree)[k] : undefined), tree);
-const CATALOGUES = { en, de, it: itIt, fr, es };
-type Language = keyof typeof CATALOGUES;
-const LANGUAGES = Object.keys(CATALOGUES) as Language[];
-/** What the dashboard does in the browser (explanations.ts): the language's template, else English. */
-const explainAs = (lang: Language, e: Explained): string => {
-  const tmpl = (id: string): string => {
-    const t = at(CATALOGUES[lang].explanations as unknown as Tree, id) ?? at(en.explanations as unknown as Tree, id);
-    return typeof t === 'string' ? t : '';
-  };
-  return explainIn(`${lang}-${lang === 'en' ? 'US' : lang.toUpperCase()}`, tmpl, e);
-};
+import { at, CATALOGUES, explainAs, LANGUAGES, type Tree } from './explain-as.ts';
 
 /** Every message id in a message, nested ones included. */
 function idsOf(msg: ExplanationMsg, out = new Set<string>()): Set<string> {
