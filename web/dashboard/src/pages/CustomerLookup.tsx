@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, Link, Text, TextField } from '@shopify/polaris';
-import { DataTable } from '../DataTable.tsx';
+import { DataTable, TextCell } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { api, ApiError, formatDate, formatDay, formatMoney, formatNumber } from '../api.ts';
 import type { CustomerView } from '../types.ts';
@@ -71,15 +71,21 @@ function Summary({ customer, currency, shopifyUrl }: { customer: CustomerView; c
 
 function Details({ customer }: { customer: CustomerView }) {
   const { t } = useTranslation();
-  const col = (k: 'family' | 'segment' | 'meaning' | 'tag' | 'why' | 'when' | 'change') => t(`customer.columns.${k}`);
+  const col = (k: 'family' | 'segment' | 'tag' | 'why' | 'when' | 'change') => t(`customer.columns.${k}`);
   return (
     <>
       <Section title={t('customer.segmentsWhy')}>
         <div data-testid="customer-memberships">
           <DataTable
-            columnContentTypes={['text', 'text', 'text', 'text', 'text']}
-            headings={[col('family'), col('segment'), col('meaning'), col('tag'), col('why')]}
-            rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), segmentMeaning(t, mb.family, mb.segment), mb.tag, explain(mb)])}
+            columnContentTypes={['text', 'text', 'text', 'text']}
+            headings={[col('family'), col('segment'), col('tag'), col('why')]}
+            rows={(customer.memberships ?? []).map((mb) => [
+              familyLabel(t, mb.family),
+              // The segment's name, and what it means underneath (in the viewer's language).
+              <TextCell key="segment" minWidth={220}><Text as="span" fontWeight="semibold">{segmentLabel(t, mb.family, mb.segment, mb.label)}</Text><Text as="p" tone="subdued" variant="bodySm">{segmentMeaning(t, mb.family, mb.segment)}</Text></TextCell>,
+              mb.tag,
+              <TextCell key="why">{explain(mb)}</TextCell>,
+            ])}
           />
         </div>
       </Section>
@@ -93,7 +99,7 @@ function Details({ customer }: { customer: CustomerView }) {
         <DataTable
           columnContentTypes={['text', 'text', 'text', 'text']}
           headings={[col('when'), col('change'), col('segment'), col('why')]}
-          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, explain(h)])}
+          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, <TextCell key="why">{explain(h)}</TextCell>])}
         />
       </Section>
     </>

@@ -3,7 +3,7 @@
 // and links to the customer in the Shopify admin; the whole segment exports as CSV.
 import { useState } from 'react';
 import { BlockStack, Button, Card, InlineStack, Layout, Link, Pagination, Select, Text } from '@shopify/polaris';
-import { DataTable } from '../DataTable.tsx';
+import { DataTable, TextCell } from '../DataTable.tsx';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../useApi.ts';
 import { api, formatDay, formatMoney, formatNumber, formatPercent } from '../api.ts';
@@ -49,7 +49,7 @@ function Rows({ rows, currency, onOpenCustomer }: { rows: Row[]; currency: strin
           r.lastOrderAt === null ? dash : formatDay(r.lastOrderAt),
           r.churnProbability === null ? dash : formatPercent(r.churnProbability),
           r.clv12mMinor === null ? dash : formatMoney(r.clv12mMinor, currency),
-          explain(r),
+          <TextCell key="why">{explain(r)}</TextCell>,
           <Link key="shopify" url={r.shopifyUrl} target="_blank" accessibilityLabel={t('browser.openInShopifyLabel', { id: r.customerId })}>{t('browser.openInShopify')}</Link>,
         ])}
       />

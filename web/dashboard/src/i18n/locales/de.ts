@@ -77,7 +77,7 @@ export const de: Catalogue = {
     replenishment: 'Nachkauf: {{list}}',
     due: '{{product}} fällig am {{date}}',
     segmentsWhy: 'Segmente und Gründe',
-    columns: { family: 'Gruppe', segment: 'Segment', meaning: 'Bedeutung', tag: 'Tag', why: 'Warum', when: 'Wann', change: 'Änderung' },
+    columns: { family: 'Gruppe', segment: 'Segment', tag: 'Tag', why: 'Warum', when: 'Wann', change: 'Änderung' },
     tags: 'Tags in Shopify',
     noneYet: 'noch keine geschrieben',
     syncPending: 'Synchronisierung ausstehend',

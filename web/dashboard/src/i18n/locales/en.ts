@@ -84,7 +84,7 @@ export const en = {
     replenishment: 'Replenishment: {{list}}',
     due: '{{product}} due {{date}}',
     segmentsWhy: 'Segments and why',
-    columns: { family: 'Family', segment: 'Segment', meaning: 'What it means', tag: 'Tag', why: 'Why', when: 'When', change: 'Change' },
+    columns: { family: 'Family', segment: 'Segment', tag: 'Tag', why: 'Why', when: 'When', change: 'Change' },
     tags: 'Tags on Shopify',
     noneYet: 'none written yet',
     syncPending: 'sync pending',

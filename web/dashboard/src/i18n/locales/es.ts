@@ -77,7 +77,7 @@ export const es: Catalogue = {
     replenishment: 'Reposición: {{list}}',
     due: '{{product}}: reponer el {{date}}',
     segmentsWhy: 'Segmentos y motivos',
-    columns: { family: 'Familia', segment: 'Segmento', meaning: 'Significado', tag: 'Etiqueta', why: 'Por qué', when: 'Cuándo', change: 'Cambio' },
+    columns: { family: 'Familia', segment: 'Segmento', tag: 'Etiqueta', why: 'Por qué', when: 'Cuándo', change: 'Cambio' },
     tags: 'Etiquetas en Shopify',
     noneYet: 'aún no se ha escrito ninguna',
     syncPending: 'sincronización pendiente',

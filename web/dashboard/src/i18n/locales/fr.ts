@@ -77,7 +77,7 @@ export const fr: Catalogue = {
     replenishment: 'Réapprovisionnement : {{list}}',
     due: '{{product}} à racheter le {{date}}',
     segmentsWhy: 'Segments et raisons',
-    columns: { family: 'Famille', segment: 'Segment', meaning: 'Signification', tag: 'Tag', why: 'Pourquoi', when: 'Quand', change: 'Changement' },
+    columns: { family: 'Famille', segment: 'Segment', tag: 'Tag', why: 'Pourquoi', when: 'Quand', change: 'Changement' },
     tags: 'Tags dans Shopify',
     noneYet: 'aucun écrit pour le moment',
     syncPending: 'synchronisation en attente',

@@ -77,7 +77,7 @@ export const it: Catalogue = {
     replenishment: 'Riacquisto: {{list}}',
     due: '{{product}} da riordinare il {{date}}',
     segmentsWhy: 'Segmenti e motivi',
-    columns: { family: 'Famiglia', segment: 'Segmento', meaning: 'Significato', tag: 'Tag', why: 'Perché', when: 'Quando', change: 'Cambiamento' },
+    columns: { family: 'Famiglia', segment: 'Segmento', tag: 'Tag', why: 'Perché', when: 'Quando', change: 'Cambiamento' },
     tags: 'Tag su Shopify',
     noneYet: 'nessuno ancora scritto',
     syncPending: 'sincronizzazione in attesa',
