@@ -16,10 +16,15 @@ export const LANGUAGES = Object.keys(CATALOGUES) as Language[];
 /** The locale the tests open each language with ("de-DE"; English as "en-US"). */
 export const localeOf = (lang: Language): string => `${lang}-${lang === 'en' ? 'US' : lang.toUpperCase()}`;
 
-export function explainAs(lang: Language, e: Explained): string {
+export function explainAs(lang: Language, e: Explained, section: 'explanations' | 'thresholds' = 'explanations'): string {
   const tmpl = (id: string): string => {
-    const t = at(CATALOGUES[lang].explanations as unknown as Tree, id) ?? at(en.explanations as unknown as Tree, id);
-    return typeof t === 'string' ? t : '';
+    for (const cat of [CATALOGUES[lang], en] as unknown as Tree[]) {
+      for (const key of [`${section}.${id}`, `explanations.${id}`]) {
+        const t = at(cat, key);
+        if (typeof t === 'string') return t;
+      }
+    }
+    return '';
   };
   return explainIn(localeOf(lang), tmpl, e);
 }

@@ -8,6 +8,7 @@ import { calibrateShop } from '../../src/segments/calibrate-shop.ts';
 import { segmentCustomer } from '../../src/segments/segment-customer.ts';
 import { EXPLANATIONS_EN, explanationText, type ExplanationMsg, type ExplanationParam } from '../../src/segments/explanation.ts';
 import { syntheticShop } from '../../tools/synthetic-shop.ts';
+import { describeCalibration } from '../../web/admin/thresholds.ts';
 import { AS_OF, defaultShopSettings } from '../segments/fixtures.ts';
 import { at, CATALOGUES, explainAs, LANGUAGES, type Tree } from './explain-as.ts';
 
@@ -93,6 +94,22 @@ describe('explanations as messages', () => {
       assert.equal(explainAs(lang, { explanation: '', explanationMsg: vip }).replace(/[\u00a0\u202f]/g, ' '), expected[lang]);
     }
     assert.equal(explainAs('de', { explanation: '', explanationMsg: { id: 'behaviour.dormant', params: { days: { count: 1, unit: 'day' }, min: 180 } } }), '1 Tag ohne Bestellung (≥ 180)');
+  });
+
+  it('the Thresholds page\'s lines: English as the API has always sent it, and every language from the messages', () => {
+    const cal = calibrateShop(shop, s, AS_OF);
+    const view = describeCalibration({ calibration: cal, asOf: new Date(AS_OF), createdAt: new Date(AS_OF), reason: 'nightly', buyers: cal.buyers } as never, 'EUR')!;
+    assert.equal(view.lines.length, 6);
+    for (const l of view.lines) {
+      // The dashboard's English is the API's English text, with thousands separators on counts (Intl, en-US).
+      const plain = (x: string) => x.replace(/(\d),(\d)/g, '$1$2');
+      assert.equal(plain(explainAs('en', { explanation: l.value, explanationMsg: l.valueMsg }, 'thresholds')), plain(l.value));
+      assert.equal(plain(explainAs('en', { explanation: l.meaning, explanationMsg: l.meaningMsg }, 'thresholds')), plain(l.meaning));
+      for (const lang of LANGUAGES.filter((x) => x !== 'en')) {
+        const text = explainAs(lang, { explanation: l.meaning, explanationMsg: l.meaningMsg }, 'thresholds');
+        assert.ok(!/\{\{|undefined|NaN/.test(text) && text !== l.meaning, `${lang} ${l.key}: ${text}`);
+      }
+    }
   });
 
   it('shows English text stored before explanations were messages, without the segment name in front', () => {

@@ -7,11 +7,22 @@ import { formatLocale, i18next } from './i18n/index.ts';
 
 export type { ExplanationMsg };
 
-/** The raw template (placeholders left for the renderer), English where the language lacks it. */
-function template(id: string): string {
-  const key = `explanations.${id}`;
-  const found = (i18next.getResource(i18next.language, 'translation', key) ?? i18next.getResource('en', 'translation', key)) as unknown;
-  return typeof found === 'string' ? found : '';
+/**
+ * The raw template (placeholders left for the renderer) under `section` (e.g. `explanations`, or
+ * `thresholds` for the Thresholds page's lines), the counted nouns from `explanations.units`; English
+ * where the language lacks it.
+ */
+function templateIn(section: string): (id: string) => string {
+  return (id) => {
+    const keys = [`${section}.${id}`, `explanations.${id}`];
+    for (const lng of [i18next.language, 'en']) {
+      for (const key of keys) {
+        const found = i18next.getResource(lng, 'translation', key) as unknown;
+        if (typeof found === 'string') return found;
+      }
+    }
+    return '';
+  };
 }
 
-export const explain = (e: Explained): string => explainIn(formatLocale(), template, e);
+export const explain = (e: Explained, section = 'explanations'): string => explainIn(formatLocale(), templateIn(section), e);

@@ -14,7 +14,7 @@ export interface ThresholdsView {
   currency: string;
   current: null | {
     date: string; calibratedAt: string; reason: string; buyers: number;
-    lines: Array<{ name: string; value: string; meaning: string }>;
+    lines: Array<{ key: string; name: string; value: string; meaning: string; valueMsg?: ExplanationMsg | null; meaningMsg?: ExplanationMsg | null }>;
     rfm: Array<{ dimension: string; bands: Array<{ score: number; range: string }> }>;
     changes: Array<{ name: string; label: string; from: number; to: number; fromText: string; toText: string }>;
   };

@@ -6,6 +6,10 @@ import { useApi } from '../useApi.ts';
 import { formatDate, formatMoney, formatNumber } from '../api.ts';
 import type { ThresholdsView } from '../types.ts';
 import { Loading } from './Loading.tsx';
+import { explain } from '../explanations.ts';
+
+/** A moved threshold's value: money for the *Minor amounts, else a count. */
+const changeValue = (name: string, v: number, currency: string): string => (name.endsWith('Minor') ? formatMoney(v, currency) : formatNumber(v));
 import { ModelCheck } from './ModelCheck.tsx';
 
 export function Thresholds() {
@@ -28,10 +32,10 @@ export function Thresholds() {
                 {current.lines.map((l) => (
                   <Box key={l.name} paddingBlockEnd="200" borderBlockEndWidth="025" borderColor="border-secondary">
                     <InlineStack gap="200" blockAlign="baseline">
-                      <Text as="span" variant="headingSm">{l.name}</Text>
-                      <Badge tone="info">{l.value}</Badge>
+                      <Text as="span" variant="headingSm">{t(`thresholds.names.${l.key}`, { defaultValue: l.name })}</Text>
+                      <Badge tone="info">{explain({ explanation: l.value, explanationMsg: l.valueMsg }, 'thresholds')}</Badge>
                     </InlineStack>
-                    <Text as="p" tone="subdued">{l.meaning}</Text>
+                    <Text as="p" tone="subdued">{explain({ explanation: l.meaning, explanationMsg: l.meaningMsg }, 'thresholds')}</Text>
                   </Box>
                 ))}
               </BlockStack>
@@ -54,7 +58,7 @@ export function Thresholds() {
       <ModelCheck />
       {current.changes.length > 0 && (
         <Section title={t('thresholds.moved')}>
-          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={(['threshold', 'before', 'now'] as const).map((c) => t(`thresholds.movedColumns.${c}`))} rows={current.changes.map((c) => [c.label, c.fromText, c.toText])} />
+          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={(['threshold', 'before', 'now'] as const).map((c) => t(`thresholds.movedColumns.${c}`))} rows={current.changes.map((c) => [t(`thresholds.changeLabels.${c.name.split('.').pop()}`, { defaultValue: c.label }), changeValue(c.name, c.from, currency), changeValue(c.name, c.to, currency)])} />
         </Section>
       )}
       <Section title={t('thresholds.history')}>

@@ -104,6 +104,46 @@ export const de: Catalogue = {
     dismiss: 'Verstanden',
   },
   thresholds: {
+    lines: {
+      frequent: {
+        value: "ab {{min}} Bestellungen",
+        meaning: "Ein Wiederkäufer mit mindestens {{orders}} ist ein Vielkäufer ({{repeat}} von {{buyers}} Käufern haben mehr als einmal bestellt).",
+      },
+      vip: {
+        value: "ab {{min}} Bestellungen und ab {{spend}}",
+        meaning: "VIPs haben mindestens {{orders}} und insgesamt mindestens {{spend}} ausgegeben.",
+      },
+      bigSpender: {
+        value: "ab {{aov}} pro Bestellung",
+        meaning: "Kunden mit einer durchschnittlichen Bestellung von mindestens {{aov}} sind Großeinkäufer.",
+      },
+      value: {
+        value: "ab {{clv}} in 12 Monaten",
+        meaning: "Gibt voraussichtlich mindestens {{clv}} in den nächsten 12 Monaten aus.",
+      },
+      model: {
+        value: "{{name}}",
+        cadence: "Rhythmus-Regel",
+        meaning: "Abwanderungs- und Bestellprognosen stammen aus einem {{name}}-Modell, angepasst an {{buyers}} Käufer{{why}}.",
+        cadenceMeaning: "Zu wenige Daten für ein statistisches Modell ({{reason}}): Ein Kunde gilt nach etwa {{days}} ruhigen Tagen als gefährdet (der übliche Abstand zwischen Bestellungen im Shop).",
+      },
+    },
+    names: {
+      frequent: "Vielkäufer",
+      vip: "VIP",
+      bigSpender: "Großeinkäufer",
+      valueHigh: "Wert: hoch",
+      valueMedium: "Wert: mittel",
+      model: "Prognosemodell",
+    },
+    changeLabels: {
+      frequentMinOrders: "Vielkäufer: Mindestbestellungen",
+      vipMinOrders: "VIP: Mindestbestellungen",
+      vipMinSpendMinor: "VIP: Mindestumsatz",
+      minAovMinor: "Großeinkäufer: Mindestdurchschnitt pro Bestellung",
+      highMinClvMinor: "Wert hoch: Mindestwert in 12 Monaten",
+      mediumMinClvMinor: "Wert mittel: Mindestwert in 12 Monaten",
+    },
     none: "Noch keine Kalibrierung: Starte eine Neusynchronisierung auf der Seite „Synchronisierung“.",
     current: "Aktuelle Schwellenwerte (Stand {{date}})",
     recalculated: "Neu berechnet aus deinen {{buyers}} Käufern am {{at}} ({{reason}}). Sie verschieben sich, wenn sich dein Kundenstamm verändert.",

@@ -111,6 +111,46 @@ export const en = {
     dismiss: 'Got it',
   },
   thresholds: {
+    lines: {
+      frequent: {
+        value: "{{min}}+ orders",
+        meaning: "A repeat buyer with at least {{orders}} is a Frequent Buyer ({{repeat}} of {{buyers}} buyers have ordered more than once).",
+      },
+      vip: {
+        value: "{{min}}+ orders and {{spend}}+",
+        meaning: "VIPs have at least {{orders}} and spent at least {{spend}} in total.",
+      },
+      bigSpender: {
+        value: "{{aov}}+ per order",
+        meaning: "Customers whose average order is at least {{aov}} are Big Spenders.",
+      },
+      value: {
+        value: "{{clv}}+ in 12 months",
+        meaning: "Predicted to spend at least {{clv}} over the next 12 months.",
+      },
+      model: {
+        value: "{{name}}",
+        cadence: "cadence rule",
+        meaning: "Churn and next-order predictions come from a {{name}} model fitted on {{buyers}} buyers{{why}}.",
+        cadenceMeaning: "Too little data for a statistical model ({{reason}}): a customer is at risk after about {{days}} quiet days (the shop's typical gap between orders).",
+      },
+    },
+    names: {
+      frequent: "Frequent Buyer",
+      vip: "VIP",
+      bigSpender: "Big Spender",
+      valueHigh: "Value: high",
+      valueMedium: "Value: medium",
+      model: "Prediction model",
+    },
+    changeLabels: {
+      frequentMinOrders: "Frequent Buyer: minimum orders",
+      vipMinOrders: "VIP: minimum orders",
+      vipMinSpendMinor: "VIP: minimum spend",
+      minAovMinor: "Big Spender: minimum average order",
+      highMinClvMinor: "Value high: minimum 12-month value",
+      mediumMinClvMinor: "Value medium: minimum 12-month value",
+    },
     none: 'No calibration yet: run a resync from the Sync page.',
     current: 'Current thresholds (as of {{date}})',
     recalculated: 'Recalculated from your {{buyers}} buyers on {{at}} ({{reason}}). They move as your customer base changes.',

@@ -104,6 +104,46 @@ export const es: Catalogue = {
     dismiss: 'Entendido',
   },
   thresholds: {
+    lines: {
+      frequent: {
+        value: "desde {{min}} pedidos",
+        meaning: "Un cliente recurrente con al menos {{orders}} es un comprador frecuente ({{repeat}} de {{buyers}} compradores han pedido más de una vez).",
+      },
+      vip: {
+        value: "desde {{min}} pedidos y desde {{spend}}",
+        meaning: "Los VIP tienen al menos {{orders}} y han gastado en total al menos {{spend}}.",
+      },
+      bigSpender: {
+        value: "desde {{aov}} por pedido",
+        meaning: "Los clientes cuyo pedido medio es de al menos {{aov}} son Grandes compradores.",
+      },
+      value: {
+        value: "desde {{clv}} en 12 meses",
+        meaning: "Se prevé que gaste al menos {{clv}} en los próximos 12 meses.",
+      },
+      model: {
+        value: "{{name}}",
+        cadence: "regla de cadencia",
+        meaning: "Las previsiones de abandono y de próximo pedido vienen de un modelo {{name}} ajustado con {{buyers}} compradores{{why}}.",
+        cadenceMeaning: "Muy pocos datos para un modelo estadístico ({{reason}}): un cliente está en riesgo tras unos {{days}} días sin pedidos (la separación habitual entre pedidos de la tienda).",
+      },
+    },
+    names: {
+      frequent: "Comprador frecuente",
+      vip: "VIP",
+      bigSpender: "Gran comprador",
+      valueHigh: "Valor: alto",
+      valueMedium: "Valor: medio",
+      model: "Modelo de previsión",
+    },
+    changeLabels: {
+      frequentMinOrders: "Comprador frecuente: pedidos mínimos",
+      vipMinOrders: "VIP: pedidos mínimos",
+      vipMinSpendMinor: "VIP: gasto mínimo",
+      minAovMinor: "Gran comprador: pedido medio mínimo",
+      highMinClvMinor: "Valor alto: valor mínimo a 12 meses",
+      mediumMinClvMinor: "Valor medio: valor mínimo a 12 meses",
+    },
     none: "Todavía no hay calibración: inicia una resincronización desde la página Sincronización.",
     current: "Umbrales actuales (al {{date}})",
     recalculated: "Recalculados a partir de tus {{buyers}} compradores el {{at}} ({{reason}}). Se mueven a medida que cambia tu clientela.",

@@ -104,6 +104,46 @@ export const fr: Catalogue = {
     dismiss: "J'ai compris",
   },
   thresholds: {
+    lines: {
+      frequent: {
+        value: "dès {{min}} commandes",
+        meaning: "Un client régulier ayant au moins {{orders}} est un acheteur fréquent ({{repeat}} acheteurs sur {{buyers}} ont commandé plus d'une fois).",
+      },
+      vip: {
+        value: "dès {{min}} commandes et dès {{spend}}",
+        meaning: "Les VIP ont au moins {{orders}} et ont dépensé au total au moins {{spend}}.",
+      },
+      bigSpender: {
+        value: "dès {{aov}} par commande",
+        meaning: "Les clients dont la commande moyenne atteint au moins {{aov}} sont de gros acheteurs.",
+      },
+      value: {
+        value: "dès {{clv}} sur 12 mois",
+        meaning: "Devrait dépenser au moins {{clv}} au cours des 12 prochains mois.",
+      },
+      model: {
+        value: "{{name}}",
+        cadence: "règle de cadence",
+        meaning: "Les prévisions d'attrition et de prochaine commande viennent d'un modèle {{name}} ajusté sur {{buyers}} acheteurs{{why}}.",
+        cadenceMeaning: "Trop peu de données pour un modèle statistique ({{reason}}) : un client est à risque après environ {{days}} jours sans commande (l'écart habituel entre les commandes de la boutique).",
+      },
+    },
+    names: {
+      frequent: "Acheteur fréquent",
+      vip: "VIP",
+      bigSpender: "Gros acheteur",
+      valueHigh: "Valeur : élevée",
+      valueMedium: "Valeur : moyenne",
+      model: "Modèle de prévision",
+    },
+    changeLabels: {
+      frequentMinOrders: "Acheteur fréquent : commandes minimales",
+      vipMinOrders: "VIP : commandes minimales",
+      vipMinSpendMinor: "VIP : dépenses minimales",
+      minAovMinor: "Gros acheteur : commande moyenne minimale",
+      highMinClvMinor: "Valeur élevée : valeur minimale sur 12 mois",
+      mediumMinClvMinor: "Valeur moyenne : valeur minimale sur 12 mois",
+    },
     none: "Pas encore de calibrage : lancez une resynchronisation depuis la page Synchronisation.",
     current: "Seuils actuels (au {{date}})",
     recalculated: "Recalculés à partir de vos {{buyers}} acheteurs le {{at}} ({{reason}}). Ils évoluent avec votre clientèle.",

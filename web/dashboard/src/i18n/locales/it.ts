@@ -104,6 +104,46 @@ export const it: Catalogue = {
     dismiss: 'Ho capito',
   },
   thresholds: {
+    lines: {
+      frequent: {
+        value: "da {{min}} ordini",
+        meaning: "Un cliente abituale con almeno {{orders}} è un acquirente abituale ({{repeat}} su {{buyers}} acquirenti hanno ordinato più di una volta).",
+      },
+      vip: {
+        value: "da {{min}} ordini e da {{spend}}",
+        meaning: "I VIP hanno almeno {{orders}} e hanno speso in totale almeno {{spend}}.",
+      },
+      bigSpender: {
+        value: "da {{aov}} per ordine",
+        meaning: "I clienti con un ordine medio di almeno {{aov}} sono Grandi spendenti.",
+      },
+      value: {
+        value: "da {{clv}} in 12 mesi",
+        meaning: "Si prevede che spenda almeno {{clv}} nei prossimi 12 mesi.",
+      },
+      model: {
+        value: "{{name}}",
+        cadence: "regola della cadenza",
+        meaning: "Le previsioni di abbandono e del prossimo ordine vengono da un modello {{name}} adattato su {{buyers}} acquirenti{{why}}.",
+        cadenceMeaning: "Dati insufficienti per un modello statistico ({{reason}}): un cliente è a rischio dopo circa {{days}} giorni di silenzio (l'intervallo tipico tra gli ordini del negozio).",
+      },
+    },
+    names: {
+      frequent: "Acquirente abituale",
+      vip: "VIP",
+      bigSpender: "Grande spendente",
+      valueHigh: "Valore: alto",
+      valueMedium: "Valore: medio",
+      model: "Modello di previsione",
+    },
+    changeLabels: {
+      frequentMinOrders: "Acquirente abituale: ordini minimi",
+      vipMinOrders: "VIP: ordini minimi",
+      vipMinSpendMinor: "VIP: spesa minima",
+      minAovMinor: "Grande spendente: ordine medio minimo",
+      highMinClvMinor: "Valore alto: valore minimo a 12 mesi",
+      mediumMinClvMinor: "Valore medio: valore minimo a 12 mesi",
+    },
     none: "Ancora nessuna calibrazione: avvia una risincronizzazione dalla pagina Sincronizzazione.",
     current: "Soglie attuali (al {{date}})",
     recalculated: "Ricalcolate dai tuoi {{buyers}} acquirenti il {{at}} ({{reason}}). Si spostano man mano che cambia la tua clientela.",
