@@ -36,7 +36,7 @@ export function segment(customer: CustomerInput, calibration: Calibration, setti
   return {
     customerId: r.customerId,
     metrics: r.metrics,
-    memberships: r.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, since: m.since ?? null })),
+    memberships: r.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, ...(m.explanationMsg ? { explanationMsg: m.explanationMsg } : {}), since: m.since ?? null })),
     tags: r.tags,
     predictions: r.predictions,
     replenishment: r.replenishment,

@@ -19,7 +19,7 @@ export interface RecomputeResult {
 
 export function profileUpdateOf(s: Segmentation, asOf: number, computedAt: number, calibrationId: string | null): ProfileUpdate {
   return {
-    memberships: s.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, since: m.since ?? null })),
+    memberships: s.memberships.map((m) => ({ family: m.family, segment: m.segment, label: m.label, tag: m.tag, explanation: m.explanation, ...(m.explanationMsg ? { explanationMsg: m.explanationMsg } : {}), since: m.since ?? null })),
     tagsDesired: [...s.tags].sort(),
     metrics: s.metrics,
     predictions: s.predictions,
@@ -35,8 +35,8 @@ export function segmentEventsOf(shop: string, customerId: string, previous: Cust
   const { entered, left } = membershipChanges(previous?.memberships ?? [], s.memberships);
   const at = new Date(asOf);
   return [
-    ...entered.map((m) => ({ shop, customerId, family: m.family, segment: m.segment, tag: m.tag, change: 'entered' as const, at, explanation: m.explanation ?? '' })),
-    ...left.map((m) => ({ shop, customerId, family: m.family, segment: m.segment, tag: m.tag, change: 'left' as const, at, explanation: m.explanation ?? '' })),
+    ...entered.map((m) => ({ shop, customerId, family: m.family, segment: m.segment, tag: m.tag, change: 'entered' as const, at, explanation: m.explanation ?? '', ...(m.explanationMsg ? { explanationMsg: m.explanationMsg } : {}) })),
+    ...left.map((m) => ({ shop, customerId, family: m.family, segment: m.segment, tag: m.tag, change: 'left' as const, at, explanation: m.explanation ?? '', ...(m.explanationMsg ? { explanationMsg: m.explanationMsg } : {}) })),
   ];
 }
 

@@ -67,7 +67,10 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
     for (const c of batch) {
       const prev = previous.get(c.customerId) ?? null;
       const s = segment(c, calibration, o.settings, o.asOf, prev?.memberships ?? null);
-      if (o.onlyChanged && prev && sameMemberships(prev.memberships, s.memberships)) continue;
+      // A profile written before explanations were messages (English text only) is rewritten once, so
+      // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
+      const hasMessages = prev?.memberships.every((m) => m.explanationMsg) ?? false;
+      if (o.onlyChanged && prev && hasMessages && sameMemberships(prev.memberships, s.memberships)) continue;
       items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), record.id), previous: prev });
       const changes = segmentEventsOf(shop, c.customerId, prev, s, o.asOf);
       events.push(...changes);

@@ -4,8 +4,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// The dashboard's pages, and the offline HTML report of `segments analyze --report`.
-const sources = ['dashboard', 'offline-report'].map((d) => fileURLToPath(new URL(`../test-artifacts/${d}/`, import.meta.url))).filter((d) => existsSync(d));
+// The dashboard's pages, the Overview, a segment and a customer in each of the five languages
+// (overview-de.png, customer-fr.png, …), and the offline HTML report of `segments analyze --report`.
+const sources = ['dashboard', 'dashboard-i18n', 'offline-report'].map((d) => fileURLToPath(new URL(`../test-artifacts/${d}/`, import.meta.url))).filter((d) => existsSync(d));
 const to = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 if (sources.length === 0) {
   console.error('no screenshots yet: run the browser tests first (npm run test:int -- dashboard offline-report)');

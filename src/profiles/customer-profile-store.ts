@@ -13,6 +13,7 @@ export interface SegmentPageCursor {
   customerId: string;
 }
 import { shopScope } from './shard-keys.ts';
+import type { ExplanationMsg } from '../segments/explanation.ts';
 
 const COLLECTION = 'customer_profiles';
 /** getMany reads a page's id range when it holds at most this many documents per asked id. */
@@ -23,7 +24,10 @@ export interface StoredMembership {
   segment: string;
   label: string;
   tag: string;
+  /** English sentence (CLI, CSV, Flow); documents written before messages existed have only this. */
   explanation: string;
+  /** The explanation as message id + parameters (src/segments/explanation.ts); absent in older documents. */
+  explanationMsg?: ExplanationMsg | null;
   /** When the customer entered this segment (epoch ms), carried across recomputes. */
   since: number | null;
 }
@@ -71,6 +75,8 @@ const membershipSchema = new Schema<StoredMembership>(
     label: { type: String, default: '' },
     tag: { type: String, required: true },
     explanation: { type: String, default: '' },
+    // Plain JSON (ids, numbers, day strings; no '.' in keys); missing in documents written before it.
+    explanationMsg: { type: Schema.Types.Mixed, default: undefined },
     since: { type: Number, default: null },
   },
   { _id: false },

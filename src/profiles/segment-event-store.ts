@@ -3,6 +3,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { insertIgnoringDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
+import type { ExplanationMsg } from '../segments/explanation.ts';
 
 export type SegmentChange = 'entered' | 'left';
 
@@ -15,7 +16,10 @@ export interface SegmentEvent {
   change: SegmentChange;
   /** The engine's as-of instant when the change was observed. */
   at: Date;
+  /** English sentence; history written before messages existed has only this. */
   explanation: string;
+  /** The explanation as message id + parameters, re-rendered in the viewer's language; absent in older events. */
+  explanationMsg?: ExplanationMsg | null;
 }
 
 const eventSchema = new Schema<SegmentEvent>(
@@ -28,6 +32,7 @@ const eventSchema = new Schema<SegmentEvent>(
     change: { type: String, enum: ['entered', 'left'], required: true },
     at: { type: Date, required: true },
     explanation: { type: String, default: '' },
+    explanationMsg: { type: Schema.Types.Mixed, default: undefined },
   },
   { collection: 'segment_events', versionKey: false },
 );
@@ -36,7 +41,7 @@ eventSchema.index({ shop: 1, customerId: 1, at: -1 });
 eventSchema.index({ shop: 1, family: 1, segment: 1, at: -1 });
 eventSchema.index({ shop: 1, customerId: 1, family: 1, segment: 1, change: 1, at: 1 }, { unique: true });
 
-export interface MembershipKey { family: string; segment: string; tag: string; explanation?: string }
+export interface MembershipKey { family: string; segment: string; tag: string; explanation?: string; explanationMsg?: ExplanationMsg | null }
 
 /** Pure: which memberships were entered and left between two membership lists. */
 export function membershipChanges(before: readonly MembershipKey[], after: readonly MembershipKey[]): { entered: MembershipKey[]; left: MembershipKey[] } {

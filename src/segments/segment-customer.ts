@@ -5,7 +5,8 @@ import type { Calibration } from './calibrate-shop.ts';
 import { dayOf, formatDay, startOfDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
-import { formatMoney, percent, plural } from './explain.ts';
+import { count, day, explanationText, nested, NOTHING, share } from './explanation.ts';
+import type { ExplanationMsg, ExplanationParam } from './explanation.ts';
 import { intentExpiryDays, intentFlags, itemsShape, trendFollower } from './intent-segments.ts';
 import { loyaltyGroup } from './loyalty-groups.ts';
 import type { LoyaltyGroupId } from './loyalty-groups.ts';
@@ -28,7 +29,10 @@ export interface Membership {
   segment: string;
   label: string;
   tag: string;
+  /** English sentence, "<label>: <why>" (CLI, CSV, Flow triggers); '' when explanations were skipped. */
   explanation: string;
+  /** The same as data (message id + parameters), rendered in the viewer's language by the dashboard. */
+  explanationMsg?: ExplanationMsg;
   /** When the customer entered this segment (carried over from the previous memberships). */
   since?: number;
 }
@@ -80,14 +84,15 @@ export interface SegmentOptions {
 }
 
 /** "MBG/NBD, backtest of 2026-05-01: 7% low" — which model predicts, and how it did on held-out history. */
-function modelCitation(cal: Calibration): string {
+function modelCitation(cal: Calibration): ExplanationParam {
   const m = cal.models;
   const name = m.method === 'mbgnbd' ? 'MBG/NBD' : 'BG/NBD';
   const bt = m.selection?.backtest;
   const f = bt && m.method !== 'cadence-fallback' ? bt.models[m.method] : undefined;
   if (!bt || !f) return name;
   const pct = Math.round(Math.abs(f.errorPct));
-  return `${name}, chosen by the backtest of ${bt.split}–${bt.until}: repeat orders predicted ${pct === 0 ? 'on target' : `${pct}% ${f.errorPct < 0 ? 'low' : 'high'}`}`;
+  const accuracy = pct === 0 ? nested('churn.onTarget') : nested(f.errorPct < 0 ? 'churn.low' : 'churn.high', { error: share(pct / 100) });
+  return nested('churn.backtest', { name, from: day(bt.split), until: day(bt.until), accuracy });
 }
 
 /** One segmentation under way: what every family's step reads, and where it adds its results. */
@@ -100,13 +105,14 @@ interface Run {
   /** Days since the last order (buyers only). */
   days: number | null;
   dayStart: (day: number) => number;
-  money: (minor: number) => string;
-  calNote: string;
+  money: (minor: number) => ExplanationParam;
+  /** The calibration's date, which thresholds and quintiles explanations cite. */
+  calDate: ExplanationParam;
   wantNext: boolean;
   /** The segment the customer had in this family before, if any. */
   prevIn: (family: Family) => string | null;
   hadBefore: (family: Family, segment: string) => boolean;
-  add: (family: Family, segment: string, explanation: () => string) => void;
+  add: (family: Family, segment: string, why: () => ExplanationMsg) => void;
   memberships: Membership[];
   /** Days on which a membership may change by itself (null: never). */
   nextDays: Array<number | null>;
@@ -121,32 +127,34 @@ function startRun(s: CustomerSummary, cal: Calibration, settings: ShopSettings, 
     s, cal, settings, asOf, asOfDay, memberships,
     days: s.orders > 0 ? asOfDay - s.lastDay : null,
     dayStart: (d) => startOfDay(d, settings),
-    money: (m) => formatMoney(m, settings.currency),
-    calNote: `of ${cal.date}`,
+    money: (m) => ({ money: m, currency: settings.currency }),
+    calDate: day(cal.date),
     wantNext: options.nextChange !== false,
     prevIn: (family) => previous?.memberships.find((m) => m.family === family)?.segment ?? null,
     hadBefore: (family, segment) => prev.has(`${family}/${segment}`),
-    add: (family, segment, explanation) => {
+    add: (family, segment, why) => {
       const def = segmentDefinition(family, segment);
       const before = prev.get(`${family}/${segment}`);
-      memberships.push({ family, segment, label: def.label, tag: settings.tagPrefix + def.tagSuffix, explanation: explain ? `${def.label}: ${explanation()}` : '', since: before?.since ?? asOf });
+      const msg = explain ? why() : undefined;
+      memberships.push({ family, segment, label: def.label, tag: settings.tagPrefix + def.tagSuffix, explanation: msg ? `${def.label}: ${explanationText(msg)}` : '', ...(msg ? { explanationMsg: msg } : {}), since: before?.since ?? asOf });
     },
     nextDays: [],
   };
 }
 
 function addLoyalty(r: Run): void {
-  const { s, money, calNote } = r;
+  const { s, money, calDate } = r;
   const t = r.cal.loyalty;
   const got = loyaltyGroup(s.orders, s.spendMinor, t, r.settings, r.prevIn('loyalty') as LoyaltyGroupId | null)!;
-  const held = got.heldByHysteresis ? ' (kept: within the hysteresis margin of a moved threshold)' : '';
-  const text: Record<LoyaltyGroupId, () => string> = {
-    vip: () => `${plural(s.orders, 'order')} ≥ ${t.vipMinOrders} and ${money(s.spendMinor)} spent ≥ ${money(t.vipMinSpendMinor)}, thresholds ${calNote}`,
-    'frequent-buyer': () => `${plural(s.orders, 'order')} ≥ ${t.frequentMinOrders}, threshold ${calNote}`,
-    'loyal-customer': () => `${plural(s.orders, 'order')} (Frequent Buyer from ${t.frequentMinOrders}, threshold ${calNote})`,
-    'one-time-buyer': () => `1 order, on ${formatDay(s.lastDay)}`,
+  const held = got.heldByHysteresis ? nested('loyalty.held') : NOTHING;
+  const orders = count(s.orders, 'order');
+  const params: Record<LoyaltyGroupId, () => Record<string, ExplanationParam>> = {
+    vip: () => ({ orders, minOrders: t.vipMinOrders, spend: money(s.spendMinor), minSpend: money(t.vipMinSpendMinor), calDate }),
+    'frequent-buyer': () => ({ orders, minOrders: t.frequentMinOrders, calDate }),
+    'loyal-customer': () => ({ orders, minOrders: t.frequentMinOrders, calDate }),
+    'one-time-buyer': () => ({ date: day(formatDay(s.lastDay)) }),
   };
-  r.add('loyalty', got.group, () => text[got.group]() + held);
+  r.add('loyalty', got.group, () => ({ id: `loyalty.${got.group}`, params: { ...params[got.group](), held } }));
 }
 
 function addRfm(r: Run, rfm: ReturnType<typeof rfmSegment>): void {
@@ -154,10 +162,12 @@ function addRfm(r: Run, rfm: ReturnType<typeof rfmSegment>): void {
   const sc = rfm.scores;
   const engagedBy = rfm.engagedBy;
   const ref = r.cal.rfm.referenceDay;
-  const when = (): string => (ref === null ? `last order ${plural(r.days!, 'day')} ago` : `last order ${plural(Math.max(0, ref - s.lastDay), 'day')} before the shop's latest order (${formatDay(ref)})`);
-  const basis = (): string => (sc ? `R${sc.r} F${sc.f} M${sc.m}: ${when()}, ${plural(s.orders, 'order')}, ${r.money(s.spendMinor)} spent (quintiles ${r.calNote})` : '');
-  if (rfm.segment === 'prospects') r.add('rfm', 'prospects', () => 'customer record with no counted order yet');
-  else if (engagedBy) r.add('rfm', rfm.segment, () => `Lost by RFM (${basis()}), but ${engagedBy.kind === 'email-click' ? 'clicked an email' : 'visited the store'} on ${formatDay(dayOf(engagedBy.at, settings))}`);
+  const when = (): ExplanationParam => (ref === null
+    ? nested('rfm.daysAgo', { days: count(r.days!, 'day') })
+    : nested('rfm.beforeLatest', { days: count(Math.max(0, ref - s.lastDay), 'day'), latest: day(formatDay(ref)) }));
+  const basis = (): ExplanationMsg => ({ id: 'rfm.scores', params: sc ? { r: sc.r, f: sc.f, m: sc.m, when: when(), orders: count(s.orders, 'order'), spend: r.money(s.spendMinor), calDate: r.calDate } : {} });
+  if (rfm.segment === 'prospects') r.add('rfm', 'prospects', () => ({ id: 'rfm.prospects', params: {} }));
+  else if (engagedBy) r.add('rfm', rfm.segment, () => ({ id: 'rfm.lostButEngaged', params: { basis: sc ? { msg: basis() } : NOTHING, engagement: nested(`rfm.${engagedBy.kind}`), date: day(formatDay(dayOf(engagedBy.at, settings))) } }));
   else r.add('rfm', rfm.segment, basis);
   if (r.wantNext) r.nextDays.push(nextRfmChangeDay(s, r.cal.rfm, settings, r.asOfDay, r.dayStart, rfm.segment));
 }
@@ -168,29 +178,39 @@ function addPredictions(r: Run): NonNullable<CustomerSegmentation['predictions']
   const f = settings.families;
   const p = predictCustomer(s, cal.models, settings, r.asOfDay, r.dayStart);
   const tier = valueTier(p.clv12mMinor, cal, (r.prevIn('value')?.replace('value-', '') as ValueTier | undefined) ?? null, settings);
-  const model = p.method === 'cadence-fallback' ? `cadence rule; ${p.fallbackReason ?? cal.models.fallbackReason}` : modelCitation(cal);
+  const model = (): ExplanationParam => (p.method === 'cadence-fallback' ? nested('churn.cadenceRule', { reason: p.fallbackReason ?? cal.models.fallbackReason ?? '' }) : modelCitation(cal));
   if (f.churn) {
-    const why = (): string =>
+    const why = (): ExplanationMsg =>
       p.churnProbability !== null
-        ? `${percent(p.churnProbability)} chance of no order in the next ${settings.churn.horizonDays} days (${model})`
-        : `${plural(r.days!, 'day')} since the last order = ${p.intervalsSinceLastOrder!.toFixed(1)}× the typical ${Math.round(p.intervalDays!)}-day interval (${model})`;
+        ? { id: 'churn.probability', params: { chance: share(p.churnProbability), horizon: count(settings.churn.horizonDays, 'day'), model: model() } }
+        : { id: 'churn.cadence', params: { days: count(r.days!, 'day'), ratio: { fixed: p.intervalsSinceLastOrder!, digits: 1 }, interval: Math.round(p.intervalDays!), model: model() } };
     r.add('churn', `churn-risk-${p.churnRisk}`, why);
     if (r.wantNext) r.nextDays.push(nextChurnChangeDay(s, cal.models, settings, r.asOfDay, p.churnRisk));
   }
   if (f.value) {
     const vt = cal.valueTiers;
-    const bar = (): string => (tier === 'high' ? `≥ ${money(vt.highMinClvMinor)} (top ${percent(settings.valueTiers.highTopShare)})` : tier === 'medium' ? `≥ ${money(vt.mediumMinClvMinor)} (top ${percent(settings.valueTiers.mediumTopShare)})` : `< ${money(vt.mediumMinClvMinor)}`);
-    r.add('value', `value-${tier}`, () => `predicted 12-month value ${money(p.clv12mMinor)} ${bar()}, tiers ${r.calNote}`);
+    const bar = (): Record<string, ExplanationParam> => (tier === 'high'
+      ? { bar: money(vt.highMinClvMinor), share: share(settings.valueTiers.highTopShare) }
+      : tier === 'medium' ? { bar: money(vt.mediumMinClvMinor), share: share(settings.valueTiers.mediumTopShare) } : { bar: money(vt.mediumMinClvMinor) });
+    r.add('value', `value-${tier}`, () => ({ id: `value.value-${tier}`, params: { clv: money(p.clv12mMinor), ...bar(), calDate: r.calDate } }));
     if (r.wantNext) r.nextDays.push(nextValueTierChangeDay(s, cal, settings, r.asOfDay, tier));
   }
   return { ...p, valueTier: tier };
 }
 
+/** "a, b, c and 2 more": the first `shown` items, and how many are left out (message `more` of the family). */
+function firstOf(items: ExplanationParam[], shown: number, moreId: string): { list: ExplanationParam; more: ExplanationParam } {
+  return { list: { list: items.slice(0, shown) }, more: items.length > shown ? nested(moreId, { n: items.length - shown }) : NOTHING };
+}
+
 function addReplenishment(r: Run): ReplenishmentDue[] {
   const status = replenishmentStatus(r.s, r.cal.replenishment, r.settings, r.asOfDay);
   if (status.due.length) {
-    const list = (): string => status.due.slice(0, 3).map((d) => `${d.product} due ${formatDay(d.dueDay)} (every ${plural(d.intervalDays, 'day')})`).join(', ');
-    r.add('replenishment', 'replenishment-due', () => list() + (status.due.length > 3 ? ` and ${status.due.length - 3} more` : ''));
+    const items = (): ExplanationParam[] => status.due.map((d) => nested('replenishment.item', { product: d.product, date: day(formatDay(d.dueDay)), interval: count(d.intervalDays, 'day') }));
+    r.add('replenishment', 'replenishment-due', () => {
+      const { list, more } = firstOf(items(), 3, 'replenishment.more');
+      return { id: 'replenishment.due', params: { items: list, more } };
+    });
   }
   r.nextDays.push(status.nextChangeDay);
   return status.due.map((d) => ({ product: d.product, lastPurchaseAt: r.dayStart(d.lastPurchaseDay), dueAt: r.dayStart(d.dueDay), intervalDays: d.intervalDays }));
@@ -200,10 +220,10 @@ function addBehaviour(r: Run): void {
   const { s, cal, settings, money } = r;
   const b = behaviourFlags(s, cal.bigSpender.minAovMinor, settings, r.asOfDay, r.hadBefore('behaviour', 'big-spender'));
   const bs = settings.behaviour;
-  if (b.bigSpender) r.add('behaviour', 'big-spender', () => `average order ${money(b.aovMinor)} ≥ ${money(cal.bigSpender.minAovMinor)} (top ${percent(bs.bigSpenderTopShare)}, ${r.calNote})${b.bigSpenderHeldByHysteresis ? ' (kept: within the hysteresis margin)' : ''}`);
-  if (b.coupon) r.add('behaviour', 'coupon-customer', () => `${s.discountedOrders} of ${plural(s.orders, 'order')} used a discount code`);
-  if (b.dormant) r.add('behaviour', 'dormant', () => `no order for ${plural(b.daysSinceLastOrder, 'day')} (≥ ${bs.dormantDays})`);
-  if (b.newCustomer) r.add('behaviour', 'new-customer', () => `first order ${plural(b.daysSinceFirstOrder, 'day')} ago (within ${bs.newCustomerDays})`);
+  if (b.bigSpender) r.add('behaviour', 'big-spender', () => ({ id: 'behaviour.big-spender', params: { aov: money(b.aovMinor), min: money(cal.bigSpender.minAovMinor), share: share(bs.bigSpenderTopShare), calDate: r.calDate, held: b.bigSpenderHeldByHysteresis ? nested('behaviour.held') : NOTHING } }));
+  if (b.coupon) r.add('behaviour', 'coupon-customer', () => ({ id: 'behaviour.coupon-customer', params: { discounted: s.discountedOrders, orders: count(s.orders, 'order') } }));
+  if (b.dormant) r.add('behaviour', 'dormant', () => ({ id: 'behaviour.dormant', params: { days: count(b.daysSinceLastOrder, 'day'), min: bs.dormantDays } }));
+  if (b.newCustomer) r.add('behaviour', 'new-customer', () => ({ id: 'behaviour.new-customer', params: { days: count(b.daysSinceFirstOrder, 'day'), max: bs.newCustomerDays } }));
   if (r.wantNext) r.nextDays.push(nextBehaviourChangeDay(s, settings, r.asOfDay));
   if (cal.signals) addShopping(r, cal.signals);
 }
@@ -213,12 +233,13 @@ function addShopping(r: Run, sig: NonNullable<Calibration['signals']>): void {
   const { s, settings } = r;
   const bs = settings.behaviour;
   const trend = trendFollower(s, sig, settings);
-  if (trend) r.add('behaviour', 'trend-follower', () => `${trend.early} of ${plural(trend.datable, 'product')} bought within ${plural(bs.trendWindowDays, 'day')} of the product's first sale in the shop (${r.calNote})`);
+  if (trend) r.add('behaviour', 'trend-follower', () => ({ id: 'behaviour.trend-follower', params: { early: trend.early, products: count(trend.datable, 'product'), window: count(bs.trendWindowDays, 'day'), calDate: r.calDate } }));
   const shape = itemsShape(s, sig, settings);
   if (!shape) return;
-  const per = shape.itemsPerOrder.toFixed(1);
-  if (shape.kind === 'bulk-buyer') r.add('behaviour', 'bulk-buyer', () => `${per} items per order ≥ ${shape.threshold.toFixed(1)} (top ${percent(bs.bulkTopShare)} of repeat buyers, ${r.calNote})`);
-  else r.add('behaviour', 'one-item-buyer', () => `${per} items per order ≤ ${shape.threshold.toFixed(1)} (bottom ${percent(bs.oneItemBottomShare)} of repeat buyers, ${r.calNote})`);
+  const perOrder = { fixed: shape.itemsPerOrder, digits: 1 };
+  const threshold = { fixed: shape.threshold, digits: 1 };
+  const cut = shape.kind === 'bulk-buyer' ? bs.bulkTopShare : bs.oneItemBottomShare;
+  r.add('behaviour', shape.kind, () => ({ id: `behaviour.${shape.kind}`, params: { perOrder, threshold, share: share(cut), calDate: r.calDate } }));
 }
 
 /** Intent: unfinished checkouts, visits and carts (docs/signals.md). */
@@ -226,14 +247,14 @@ function addIntent(r: Run): void {
   const { s, settings } = r;
   const t = settings.intent;
   const i = intentFlags(s, settings, r.asOf);
-  const on = (at: number): string => formatDay(dayOf(at, settings));
+  const on = (at: number): ExplanationParam => day(formatDay(dayOf(at, settings)));
   if (i.abandoned) {
     const ab = i.abandoned;
-    const list = (): string => (ab.products.length ? `: ${ab.products.slice(0, 5).join(', ')}${ab.products.length > 5 ? ` and ${ab.products.length - 5} more` : ''}` : '');
-    r.add('intent', 'abandoned-cart', () => `checkout started on ${on(ab.at)} (within ${plural(t.abandonedCartDays, 'day')}), no order since${list()}`);
+    const products = (): ExplanationParam => (ab.products.length ? nested('intent.products', firstOf(ab.products, 5, 'intent.more')) : NOTHING);
+    r.add('intent', 'abandoned-cart', () => ({ id: 'intent.abandoned-cart', params: { date: on(ab.at), window: count(t.abandonedCartDays, 'day'), products: products() } }));
   }
-  if (i.curiousVisitAt !== null) r.add('intent', 'curious-prospect', () => `visited the store on ${on(i.curiousVisitAt!)} (within ${plural(t.curiousVisitDays, 'day')}), no order yet`);
-  if (i.undecidedAt !== null) r.add('intent', 'undecided-prospect', () => `added to cart or started a checkout on ${on(i.undecidedAt!)} (within ${plural(t.undecidedDays, 'day')}), no order yet`);
+  if (i.curiousVisitAt !== null) r.add('intent', 'curious-prospect', () => ({ id: 'intent.curious-prospect', params: { date: on(i.curiousVisitAt!), window: count(t.curiousVisitDays, 'day') } }));
+  if (i.undecidedAt !== null) r.add('intent', 'undecided-prospect', () => ({ id: 'intent.undecided-prospect', params: { date: on(i.undecidedAt!), window: count(t.undecidedDays, 'day') } }));
   if (r.wantNext) r.nextDays.push(...intentExpiryDays(s, settings, r.dayStart(0)));
 }
 

@@ -4,6 +4,7 @@ import { openTestServices, type TestServices } from '../support/test-services.ts
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
 import { recomputeCustomer } from '../../jobs/recompute-customer.ts';
 import { syncTags } from '../../jobs/sync-tags.ts';
 import { analyzeShop, defaultShopSettings, type CustomerInput } from '../../src/segments/index.ts';
@@ -49,6 +50,21 @@ describe('pipeline on real stores', () => {
     const history = await deps.stores.calibrations.history(SHOP);
     assert.equal(history.length, 1);
     assert.equal(history[0]!.buyers, byCustomer.size);
+  });
+
+  it('a recalibration rewrites, once, profiles written before explanations were messages; unchanged ones stay', async () => {
+    assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, 0);
+    // Three profiles as an older version wrote them: English explanations only.
+    const ids = [...new Set(orders.map((o) => o.customerId!))].slice(0, 3);
+    for (const customerId of ids) {
+      const filter = { ...shopScope('customer_profiles', SHOP), customerId };
+      const doc = await deps.stores.profiles.model.collection.findOne(filter);
+      const legacy = (doc!.memberships as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
+      await deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy } });
+    }
+    assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, ids.length);
+    for (const customerId of ids) assert.ok((await deps.stores.profiles.get(SHOP, customerId))!.memberships.every((m) => typeof m.explanationMsg?.id === 'string'), customerId);
+    assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, 0);
   });
 
   it('records segment entries once, even when the computation is repeated', async () => {

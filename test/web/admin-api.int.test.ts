@@ -6,6 +6,7 @@ import express from 'express';
 import { SignJWT } from 'jose';
 import { testLogger } from '../support/test-services.ts';
 import { shopScope } from '../../src/profiles/shard-keys.ts';
+import { explanationText, type ExplanationMsg } from '../../src/segments/explanation.ts';
 import { createAdminApi } from '../../web/admin/api.ts';
 import { SHOP_A, SHOP_B, startDashboardFixture, type DashboardFixture } from './fixture.ts';
 
@@ -139,6 +140,25 @@ describe('admin API: pages', () => {
     assert.equal(c.customerId, '9000003');
     assert.ok(c.memberships.some((m) => m.family === 'loyalty' && m.explanation.length > 0));
     assert.ok(c.history.length > 0);
+    // Explanations are messages (id + parameters) beside the English text, in memberships and history.
+    type Msg = { id: string; params: Record<string, unknown> } | null;
+    const full = c as unknown as { memberships: Array<{ family: string; explanation: string; explanationMsg: Msg }>; history: Array<{ explanation: string; explanationMsg: Msg }> };
+    const loyalty = full.memberships.find((m) => m.family === 'loyalty')!;
+    assert.match(loyalty.explanationMsg!.id, /^loyalty\./);
+    assert.ok(full.history.every((h) => h.explanationMsg === null || typeof h.explanationMsg.id === 'string'));
+    assert.ok(full.history.some((h) => h.explanationMsg !== null));
+    assert.equal(loyalty.explanation, `${loyalty.explanation.split(': ')[0]}: ${explanationText(loyalty.explanationMsg as ExplanationMsg)}`);
+    // Documents written before explanations were messages (English text only) still read: the message is null, the text is there.
+    const filter = { ...shopScope('customer_profiles', SHOP_A), customerId: '9000003' };
+    const doc = await f.deps.stores.profiles.model.collection.findOne(filter);
+    const legacy = (doc!.memberships as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
+    await f.deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy } });
+    await f.deps.stores.events.model.collection.insertOne({ shop: SHOP_A, customerId: '9000003', family: 'loyalty', segment: 'one-time-buyer', tag: 'seg:one-time-buyer', change: 'left', at: new Date(Date.parse('2026-01-02T00:00:00Z')), explanation: 'One Time Buyer: 1 order, on 2025-12-01' });
+    const old = (await (await f.get('/api/customers/9000003', token)).json()) as typeof full;
+    assert.ok(old.memberships.every((m) => m.explanationMsg === null && m.explanation.length > 0));
+    assert.deepEqual(old.memberships.map((m) => m.explanation), full.memberships.map((m) => m.explanation));
+    const legacyEvent = old.history.find((h) => h.explanation === 'One Time Buyer: 1 order, on 2025-12-01')!;
+    assert.equal(legacyEvent.explanationMsg, null);
     assert.equal((await f.get('/api/customers/12345678', token)).status, 404);
     assert.equal((await f.get('/api/customers/not-an-id', token)).status, 400);
   });

@@ -15,6 +15,8 @@ import { seededRng } from '../../tools/seeded-random.ts';
 import { simulateBgNbdPurchases } from '../../tools/synthetic-shop.ts';
 import { AS_OF, DAY, order } from '../jobs/support.ts';
 import { ShopifyObjectsStore } from '../../src/profiles/shopify-objects-store.ts';
+import { CATALOGUES, explainAs, LANGUAGES, localeOf, type Language } from './explain-as.ts';
+import type { ExplanationMsg } from '../../src/segments/explanation.ts';
 
 import { CHROMIUM } from '../../tools/local-services/browser.ts';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -237,10 +239,12 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
     await page.getByLabel('Shopify customer id').fill('9000001');
     await page.getByRole('button', { name: 'Look up' }).click();
     await page.getByTestId('customer-memberships').waitFor();
-    const c = await api<{ metrics: { orders: number }; memberships: Array<{ explanation: string }> }>('/api/customers/9000001');
+    const c = await api<{ metrics: { orders: number }; memberships: Array<{ explanation: string; explanationMsg: ExplanationMsg | null }> }>('/api/customers/9000001');
     assert.equal(await page.getByTestId('customer-orders').textContent(), String(c.metrics.orders));
     const text = (await page.getByTestId('customer-memberships').textContent()) ?? '';
-    for (const m of c.memberships) assert.ok(text.includes(m.explanation), m.explanation);
+    // Each explanation rendered from its message (id + parameters) in English, with en-US formats.
+    assert.ok(c.memberships.length > 0 && c.memberships.every((m) => m.explanationMsg !== null));
+    for (const m of c.memberships) assert.ok(text.includes(explainAs('en', m)), explainAs('en', m));
     await shot('customer-lookup');
   });
 
@@ -357,6 +361,32 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
       assert.ok(((await page.getByTestId('segment-title').textContent()) ?? '').startsWith(champions[lang as keyof typeof champions]));
       await page.screenshot({ path: `${ARTIFACTS}-i18n/segment-${lang}.png`, fullPage: true });
     }
+  });
+
+  it('the customer page in each language: explanations and segment meanings rendered in it, not in English', async () => {
+    type Customer = { memberships: Array<{ family: string; segment: string; explanation: string; explanationMsg: ExplanationMsg | null }> };
+    const c = await api<Customer>('/api/customers/9000001');
+    const meaning = (lang: Language, m: { family: string; segment: string }) => (CATALOGUES[lang].segments as unknown as Record<string, Record<string, { meaning: string }>>)[m.family]![m.segment]!.meaning;
+    mkdirSync(`${ARTIFACTS}-i18n`, { recursive: true });
+    for (const lang of LANGUAGES) {
+      await page.goto(`${f.url}/app/customers/9000001?locale=${localeOf(lang)}`);
+      await page.getByTestId('customer-memberships').waitFor();
+      const text = (await page.getByTestId('customer-memberships').textContent()) ?? '';
+      for (const m of c.memberships) {
+        const shown = explainAs(lang, m);
+        assert.ok(text.includes(shown), `${lang}: ${shown}`);
+        if (lang !== 'en') assert.ok(!text.includes(explainAs('en', m)), `${lang} shows the English ${explainAs('en', m)}`);
+      }
+      // What each segment means, in the same language.
+      for (const m of c.memberships) assert.ok(text.includes(meaning(lang, m)), `${lang}: meaning of ${m.segment}`);
+      await page.screenshot({ path: `${ARTIFACTS}-i18n/customer-${lang}.png`, fullPage: true });
+    }
+    // German, spelled out: a loyalty explanation counts "Bestellung(en)" and dates the German way.
+    await page.goto(`${f.url}/app/customers/9000001?locale=de-DE`);
+    await page.getByTestId('customer-memberships').waitFor();
+    const de = (await page.getByTestId('customer-memberships').textContent()) ?? '';
+    assert.match(de, /\d+ Bestellung(en)?[ ,(]/);
+    assert.doesNotMatch(de, /\d+ orders? /);
   });
 
   it('accessibility: axe-core finds no serious or critical violation on any page', async () => {

@@ -1,7 +1,7 @@
 // The segment browser API against the real stores: a segment's members page by page in a stable
 // order (every member exactly once, no duplicates, in the sort's order), each sort key, RFM grid
 // cells, bad cursors refused, and the streamed CSV export with the explanation column.
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { SHOP_A, SHOP_B, startDashboardFixture, type DashboardFixture } from './fixture.ts';
@@ -36,6 +36,10 @@ describe('segment browser API', () => {
 
   before(async () => {
     f = await startDashboardFixture(import.meta.url, { customersA: 60 });
+    token = await f.token(SHOP_A);
+  });
+  // A fresh session token per test (App Bridge does the same): on a loaded machine the file outlasts one token.
+  beforeEach(async () => {
     token = await f.token(SHOP_A);
   });
   after(async () => f?.close());

@@ -32,9 +32,9 @@ export function customersRouter(ports: Pick<DashboardPorts, 'profiles' | 'events
       replenishment: JSON.parse(profile.replenishmentJson || '[]') as unknown,
       memberships: profile.memberships.map((m) => {
         const d = labels.get(`${m.family}/${m.segment}`);
-        return { ...m, label: d?.label ?? m.segment, meaning: d?.meaning ?? '' };
+        return { ...m, explanationMsg: m.explanationMsg ?? null, label: d?.label ?? m.segment, meaning: d?.meaning ?? '' };
       }),
-      history: history.map((e) => ({ at: e.at, change: e.change, family: e.family, segment: e.segment, label: labels.get(`${e.family}/${e.segment}`)?.label ?? e.segment, tag: e.tag, explanation: e.explanation })),
+      history: history.map((e) => ({ at: e.at, change: e.change, family: e.family, segment: e.segment, label: labels.get(`${e.family}/${e.segment}`)?.label ?? e.segment, tag: e.tag, explanation: e.explanation, explanationMsg: e.explanationMsg ?? null })),
       tagsApplied: profile.tagsApplied,
       tagsDesired: profile.tagsDesired,
       tagsPending: profile.tagsPending,

@@ -6,6 +6,7 @@
 // a scan on FerretDB), so a big shop's Overview never pays for them.
 import express, { type Router } from 'express';
 import type { Calibration } from '../../src/segments/index.ts';
+import type { ExplanationMsg } from '../../src/segments/explanation.ts';
 import { FAMILIES } from '../../src/segments/tags.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { latestResync } from '../sync-status.ts';
@@ -18,7 +19,7 @@ const REPEAT_SEGMENTS = ['loyal-customer', 'frequent-buyer', 'vip'];
 export interface FirstRunView {
   profiles: number;
   resync: { state: string; percent: number; customers: number; orders: number } | null;
-  families: Array<{ family: string; customers: number; example: { customerId: string; segment: string; explanation: string; explanationMsg: unknown } | null }>;
+  families: Array<{ family: string; customers: number; example: { customerId: string; segment: string; explanation: string; explanationMsg: ExplanationMsg | null } | null }>;
   models: { usingModel: boolean; minBuyers: number; minRepeatBuyers: number; buyers: number; repeatBuyers: number; reason: string | null };
 }
 
@@ -32,7 +33,7 @@ async function familyExamples(ports: FirstRunPorts, shop: string, counts: Record
     if (!withExamples || !top) return { family, customers, example: null };
     const [doc] = await ports.profiles.segmentPage(shop, `${family}/${top[0]}`, 'bySpend', -1, 1, null);
     const m = doc?.memberships.find((x) => x.family === family && x.segment === top[0]);
-    return { family, customers, example: doc && m ? { customerId: doc.customerId, segment: m.segment, explanation: m.explanation, explanationMsg: (m as { explanationMsg?: unknown }).explanationMsg ?? null } : null };
+    return { family, customers, example: doc && m ? { customerId: doc.customerId, segment: m.segment, explanation: m.explanation, explanationMsg: m.explanationMsg ?? null } : null };
   }));
 }
 

@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import type { CustomerProfileDoc, SegmentPageCursor } from '../../src/profiles/customer-profile-store.ts';
 import { BROWSER_SORTS, type BrowserSort } from '../../src/profiles/segment-browser-keys.ts';
+import type { ExplanationMsg } from '../../src/segments/explanation.ts';
 import { FAMILIES } from '../../src/segments/tags.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { BadInput, parseInput } from '../validate.ts';
@@ -56,9 +57,10 @@ export interface SegmentRow {
   lastOrderAt: number | null;
   churnProbability: number | null;
   clv12mMinor: number | null;
-  /** The membership's explanation (the English text; `explanationMsg` renders it in the viewer's language). */
+  /** The membership's explanation as English text (the CSV column); `explanationMsg` renders it in the viewer's language. */
   explanation: string;
-  explanationMsg: unknown;
+  /** Message id + parameters; null for a profile written before explanations were messages (show `explanation`). */
+  explanationMsg: ExplanationMsg | null;
   shopifyUrl: string;
 }
 
@@ -74,7 +76,7 @@ export function segmentRow(shop: string, key: string, d: CustomerProfileDoc): Se
     churnProbability: known(d.byChurn),
     clv12mMinor: known(d.byClv),
     explanation: m?.explanation ?? '',
-    explanationMsg: (m as { explanationMsg?: unknown } | undefined)?.explanationMsg ?? null,
+    explanationMsg: m?.explanationMsg ?? null,
     shopifyUrl: shopifyCustomerUrl(shop, d.customerId),
   };
 }

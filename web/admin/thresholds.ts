@@ -5,15 +5,21 @@ import type { CalibrationRecord } from '../../src/profiles/calibration-store.ts'
 import type { Calibration } from '../../src/segments/calibrate-shop.ts';
 import type { ScoreScale } from '../../src/segments/rfm-scores.ts';
 import { formatMoney, plural } from '../../src/segments/explain.ts';
+import type { ExplanationMsg, ExplanationParam } from '../../src/segments/explanation.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { shopOf } from './session-token.ts';
 import { MODEL_NAMES } from '../../src/segments/bgnbd.ts';
 import { modelCheckView } from './model-check.ts';
 
 export interface ThresholdLine {
+  /** Which threshold: the dashboard's catalogue key (thresholds.lines.<key>). */
+  key: 'frequent' | 'vip' | 'bigSpender' | 'valueHigh' | 'valueMedium' | 'model';
+  /** English, for API readers; the dashboard renders valueMsg and meaningMsg in the viewer's language. */
   name: string;
   value: string;
   meaning: string;
+  valueMsg: ExplanationMsg;
+  meaningMsg: ExplanationMsg;
 }
 
 export interface ThresholdsView {
@@ -55,6 +61,40 @@ const CHANGE_LABELS: Record<string, string> = {
   'valueTiers.mediumMinClvMinor': 'Value medium: minimum 12-month value',
 };
 
+/** The plain-word lines of the current thresholds: English text, and the same as messages (templates `thresholds.lines.*`). */
+function thresholdLines(c: Calibration, currency: string, money: (m: number) => string): ThresholdLine[] {
+  const l = c.loyalty;
+  const cur = (minor: number): ExplanationParam => ({ money: minor, currency });
+  const msg = (id: string, params: Record<string, ExplanationParam> = {}): ExplanationMsg => ({ id: `lines.${id}`, params });
+  const orders = (n: number): ExplanationParam => ({ count: n, unit: 'order' });
+  const model = c.models.method === 'cadence-fallback' ? null : MODEL_NAMES[c.models.method];
+  return [
+    { key: 'frequent', name: 'Frequent Buyer', value: `${l.frequentMinOrders}+ orders`, meaning: `A repeat buyer with at least ${plural(l.frequentMinOrders, 'order')} is a Frequent Buyer (${l.repeatBuyers} of ${l.buyers} buyers have ordered more than once).`,
+      valueMsg: msg('frequent.value', { min: l.frequentMinOrders }), meaningMsg: msg('frequent.meaning', { orders: orders(l.frequentMinOrders), repeat: l.repeatBuyers, buyers: l.buyers }) },
+    { key: 'vip', name: 'VIP', value: `${l.vipMinOrders}+ orders and ${money(l.vipMinSpendMinor)}+`, meaning: `VIPs have at least ${plural(l.vipMinOrders, 'order')} and spent at least ${money(l.vipMinSpendMinor)} in total.`,
+      valueMsg: msg('vip.value', { min: l.vipMinOrders, spend: cur(l.vipMinSpendMinor) }), meaningMsg: msg('vip.meaning', { orders: orders(l.vipMinOrders), spend: cur(l.vipMinSpendMinor) }) },
+    { key: 'bigSpender', name: 'Big Spender', value: `${money(c.bigSpender.minAovMinor)}+ per order`, meaning: `Customers whose average order is at least ${money(c.bigSpender.minAovMinor)} are Big Spenders.`,
+      valueMsg: msg('bigSpender.value', { aov: cur(c.bigSpender.minAovMinor) }), meaningMsg: msg('bigSpender.meaning', { aov: cur(c.bigSpender.minAovMinor) }) },
+    { key: 'valueHigh', name: 'Value: high', value: `${money(c.valueTiers.highMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.highMinClvMinor)} over the next 12 months.`,
+      valueMsg: msg('value.value', { clv: cur(c.valueTiers.highMinClvMinor) }), meaningMsg: msg('value.meaning', { clv: cur(c.valueTiers.highMinClvMinor) }) },
+    { key: 'valueMedium', name: 'Value: medium', value: `${money(c.valueTiers.mediumMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.mediumMinClvMinor)} over the next 12 months.`,
+      valueMsg: msg('value.value', { clv: cur(c.valueTiers.mediumMinClvMinor) }), meaningMsg: msg('value.meaning', { clv: cur(c.valueTiers.mediumMinClvMinor) }) },
+    {
+      key: 'model',
+      name: 'Prediction model',
+      value: model ?? 'cadence rule',
+      meaning: model
+        ? `Churn and next-order predictions come from a ${model} model fitted on ${c.buyers} buyers${c.models.selection ? ` (${c.models.selection.reason})` : ''}.`
+        : `Too little data for a statistical model (${c.models.fallbackReason ?? 'see settings'}): a customer is at risk after about ${Math.round(c.models.typicalIntervalDays)} quiet days (the shop's typical gap between orders).`,
+      // The model's selection and fallback reasons are English text from the calibration, shown verbatim.
+      valueMsg: model ? msg('model.value', { name: model }) : msg('model.cadence'),
+      meaningMsg: model
+        ? msg('model.meaning', { name: model, buyers: c.buyers, why: c.models.selection ? ` (${c.models.selection.reason})` : '' })
+        : msg('model.cadenceMeaning', { reason: c.models.fallbackReason ?? '', days: Math.round(c.models.typicalIntervalDays) }),
+    },
+  ];
+}
+
 function isCalibration(c: unknown): c is Calibration {
   return typeof c === 'object' && c !== null && 'loyalty' in c && 'rfm' in c;
 }
@@ -64,21 +104,7 @@ export function describeCalibration(rec: CalibrationRecord, currency: string): T
   const base = { date: rec.asOf.toISOString().slice(0, 10), calibratedAt: rec.createdAt.toISOString(), reason: rec.reason, buyers: rec.buyers };
   if (!isCalibration(c)) return { ...base, lines: [], rfm: [], changes: [] };
   const money = (m: number) => formatMoney(m, currency);
-  const l = c.loyalty;
-  const lines: ThresholdLine[] = [
-    { name: 'Frequent Buyer', value: `${l.frequentMinOrders}+ orders`, meaning: `A repeat buyer with at least ${plural(l.frequentMinOrders, 'order')} is a Frequent Buyer (${l.repeatBuyers} of ${l.buyers} buyers have ordered more than once).` },
-    { name: 'VIP', value: `${l.vipMinOrders}+ orders and ${money(l.vipMinSpendMinor)}+`, meaning: `VIPs have at least ${plural(l.vipMinOrders, 'order')} and spent at least ${money(l.vipMinSpendMinor)} in total.` },
-    { name: 'Big Spender', value: `${money(c.bigSpender.minAovMinor)}+ per order`, meaning: `Customers whose average order is at least ${money(c.bigSpender.minAovMinor)} are Big Spenders.` },
-    { name: 'Value: high', value: `${money(c.valueTiers.highMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.highMinClvMinor)} over the next 12 months.` },
-    { name: 'Value: medium', value: `${money(c.valueTiers.mediumMinClvMinor)}+ in 12 months`, meaning: `Predicted to spend at least ${money(c.valueTiers.mediumMinClvMinor)} over the next 12 months.` },
-    {
-      name: 'Prediction model',
-      value: c.models.method === 'cadence-fallback' ? 'cadence rule' : MODEL_NAMES[c.models.method],
-      meaning: c.models.method !== 'cadence-fallback'
-        ? `Churn and next-order predictions come from a ${MODEL_NAMES[c.models.method]} model fitted on ${c.buyers} buyers${c.models.selection ? ` (${c.models.selection.reason})` : ''}.`
-        : `Too little data for a statistical model (${c.models.fallbackReason ?? 'see settings'}): a customer is at risk after about ${Math.round(c.models.typicalIntervalDays)} quiet days (the shop's typical gap between orders).`,
-    },
-  ];
+  const lines = thresholdLines(c, currency, money);
   const days = (v: number) => plural(Math.round(v), 'day');
   const rfm = [
     { dimension: 'recency' as const, bands: scoreBands(c.rfm.recencyDays, days, (r) => `last order ${r} ago`) },

@@ -1,7 +1,7 @@
 // Polaris' DataTable, keyboard-scrollable: when a table is wider than its card, Polaris scrolls it in a
 // container a keyboard cannot reach (axe: scrollable-region-focusable). This wrapper makes every such
 // container focusable and names it after the table's headings. Same props as Polaris' DataTable.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { DataTable as PolarisDataTable, type DataTableProps } from '@shopify/polaris';
 
 export function DataTable(props: DataTableProps) {
@@ -15,4 +15,9 @@ export function DataTable(props: DataTableProps) {
     }
   });
   return <div ref={ref}><PolarisDataTable {...props} /></div>;
+}
+
+/** A cell of running text: Polaris keeps cells on one line, which pushes later columns out of view. */
+export function TextCell({ children, minWidth = 280 }: { children: ReactNode; minWidth?: number }) {
+  return <div style={{ whiteSpace: 'normal', minWidth }}>{children}</div>;
 }

@@ -56,4 +56,5 @@ export function formatMoney(minor: number, currency: string): string {
 export const formatNumber = (n: number): string => new Intl.NumberFormat(formatLocale()).format(n);
 export const formatPercent = (share: number): string => new Intl.NumberFormat(formatLocale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(share);
 export const formatDay = (ms: number): string => new Intl.DateTimeFormat(formatLocale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(ms));
-export const formatDate = (iso: string | null | undefined): string => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—');
+/** An instant as date and time in the admin's locale, in UTC (the server's clock; shops span time zones). */
+export const formatDate = (iso: string | null | undefined): string => (iso ? `${new Intl.DateTimeFormat(formatLocale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC` : '—');

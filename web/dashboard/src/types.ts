@@ -1,4 +1,5 @@
 // Shapes of the admin API's answers (see web/admin/api.ts and its resource routers).
+import type { ExplanationMsg } from './explanations.ts';
 export interface SegmentSlice { segment: string; label: string; customers: number; revenueMinor: number; revenueShare: number }
 export interface Overview {
   shop: string;
@@ -13,7 +14,7 @@ export interface ThresholdsView {
   currency: string;
   current: null | {
     date: string; calibratedAt: string; reason: string; buyers: number;
-    lines: Array<{ name: string; value: string; meaning: string }>;
+    lines: Array<{ key: string; name: string; value: string; meaning: string; valueMsg?: ExplanationMsg | null; meaningMsg?: ExplanationMsg | null }>;
     rfm: Array<{ dimension: string; bands: Array<{ score: number; range: string }> }>;
     changes: Array<{ name: string; label: string; from: number; to: number; fromText: string; toText: string }>;
   };
@@ -26,8 +27,8 @@ export interface CustomerView {
   metrics: Record<string, unknown>;
   predictions: Record<string, unknown>;
   replenishment: unknown;
-  memberships: Array<{ family: string; segment: string; label: string; tag: string; explanation: string; meaning: string }>;
-  history: Array<{ at: string; change: 'entered' | 'left'; family: string; segment: string; label: string; tag: string; explanation: string }>;
+  memberships: Array<{ family: string; segment: string; label: string; tag: string; explanation: string; explanationMsg?: ExplanationMsg | null; meaning: string }>;
+  history: Array<{ at: string; change: 'entered' | 'left'; family: string; segment: string; label: string; tag: string; explanation: string; explanationMsg?: ExplanationMsg | null }>;
   tagsApplied: string[];
   tagsDesired: string[];
   tagsPending: boolean;

@@ -2,13 +2,15 @@
 // Gateway products with their repeat rate against the shop's, what VIPs and Champions buy more often,
 // and each product's reorder rhythm; a CSV of all three.
 import { BlockStack, Button, Card, Layout, List, Text } from '@shopify/polaris';
+import { useTranslation } from 'react-i18next';
 import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { useApi } from '../useApi.ts';
-import { formatDate, formatMoney, formatPercent } from '../api.ts';
+import { formatDate, formatMoney, formatNumber, formatPercent } from '../api.ts';
 import type { InsightsView } from '../types.ts';
 import { BarChart } from '../charts/BarChart.tsx';
 import { Loading } from './Loading.tsx';
+import { formatLocale } from '../i18n/index.ts';
 
 type Insights = NonNullable<InsightsView['insights']>;
 
@@ -33,10 +35,11 @@ function download(i: Insights): void {
 }
 
 export function BrightSpots() {
+  const { t } = useTranslation();
   const v = useApi<InsightsView>('/insights');
   if (!v.data) return <Loading state={v} />;
   const { insights: i, currency, calibratedAt } = v.data;
-  if (!i) return <Card><Text as="p">No bright spots yet: they are computed at the next recalibration (nightly, or a resync from the Sync page).</Text></Card>;
+  if (!i) return <Card><Text as="p">{t('brightSpots.none')}</Text></Card>;
   const money = (m: number) => formatMoney(m, currency);
   const s = i.shop;
   const top = i.gatewayProducts.slice(0, 10);
@@ -45,54 +48,54 @@ export function BrightSpots() {
       <Layout.Section>
         <Card>
           <BlockStack gap="200">
-            <Text as="h2" variant="headingMd">Your shop (as of {i.date})</Text>
+            <Text as="h2" variant="headingMd">{t('brightSpots.shop', { date: i.date })}</Text>
             <div data-testid="insights-shop">
               <Text as="p">
                 {s.repeatRate === null
-                  ? `No customer has been observed for ${i.windowDays} days after a first order yet.`
-                  : `${formatPercent(s.repeatRate)} of ${s.customers.toLocaleString('en-US')} customers ordered again within ${i.windowDays} days of their first order; their predicted 12-month value averages ${money(s.meanClv12mMinor ?? 0)}.`}
+                  ? t('brightSpots.notObserved', { days: formatNumber(i.windowDays) })
+                  : t('brightSpots.repeat', { rate: formatPercent(s.repeatRate), customers: formatNumber(s.customers), days: formatNumber(i.windowDays), clv: money(s.meanClv12mMinor ?? 0) })}
               </Text>
             </div>
             <Text as="p" tone="subdued">
-              {s.buyers.toLocaleString('en-US')} buyers, {s.bestCustomers.toLocaleString('en-US')} of them VIPs or Champions; {s.products === 1 ? '1 product' : `${s.products.toLocaleString('en-US')} products`}. Computed at the recalibration of {formatDate(calibratedAt)}.
+              {t('brightSpots.counts', { buyers: formatNumber(s.buyers), best: formatNumber(s.bestCustomers), products: formatNumber(s.products), at: formatDate(calibratedAt) })}
             </Text>
-            <div><Button onClick={() => download(i)}>Download CSV</Button></div>
+            <div><Button onClick={() => download(i)}>{t('brightSpots.downloadCsv')}</Button></div>
           </BlockStack>
         </Card>
       </Layout.Section>
       {i.notes.length > 0 && (
-        <Section title="Notes">
+        <Section title={t('brightSpots.notes')}>
           <div data-testid="insights-notes"><List>{i.notes.map((n) => <List.Item key={n}>{n}</List.Item>)}</List></div>
         </Section>
       )}
-      <Section title={`Gateway products: first orders that bring customers back (≥ ${i.minCustomers} customers; ranked by the lower end of the 95% interval)`}>
+      <Section title={t('brightSpots.gatewayTitle', { min: formatNumber(i.minCustomers) })}>
         {top.length > 0 && (
-          <BarChart testId="gateway-chart" label="Repeat rate after each gateway product" bars={[...(s.repeatRate === null ? [] : [{ key: '(shop)', label: 'Shop average', value: s.repeatRate, display: formatPercent(s.repeatRate) }]), ...top.map((g) => ({ key: g.product, label: g.product, value: g.repeatRate, display: formatPercent(g.repeatRate) }))]} />
+          <BarChart testId="gateway-chart" label={t('brightSpots.gatewayChart')} bars={[...(s.repeatRate === null ? [] : [{ key: '(shop)', label: t('brightSpots.shopAverage'), value: s.repeatRate, display: formatPercent(s.repeatRate) }]), ...top.map((g) => ({ key: g.product, label: g.product, value: g.repeatRate, display: formatPercent(g.repeatRate) }))]} />
         )}
         <div data-testid="gateway-table">
           <DataTable
             columnContentTypes={['text', 'numeric', 'numeric', 'text', 'numeric']}
-            headings={['First order included', 'Customers', 'Ordered again', '95% interval', 'Predicted 12-month value']}
-            rows={i.gatewayProducts.map((g) => [g.product, g.customers, formatPercent(g.repeatRate), `${formatPercent(g.repeatRateCi[0])}–${formatPercent(g.repeatRateCi[1])}`, money(g.meanClv12mMinor)])}
+            headings={(['product', 'customers', 'again', 'interval', 'clv'] as const).map((c) => t(`brightSpots.gatewayColumns.${c}`))}
+            rows={i.gatewayProducts.map((g) => [g.product, formatNumber(g.customers), formatPercent(g.repeatRate), `${formatPercent(g.repeatRateCi[0])}–${formatPercent(g.repeatRateCi[1])}`, money(g.meanClv12mMinor)])}
           />
         </div>
         {i.gatewayProducts[0]?.explanation && <Text as="p" tone="subdued">{i.gatewayProducts[0].explanation}.</Text>}
       </Section>
-      <Section title={`What the best buy: VIPs and Champions against all buyers (≥ ${i.minBestBuyers} best buyers)`}>
+      <Section title={t('brightSpots.bestTitle', { min: formatNumber(i.minBestBuyers) })}>
         <div data-testid="best-table">
           <DataTable
             columnContentTypes={['text', 'numeric', 'numeric', 'numeric', 'numeric']}
-            headings={['Product', 'VIPs and Champions', 'Of them', 'Of all buyers', 'Lift']}
-            rows={i.bestCustomerProducts.map((b) => [b.product, b.bestBuyers, formatPercent(b.bestShare), formatPercent(b.shopShare), `${b.lift.toFixed(2)}×`])}
+            headings={(['product', 'best', 'ofThem', 'ofAll', 'lift'] as const).map((c) => t(`brightSpots.bestColumns.${c}`))}
+            rows={i.bestCustomerProducts.map((b) => [b.product, formatNumber(b.bestBuyers), formatPercent(b.bestShare), formatPercent(b.shopShare), `${new Intl.NumberFormat(formatLocale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(b.lift)}×`])}
           />
         </div>
       </Section>
-      <Section title="Reorder rhythm: how often products are bought again">
+      <Section title={t('brightSpots.reorderTitle')}>
         <div data-testid="reorder-table">
           <DataTable
             columnContentTypes={['text', 'numeric', 'text', 'numeric', 'numeric']}
-            headings={['Product', 'Every (days)', 'Middle half (days)', 'Reordered by', 'Reorder rate']}
-            rows={i.reorder.map((r) => [r.product, r.intervalDays, `${r.q1}–${r.q3}`, `${r.customers} of ${r.buyers}`, formatPercent(r.reorderRate)])}
+            headings={(['product', 'every', 'middle', 'by', 'rate'] as const).map((c) => t(`brightSpots.reorderColumns.${c}`))}
+            rows={i.reorder.map((r) => [r.product, formatNumber(r.intervalDays), `${formatNumber(r.q1)}–${formatNumber(r.q3)}`, t('brightSpots.ofBuyers', { customers: formatNumber(r.customers), buyers: formatNumber(r.buyers) }), formatPercent(r.reorderRate)])}
           />
         </div>
       </Section>

@@ -3,11 +3,12 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, Link, Text, TextField } from '@shopify/polaris';
-import { DataTable } from '../DataTable.tsx';
+import { DataTable, TextCell } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { api, ApiError, formatDate, formatDay, formatMoney, formatNumber } from '../api.ts';
 import type { CustomerView } from '../types.ts';
-import { familyLabel, segmentLabel } from '../segment-names.ts';
+import { familyLabel, segmentLabel, segmentMeaning } from '../segment-names.ts';
+import { explain } from '../explanations.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const scoresOf = (m: Record<string, unknown>): { r: number; f: number; m: number } | null => {
@@ -78,7 +79,13 @@ function Details({ customer }: { customer: CustomerView }) {
           <DataTable
             columnContentTypes={['text', 'text', 'text', 'text']}
             headings={[col('family'), col('segment'), col('tag'), col('why')]}
-            rows={(customer.memberships ?? []).map((mb) => [familyLabel(t, mb.family), segmentLabel(t, mb.family, mb.segment, mb.label), mb.tag, mb.explanation])}
+            rows={(customer.memberships ?? []).map((mb) => [
+              familyLabel(t, mb.family),
+              // The segment's name, and what it means underneath (in the viewer's language).
+              <TextCell key="segment" minWidth={220}><Text as="span" fontWeight="semibold">{segmentLabel(t, mb.family, mb.segment, mb.label)}</Text><Text as="p" tone="subdued" variant="bodySm">{segmentMeaning(t, mb.family, mb.segment)}</Text></TextCell>,
+              mb.tag,
+              <TextCell key="why">{explain(mb)}</TextCell>,
+            ])}
           />
         </div>
       </Section>
@@ -92,7 +99,7 @@ function Details({ customer }: { customer: CustomerView }) {
         <DataTable
           columnContentTypes={['text', 'text', 'text', 'text']}
           headings={[col('when'), col('change'), col('segment'), col('why')]}
-          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, h.explanation])}
+          rows={(customer.history ?? []).map((h) => [formatDate(h.at), t(h.change === 'entered' ? 'customer.entered' : 'customer.left'), `${segmentLabel(t, h.family, h.segment, h.label)} (${familyLabel(t, h.family)})`, <TextCell key="why">{explain(h)}</TextCell>])}
         />
       </Section>
     </>

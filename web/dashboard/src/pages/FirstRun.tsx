@@ -9,11 +9,12 @@ import { useTranslation } from 'react-i18next';
 import { useApi } from '../useApi.ts';
 import { formatNumber } from '../api.ts';
 import { familyLabel, segmentLabel } from '../segment-names.ts';
+import { explain, type ExplanationMsg } from '../explanations.ts';
 
 interface FirstRunData {
   profiles: number;
   resync: { state: string; percent: number; customers: number; orders: number } | null;
-  families: Array<{ family: string; customers: number; example: { customerId: string; segment: string; explanation: string } | null }>;
+  families: Array<{ family: string; customers: number; example: { customerId: string; segment: string; explanation: string; explanationMsg?: ExplanationMsg | null } | null }>;
   models: { usingModel: boolean; minBuyers: number; minRepeatBuyers: number; buyers: number; repeatBuyers: number; reason: string | null };
 }
 
@@ -47,7 +48,7 @@ function Families({ d, onOpenCustomer }: { d: FirstRunData; onOpenCustomer: (id:
             {f.example ? (
               <Text as="p" tone="subdued">
                 <Button variant="plain" onClick={() => onOpenCustomer(f.example!.customerId)}>{f.example.customerId}</Button>
-                {` — ${segmentLabel(t, f.family, f.example.segment)}: ${f.example.explanation.replace(/^[^:]*: /, '')}`}
+                {` — ${segmentLabel(t, f.family, f.example.segment)}: ${explain(f.example)}`}
               </Text>
             ) : <Text as="p" tone="subdued">{t('firstRun.noExample')}</Text>}
           </BlockStack>

@@ -3,17 +3,18 @@
 // and links to the customer in the Shopify admin; the whole segment exports as CSV.
 import { useState } from 'react';
 import { BlockStack, Button, Card, InlineStack, Layout, Link, Pagination, Select, Text } from '@shopify/polaris';
-import { DataTable } from '../DataTable.tsx';
+import { DataTable, TextCell } from '../DataTable.tsx';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../useApi.ts';
 import { api, formatDay, formatMoney, formatNumber, formatPercent } from '../api.ts';
 import { Loading } from './Loading.tsx';
 import { familyLabel, segmentLabel, segmentMeaning } from '../segment-names.ts';
+import { explain, type ExplanationMsg } from '../explanations.ts';
 
 const SORTS = ['spend', 'orders', 'lastOrder', 'churn', 'clv'] as const;
 type Sort = (typeof SORTS)[number];
 
-interface Row { customerId: string; orders: number | null; spendMinor: number | null; lastOrderAt: number | null; churnProbability: number | null; clv12mMinor: number | null; explanation: string; shopifyUrl: string }
+interface Row { customerId: string; orders: number | null; spendMinor: number | null; lastOrderAt: number | null; churnProbability: number | null; clv12mMinor: number | null; explanation: string; explanationMsg?: ExplanationMsg | null; shopifyUrl: string }
 interface PageData { total: number | null; rows: Row[]; nextCursor: string | null }
 
 function useTitle(family: string, segment: string): { title: string; meaning: string } {
@@ -48,7 +49,7 @@ function Rows({ rows, currency, onOpenCustomer }: { rows: Row[]; currency: strin
           r.lastOrderAt === null ? dash : formatDay(r.lastOrderAt),
           r.churnProbability === null ? dash : formatPercent(r.churnProbability),
           r.clv12mMinor === null ? dash : formatMoney(r.clv12mMinor, currency),
-          r.explanation.replace(/^[^:]*: /, ''),
+          <TextCell key="why">{explain(r)}</TextCell>,
           <Link key="shopify" url={r.shopifyUrl} target="_blank" accessibilityLabel={t('browser.openInShopifyLabel', { id: r.customerId })}>{t('browser.openInShopify')}</Link>,
         ])}
       />

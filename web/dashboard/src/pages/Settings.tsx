@@ -7,6 +7,8 @@ import type { PreviewJob, SettingsPreview } from '../types.ts';
 import { useTranslation } from 'react-i18next';
 import { FAMILIES } from './Overview.tsx';
 import { familyLabel } from '../segment-names.ts';
+import { formatNumber } from '../api.ts';
+import { i18next } from '../i18n/index.ts';
 import { Loading } from './Loading.tsx';
 import { Signals } from './Signals.tsx';
 
@@ -21,23 +23,19 @@ function setAt(s: Settings, path: Path, value: unknown): Settings {
   return { ...s, [path[0]]: { ...(s[path[0]] as Settings), [path[1]]: value } };
 }
 
-const NUMBER_FIELDS: Array<{ path: Path; label: string; help: string }> = [
-  { path: ['loyalty', 'frequentOrdersPercentile'], label: 'Frequent Buyer percentile', help: 'Share of repeat buyers with fewer orders than a Frequent Buyer (0–1).' },
-  { path: ['loyalty', 'vipOrdersPercentile'], label: 'VIP orders percentile', help: 'VIPs order at least this percentile of repeat buyers (0–1).' },
-  { path: ['loyalty', 'vipSpendPercentile'], label: 'VIP spend percentile', help: 'VIPs spend at least this percentile of all buyers (0–1).' },
-  { path: ['rfm', 'engagedEmailClickDays'], label: 'Engaged: email click within (days)', help: 'Lost customers who clicked an email this recently are "Lost but Engaged".' },
-  { path: ['rfm', 'engagedVisitDays'], label: 'Engaged: visit within (days)', help: 'Or visited the store this recently.' },
-  { path: ['behaviour', 'dormantDays'], label: 'Dormant after (days)', help: 'No order for this many days.' },
-  { path: ['behaviour', 'newCustomerDays'], label: 'New customer for (days)', help: 'First order within this many days.' },
-  { path: ['churn', 'horizonDays'], label: 'Churn horizon (days)', help: 'Churn risk = probability of no order within this many days.' },
-  { path: ['replenishment', 'windowDays'], label: 'Replenishment window (days)', help: 'Due when a reorder is expected within this many days.' },
+// Labels and help texts: settings.fields.<last path part> and settings.exclusions.<key> in the catalogues.
+const NUMBER_FIELDS: Path[] = [
+  ['loyalty', 'frequentOrdersPercentile'],
+  ['loyalty', 'vipOrdersPercentile'],
+  ['loyalty', 'vipSpendPercentile'],
+  ['rfm', 'engagedEmailClickDays'],
+  ['rfm', 'engagedVisitDays'],
+  ['behaviour', 'dormantDays'],
+  ['behaviour', 'newCustomerDays'],
+  ['churn', 'horizonDays'],
+  ['replenishment', 'windowDays'],
 ];
-const EXCLUSIONS: Array<{ key: string; label: string }> = [
-  { key: 'zeroValue', label: 'Zero-value orders (free samples, 100 % discounts)' },
-  { key: 'pos', label: 'Point-of-sale orders' },
-  { key: 'draft', label: 'Orders created from draft orders' },
-  { key: 'b2b', label: 'B2B orders' },
-];
+const EXCLUSIONS = ['zeroValue', 'pos', 'draft', 'b2b'] as const;
 
 /** One row per tag: customers it would be added to and removed from, biggest change first. */
 function tagChangeRows(p: SettingsPreview): Array<[string, number, number]> {
@@ -56,7 +54,7 @@ async function runPreview(settings: unknown): Promise<SettingsPreview> {
       await new Promise((r) => setTimeout(r, 1000));
       job = await api<PreviewJob>(`/settings/preview/${encodeURIComponent(job.jobId)}`);
     }
-    if (job.state === 'failed') throw new Error(`The preview failed: ${job.failedReason ?? 'unknown reason'}`);
+    if (job.state === 'failed') throw new Error(i18next.t('settings.previewFailed', { reason: job.failedReason ?? '?' }));
     if (!busy && job.result) return job.result;
   }
 }
@@ -64,9 +62,10 @@ async function runPreview(settings: unknown): Promise<SettingsPreview> {
 type Update = (path: Path, value: unknown) => void;
 
 function Issues({ issues }: { issues: string[] }) {
+  const { t } = useTranslation();
   return (
     <Layout.Section>
-      <Banner tone="critical" title="These settings are not valid">
+      <Banner tone="critical" title={t('settings.invalid')}>
         <ul data-testid="settings-issues">{issues.map((i) => <li key={i}>{i}</li>)}</ul>
       </Banner>
     </Layout.Section>
@@ -78,12 +77,12 @@ function TagsAndFamilies({ form, update }: { form: Settings; update: Update }) {
   const families = form.families as Record<string, boolean>;
   return (
     <>
-      <Layout.AnnotatedSection title="Tags" description="Every tag the app writes starts with this prefix. Tags without it are yours and are never touched.">
+      <Layout.AnnotatedSection title={t('settings.tags')} description={t('settings.tagsHelp')}>
         <Card>
-          <TextField label="Tag prefix" value={String(form.tagPrefix ?? '')} onChange={(v) => update(['tagPrefix'], v)} autoComplete="off" />
+          <TextField label={t('settings.tagPrefix')} value={String(form.tagPrefix ?? '')} onChange={(v) => update(['tagPrefix'], v)} autoComplete="off" />
         </Card>
       </Layout.AnnotatedSection>
-      <Layout.AnnotatedSection title="Segment families" description="Switch off a family to remove its tags.">
+      <Layout.AnnotatedSection title={t('settings.families')} description={t('settings.familiesHelp')}>
         <Card>
           <BlockStack gap="100">
             {FAMILIES.map((f) => (
@@ -97,30 +96,31 @@ function TagsAndFamilies({ form, update }: { form: Settings; update: Update }) {
 }
 
 function OrdersAndWindows({ form, update }: { form: Settings; update: Update }) {
+  const { t } = useTranslation();
   const exclusions = form.orderExclusions as Record<string, unknown>;
   return (
     <>
-      <Layout.AnnotatedSection title="Orders that count" description="Test, cancelled, voided and fully refunded orders never count.">
+      <Layout.AnnotatedSection title={t('settings.orders')} description={t('settings.ordersHelp')}>
         <Card>
           <BlockStack gap="100">
             {EXCLUSIONS.map((x) => (
-              <Checkbox key={x.key} label={`Ignore: ${x.label}`} checked={Boolean(exclusions[x.key])} onChange={(v) => update(['orderExclusions', x.key], v)} />
+              <Checkbox key={x} label={t('settings.ignore', { what: t(`settings.exclusions.${x}`) })} checked={Boolean(exclusions[x])} onChange={(v) => update(['orderExclusions', x], v)} />
             ))}
-            <TextField label="Ignore orders tagged" value={String(exclusions.tag ?? '')} onChange={(v) => update(['orderExclusions', 'tag'], v.trim() === '' ? null : v)} autoComplete="off" placeholder="e.g. wholesale" />
+            <TextField label={t('settings.ignoreTagged')} value={String(exclusions.tag ?? '')} onChange={(v) => update(['orderExclusions', 'tag'], v.trim() === '' ? null : v)} autoComplete="off" placeholder={t('settings.ignoreTaggedPlaceholder')} />
           </BlockStack>
         </Card>
       </Layout.AnnotatedSection>
-      <Layout.AnnotatedSection title="Windows and percentiles" description="Thresholds follow your customer base; these set where they fall. Recalculated nightly at 03:00 shop time and after every resync.">
+      <Layout.AnnotatedSection title={t('settings.windows')} description={t('settings.windowsHelp')}>
         <Card>
           <FormLayout>
-            {NUMBER_FIELDS.map((f) => (
+            {NUMBER_FIELDS.map((path) => (
               <TextField
-                key={f.path.join('.')}
-                label={f.label}
-                helpText={f.help}
+                key={path.join('.')}
+                label={t(`settings.fields.${path[path.length - 1]}.label`)}
+                helpText={t(`settings.fields.${path[path.length - 1]}.help`)}
                 type="number"
-                value={String(getAt(form, f.path) ?? '')}
-                onChange={(v) => update(f.path, v === '' ? null : Number(v))}
+                value={String(getAt(form, path) ?? '')}
+                onChange={(v) => update(path, v === '' ? null : Number(v))}
                 autoComplete="off"
               />
             ))}
@@ -132,18 +132,19 @@ function OrdersAndWindows({ form, update }: { form: Settings; update: Update }) 
 }
 
 function PreviewResult({ result }: { result: SettingsPreview }) {
+  const { t } = useTranslation();
   return (
     <div data-testid="settings-preview">
       <BlockStack gap="200">
         <Text as="p">
-          <strong data-testid="preview-would-change">{result.wouldChange.toLocaleString('en-US')}</strong> of {result.customers.toLocaleString('en-US')} customers would change tags.
+          <strong data-testid="preview-would-change">{formatNumber(result.wouldChange)}</strong> {t('settings.wouldChange', { customers: formatNumber(result.customers) })}
         </Text>
         {(result.tagsAdded.length > 0 || result.tagsRemoved.length > 0) && (
-          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={['Tag', 'Added to', 'Removed from']} rows={tagChangeRows(result)} />
+          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={(['tag', 'added', 'removed'] as const).map((c) => t(`settings.tagColumns.${c}`))} rows={tagChangeRows(result)} />
         )}
         {result.prefix.changed && result.prefix.captured.length > 0 && (
           <Text as="p" tone="critical" data-testid="preview-captured-tags">
-            The prefix “{result.prefix.to}” would capture {result.prefix.captured.length} of your own customer tags ({result.prefix.captured.slice(0, 10).join(', ')}): the next sync would remove them. Choose another prefix; saving is refused.
+            {t('settings.captured', { prefix: result.prefix.to, n: formatNumber(result.prefix.captured.length), list: result.prefix.captured.slice(0, 10).join(', ') })}
           </Text>
         )}
       </BlockStack>
@@ -152,16 +153,17 @@ function PreviewResult({ result }: { result: SettingsPreview }) {
 }
 
 function PreviewAndSave({ preview, previewed, busy, onRun }: { preview: SettingsPreview | null; previewed: boolean; busy: 'preview' | 'save' | null; onRun: (what: 'preview' | 'save') => void }) {
+  const { t } = useTranslation();
   return (
     <Layout.Section>
       <Card>
         <BlockStack gap="300">
-          <Text as="h2" variant="headingMd">Preview, then save</Text>
+          <Text as="h2" variant="headingMd">{t('settings.previewTitle')}</Text>
           {preview && previewed && <PreviewResult result={preview} />}
-          {!previewed && <Text as="p" tone="subdued">Preview how many customers would change tags before saving.</Text>}
+          {!previewed && <Text as="p" tone="subdued">{t('settings.previewHelp')}</Text>}
           <InlineStack gap="200">
-            <Button onClick={() => onRun('preview')} loading={busy === 'preview'}>Preview changes</Button>
-            <Button variant="primary" onClick={() => onRun('save')} loading={busy === 'save'} disabled={!previewed}>Save</Button>
+            <Button onClick={() => onRun('preview')} loading={busy === 'preview'}>{t('settings.preview')}</Button>
+            <Button variant="primary" onClick={() => onRun('save')} loading={busy === 'save'} disabled={!previewed}>{t('settings.save')}</Button>
           </InlineStack>
         </BlockStack>
       </Card>
@@ -170,6 +172,7 @@ function PreviewAndSave({ preview, previewed, busy, onRun }: { preview: Settings
 }
 
 export function Settings() {
+  const { t } = useTranslation();
   const loaded = useApi<{ settings: Settings }>('/settings');
   const [form, setForm] = useState<Settings | null>(null);
   const [preview, setPreview] = useState<{ for: string; result: SettingsPreview } | null>(null);
@@ -205,7 +208,7 @@ export function Settings() {
   return (
     <Layout>
       {issues.length > 0 && <Issues issues={issues} />}
-      {saved && <Layout.Section><Banner tone="success" title="Settings saved">Thresholds are being recalculated; tags follow within minutes.</Banner></Layout.Section>}
+      {saved && <Layout.Section><Banner tone="success" title={t('settings.saved')}>{t('settings.savedBody')}</Banner></Layout.Section>}
       <TagsAndFamilies form={form} update={update} />
       <OrdersAndWindows form={form} update={update} />
       <PreviewAndSave preview={preview?.result ?? null} previewed={previewed} busy={busy} onRun={(what) => void run(what)} />

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, ProgressBar, Text } from '@shopify/polaris';
+import { useTranslation } from 'react-i18next';
 import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
-import { api, formatDate } from '../api.ts';
+import { api, formatDate, formatNumber } from '../api.ts';
 import { useApi, type Loaded } from '../useApi.ts';
 import type { ResyncView, SyncView } from '../types.ts';
 import { Loading } from './Loading.tsx';
@@ -12,18 +13,19 @@ import { PixelRefusal } from './Signals.tsx';
 const RUNNING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 function ResyncProgress({ r }: { r: ResyncView }) {
+  const { t } = useTranslation();
   const c = r.progress?.counts;
   const tone = r.state === 'failed' ? 'critical' : r.state === 'completed' ? 'success' : 'highlight';
   return (
     <BlockStack gap="200">
       <InlineStack align="space-between">
-        <Text as="span">Resync {r.state === 'completed' ? 'finished' : r.state}{r.progress ? ` — ${r.progress.phase}` : ''}</Text>
+        <Text as="span">{t('sync.state', { state: t(`sync.states.${r.state}`, { defaultValue: r.state }) })}{r.progress ? ` — ${r.progress.phase}` : ''}</Text>
         <Text as="span"><span data-testid="resync-percent">{r.percent}</span>%</Text>
       </InlineStack>
       <div data-testid="resync-progress" data-percent={r.percent} data-state={r.state}>
         <ProgressBar progress={r.percent} tone={tone} animated={RUNNING.has(r.state)} />
       </div>
-      {c && <Text as="p" tone="subdued">{c.customers.toLocaleString('en-US')} customers, {c.orders.toLocaleString('en-US')} orders, {c.profiles.toLocaleString('en-US')} profiles computed, {c.tagsPending.toLocaleString('en-US')} tag changes to write.</Text>}
+      {c && <Text as="p" tone="subdued">{t('sync.counts', { customers: formatNumber(c.customers), orders: formatNumber(c.orders), profiles: formatNumber(c.profiles), tags: formatNumber(c.tagsPending) })}</Text>}
       {r.failedReason && <Banner tone="critical">{r.failedReason}</Banner>}
     </BlockStack>
   );
@@ -68,6 +70,7 @@ function useResync(sync: Loaded<SyncView>, setError: (e: string | null) => void)
 }
 
 function ResyncCard({ s, shown, starting, running, onStart }: { s: SyncView; shown: ResyncView | null; starting: boolean; running: boolean; onStart: () => void }) {
+  const { t } = useTranslation();
   const exportCsv = async () => {
     const { url } = await api<{ url: string }>('/export-link', { method: 'POST' });
     window.location.assign(url);
@@ -76,54 +79,50 @@ function ResyncCard({ s, shown, starting, running, onStart }: { s: SyncView; sho
     <Card>
       <BlockStack gap="300">
         <InlineStack align="space-between" blockAlign="center">
-          <Text as="h2" variant="headingMd">Resync</Text>
+          <Text as="h2" variant="headingMd">{t('sync.resync')}</Text>
           <InlineStack gap="200">
-            <Button onClick={() => void exportCsv()}>Export profiles (CSV)</Button>
-            <Button variant="primary" onClick={onStart} loading={starting} disabled={running}>Resync now</Button>
+            <Button onClick={() => void exportCsv()}>{t('sync.exportProfiles')}</Button>
+            <Button variant="primary" onClick={onStart} loading={starting} disabled={running}>{t('sync.resyncNow')}</Button>
           </InlineStack>
         </InlineStack>
-        <Text as="p" tone="subdued">Reads every customer and order from Shopify again, recalculates thresholds and segments, and writes the tag changes.</Text>
-        {shown ? <ResyncProgress r={shown} /> : <Text as="p">No resync in the last hour.</Text>}
-        {shown?.finishedAt && <Text as="p" tone="subdued">Last finished {formatDate(shown.finishedAt)} (requested by {shown.requestedBy ?? 'unknown'}).</Text>}
-        {s.lastCalibration && <Text as="p" tone="subdued">Thresholds last recalculated {formatDate(s.lastCalibration.at)} ({s.lastCalibration.reason}, {s.lastCalibration.buyers.toLocaleString('en-US')} buyers).</Text>}
+        <Text as="p" tone="subdued">{t('sync.resyncHelp')}</Text>
+        {shown ? <ResyncProgress r={shown} /> : <Text as="p">{t('sync.noResync')}</Text>}
+        {shown?.finishedAt && <Text as="p" tone="subdued">{t('sync.lastFinished', { at: formatDate(shown.finishedAt), by: shown.requestedBy ?? t('sync.unknown') })}</Text>}
+        {s.lastCalibration && <Text as="p" tone="subdued">{t('sync.lastCalibration', { at: formatDate(s.lastCalibration.at), reason: s.lastCalibration.reason, buyers: formatNumber(s.lastCalibration.buyers) })}</Text>}
       </BlockStack>
     </Card>
   );
 }
 
 function SyncTotals({ s }: { s: SyncView }) {
+  const { t } = useTranslation();
   const tile = (label: string, value: string | number, testId?: string) => (
     <Card><BlockStack gap="100"><Text as="h3" variant="headingSm">{label}</Text><Text as="p" variant="headingXl"><span data-testid={testId}>{value}</span></Text></BlockStack></Card>
   );
   return (
     <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
-      {tile('Profiles', s.profiles.toLocaleString('en-US'), 'sync-profiles')}
-      {tile('Tag changes waiting', s.tagsPending.toLocaleString('en-US'), 'sync-tags-pending')}
-      {tile('Failures', s.failures.length + s.deadLetters.length)}
+      {tile(t('sync.tiles.profiles'), formatNumber(s.profiles), 'sync-profiles')}
+      {tile(t('sync.tiles.tagsWaiting'), formatNumber(s.tagsPending), 'sync-tags-pending')}
+      {tile(t('sync.tiles.failures'), formatNumber(s.failures.length + s.deadLetters.length))}
     </InlineGrid>
   );
 }
 
 function AccessSection({ access }: { access: SyncView['access'] }) {
+  const { t } = useTranslation();
   return (
-    <Section title="Access granted by this store">
+    <Section title={t('sync.access')}>
       <div data-testid="access" data-read-all-orders={access.readAllOrders ? 'yes' : 'no'}>
         <BlockStack gap="200">
           <InlineStack gap="200">{access.scopes.map((scope) => <Badge key={scope} tone={scope === 'read_all_orders' ? 'success' : undefined}>{scope}</Badge>)}</InlineStack>
           {access.readAllOrders ? (
-            <Text as="p" tone="subdued">Full order history: every order this store has, however old, counts towards the segments.</Text>
+            <Text as="p" tone="subdued">{t('sync.fullHistory')}</Text>
           ) : (
-            <Banner tone="warning" title="Only the last 60 days of orders are visible">
-              <p>
-                Without the read_all_orders permission Shopify shares only orders from the last 60 days, so loyalty groups, RFM scores,
-                churn and lifetime value and replenishment see at most two months of each customer&apos;s history. Granting it lets the app
-                read every order older than 60 days too: long-standing customers are recognised, and lapsed ones are no longer missing.
-                It is requested by the app&apos;s developer (Partner Dashboard, then shopify.app.toml); once you approve it, a resync
-                fetches the older orders by itself.
-              </p>
+            <Banner tone="warning" title={t('sync.sixtyDaysTitle')}>
+              <p>{t('sync.sixtyDaysBody')}</p>
             </Banner>
           )}
-          {access.checkedAt && <Text as="p" tone="subdued">As Shopify reported it {formatDate(access.checkedAt)}.</Text>}
+          {access.checkedAt && <Text as="p" tone="subdued">{t('sync.checkedAt', { at: formatDate(access.checkedAt) })}</Text>}
         </BlockStack>
       </div>
     </Section>
@@ -131,17 +130,18 @@ function AccessSection({ access }: { access: SyncView['access'] }) {
 }
 
 function FailuresSection({ s }: { s: SyncView }) {
+  const { t } = useTranslation();
   return (
-    <Section title="Failures">
+    <Section title={t('sync.failures')}>
       {s.failures.length === 0 && s.deadLetters.length === 0 ? (
-        <InlineStack gap="200"><Badge tone="success">none</Badge><Text as="span" tone="subdued">No failed jobs or unusable webhooks for this shop.</Text></InlineStack>
+        <InlineStack gap="200"><Badge tone="success">{t('sync.none')}</Badge><Text as="span" tone="subdued">{t('sync.noFailures')}</Text></InlineStack>
       ) : (
         <DataTable
           columnContentTypes={['text', 'text', 'text', 'text']}
-          headings={['When', 'What', 'Customer', 'Reason']}
+          headings={(['when', 'what', 'customer', 'reason'] as const).map((c) => t(`sync.failureColumns.${c}`))}
           rows={[
-            ...s.failures.map((f) => [formatDate(f.failedAt), `${f.queue} job`, f.customerId ?? '—', f.failedReason]),
-            ...s.deadLetters.map((d) => [formatDate(d.receivedAt), `webhook ${d.topic}`, '—', d.reason]),
+            ...s.failures.map((f) => [formatDate(f.failedAt), t('sync.job', { queue: f.queue }), f.customerId ?? '—', f.failedReason]),
+            ...s.deadLetters.map((d) => [formatDate(d.receivedAt), t('sync.webhook', { topic: d.topic }), '—', d.reason]),
           ]}
         />
       )}
@@ -150,6 +150,7 @@ function FailuresSection({ s }: { s: SyncView }) {
 }
 
 export function Sync() {
+  const { t } = useTranslation();
   const sync = useApi<SyncView>('/sync');
   const [error, setError] = useState<string | null>(null);
   const { resync, starting, start, running } = useResync(sync, setError);
@@ -162,11 +163,11 @@ export function Sync() {
       <Layout.Section><SyncTotals s={s} /></Layout.Section>
       <AccessSection access={s.access} />
       {s.webPixel && <PixelRefusal webPixel={s.webPixel} />}
-      <Section title="This shop's queued jobs">
+      <Section title={t('sync.queues')}>
         <div data-testid="queue-depth">
           <DataTable
             columnContentTypes={['text', 'numeric', 'numeric', 'numeric', 'numeric']}
-            headings={['Queue', 'Waiting', 'Running', 'Delayed', 'Failed']}
+            headings={(['queue', 'waiting', 'running', 'delayed', 'failed'] as const).map((c) => t(`sync.queueColumns.${c}`))}
             rows={Object.entries(s.queueDepth).map(([q, d]) => [q, d.waiting, d.active, d.delayed, d.failed])}
           />
         </div>

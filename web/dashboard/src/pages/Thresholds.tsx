@@ -1,35 +1,41 @@
+import { useTranslation } from 'react-i18next';
 import { Badge, BlockStack, Box, Card, InlineStack, Layout, Text } from '@shopify/polaris';
 import { DataTable } from '../DataTable.tsx';
 import { Section } from '../Section.tsx';
 import { useApi } from '../useApi.ts';
-import { formatDate, formatMoney } from '../api.ts';
+import { formatDate, formatMoney, formatNumber } from '../api.ts';
 import type { ThresholdsView } from '../types.ts';
 import { Loading } from './Loading.tsx';
+import { explain } from '../explanations.ts';
+
+/** A moved threshold's value: money for the *Minor amounts, else a count. */
+const changeValue = (name: string, v: number, currency: string): string => (name.endsWith('Minor') ? formatMoney(v, currency) : formatNumber(v));
 import { ModelCheck } from './ModelCheck.tsx';
 
 export function Thresholds() {
-  const t = useApi<ThresholdsView>('/thresholds');
-  if (!t.data) return <Loading state={t} />;
-  const { current, history, currency } = t.data;
-  if (!current) return <Card><Text as="p">No calibration yet: run a resync from the Sync page.</Text></Card>;
+  const { t } = useTranslation();
+  const v = useApi<ThresholdsView>('/thresholds');
+  if (!v.data) return <Loading state={v} />;
+  const { current, history, currency } = v.data;
+  if (!current) return <Card><Text as="p">{t('thresholds.none')}</Text></Card>;
   return (
     <Layout>
       <Layout.Section>
         <Card>
           <BlockStack gap="300">
-            <Text as="h2" variant="headingMd">Current thresholds (as of {current.date})</Text>
+            <Text as="h2" variant="headingMd">{t('thresholds.current', { date: current.date })}</Text>
             <Text as="p" tone="subdued">
-              Recalculated from your {current.buyers.toLocaleString('en-US')} buyers on {formatDate(current.calibratedAt)} ({current.reason}). They move as your customer base changes.
+              {t('thresholds.recalculated', { buyers: formatNumber(current.buyers), at: formatDate(current.calibratedAt), reason: current.reason })}
             </Text>
             <div data-testid="thresholds-current">
               <BlockStack gap="300">
                 {current.lines.map((l) => (
                   <Box key={l.name} paddingBlockEnd="200" borderBlockEndWidth="025" borderColor="border-secondary">
                     <InlineStack gap="200" blockAlign="baseline">
-                      <Text as="span" variant="headingSm">{l.name}</Text>
-                      <Badge tone="info">{l.value}</Badge>
+                      <Text as="span" variant="headingSm">{t(`thresholds.names.${l.key}`, { defaultValue: l.name })}</Text>
+                      <Badge tone="info">{explain({ explanation: l.value, explanationMsg: l.valueMsg }, 'thresholds')}</Badge>
                     </InlineStack>
-                    <Text as="p" tone="subdued">{l.meaning}</Text>
+                    <Text as="p" tone="subdued">{explain({ explanation: l.meaning, explanationMsg: l.meaningMsg }, 'thresholds')}</Text>
                   </Box>
                 ))}
               </BlockStack>
@@ -40,10 +46,10 @@ export function Thresholds() {
       <Layout.Section>
         <Card>
           <BlockStack gap="300">
-            <Text as="h2" variant="headingMd">RFM scores</Text>
+            <Text as="h2" variant="headingMd">{t('thresholds.rfmTitle')}</Text>
             <DataTable
               columnContentTypes={['text', 'text', 'text', 'text']}
-              headings={['Score', 'Recency', 'Frequency', 'Monetary']}
+              headings={(['score', 'recency', 'frequency', 'monetary'] as const).map((c) => t(`thresholds.rfmColumns.${c}`))}
               rows={[5, 4, 3, 2, 1].map((score) => [String(score), ...current.rfm.map((d) => d.bands.filter((b) => b.score === score).map((b) => b.range).join(' / ') || '—')])}
             />
           </BlockStack>
@@ -51,15 +57,15 @@ export function Thresholds() {
       </Layout.Section>
       <ModelCheck />
       {current.changes.length > 0 && (
-        <Section title="Moved since the previous calibration">
-          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={['Threshold', 'Before', 'Now']} rows={current.changes.map((c) => [c.label, c.fromText, c.toText])} />
+        <Section title={t('thresholds.moved')}>
+          <DataTable columnContentTypes={['text', 'numeric', 'numeric']} headings={(['threshold', 'before', 'now'] as const).map((c) => t(`thresholds.movedColumns.${c}`))} rows={current.changes.map((c) => [t(`thresholds.changeLabels.${c.name.split('.').pop()}`, { defaultValue: c.label }), changeValue(c.name, c.from, currency), changeValue(c.name, c.to, currency)])} />
         </Section>
       )}
-      <Section title="History">
+      <Section title={t('thresholds.history')}>
         <div data-testid="thresholds-history">
           <DataTable
             columnContentTypes={['text', 'text', 'numeric', 'numeric', 'numeric', 'numeric']}
-            headings={['As of', 'Reason', 'Buyers', 'Frequent from', 'VIP from (orders)', 'VIP from (spend)']}
+            headings={(['asOf', 'reason', 'buyers', 'frequentFrom', 'vipOrders', 'vipSpend'] as const).map((c) => t(`thresholds.historyColumns.${c}`))}
             rows={history.map((h) => [h.date, h.reason, h.buyers, h.frequentMinOrders ?? '—', h.vipMinOrders ?? '—', h.vipMinSpendMinor === null ? '—' : formatMoney(h.vipMinSpendMinor, currency)])}
           />
         </div>
