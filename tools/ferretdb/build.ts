@@ -1,4 +1,4 @@
-// Builds the project's FerretDB (this folder's Go wrapper, FerretDB v1.24.2 with one patch) into
+// Builds the project's FerretDB (this folder's Go wrapper, FerretDB v1.24.2 with three patches) into
 // .tools/bin, once per source change; used by `services:up` and by the private servers of the chaos
 // suite, the benchmarks and the outage tests.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -11,6 +11,8 @@ const HERE = import.meta.dirname;
 const TOOLS = join(ROOT, '.tools');
 export const FERRETDB_VERSION = 'v1.24.2';
 
+interface SourcePatch { file: string; from: string; to: string }
+
 /**
  * FerretDB 1.24's SQLite backend pushes a filter on `_id` down as `_ferretdb_sjson->'$._id' = ?`, but
  * creates its unique `_id_` index on the expression `_ferretdb_sjson->"_id"`. SQLite uses an expression
@@ -19,11 +21,51 @@ export const FERRETDB_VERSION = 'v1.24.2';
  * pushdown with the index's own spelling (`->'_id'` means `$._id` in SQLite's JSON operators): 0.8 ms
  * per read, 1.5 ms per update, same results. The app keys its hot collections by `_id` for this.
  */
-const FERRETDB_PATCH = {
+const ID_INDEX_PATCH: SourcePatch = {
   file: 'internal/backends/sqlite/metadata/metadata.go',
   from: `IDColumn = DefaultColumn + "->'$._id'"`,
   to: `IDColumn = DefaultColumn + "->'_id'"`,
 };
+
+/**
+ * A hang of the whole server, found by the chaos suite's full run: an update reads the matching
+ * documents through an open query (one of the SQLite pool's 100 connections) and writes them in a
+ * transaction that needs another connection, while the query stays open; `update` with many statements
+ * keeps every statement's query open until the command ends. One `bulkWrite` of 100+ updateOne on
+ * existing documents (or 100 updates in flight at once) held all 100 connections while each waited for
+ * one more: every client of that FerretDB hung for good (goroutine dump: 100 open rows, 30 callers
+ * waiting in database/sql's pool). Upstream reproduction: 150 updateOne by _id in one bulkWrite.
+ * The patch reads the matches and closes the query before the first write (update, findAndModify);
+ * `delete` already does so.
+ */
+const UPDATE_RELEASES_QUERY_PATCH: SourcePatch = {
+  file: 'internal/handler/common/update.go',
+  from: `	result := new(UpdateResult)
+`,
+  to: `	result := new(UpdateResult)
+
+	// Patched (tools/ferretdb/build.ts): read the matches and release the query's pool connection before
+	// the first write, which needs a connection of its own.
+	docs, err := iterator.ConsumeValues(iter)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+	iter = iterator.Values(iterator.ForSlice(docs))
+	defer iter.Close()
+`,
+};
+
+const FIND_AND_REMOVE_RELEASES_QUERY_PATCH: SourcePatch = {
+  file: 'internal/handler/msg_findandmodify.go',
+  from: `		if doc != nil {
+			if _, err = c.DeleteAll(`,
+  to: `		iter.Close() // patched (tools/ferretdb/build.ts): release the query before the write
+
+		if doc != nil {
+			if _, err = c.DeleteAll(`,
+};
+
+const FERRETDB_PATCHES: readonly SourcePatch[] = [ID_INDEX_PATCH, UPDATE_RELEASES_QUERY_PATCH, FIND_AND_REMOVE_RELEASES_QUERY_PATCH];
 
 /** SQLite settings for FerretDB's data directory URL: WAL (FerretDB's default) with synchronous=NORMAL,
  * SQLite's recommended pairing for WAL — durable across process crashes (kill -9), only an OS crash can
@@ -42,7 +84,7 @@ export const readIf = (file: string): string | null => (existsSync(file) ? readF
 function ferretdbBuildStamp(): string {
   const h = createHash('sha256');
   for (const f of ['main.go', 'go.mod', 'go.sum']) h.update(readFileSync(join(HERE, f)));
-  h.update(JSON.stringify(FERRETDB_PATCH));
+  h.update(JSON.stringify(FERRETDB_PATCHES));
   return `${FERRETDB_VERSION}-${h.digest('hex').slice(0, 16)}`;
 }
 
@@ -59,7 +101,7 @@ export function ferretdbBinary(): string {
       '  Options: set MONGODB_URI to a MongoDB 6+ server (or Atlas); install MongoDB (mongod on PATH);\n' +
       `  install Go 1.24+ and re-run (FerretDB ${FERRETDB_VERSION} is then built automatically); or 'docker compose up -d' with compose.yaml.`);
   }
-  console.error(`[services] building FerretDB ${FERRETDB_VERSION} (patched: _id index use) into .tools/bin (first run only, a few minutes)…`);
+  console.error(`[services] building FerretDB ${FERRETDB_VERSION} (patched: _id index use, updates release their query) into .tools/bin (first run only, a few minutes)…`);
   const t0 = Date.now();
   buildPatched(local);
   writeFileSync(`${local}.build`, stamp);
@@ -82,10 +124,12 @@ function buildPatched(output: string): void {
   rmSync(src, { recursive: true, force: true });
   cpSync(mod.Dir, src, { recursive: true });
   execFileSync('chmod', ['-R', 'u+w', src]);
-  const target = join(src, FERRETDB_PATCH.file);
-  const original = readFileSync(target, 'utf8');
-  if (!original.includes(FERRETDB_PATCH.from)) throw new Error(`FerretDB patch does not apply: ${FERRETDB_PATCH.file} has no ${FERRETDB_PATCH.from}`);
-  writeFileSync(target, original.replace(FERRETDB_PATCH.from, FERRETDB_PATCH.to));
+  for (const patch of FERRETDB_PATCHES) {
+    const target = join(src, patch.file);
+    const original = readFileSync(target, 'utf8');
+    if (!original.includes(patch.from)) throw new Error(`FerretDB patch does not apply: ${patch.file} has no ${patch.from}`);
+    writeFileSync(target, original.replace(patch.from, patch.to));
+  }
   const modDir = join(TOOLS, 'ferretdb-mod');
   mkdirSync(modDir, { recursive: true });
   writeFileSync(join(modDir, 'go.mod'), `${readFileSync(join(HERE, 'go.mod'), 'utf8')}\nreplace github.com/FerretDB/FerretDB => ${src}\n`);
