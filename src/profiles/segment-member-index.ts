@@ -1,0 +1,214 @@
+// The segment browser's membership index: for each (shop, segment key, sort key) the segment's members
+// as one ordered list, split into chunks, so a page is two or three point reads by `_id` — the one
+// query FerretDB 1.24 (SQLite) answers from an index. (Its `explain` shows `_id` ranges, other fields,
+// sorts and limits all scanning the table: a keyset page as an `_id` range would still scan.)
+//
+// - An entry is one string, `entryKey(value, customerId)`: the sort value in 16 hex digits that order
+//   like the numbers, then the customer id, so the list order is (value, customerId) by plain string
+//   comparison; descending is that order reversed (one list serves both directions).
+// - A head per (shop, segment key) names the generation and, per sort key, each chunk's lower bound
+//   (the first is ""). The bounds only change at a rebuild, so a writer finds an entry's chunk from
+//   the head alone and writes it with `$addToSet` / `$pull` — idempotent, no read-compare-write.
+// - Rebuilt from the shop's profiles at every whole-shop recompute (balanced chunks of CHUNK_SIZE,
+//   a new generation, then the old one deleted); maintained entry by entry when one customer's profile
+//   is saved or deleted (customer-profile-store.ts). Between rebuilds a chunk may grow past CHUNK_SIZE.
+// - Readers check each row against the customer's profile (profile-store.ts `segmentPage`), so an entry
+//   left behind by two writers racing on one customer never shows a customer twice or out of place.
+import { randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { BROWSER_SORT_FIELDS, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
+import { shopScope } from './shard-keys.ts';
+import { upsertRetrying } from './upsert-retrying.ts';
+
+const HEADS = 'segment_member_heads';
+const CHUNKS = 'segment_member_chunks';
+/**
+ * Entries per chunk at a rebuild (~8 KB a chunk). FerretDB rewrites a whole document on every update,
+ * so a small chunk keeps a customer's save cheap; the head holds one bound per 200 members per sort key.
+ */
+export const CHUNK_SIZE = 200;
+
+/** Per sort key, the chunks' lower bounds joined by "\n" (one string decodes far faster than an array). */
+type Bounds = Record<BrowserSortField, string>;
+interface HeadRecord { _id: string; shop: string; segmentKey: string; gen: string; bounds: Bounds }
+interface ChunkRecord { _id: string; shop: string; gen: string; e: string[] }
+
+const headSchema = new Schema<HeadRecord>(
+  { _id: String, shop: String, segmentKey: String, gen: String, bounds: Schema.Types.Mixed },
+  { collection: HEADS, versionKey: false, minimize: false },
+);
+const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: String, e: [String] }, { collection: CHUNKS, versionKey: false });
+
+/** The generation a head gets when its first member arrives between rebuilds (same for every writer). */
+const FIRST_GEN = 'g0';
+const emptyBounds = (): Bounds => Object.fromEntries(BROWSER_SORT_FIELDS.map((f) => [f, ''])) as Bounds;
+const boundsOf = (h: HeadRecord, f: BrowserSortField): string[] => (h.bounds[f] ?? '').split('\n');
+
+/** 16 hex digits that sort (as text) like the number: IEEE 754 bits, sign flipped, negatives inverted. */
+function sortableHex(v: number): string {
+  const b = Buffer.alloc(8);
+  b.writeDoubleBE(Object.is(v, -0) ? 0 : v);
+  if (b[0]! & 0x80) for (let i = 0; i < 8; i++) b[i] = ~b[i]! & 0xff;
+  else b[0] = b[0]! | 0x80;
+  return b.toString('hex');
+}
+
+function numberOfHex(h: string): number {
+  const b = Buffer.from(h, 'hex');
+  if (b[0]! & 0x80) b[0] = b[0]! & 0x7f;
+  else for (let i = 0; i < 8; i++) b[i] = ~b[i]! & 0xff;
+  return b.readDoubleBE();
+}
+
+export const entryKey = (value: number, customerId: string): string => sortableHex(value) + customerId;
+export const decodeEntry = (key: string): { value: number; customerId: string } => ({ value: numberOfHex(key.slice(0, 16)), customerId: key.slice(16) });
+
+const headId = (shop: string, segmentKey: string): string => `${shop}/${segmentKey}`;
+const chunkId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string, i: number): string => `${shop}/${segmentKey}|${field}|${gen}|${i}`;
+
+/** The chunk holding `key`: the last whose lower bound is ≤ key (bounds ascending, the first ""). */
+export function chunkIndex(bounds: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = bounds.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[mid]! <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** One customer's membership before and after a write (null: no profile). */
+export interface MemberChange { customerId: string; before: BrowserKeys | null; after: BrowserKeys | null }
+
+/** The entries a customer has in the index: segment key → sort field → entry key. */
+function entriesOf(customerId: string, k: BrowserKeys | null): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!k) return out;
+  for (const seg of new Set(k.segmentKeys)) for (const f of BROWSER_SORT_FIELDS) out.set(`${seg}\n${f}`, entryKey(k[f], customerId));
+  return out;
+}
+
+export class SegmentMemberIndex {
+  readonly heads: Model<HeadRecord>;
+  readonly chunks: Model<ChunkRecord>;
+
+  constructor(conn: Connection) {
+    this.heads = (conn.models.SegmentMemberHead as Model<HeadRecord> | undefined) ?? conn.model<HeadRecord>('SegmentMemberHead', headSchema);
+    this.chunks = (conn.models.SegmentMemberChunk as Model<ChunkRecord> | undefined) ?? conn.model<ChunkRecord>('SegmentMemberChunk', chunkSchema);
+  }
+
+  private async head(shop: string, segmentKey: string): Promise<HeadRecord | null> {
+    return this.heads.findOne({ _id: headId(shop, segmentKey) }).lean<HeadRecord>();
+  }
+
+  /** The head, created (the first generation, one chunk per sort key) when the segment has none yet. */
+  private async headForWrite(shop: string, segmentKey: string): Promise<HeadRecord> {
+    const h = await this.head(shop, segmentKey);
+    if (h) return h;
+    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey) }, { $setOnInsert: { shop, segmentKey, gen: FIRST_GEN, bounds: emptyBounds() } }, { upsert: true }));
+    return (await this.head(shop, segmentKey))!;
+  }
+
+  /** Applies customers' membership changes entry by entry: $pull the old, $addToSet the new. */
+  async apply(shop: string, changes: readonly MemberChange[]): Promise<void> {
+    const pulls: Array<[string, string]> = [];
+    const adds: Array<[string, string]> = [];
+    for (const c of changes) {
+      const before = entriesOf(c.customerId, c.before);
+      const after = entriesOf(c.customerId, c.after);
+      for (const [list, key] of before) if (after.get(list) !== key) pulls.push([list, key]);
+      for (const [list, key] of after) if (before.get(list) !== key) adds.push([list, key]);
+    }
+    if (!pulls.length && !adds.length) return;
+    const segs = [...new Set([...pulls, ...adds].map(([list]) => list.split('\n')[0]!))];
+    const heads = new Map(await Promise.all(segs.map(async (s) => [s, await this.headForWrite(shop, s)] as const)));
+    const target = (list: string, key: string): { id: string; gen: string } => {
+      const [seg, field] = list.split('\n') as [string, BrowserSortField];
+      const h = heads.get(seg)!;
+      return { id: chunkId(shop, seg, field, h.gen, chunkIndex(boundsOf(h, field), key)), gen: h.gen };
+    };
+    const ops = [
+      ...pulls.map(([list, key]) => ({ updateOne: { filter: { _id: target(list, key).id }, update: { $pull: { e: key } } } })),
+      ...adds.map(([list, key]) => {
+        const t = target(list, key);
+        return { updateOne: { filter: { _id: t.id }, update: { $addToSet: { e: key }, $setOnInsert: { shop, gen: t.gen } }, upsert: true } };
+      }),
+    ];
+    await upsertRetrying(() => this.chunks.bulkWrite(ops as never, { ordered: false }));
+  }
+
+  /** Replaces the shop's whole index with the given members' entries (a new generation). */
+  async rebuild(shop: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
+    const lists = new Map<string, Map<BrowserSortField, string[]>>();
+    for (const m of members) {
+      for (const seg of new Set(m.keys.segmentKeys)) {
+        let perField = lists.get(seg);
+        if (!perField) lists.set(seg, (perField = new Map(BROWSER_SORT_FIELDS.map((f) => [f, []]))));
+        for (const f of BROWSER_SORT_FIELDS) perField.get(f)!.push(entryKey(m.keys[f], m.customerId));
+      }
+    }
+    const gen = randomBytes(6).toString('hex');
+    const heads: HeadRecord[] = [];
+    let batch: ChunkRecord[] = [];
+    const flush = async () => {
+      if (batch.length) await this.chunks.collection.insertMany(batch as never[], { ordered: false });
+      batch = [];
+    };
+    for (const [seg, perField] of lists) {
+      const bounds = emptyBounds();
+      for (const [f, keys] of perField) {
+        keys.sort();
+        const lower: string[] = [];
+        for (let i = 0; i < keys.length; i += CHUNK_SIZE) {
+          lower.push(i === 0 ? '' : keys[i]!);
+          batch.push({ _id: chunkId(shop, seg, f, gen, i / CHUNK_SIZE), shop, gen, e: keys.slice(i, i + CHUNK_SIZE) });
+          if (batch.length >= 100) await flush();
+        }
+        bounds[f] = lower.join('\n');
+      }
+      heads.push({ _id: headId(shop, seg), shop, segmentKey: seg, gen, bounds });
+    }
+    await flush();
+    if (heads.length) await upsertRetrying(() => this.heads.collection.bulkWrite(heads.map((h) => ({ replaceOne: { filter: { _id: h._id } as never, replacement: h as never, upsert: true } })), { ordered: false }));
+    const stale = (await this.heads.find({ ...shopScope(HEADS, shop) }, { _id: 1 }).lean<Array<{ _id: string }>>()).filter((h) => !lists.has(h._id.slice(shop.length + 1)));
+    for (const h of stale) await this.heads.deleteOne({ _id: h._id });
+    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: { $ne: gen } });
+  }
+
+  private async chunk(id: string): Promise<string[]> {
+    const c = await this.chunks.findOne({ _id: id }, { e: 1 }).lean<{ e?: string[] }>();
+    return c?.e ?? [];
+  }
+
+  /**
+   * The segment's entries in list order (dir 1) or reversed (-1), strictly after `afterKey`, chunk by
+   * chunk: a page reads the head and the one or two chunks it spans.
+   */
+  async *entries(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, afterKey: string | null): AsyncGenerator<string> {
+    const h = await this.head(shop, segmentKey);
+    if (!h) return;
+    const bounds = boundsOf(h, field);
+    const n = bounds.length;
+    let i = afterKey === null ? (dir === 1 ? 0 : n - 1) : chunkIndex(bounds, afterKey);
+    for (; i >= 0 && i < n; i += dir) {
+      const keys = (await this.chunk(chunkId(shop, segmentKey, field, h.gen, i))).sort();
+      if (dir === -1) keys.reverse();
+      for (const k of keys) if (afterKey === null || (dir === 1 ? k > afterKey : k < afterKey)) yield k;
+    }
+  }
+
+  /** Every entry of the shop's index as (segment key, sort field, entry) — for tests and checks. */
+  async dump(shop: string): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const heads = await this.heads.find({ ...shopScope(HEADS, shop) }).lean<HeadRecord[]>();
+    for (const h of heads) {
+      for (const f of BROWSER_SORT_FIELDS) {
+        const all: string[] = [];
+        for await (const k of this.entries(shop, h.segmentKey, f, 1, null)) all.push(k);
+        if (all.length) out.set(`${h.segmentKey}|${f}`, all);
+      }
+    }
+    return out;
+  }
+}
