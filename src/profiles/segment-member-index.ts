@@ -6,8 +6,8 @@
 // - An entry is one string, `entryKey(value, customerId)`: the sort value in 16 hex digits that order
 //   like the numbers, then the customer id, so the list order is (value, customerId) by plain string
 //   comparison; descending is that order reversed (one list serves both directions).
-// - A head per (shop, segment key) names the generation and, per sort key, each chunk's lower bound
-//   (the first is ""). The bounds only change at a rebuild, so a writer finds an entry's chunk from
+// - A head per (shop, segment key, sort key) names the generation and each chunk's lower bound (the
+//   first is ""), joined in one string. The bounds only change at a rebuild, so a writer finds an entry's chunk from
 //   the head alone and writes it with `$addToSet` / `$pull` — idempotent, no read-compare-write.
 // - Rebuilt from the shop's profiles at every whole-shop recompute (balanced chunks of CHUNK_SIZE,
 //   a new generation, then the old one deleted); maintained entry by entry when one customer's profile
@@ -28,21 +28,19 @@ const CHUNKS = 'segment_member_chunks';
  */
 export const CHUNK_SIZE = 200;
 
-/** Per sort key, the chunks' lower bounds joined by "\n" (one string decodes far faster than an array). */
-type Bounds = Record<BrowserSortField, string>;
-interface HeadRecord { _id: string; shop: string; segmentKey: string; gen: string; bounds: Bounds }
+/** `bounds`: the chunks' lower bounds joined by "\n" (one string decodes far faster than an array). */
+interface HeadRecord { _id: string; shop: string; segmentKey: string; field: BrowserSortField; gen: string; bounds: string }
 interface ChunkRecord { _id: string; shop: string; gen: string; e: string[] }
 
 const headSchema = new Schema<HeadRecord>(
-  { _id: String, shop: String, segmentKey: String, gen: String, bounds: Schema.Types.Mixed },
+  { _id: String, shop: String, segmentKey: String, field: String, gen: String, bounds: String },
   { collection: HEADS, versionKey: false, minimize: false },
 );
 const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: String, e: [String] }, { collection: CHUNKS, versionKey: false });
 
 /** The generation a head gets when its first member arrives between rebuilds (same for every writer). */
 const FIRST_GEN = 'g0';
-const emptyBounds = (): Bounds => Object.fromEntries(BROWSER_SORT_FIELDS.map((f) => [f, ''])) as Bounds;
-const boundsOf = (h: HeadRecord, f: BrowserSortField): string[] => (h.bounds[f] ?? '').split('\n');
+const boundsOf = (h: HeadRecord): string[] => (h.bounds ?? '').split('\n');
 
 /** 16 hex digits that sort (as text) like the number: IEEE 754 bits, sign flipped, negatives inverted. */
 function sortableHex(v: number): string {
@@ -63,7 +61,7 @@ function numberOfHex(h: string): number {
 export const entryKey = (value: number, customerId: string): string => sortableHex(value) + customerId;
 export const decodeEntry = (key: string): { value: number; customerId: string } => ({ value: numberOfHex(key.slice(0, 16)), customerId: key.slice(16) });
 
-const headId = (shop: string, segmentKey: string): string => `${shop}/${segmentKey}`;
+const headId = (shop: string, segmentKey: string, field: BrowserSortField): string => `${shop}/${segmentKey}|${field}`;
 const chunkId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string, i: number): string => `${shop}/${segmentKey}|${field}|${gen}|${i}`;
 
 /** The chunk holding `key`: the last whose lower bound is ≤ key (bounds ascending, the first ""). */
@@ -98,16 +96,16 @@ export class SegmentMemberIndex {
     this.chunks = (conn.models.SegmentMemberChunk as Model<ChunkRecord> | undefined) ?? conn.model<ChunkRecord>('SegmentMemberChunk', chunkSchema);
   }
 
-  private async head(shop: string, segmentKey: string): Promise<HeadRecord | null> {
-    return this.heads.findOne({ _id: headId(shop, segmentKey) }).lean<HeadRecord>();
+  private async head(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord | null> {
+    return this.heads.findOne({ _id: headId(shop, segmentKey, field) }).lean<HeadRecord>();
   }
 
-  /** The head, created (the first generation, one chunk per sort key) when the segment has none yet. */
-  private async headForWrite(shop: string, segmentKey: string): Promise<HeadRecord> {
-    const h = await this.head(shop, segmentKey);
+  /** The list's head, created (the first generation, one chunk) when the list has none yet. */
+  private async headForWrite(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord> {
+    const h = await this.head(shop, segmentKey, field);
     if (h) return h;
-    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey) }, { $setOnInsert: { shop, segmentKey, gen: FIRST_GEN, bounds: emptyBounds() } }, { upsert: true }));
-    return (await this.head(shop, segmentKey))!;
+    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field) }, { $setOnInsert: { shop, segmentKey, field, gen: FIRST_GEN, bounds: '' } }, { upsert: true }));
+    return (await this.head(shop, segmentKey, field))!;
   }
 
   /** Applies customers' membership changes entry by entry: $pull the old, $addToSet the new. */
@@ -121,12 +119,15 @@ export class SegmentMemberIndex {
       for (const [list, key] of after) if (before.get(list) !== key) adds.push([list, key]);
     }
     if (!pulls.length && !adds.length) return;
-    const segs = [...new Set([...pulls, ...adds].map(([list]) => list.split('\n')[0]!))];
-    const heads = new Map(await Promise.all(segs.map(async (s) => [s, await this.headForWrite(shop, s)] as const)));
+    const lists = [...new Set([...pulls, ...adds].map(([list]) => list))];
+    const heads = new Map(await Promise.all(lists.map(async (l) => {
+      const [seg, field] = l.split('\n') as [string, BrowserSortField];
+      return [l, await this.headForWrite(shop, seg, field)] as const;
+    })));
     const target = (list: string, key: string): { id: string; gen: string } => {
       const [seg, field] = list.split('\n') as [string, BrowserSortField];
-      const h = heads.get(seg)!;
-      return { id: chunkId(shop, seg, field, h.gen, chunkIndex(boundsOf(h, field), key)), gen: h.gen };
+      const h = heads.get(list)!;
+      return { id: chunkId(shop, seg, field, h.gen, chunkIndex(boundsOf(h), key)), gen: h.gen };
     };
     const ops = [
       ...pulls.map(([list, key]) => ({ updateOne: { filter: { _id: target(list, key).id }, update: { $pull: { e: key } } } })),
@@ -156,7 +157,6 @@ export class SegmentMemberIndex {
       batch = [];
     };
     for (const [seg, perField] of lists) {
-      const bounds = emptyBounds();
       for (const [f, keys] of perField) {
         keys.sort();
         const lower: string[] = [];
@@ -165,13 +165,13 @@ export class SegmentMemberIndex {
           batch.push({ _id: chunkId(shop, seg, f, gen, i / CHUNK_SIZE), shop, gen, e: keys.slice(i, i + CHUNK_SIZE) });
           if (batch.length >= 100) await flush();
         }
-        bounds[f] = lower.join('\n');
+        heads.push({ _id: headId(shop, seg, f), shop, segmentKey: seg, field: f, gen, bounds: lower.join('\n') });
       }
-      heads.push({ _id: headId(shop, seg), shop, segmentKey: seg, gen, bounds });
     }
     await flush();
     if (heads.length) await upsertRetrying(() => this.heads.collection.bulkWrite(heads.map((h) => ({ replaceOne: { filter: { _id: h._id } as never, replacement: h as never, upsert: true } })), { ordered: false }));
-    const stale = (await this.heads.find({ ...shopScope(HEADS, shop) }, { _id: 1 }).lean<Array<{ _id: string }>>()).filter((h) => !lists.has(h._id.slice(shop.length + 1)));
+    const fresh = new Set(heads.map((h) => h._id));
+    const stale = (await this.heads.find({ ...shopScope(HEADS, shop) }, { _id: 1 }).lean<Array<{ _id: string }>>()).filter((h) => !fresh.has(h._id));
     for (const h of stale) await this.heads.deleteOne({ _id: h._id });
     await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: { $ne: gen } });
   }
@@ -186,9 +186,9 @@ export class SegmentMemberIndex {
    * chunk: a page reads the head and the one or two chunks it spans.
    */
   async *entries(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, afterKey: string | null): AsyncGenerator<string> {
-    const h = await this.head(shop, segmentKey);
+    const h = await this.head(shop, segmentKey, field);
     if (!h) return;
-    const bounds = boundsOf(h, field);
+    const bounds = boundsOf(h);
     const n = bounds.length;
     let i = afterKey === null ? (dir === 1 ? 0 : n - 1) : chunkIndex(bounds, afterKey);
     for (; i >= 0 && i < n; i += dir) {
@@ -203,11 +203,9 @@ export class SegmentMemberIndex {
     const out = new Map<string, string[]>();
     const heads = await this.heads.find({ ...shopScope(HEADS, shop) }).lean<HeadRecord[]>();
     for (const h of heads) {
-      for (const f of BROWSER_SORT_FIELDS) {
-        const all: string[] = [];
-        for await (const k of this.entries(shop, h.segmentKey, f, 1, null)) all.push(k);
-        if (all.length) out.set(`${h.segmentKey}|${f}`, all);
-      }
+      const all: string[] = [];
+      for await (const k of this.entries(shop, h.segmentKey, h.field, 1, null)) all.push(k);
+      if (all.length) out.set(`${h.segmentKey}|${h.field}`, all);
     }
     return out;
   }
