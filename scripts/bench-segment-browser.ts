@@ -67,14 +67,15 @@ function customer(j: number): { customerId: string; keys: BrowserKeys; doc: Reco
 }
 
 const all = new Map<string, BrowserKeys>();
-async function seed(from: number, to: number, deadline = Infinity): Promise<number> {
+/** Seeds customers from..to (full profile documents, or only ids and browser keys when `small`). */
+async function seed(from: number, to: number, deadline = Infinity, small = false): Promise<number> {
   let j = from;
   while (j < to && performance.now() < deadline) {
     const docs = [];
     for (const end = Math.min(j + 5000, to); j < end; j++) {
       const c = customer(j);
       all.set(c.customerId, c.keys);
-      docs.push(c.doc);
+      docs.push(small ? { _id: c.doc._id, shop: SHOP, customerId: c.customerId, memberships: [], ...c.keys } : c.doc);
     }
     await profiles.model.collection.insertMany(docs as never[], { ordered: false });
   }
@@ -147,7 +148,7 @@ try {
   await overview(`${(MEMBERS + OTHERS).toLocaleString('en-US')} customers`, MEMBERS + OTHERS);
   if (OVERVIEW_CUSTOMERS > MEMBERS + OTHERS) {
     const t1 = performance.now();
-    const reached = await seed(MEMBERS + OTHERS, OVERVIEW_CUSTOMERS, t1 + SEED_SECONDS * 1000);
+    const reached = await seed(MEMBERS + OTHERS, OVERVIEW_CUSTOMERS, t1 + SEED_SECONDS * 1000, true);
     console.log(`  topped up to ${reached.toLocaleString('en-US')} profiles in ${((performance.now() - t1) / 1000).toFixed(0)} s${reached < OVERVIEW_CUSTOMERS ? ` (stopped by --seed-seconds ${SEED_SECONDS})` : ''}`);
     const derive = await timed(async () => profiles.aggregates.replace(SHOP, deriveAggregates([...all.values()].map((keys) => ({ keys })))));
     console.log(`  aggregates derived and written for ${reached.toLocaleString('en-US')} customers: ${derive.ms.toFixed(0)} ms`);

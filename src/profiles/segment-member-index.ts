@@ -6,8 +6,10 @@
 // - An entry is one string, `entryKey(value, customerId)`: the sort value in 16 hex digits that order
 //   like the numbers, then the customer id, so the list order is (value, customerId) by plain string
 //   comparison; descending is that order reversed (one list serves both directions).
-// - A head per (shop, segment key, sort key) names the generation and each chunk's lower bound (the
-//   first is ""), joined in one string. The bounds only change at a rebuild, so a writer finds an entry's chunk from
+// - A head per (shop, segment key, sort key) names the generation and, in one string, each chunk's
+//   lower bound (the first is "") and number. The bounds change at a rebuild, and when an entry that
+//   is a bound leaves (erasure must not leave the id behind in a head): the bound becomes the chunk's
+//   new first entry, or the (then empty) chunk is dropped from the head. A writer finds an entry's chunk from
 //   the head alone and writes it with `$addToSet` / `$pull` — idempotent, no read-compare-write.
 // - Rebuilt from the shop's profiles at every whole-shop recompute (balanced chunks of CHUNK_SIZE,
 //   a new generation, then the old one deleted); maintained entry by entry when one customer's profile
@@ -28,7 +30,7 @@ const CHUNKS = 'segment_member_chunks';
  */
 export const CHUNK_SIZE = 200;
 
-/** `bounds`: the chunks' lower bounds joined by "\n" (one string decodes far faster than an array). */
+/** `bounds`: "<lower bound>\t<chunk number>" per chunk, joined by "\n" (one string decodes far faster than an array). */
 interface HeadRecord { _id: string; shop: string; segmentKey: string; field: BrowserSortField; gen: string; bounds: string }
 interface ChunkRecord { _id: string; shop: string; gen: string; e: string[] }
 
@@ -40,7 +42,14 @@ const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: St
 
 /** The generation a head gets when its first member arrives between rebuilds (same for every writer). */
 const FIRST_GEN = 'g0';
-const boundsOf = (h: HeadRecord): string[] => (h.bounds ?? '').split('\n');
+interface Bound { lower: string; no: number }
+const boundsOf = (h: HeadRecord): Bound[] => (h.bounds ?? '').split('\n').map((line, i) => {
+  const tab = line.lastIndexOf('\t');
+  return tab < 0 ? { lower: line, no: i } : { lower: line.slice(0, tab), no: Number(line.slice(tab + 1)) };
+});
+const boundsText = (b: readonly Bound[]): string => b.map((x) => `${x.lower}\t${x.no}`).join('\n');
+/** The chunk number holding `key` in a head's bounds. */
+const chunkOf = (b: readonly Bound[], key: string): number => b[chunkIndex(b.map((x) => x.lower), key)]!.no;
 
 /** 16 hex digits that sort (as text) like the number: IEEE 754 bits, sign flipped, negatives inverted. */
 function sortableHex(v: number): string {
@@ -104,7 +113,7 @@ export class SegmentMemberIndex {
   private async headForWrite(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord> {
     const h = await this.head(shop, segmentKey, field);
     if (h) return h;
-    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field) }, { $setOnInsert: { shop, segmentKey, field, gen: FIRST_GEN, bounds: '' } }, { upsert: true }));
+    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field) }, { $setOnInsert: { shop, segmentKey, field, gen: FIRST_GEN, bounds: '\t0' } }, { upsert: true }));
     return (await this.head(shop, segmentKey, field))!;
   }
 
@@ -127,7 +136,7 @@ export class SegmentMemberIndex {
     const target = (list: string, key: string): { id: string; gen: string } => {
       const [seg, field] = list.split('\n') as [string, BrowserSortField];
       const h = heads.get(list)!;
-      return { id: chunkId(shop, seg, field, h.gen, chunkIndex(boundsOf(h), key)), gen: h.gen };
+      return { id: chunkId(shop, seg, field, h.gen, chunkOf(boundsOf(h), key)), gen: h.gen };
     };
     const ops = [
       ...pulls.map(([list, key]) => ({ updateOne: { filter: { _id: target(list, key).id }, update: { $pull: { e: key } } } })),
@@ -137,6 +146,29 @@ export class SegmentMemberIndex {
       }),
     ];
     await upsertRetrying(() => this.chunks.bulkWrite(ops as never, { ordered: false }));
+    for (const [list, key] of pulls) {
+      const h = heads.get(list)!;
+      if (boundsOf(h).some((b, i) => i > 0 && b.lower === key)) await this.replaceBound(h, key);
+    }
+  }
+
+  /**
+   * An entry that left was a chunk's lower bound: the bound becomes the chunk's first entry now, or
+   * the chunk (empty) leaves the head, its range joining the previous chunk's. Compare-and-set on the
+   * head's bounds; a writer racing with it retries on the head it then reads.
+   */
+  private async replaceBound(head: HeadRecord, key: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const h = attempt === 0 ? head : await this.head(head.shop, head.segmentKey, head.field);
+      if (!h) return;
+      const bounds = boundsOf(h);
+      const i = bounds.findIndex((b, j) => j > 0 && b.lower === key);
+      if (i < 0) return;
+      const rest = (await this.chunk(chunkId(h.shop, h.segmentKey, h.field, h.gen, bounds[i]!.no))).sort();
+      const next = rest.length ? bounds.map((b, j) => (j === i ? { ...b, lower: rest[0]! } : b)) : bounds.filter((_, j) => j !== i);
+      const r = await this.heads.updateOne({ _id: h._id, bounds: h.bounds }, { $set: { bounds: boundsText(next) } });
+      if (r.modifiedCount === 1) return;
+    }
   }
 
   /** Replaces the shop's whole index with the given members' entries (a new generation). */
@@ -159,13 +191,13 @@ export class SegmentMemberIndex {
     for (const [seg, perField] of lists) {
       for (const [f, keys] of perField) {
         keys.sort();
-        const lower: string[] = [];
+        const lower: Bound[] = [];
         for (let i = 0; i < keys.length; i += CHUNK_SIZE) {
-          lower.push(i === 0 ? '' : keys[i]!);
+          lower.push({ lower: i === 0 ? '' : keys[i]!, no: i / CHUNK_SIZE });
           batch.push({ _id: chunkId(shop, seg, f, gen, i / CHUNK_SIZE), shop, gen, e: keys.slice(i, i + CHUNK_SIZE) });
           if (batch.length >= 100) await flush();
         }
-        heads.push({ _id: headId(shop, seg, f), shop, segmentKey: seg, field: f, gen, bounds: lower.join('\n') });
+        heads.push({ _id: headId(shop, seg, f), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower) });
       }
     }
     await flush();
@@ -190,9 +222,9 @@ export class SegmentMemberIndex {
     if (!h) return;
     const bounds = boundsOf(h);
     const n = bounds.length;
-    let i = afterKey === null ? (dir === 1 ? 0 : n - 1) : chunkIndex(bounds, afterKey);
+    let i = afterKey === null ? (dir === 1 ? 0 : n - 1) : chunkIndex(bounds.map((b) => b.lower), afterKey);
     for (; i >= 0 && i < n; i += dir) {
-      const keys = (await this.chunk(chunkId(shop, segmentKey, field, h.gen, i))).sort();
+      const keys = (await this.chunk(chunkId(shop, segmentKey, field, h.gen, bounds[i]!.no))).sort();
       if (dir === -1) keys.reverse();
       for (const k of keys) if (afterKey === null || (dir === 1 ? k > afterKey : k < afterKey)) yield k;
     }

@@ -3,7 +3,8 @@
 // recompute (a rebuild), per-customer recomputes after new orders and after time alone (recency), the
 // deletion of a profile (tag sync / maintenance) and the erasure of a customer (customers/redact);
 // a second whole-shop recompute leaves no chunk of the old generation; pages read in order are the
-// derivation's order in both directions; a stale entry is never shown; a shop without aggregates gets
+// derivation's order in both directions; a stale entry is never shown; an erased entry that was a
+// chunk bound leaves the head; a shop without aggregates gets
 // them (and the index) derived on first read.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,6 +127,38 @@ describe('segment membership index and shop aggregates', () => {
     assert.equal(page.docs.filter((d) => d.customerId === victim.customerId).length, 1, 'once, at its true place');
     assert.equal(page.docs.length, entries.length);
     await deps.stores.profiles.memberIndex.apply(SHOP, [{ customerId: victim.customerId, before: stale, after: null }]);
+  });
+
+  it('an entry that was a chunk bound leaves no trace in the head; the order holds as chunks empty and fill', async () => {
+    const shop = 'bounds.myshopify.com';
+    const idx = deps.stores.profiles.memberIndex;
+    const keys = (i: number): BrowserKeys => ({ segmentKeys: ['loyalty/x'], bySpend: i % 97, byOrders: 1, byLastOrder: i, byChurn: -1, byClv: i });
+    const members = Array.from({ length: 450 }, (_, i) => ({ customerId: String(5_000_000 + i), keys: keys(i) }));
+    await idx.rebuild(shop, members);
+    const live = new Map(members.map((m) => [m.customerId, m.keys]));
+    const expected = () => [...live].map(([id, k]) => entryKey(k.bySpend, id)).sort();
+    const head = async () => (await idx.heads.findOne({ _id: `${shop}/loyalty/x|bySpend` }).lean<{ bounds: string }>())!.bounds;
+    const boundIds = (b: string) => b.split('\n').slice(1).map((l) => l.split('\t')[0]!.slice(16));
+    assert.equal(boundIds(await head()).length, 2, 'three chunks');
+    const firstBound = boundIds(await head())[0]!;
+    await idx.apply(shop, [{ customerId: firstBound, before: live.get(firstBound)!, after: null }]);
+    live.delete(firstBound);
+    assert.ok(!(await head()).includes(firstBound), 'the erased id is not a bound any more');
+    assert.deepEqual((await idx.dump(shop)).get('loyalty/x|bySpend'), expected());
+    // Empty the last chunk entirely (each of its entries a bound in turn), then refill around it.
+    const last = expected().slice(-50);
+    for (const k of last) {
+      const id = k.slice(16);
+      await idx.apply(shop, [{ customerId: id, before: live.get(id)!, after: null }]);
+      live.delete(id);
+    }
+    assert.deepEqual((await idx.dump(shop)).get('loyalty/x|bySpend'), expected());
+    for (const id of ['4999999', '5000999', firstBound]) {
+      await idx.apply(shop, [{ customerId: id, before: null, after: keys(Number(id) % 1000) }]);
+      live.set(id, keys(Number(id) % 1000));
+    }
+    assert.deepEqual((await idx.dump(shop)).get('loyalty/x|bySpend'), expected());
+    assert.equal(boundIds(await head()).length, 1, 'the emptied chunk left the head');
   });
 
   it('a shop without aggregates gets them and its index derived from its profiles on first read', async () => {
