@@ -234,11 +234,11 @@ export class SegmentMemberIndex {
   async dump(shop: string): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     const heads = await this.heads.find({ ...shopScope(HEADS, shop) }).lean<HeadRecord[]>();
-    for (const h of heads) {
+    await Promise.all(heads.map(async (h) => {
       const all: string[] = [];
       for await (const k of this.entries(shop, h.segmentKey, h.field, 1, null)) all.push(k);
       if (all.length) out.set(`${h.segmentKey}|${h.field}`, all);
-    }
+    }));
     return out;
   }
 }
