@@ -10,6 +10,8 @@ import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
 import { calibrateWithInsights, segment, thresholdsOf } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
+import { keysOfDoc } from '../src/profiles/customer-profile-store.ts';
+import { browserKeys } from '../src/profiles/segment-browser-keys.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -59,6 +61,8 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
   let left = 0;
   // One read of every previous profile: on FerretDB each query scans the collection anyway.
   const previous = await ctx.profiles.allOf(shop);
+  // The shop's profiles as they stand after this pass: what the membership index and aggregates rebuild from.
+  const final = new Map([...previous].map(([id, doc]) => [id, keysOfDoc(doc)]));
   for (let i = 0; i < customers.length; i += BATCH) {
     const batch = customers.slice(i, i + BATCH);
     const items: Parameters<typeof ctx.profiles.replaceMany>[1][number][] = [];
@@ -77,6 +81,7 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
       flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null));
     }
     const saved = await ctx.profiles.replaceMany(shop, items);
+    for (const it of items) final.set(it.customerId, browserKeys(it.update));
     await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
     await ctx.events.record(events);
     await ctx.enqueue.queueFlowTriggers(shop, flow);
@@ -85,6 +90,7 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
     await o.onProgress?.(Math.min(i + BATCH, customers.length), customers.length);
     await yieldToEventLoop();
   }
+  await ctx.profiles.rebuildDerived(shop, [...final].map(([customerId, keys]) => ({ customerId, keys })));
   const tagsPending = await ctx.tagState.pendingCount(shop);
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
   // Install (resync), settings change and the nightly run all pass here: native segments follow.

@@ -5,7 +5,9 @@ import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
 import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
-import { BROWSER_SORT_FIELDS, browserKeys, type BrowserSortField } from './segment-browser-keys.ts';
+import { browserKeys, RFM_CELL_FAMILY, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
+import { decodeEntry, entryKey, SegmentMemberIndex, type MemberChange } from './segment-member-index.ts';
+import { deriveAggregates, ShopAggregatesStore, type ShopAggregates } from './shop-aggregates.ts';
 
 /** Where the previous page of a segment ended: its last row's sort value and customer id. */
 export interface SegmentPageCursor {
@@ -115,9 +117,8 @@ const profileSchema = new Schema<ProfileRecord>(
 profileSchema.index({ shop: 1, customerId: 1 }, { unique: true });
 profileSchema.index({ shop: 1, nextChangeAt: 1 });
 profileSchema.index({ shop: 1, 'memberships.family': 1, 'memberships.segment': 1 });
-// The segment browser: one compound index per sort key, keyset-paged on (key, customerId). Plain
-// ascending compound indexes on one array field (multikey) work on MongoDB 6+ and FerretDB alike.
-for (const key of BROWSER_SORT_FIELDS) profileSchema.index({ shop: 1, segmentKeys: 1, [key]: 1, customerId: 1 });
+// The segment browser and the Overview read no index of this collection: they read the membership
+// index (segment-member-index.ts) and the shop's aggregates (shop-aggregates.ts), kept by this store.
 
 export interface ProfileUpdate {
   memberships: StoredMembership[];
@@ -137,6 +138,11 @@ export interface SaveResult {
   tagsRevision: number;
 }
 
+/** The browser keys a stored profile carries (those of segment-browser-keys.ts, -1 where absent). */
+export function keysOfDoc(d: CustomerProfileDoc): BrowserKeys {
+  return { segmentKeys: d.segmentKeys ?? [], bySpend: d.bySpend ?? -1, byOrders: d.byOrders ?? -1, byLastOrder: d.byLastOrder ?? -1, byChurn: d.byChurn ?? -1, byClv: d.byClv ?? -1 };
+}
+
 /** Profile documents are keyed by shop and customer: point reads and writes on every backend. */
 export const profileId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
 
@@ -148,11 +154,44 @@ const sameTags = (a: readonly string[], b: readonly string[]): boolean => {
 
 export class CustomerProfileStore {
   readonly model: Model<ProfileRecord>;
+  /** The segment browser's membership index, kept in step with every profile write of this store. */
+  readonly memberIndex: SegmentMemberIndex;
+  /** The Overview's per-shop aggregates, kept in step the same way. */
+  readonly aggregates: ShopAggregatesStore;
   private readonly tagState: TagSyncState | null;
 
   constructor(conn: Connection, tagState: TagSyncState | null = null) {
     this.model = (conn.models.CustomerProfile as Model<ProfileRecord> | undefined) ?? conn.model<ProfileRecord>('CustomerProfile', profileSchema);
+    this.memberIndex = new SegmentMemberIndex(conn);
+    this.aggregates = new ShopAggregatesStore(conn);
     this.tagState = tagState;
+  }
+
+  /** A profile write's effect on the membership index and the aggregates (before → after). */
+  private async applyDerived(shop: string, changes: MemberChange[]): Promise<void> {
+    await Promise.all([this.memberIndex.apply(shop, changes), this.aggregates.apply(shop, changes)]);
+  }
+
+  /**
+   * Replaces the shop's membership index and aggregates with those of `members` (every profile of the
+   * shop): the whole-shop recompute calls it once its writes are done. The aggregates go last, so
+   * their presence means the index was built.
+   */
+  async rebuildDerived(shop: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
+    const list = [...members];
+    await this.memberIndex.rebuild(shop, list);
+    await this.aggregates.replace(shop, deriveAggregates(list));
+  }
+
+  /** The shop's aggregates; derived from one scan of its profiles (and the index rebuilt) when absent. */
+  async derivedState(shop: string): Promise<ShopAggregates> {
+    const a = await this.aggregates.get(shop);
+    if (a) return a;
+    const members: Array<{ customerId: string; keys: BrowserKeys }> = [];
+    const cursor = this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 2000 });
+    for await (const d of cursor) members.push({ customerId: (d as CustomerProfileDoc).customerId, keys: keysOfDoc(d as CustomerProfileDoc) });
+    await this.rebuildDerived(shop, members);
+    return deriveAggregates(members);
   }
 
   private async withTagState(shop: string, docs: CustomerProfileDoc[]): Promise<CustomerProfile[]> {
@@ -235,13 +274,15 @@ export class CustomerProfileStore {
       },
       { upsert: true },
     ));
+    await this.applyDerived(shop, [{ customerId, before: previous ? keysOfDoc(previous) : null, after: browserKeys(u) }]);
     return { previous, tagsRevision };
   }
 
   /**
    * Bulk form of save for a whole shop (resync, recalibration), given the previous profiles the caller
    * already read: one bulk write of replaceOne-by-_id upserts (point writes on FerretDB and MongoDB).
-   * tagsRevision is carried over from `previous`. Idempotent.
+   * tagsRevision is carried over from `previous`. Idempotent. Leaves the membership index and the
+   * aggregates as they were: the caller (the whole-shop pass) rebuilds them with rebuildDerived at its end.
    */
   async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: CustomerProfileDoc | null }>): Promise<Map<string, SaveResult>> {
     const out = new Map<string, SaveResult>();
@@ -278,15 +319,14 @@ export class CustomerProfileStore {
     return docs.map((d) => d.customerId);
   }
 
-  /** {family: {segment: count}} for a shop — the shape `segments analyze --json` prints. */
+  /** {family: {segment: count}} for a shop — the shape `segments analyze --json` prints — from its aggregates. */
   async segmentCounts(shop: string): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
-    const cursor = this.model.find(shopScope(COLLECTION, shop), { memberships: 1, _id: 0 }).lean<Array<{ memberships: StoredMembership[] }>>().cursor();
-    for await (const doc of cursor) {
-      for (const m of doc.memberships) {
-        const fam = (out[m.family] ??= {});
-        fam[m.segment] = (fam[m.segment] ?? 0) + 1;
-      }
+    for (const [key, n] of Object.entries((await this.derivedState(shop)).members)) {
+      const slash = key.indexOf('/');
+      const family = key.slice(0, slash);
+      if (n <= 0 || family === RFM_CELL_FAMILY) continue;
+      (out[family] ??= {})[key.slice(slash + 1)] = n;
     }
     return out;
   }
@@ -304,35 +344,81 @@ export class CustomerProfileStore {
     if (batch.length) yield* await this.withTagState(shop, batch);
   }
 
+  /** Profiles by point reads (`_id`), 64 at a time, in the order asked; missing ones are left out. */
+  private async pointReads(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
+    const out: CustomerProfileDoc[] = [];
+    for (let i = 0; i < customerIds.length; i += 64) {
+      const docs = await Promise.all(customerIds.slice(i, i + 64).map((id) => this.getDoc(shop, id)));
+      for (const d of docs) if (d) out.push(d);
+    }
+    return out;
+  }
+
   /**
-   * One page of a segment's members in a stable order: `field` (descending or ascending), then
-   * customerId ascending as the tie-break. Keyset paging: `after` is the last row of the previous
-   * page, so a deep page costs what the first one does (an index range read on MongoDB).
+   * A segment's members in a stable order — `field` then customerId, ascending (dir 1) or that order
+   * reversed (dir -1) — strictly after `after`, read from the membership index in batches of `batch`.
+   * Each entry is checked against the customer's profile (still in the segment, same sort value), so
+   * an entry left behind by racing writers is skipped rather than shown twice or out of place.
    */
-  async segmentPage(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, limit: number, after: SegmentPageCursor | null): Promise<CustomerProfileDoc[]> {
-    const filter: Record<string, unknown> = { ...shopScope(COLLECTION, shop), segmentKeys: segmentKey };
-    if (after) filter.$or = [{ [field]: dir === -1 ? { $lt: after.value } : { $gt: after.value } }, { [field]: after.value, customerId: { $gt: after.customerId } }];
-    return this.model.find(filter, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).limit(limit).lean<CustomerProfileDoc[]>();
+  async *segmentMembers(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, after: SegmentPageCursor | null, batch = 200): AsyncGenerator<CustomerProfileDoc> {
+    const entries = this.memberIndex.entries(shop, segmentKey, field, dir, after ? entryKey(after.value, after.customerId) : null);
+    let pending: Array<{ value: number; customerId: string }> = [];
+    const drain = async function* (self: CustomerProfileStore): AsyncGenerator<CustomerProfileDoc> {
+      const docs = new Map((await self.pointReads(shop, pending.map((e) => e.customerId))).map((d) => [d.customerId, d]));
+      for (const e of pending) {
+        const d = docs.get(e.customerId);
+        if (d && (d.segmentKeys ?? []).includes(segmentKey) && (d[field] ?? -1) === e.value) yield d;
+      }
+      pending = [];
+    };
+    for await (const k of entries) {
+      pending.push(decodeEntry(k));
+      if (pending.length >= batch) yield* drain(this);
+    }
+    if (pending.length) yield* drain(this);
   }
 
-  /** Every member of a segment in the same order as segmentPage, as a cursor (the CSV export). */
-  segmentCursor(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1): AsyncIterable<CustomerProfileDoc> {
-    return this.model.find({ ...shopScope(COLLECTION, shop), segmentKeys: segmentKey }, { _id: 0 }).sort({ [field]: dir, customerId: 1 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 1000 }) as AsyncIterable<CustomerProfileDoc>;
+  /** One page (`limit` rows) and the cursor of the next, null on the last page. */
+  async segmentPage(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, limit: number, after: SegmentPageCursor | null): Promise<{ docs: CustomerProfileDoc[]; next: SegmentPageCursor | null }> {
+    const docs: CustomerProfileDoc[] = [];
+    // One row past the page tells whether a next page exists.
+    for await (const d of this.segmentMembers(shop, segmentKey, field, dir, after, limit + 1)) {
+      docs.push(d);
+      if (docs.length > limit) break;
+    }
+    const page = docs.slice(0, limit);
+    const last = page.at(-1);
+    return { docs: page, next: docs.length > limit && last ? { value: last[field] ?? -1, customerId: last.customerId } : null };
   }
 
+  /** Members of a segment (the shop's aggregates: one point read). */
   async countSegment(shop: string, segmentKey: string): Promise<number> {
-    return this.model.countDocuments({ ...shopScope(COLLECTION, shop), segmentKeys: segmentKey });
+    return (await this.derivedState(shop)).members[segmentKey] ?? 0;
+  }
+
+  /** {family: {segment: count}} for a shop by a scan of its profiles — the from-scratch reference. */
+  async segmentCountsByScan(shop: string): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    const cursor = this.model.find(shopScope(COLLECTION, shop), { memberships: 1, _id: 0 }).lean<Array<{ memberships: StoredMembership[] }>>().cursor();
+    for await (const doc of cursor) {
+      for (const m of doc.memberships) {
+        const fam = (out[m.family] ??= {});
+        fam[m.segment] = (fam[m.segment] ?? 0) + 1;
+      }
+    }
+    return out;
   }
 
   async count(shop: string): Promise<number> {
     return this.model.countDocuments(shopScope(COLLECTION, shop));
   }
 
-  async deleteCustomer(shop: string, customerId: string): Promise<void> {
+  /** Deletes the profile and its place in the membership index and aggregates; false when there was none. */
+  async deleteCustomer(shop: string, customerId: string): Promise<boolean> {
+    const previous = await this.getDoc(shop, customerId);
+    if (!previous) return false;
     await this.model.deleteOne({ _id: profileId(shop, customerId) });
-  }
-
-  async deleteShop(shop: string): Promise<void> {
-    await this.model.deleteMany(shopScope(COLLECTION, shop));
+    await this.applyDerived(shop, [{ customerId, before: keysOfDoc(previous), after: null }]);
+    return true;
   }
 }

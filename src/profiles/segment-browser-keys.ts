@@ -27,8 +27,10 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : -1);
 
+/** The RFM grid's cells are browsable like segments: family "rfm-cell", segment "r5f3". */
+export const RFM_CELL_FAMILY = 'rfm-cell';
 /** The RFM grid cell's key, e.g. "rfm-cell/r5f3" (recency 5, frequency 3). */
-export const rfmCellKey = (r: number, f: number): string => `rfm-cell/r${r}f${f}`;
+export const rfmCellKey = (r: number, f: number): string => `${RFM_CELL_FAMILY}/r${r}f${f}`;
 
 export function browserKeys(u: { memberships: ReadonlyArray<{ family: string; segment: string }>; metrics: unknown; predictions: unknown }): BrowserKeys {
   const m = isObj(u.metrics) ? u.metrics : {};

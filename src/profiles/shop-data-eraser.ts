@@ -3,6 +3,7 @@
 // generic: list the collections and deleteMany in each — a collection added later is covered too.
 import type { Connection } from 'mongoose';
 import { shopScope } from './shard-keys.ts';
+import { CustomerProfileStore } from './customer-profile-store.ts';
 
 export type ErasureReport = Record<string, number>;
 
@@ -24,9 +25,16 @@ async function eraseWhere(conn: Connection, shop: string, filter: Record<string,
   return report;
 }
 
-/** Deletes everything held about one customer of one shop, in every collection. Idempotent. */
-export function eraseCustomerData(conn: Connection, shop: string, customerId: string): Promise<ErasureReport> {
-  return eraseWhere(conn, shop, { customerId }, new Set());
+/**
+ * Deletes everything held about one customer of one shop, in every collection. Idempotent. The profile
+ * goes first through its store, which takes the customer out of the shop's membership index and
+ * aggregates (documents shared by many customers, so no `customerId` filter reaches them).
+ */
+export async function eraseCustomerData(conn: Connection, shop: string, customerId: string): Promise<ErasureReport> {
+  const hadProfile = await new CustomerProfileStore(conn).deleteCustomer(shop, customerId);
+  const report = await eraseWhere(conn, shop, { customerId }, new Set());
+  if (hadProfile) report.customer_profiles = 1;
+  return report;
 }
 
 /** Deletes everything held about a shop (shop/redact, 48 h after uninstall). Idempotent. */

@@ -44,7 +44,7 @@ describe('segment browser API', () => {
   });
   after(async () => f?.close());
 
-  it('pages through a segment: every member once, in spend order then customer id, with the count', async () => {
+  it('pages through a segment: every member once, in spend order then customer id (reversed), with the count', async () => {
     const counts = await f.deps.stores.profiles.segmentCounts(SHOP_A);
     const [segment, n] = Object.entries(counts.loyalty!).sort((a, b) => b[1] - a[1])[0]!;
     assert.ok(n >= 10, 'a segment big enough to page through');
@@ -56,7 +56,8 @@ describe('segment browser API', () => {
     for (let i = 1; i < rows.length; i++) {
       const a = rows[i - 1]!;
       const b = rows[i]!;
-      assert.ok(a.spendMinor! > b.spendMinor! || (a.spendMinor === b.spendMinor && a.customerId < b.customerId), `order at ${i}`);
+      // Descending is the ascending order (spend, then customer id) reversed.
+      assert.ok(a.spendMinor! > b.spendMinor! || (a.spendMinor === b.spendMinor && a.customerId > b.customerId), `order at ${i}`);
     }
     const stored = await f.deps.stores.profiles.getDoc(SHOP_A, rows[0]!.customerId);
     const m = stored!.memberships.find((x) => x.family === 'loyalty')!;
@@ -74,7 +75,7 @@ describe('segment browser API', () => {
         for (let i = 1; i < rows.length; i++) {
           const [a, b] = [rows[i - 1]!, rows[i]!];
           const ordered = dir === 'desc' ? v(a) > v(b) : v(a) < v(b);
-          assert.ok(ordered || (v(a) === v(b) && a.customerId < b.customerId), `${sort} ${dir} at ${i}`);
+          assert.ok(ordered || (v(a) === v(b) && (dir === 'desc' ? a.customerId > b.customerId : a.customerId < b.customerId)), `${sort} ${dir} at ${i}`);
         }
       }
     }

@@ -31,7 +31,7 @@ async function familyExamples(ports: FirstRunPorts, shop: string, counts: Record
     const customers = segs.reduce((n, [, c]) => n + c, 0);
     const top = segs[0];
     if (!withExamples || !top) return { family, customers, example: null };
-    const [doc] = await ports.profiles.segmentPage(shop, `${family}/${top[0]}`, 'bySpend', -1, 1, null);
+    const { docs: [doc] } = await ports.profiles.segmentPage(shop, `${family}/${top[0]}`, 'bySpend', -1, 1, null);
     const m = doc?.memberships.find((x) => x.family === family && x.segment === top[0]);
     return { family, customers, example: doc && m ? { customerId: doc.customerId, segment: m.segment, explanation: m.explanation, explanationMsg: m.explanationMsg ?? null } : null };
   }));
@@ -39,7 +39,7 @@ async function familyExamples(ports: FirstRunPorts, shop: string, counts: Record
 
 export async function firstRunView(ports: FirstRunPorts, shop: string): Promise<FirstRunView> {
   const [{ settings }, doc, counts, cal] = await Promise.all([ports.shops.effective(shop), ports.shops.get(shop), ports.profiles.segmentCounts(shop), ports.calibrations.current(shop)]);
-  const profiles = await ports.profiles.count(shop);
+  const profiles = (await ports.profiles.derivedState(shop)).customers;
   const resync = await latestResync(ports.enqueue.queuesFor(shop), shop, doc?.lastResync ?? null);
   const models = (cal?.calibration as Calibration | undefined)?.models;
   return {

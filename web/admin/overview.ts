@@ -1,18 +1,19 @@
-// The Overview page's numbers, in one pass over the shop's profiles: customers per segment per
-// family, the 5×5 Recency × Frequency grid, and revenue share per segment. Sizes over time walk back
+// The Overview page's numbers from the shop's precomputed aggregates (one point read, whatever the
+// shop's size): customers per segment per family, the 5×5 Recency × Frequency grid (the RFM cells'
+// member counts, the same the segment browser pages through), and revenue share per segment. Sizes over time walk back
 // from today's counts through the segment events of the window, so only that window is read.
 // Plain finds and cursors only (FerretDB: no $lookup, no date operators in $group).
 // GET /overview and GET /overview/sizes.
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import type { CustomerProfileStore, StoredMembership } from '../../src/profiles/customer-profile-store.ts';
+import type { CustomerProfileStore } from '../../src/profiles/customer-profile-store.ts';
+import type { ShopAggregates } from '../../src/profiles/shop-aggregates.ts';
+import { RFM_CELL_FAMILY, rfmCellKey } from '../../src/profiles/segment-browser-keys.ts';
 import type { SegmentEventStore } from '../../src/profiles/segment-event-store.ts';
 import { SEGMENT_DEFINITIONS, FAMILIES } from '../../src/segments/tags.ts';
-import { dashboardMetrics, parseMetricsJson } from './profile-metrics.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { parseInput } from '../validate.ts';
 import { shopOf } from './session-token.ts';
-import { shopScope } from '../../src/profiles/shard-keys.ts';
 
 export interface SegmentSlice {
   segment: string;
@@ -34,33 +35,12 @@ export interface Overview {
 const labelOf = new Map(SEGMENT_DEFINITIONS.map((d) => [`${d.family}/${d.segment}`, d.label]));
 const DAY_MS = 86_400_000;
 
-export async function computeOverview(profiles: CustomerProfileStore, shop: string): Promise<Overview> {
+/** The Overview from a shop's precomputed aggregates (src/profiles/shop-aggregates.ts): no scan. */
+export function overviewOf(a: ShopAggregates): Overview {
+  const grid = Array.from({ length: 5 }, (_, r) => Array.from({ length: 5 }, (_, f) => a.members[rfmCellKey(r + 1, f + 1)] ?? 0));
+  const scored = grid.flat().reduce((x, y) => x + y, 0);
   const counts = new Map<string, { customers: number; revenue: number }>();
-  const grid = Array.from({ length: 5 }, () => [0, 0, 0, 0, 0]);
-  let customers = 0;
-  let revenue = 0;
-  let scored = 0;
-  const cursor = profiles.model
-    .find(shopScope('customer_profiles', shop), { memberships: 1, metricsJson: 1, _id: 0 })
-    .lean<Array<{ memberships: StoredMembership[]; metricsJson: string }>>()
-    .cursor({ batchSize: 2000 });
-  for await (const doc of cursor) {
-    customers++;
-    const m = dashboardMetrics(parseMetricsJson(doc.metricsJson));
-    const spend = m.spendMinor ?? 0;
-    revenue += spend;
-    if (m.scores) {
-      grid[m.scores.r - 1]![m.scores.f - 1]!++;
-      scored++;
-    }
-    for (const mb of doc.memberships) {
-      const key = `${mb.family}/${mb.segment}`;
-      const c = counts.get(key) ?? { customers: 0, revenue: 0 };
-      c.customers++;
-      c.revenue += spend;
-      counts.set(key, c);
-    }
-  }
+  for (const [key, n] of Object.entries(a.members)) if (n > 0 && !key.startsWith(`${RFM_CELL_FAMILY}/`)) counts.set(key, { customers: n, revenue: a.revenue[key] ?? 0 });
   const families = FAMILIES.map((family) => {
     const known = SEGMENT_DEFINITIONS.filter((d) => d.family === family).map((d) => d.segment);
     const seen = [...counts.keys()].filter((k) => k.startsWith(`${family}/`)).map((k) => k.slice(family.length + 1));
@@ -78,7 +58,11 @@ export async function computeOverview(profiles: CustomerProfileStore, shop: stri
     });
     return { family, segments };
   });
-  return { customers, revenueMinor: revenue, families, rfmGrid: { rows: 'recency', columns: 'frequency', counts: grid, scored } };
+  return { customers: a.customers, revenueMinor: a.revenueMinor, families, rfmGrid: { rows: 'recency', columns: 'frequency', counts: grid, scored } };
+}
+
+export async function computeOverview(profiles: CustomerProfileStore, shop: string): Promise<Overview> {
+  return overviewOf(await profiles.derivedState(shop));
 }
 
 export interface SizesOverTime {

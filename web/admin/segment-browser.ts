@@ -1,5 +1,7 @@
 // The segment browser: one segment's customers (or one RFM grid cell's), paged server-side with a
-// keyset cursor in a stable order — the chosen sort key, then the customer id — and its CSV export.
+// keyset cursor in a stable order — the chosen sort key, then the customer id; descending is the exact
+// reverse — and its CSV export. Pages and the export read the membership index
+// (src/profiles/segment-member-index.ts): point reads by `_id`, a few per page whatever the segment's size.
 // GET /segments/:family/:segment/customers?sort=spend&dir=desc&limit=50&cursor=…
 // POST /segments/:family/:segment/export-link → GET /segments/:family/:segment/export.csv?ticket=…
 // Ids and numbers only: the app keeps no names or e-mails; each row links out to the Shopify admin.
@@ -7,7 +9,7 @@ import express, { type Response, type Router } from 'express';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import type { CustomerProfileDoc, SegmentPageCursor } from '../../src/profiles/customer-profile-store.ts';
-import { BROWSER_SORTS, type BrowserSort } from '../../src/profiles/segment-browser-keys.ts';
+import { BROWSER_SORTS, RFM_CELL_FAMILY, type BrowserSort } from '../../src/profiles/segment-browser-keys.ts';
 import type { ExplanationMsg } from '../../src/segments/explanation.ts';
 import { FAMILIES } from '../../src/segments/tags.ts';
 import type { DashboardPorts } from '../ports.ts';
@@ -16,8 +18,6 @@ import { shopOf } from './session-token.ts';
 import { issueDownloadTicket } from './download-ticket.ts';
 import { defuseFormula } from './profiles-csv.ts';
 
-/** The RFM grid's cells are browsable like segments: family "rfm-cell", segment "r5f3". */
-export const RFM_CELL_FAMILY = 'rfm-cell';
 const familySchema = z.enum([RFM_CELL_FAMILY, ...FAMILIES]);
 const segmentSchema = z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a segment id');
 const pathSchema = z.object({ family: familySchema, segment: segmentSchema }).refine((p) => p.family !== RFM_CELL_FAMILY || /^r[1-5]f[1-5]$/.test(p.segment), 'an RFM cell is r1f1 … r5f5');
@@ -116,15 +116,10 @@ export function segmentBrowserRouter(ports: Pick<DashboardPorts, 'profiles'>, ap
     const { family, segment, key } = parsePath(req.params);
     const q = parseInput(pageSchema, req.query);
     const after = q.cursor ? decodeCursor(q.cursor) : null;
-    const field = BROWSER_SORTS[q.sort];
-    const [docs, total] = await Promise.all([
-      ports.profiles.segmentPage(shop, key, field, q.dir === 'desc' ? -1 : 1, q.limit + 1, after),
-      after ? Promise.resolve(null) : ports.profiles.countSegment(shop, key),
-    ]);
-    const page = docs.slice(0, q.limit);
-    const last = page.at(-1);
-    const nextCursor = docs.length > q.limit && last ? encodeCursor({ value: last[field] ?? -1, customerId: last.customerId }) : null;
-    res.json({ family, segment, sort: q.sort, dir: q.dir, total, rows: page.map((d) => segmentRow(shop, key, d)), nextCursor });
+    // The count first: on a shop without aggregates yet it builds them and the membership index.
+    const total = after ? null : await ports.profiles.countSegment(shop, key);
+    const page = await ports.profiles.segmentPage(shop, key, BROWSER_SORTS[q.sort], q.dir === 'desc' ? -1 : 1, q.limit, after);
+    res.json({ family, segment, sort: q.sort, dir: q.dir, total, rows: page.docs.map((d) => segmentRow(shop, key, d)), nextCursor: page.next ? encodeCursor(page.next) : null });
   });
   r.post('/segments/:family/:segment/export-link', async (req, res) => {
     const { family, segment } = parsePath(req.params);
@@ -141,7 +136,8 @@ export function segmentExportHandler(ports: Pick<DashboardPorts, 'profiles'>) {
     const shop = shopOf(res);
     const { family, segment, key } = parsePath(req.params);
     const q = parseInput(orderSchema, req.query);
-    const docs = ports.profiles.segmentCursor(shop, key, BROWSER_SORTS[q.sort], q.dir === 'desc' ? -1 : 1);
+    await ports.profiles.derivedState(shop);
+    const docs = ports.profiles.segmentMembers(shop, key, BROWSER_SORTS[q.sort], q.dir === 'desc' ? -1 : 1, null);
     async function* rows(): AsyncGenerator<SegmentRow> {
       for await (const d of docs) yield segmentRow(shop, key, d);
     }

@@ -1,0 +1,244 @@
+// The segment browser's membership index: for each (shop, segment key, sort key) the segment's members
+// as one ordered list, split into chunks, so a page is two or three point reads by `_id` — the one
+// query FerretDB 1.24 (SQLite) answers from an index. (Its `explain` shows `_id` ranges, other fields,
+// sorts and limits all scanning the table: a keyset page as an `_id` range would still scan.)
+//
+// - An entry is one string, `entryKey(value, customerId)`: the sort value in 16 hex digits that order
+//   like the numbers, then the customer id, so the list order is (value, customerId) by plain string
+//   comparison; descending is that order reversed (one list serves both directions).
+// - A head per (shop, segment key, sort key) names the generation and, in one string, each chunk's
+//   lower bound (the first is "") and number. The bounds change at a rebuild, and when an entry that
+//   is a bound leaves (erasure must not leave the id behind in a head): the bound becomes the chunk's
+//   new first entry, or the (then empty) chunk is dropped from the head. A writer finds an entry's chunk from
+//   the head alone and writes it with `$addToSet` / `$pull` — idempotent, no read-compare-write.
+// - Rebuilt from the shop's profiles at every whole-shop recompute (balanced chunks of CHUNK_SIZE,
+//   a new generation, then the old one deleted); maintained entry by entry when one customer's profile
+//   is saved or deleted (customer-profile-store.ts). Between rebuilds a chunk may grow past CHUNK_SIZE.
+// - Readers check each row against the customer's profile (profile-store.ts `segmentPage`), so an entry
+//   left behind by two writers racing on one customer never shows a customer twice or out of place.
+import { randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { BROWSER_SORT_FIELDS, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
+import { shopScope } from './shard-keys.ts';
+import { upsertRetrying } from './upsert-retrying.ts';
+
+const HEADS = 'segment_member_heads';
+const CHUNKS = 'segment_member_chunks';
+/**
+ * Entries per chunk at a rebuild (~8 KB a chunk). FerretDB rewrites a whole document on every update,
+ * so a small chunk keeps a customer's save cheap; the head holds one bound per 200 members per sort key.
+ */
+export const CHUNK_SIZE = 200;
+
+/** `bounds`: "<lower bound>\t<chunk number>" per chunk, joined by "\n" (one string decodes far faster than an array). */
+interface HeadRecord { _id: string; shop: string; segmentKey: string; field: BrowserSortField; gen: string; bounds: string }
+interface ChunkRecord { _id: string; shop: string; gen: string; e: string[] }
+
+const headSchema = new Schema<HeadRecord>(
+  { _id: String, shop: String, segmentKey: String, field: String, gen: String, bounds: String },
+  { collection: HEADS, versionKey: false, minimize: false },
+);
+const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: String, e: [String] }, { collection: CHUNKS, versionKey: false });
+
+/** The generation a head gets when its first member arrives between rebuilds (same for every writer). */
+const FIRST_GEN = 'g0';
+interface Bound { lower: string; no: number }
+const boundsOf = (h: HeadRecord): Bound[] => (h.bounds ?? '').split('\n').map((line, i) => {
+  const tab = line.lastIndexOf('\t');
+  return tab < 0 ? { lower: line, no: i } : { lower: line.slice(0, tab), no: Number(line.slice(tab + 1)) };
+});
+const boundsText = (b: readonly Bound[]): string => b.map((x) => `${x.lower}\t${x.no}`).join('\n');
+/** The chunk number holding `key` in a head's bounds. */
+const chunkOf = (b: readonly Bound[], key: string): number => b[chunkIndex(b.map((x) => x.lower), key)]!.no;
+
+/** 16 hex digits that sort (as text) like the number: IEEE 754 bits, sign flipped, negatives inverted. */
+function sortableHex(v: number): string {
+  const b = Buffer.alloc(8);
+  b.writeDoubleBE(Object.is(v, -0) ? 0 : v);
+  if (b[0]! & 0x80) for (let i = 0; i < 8; i++) b[i] = ~b[i]! & 0xff;
+  else b[0] = b[0]! | 0x80;
+  return b.toString('hex');
+}
+
+function numberOfHex(h: string): number {
+  const b = Buffer.from(h, 'hex');
+  if (b[0]! & 0x80) b[0] = b[0]! & 0x7f;
+  else for (let i = 0; i < 8; i++) b[i] = ~b[i]! & 0xff;
+  return b.readDoubleBE();
+}
+
+export const entryKey = (value: number, customerId: string): string => sortableHex(value) + customerId;
+export const decodeEntry = (key: string): { value: number; customerId: string } => ({ value: numberOfHex(key.slice(0, 16)), customerId: key.slice(16) });
+
+const headId = (shop: string, segmentKey: string, field: BrowserSortField): string => `${shop}/${segmentKey}|${field}`;
+const chunkId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string, i: number): string => `${shop}/${segmentKey}|${field}|${gen}|${i}`;
+
+/** The chunk holding `key`: the last whose lower bound is ≤ key (bounds ascending, the first ""). */
+export function chunkIndex(bounds: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = bounds.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[mid]! <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** One customer's membership before and after a write (null: no profile). */
+export interface MemberChange { customerId: string; before: BrowserKeys | null; after: BrowserKeys | null }
+
+/** The entries a customer has in the index: segment key → sort field → entry key. */
+function entriesOf(customerId: string, k: BrowserKeys | null): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!k) return out;
+  for (const seg of new Set(k.segmentKeys)) for (const f of BROWSER_SORT_FIELDS) out.set(`${seg}\n${f}`, entryKey(k[f], customerId));
+  return out;
+}
+
+export class SegmentMemberIndex {
+  readonly heads: Model<HeadRecord>;
+  readonly chunks: Model<ChunkRecord>;
+
+  constructor(conn: Connection) {
+    this.heads = (conn.models.SegmentMemberHead as Model<HeadRecord> | undefined) ?? conn.model<HeadRecord>('SegmentMemberHead', headSchema);
+    this.chunks = (conn.models.SegmentMemberChunk as Model<ChunkRecord> | undefined) ?? conn.model<ChunkRecord>('SegmentMemberChunk', chunkSchema);
+  }
+
+  private async head(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord | null> {
+    return this.heads.findOne({ _id: headId(shop, segmentKey, field) }).lean<HeadRecord>();
+  }
+
+  /** The list's head, created (the first generation, one chunk) when the list has none yet. */
+  private async headForWrite(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord> {
+    const h = await this.head(shop, segmentKey, field);
+    if (h) return h;
+    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field) }, { $setOnInsert: { shop, segmentKey, field, gen: FIRST_GEN, bounds: '\t0' } }, { upsert: true }));
+    return (await this.head(shop, segmentKey, field))!;
+  }
+
+  /** Applies customers' membership changes entry by entry: $pull the old, $addToSet the new. */
+  async apply(shop: string, changes: readonly MemberChange[]): Promise<void> {
+    const pulls: Array<[string, string]> = [];
+    const adds: Array<[string, string]> = [];
+    for (const c of changes) {
+      const before = entriesOf(c.customerId, c.before);
+      const after = entriesOf(c.customerId, c.after);
+      for (const [list, key] of before) if (after.get(list) !== key) pulls.push([list, key]);
+      for (const [list, key] of after) if (before.get(list) !== key) adds.push([list, key]);
+    }
+    if (!pulls.length && !adds.length) return;
+    const lists = [...new Set([...pulls, ...adds].map(([list]) => list))];
+    const heads = new Map(await Promise.all(lists.map(async (l) => {
+      const [seg, field] = l.split('\n') as [string, BrowserSortField];
+      return [l, await this.headForWrite(shop, seg, field)] as const;
+    })));
+    const target = (list: string, key: string): { id: string; gen: string } => {
+      const [seg, field] = list.split('\n') as [string, BrowserSortField];
+      const h = heads.get(list)!;
+      return { id: chunkId(shop, seg, field, h.gen, chunkOf(boundsOf(h), key)), gen: h.gen };
+    };
+    const ops = [
+      ...pulls.map(([list, key]) => ({ updateOne: { filter: { _id: target(list, key).id }, update: { $pull: { e: key } } } })),
+      ...adds.map(([list, key]) => {
+        const t = target(list, key);
+        return { updateOne: { filter: { _id: t.id }, update: { $addToSet: { e: key }, $setOnInsert: { shop, gen: t.gen } }, upsert: true } };
+      }),
+    ];
+    await upsertRetrying(() => this.chunks.bulkWrite(ops as never, { ordered: false }));
+    for (const [list, key] of pulls) {
+      const h = heads.get(list)!;
+      if (boundsOf(h).some((b, i) => i > 0 && b.lower === key)) await this.replaceBound(h, key);
+    }
+  }
+
+  /**
+   * An entry that left was a chunk's lower bound: the bound becomes the chunk's first entry now, or
+   * the chunk (empty) leaves the head, its range joining the previous chunk's. Compare-and-set on the
+   * head's bounds; a writer racing with it retries on the head it then reads.
+   */
+  private async replaceBound(head: HeadRecord, key: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const h = attempt === 0 ? head : await this.head(head.shop, head.segmentKey, head.field);
+      if (!h) return;
+      const bounds = boundsOf(h);
+      const i = bounds.findIndex((b, j) => j > 0 && b.lower === key);
+      if (i < 0) return;
+      const rest = (await this.chunk(chunkId(h.shop, h.segmentKey, h.field, h.gen, bounds[i]!.no))).sort();
+      const next = rest.length ? bounds.map((b, j) => (j === i ? { ...b, lower: rest[0]! } : b)) : bounds.filter((_, j) => j !== i);
+      const r = await this.heads.updateOne({ _id: h._id, bounds: h.bounds }, { $set: { bounds: boundsText(next) } });
+      if (r.modifiedCount === 1) return;
+    }
+  }
+
+  /** Replaces the shop's whole index with the given members' entries (a new generation). */
+  async rebuild(shop: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
+    const lists = new Map<string, Map<BrowserSortField, string[]>>();
+    for (const m of members) {
+      for (const seg of new Set(m.keys.segmentKeys)) {
+        let perField = lists.get(seg);
+        if (!perField) lists.set(seg, (perField = new Map(BROWSER_SORT_FIELDS.map((f) => [f, []]))));
+        for (const f of BROWSER_SORT_FIELDS) perField.get(f)!.push(entryKey(m.keys[f], m.customerId));
+      }
+    }
+    const gen = randomBytes(6).toString('hex');
+    const heads: HeadRecord[] = [];
+    let batch: ChunkRecord[] = [];
+    const flush = async () => {
+      if (batch.length) await this.chunks.collection.insertMany(batch as never[], { ordered: false });
+      batch = [];
+    };
+    for (const [seg, perField] of lists) {
+      for (const [f, keys] of perField) {
+        keys.sort();
+        const lower: Bound[] = [];
+        for (let i = 0; i < keys.length; i += CHUNK_SIZE) {
+          lower.push({ lower: i === 0 ? '' : keys[i]!, no: i / CHUNK_SIZE });
+          batch.push({ _id: chunkId(shop, seg, f, gen, i / CHUNK_SIZE), shop, gen, e: keys.slice(i, i + CHUNK_SIZE) });
+          if (batch.length >= 100) await flush();
+        }
+        heads.push({ _id: headId(shop, seg, f), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower) });
+      }
+    }
+    await flush();
+    if (heads.length) await upsertRetrying(() => this.heads.collection.bulkWrite(heads.map((h) => ({ replaceOne: { filter: { _id: h._id } as never, replacement: h as never, upsert: true } })), { ordered: false }));
+    const fresh = new Set(heads.map((h) => h._id));
+    const stale = (await this.heads.find({ ...shopScope(HEADS, shop) }, { _id: 1 }).lean<Array<{ _id: string }>>()).filter((h) => !fresh.has(h._id));
+    for (const h of stale) await this.heads.deleteOne({ _id: h._id });
+    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: { $ne: gen } });
+  }
+
+  private async chunk(id: string): Promise<string[]> {
+    const c = await this.chunks.findOne({ _id: id }, { e: 1 }).lean<{ e?: string[] }>();
+    return c?.e ?? [];
+  }
+
+  /**
+   * The segment's entries in list order (dir 1) or reversed (-1), strictly after `afterKey`, chunk by
+   * chunk: a page reads the head and the one or two chunks it spans.
+   */
+  async *entries(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, afterKey: string | null): AsyncGenerator<string> {
+    const h = await this.head(shop, segmentKey, field);
+    if (!h) return;
+    const bounds = boundsOf(h);
+    const n = bounds.length;
+    let i = afterKey === null ? (dir === 1 ? 0 : n - 1) : chunkIndex(bounds.map((b) => b.lower), afterKey);
+    for (; i >= 0 && i < n; i += dir) {
+      const keys = (await this.chunk(chunkId(shop, segmentKey, field, h.gen, bounds[i]!.no))).sort();
+      if (dir === -1) keys.reverse();
+      for (const k of keys) if (afterKey === null || (dir === 1 ? k > afterKey : k < afterKey)) yield k;
+    }
+  }
+
+  /** Every entry of the shop's index as (segment key, sort field, entry) — for tests and checks. */
+  async dump(shop: string): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const heads = await this.heads.find({ ...shopScope(HEADS, shop) }).lean<HeadRecord[]>();
+    await Promise.all(heads.map(async (h) => {
+      const all: string[] = [];
+      for await (const k of this.entries(shop, h.segmentKey, h.field, 1, null)) all.push(k);
+      if (all.length) out.set(`${h.segmentKey}|${h.field}`, all);
+    }));
+    return out;
+  }
+}
