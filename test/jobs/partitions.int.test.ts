@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
+import { Redis as IORedis, type Cluster, type Redis } from 'ioredis';
 import { openTestServices, type TestServices } from '../support/test-services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
@@ -140,10 +140,21 @@ describe('queue partitions by shop', () => {
     const jobs = await webhook.getWaiting();
     const job = jobs.find((j) => j.data.webhookId === 'ack-1');
     assert.ok(job, 'queued');
+    // The owner's replicas as the owner itself reports them (INFO replication): the cluster client's
+    // own node list can still lack them right after the cluster was created.
+    const info = await masters[owner]!.info('replication');
+    const replicas = [...info.matchAll(/^slave\d+:ip=([^,]+),port=(\d+),state=online/gm)].map((m) => ({ host: m[1]!, port: Number(m[2]) }));
+    assert.ok(replicas.length >= 1, `the owner has an online replica: ${info}`);
     let onReplica = 0;
-    for (const r of redis.nodes('slave')) {
-      await r.call('READONLY');
-      onReplica += await r.exists(webhook.toKey(job.id!)).catch(() => 0);
+    for (const { host, port } of replicas) {
+      const r = new IORedis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await r.connect();
+        await r.call('READONLY');
+        onReplica += await r.exists(webhook.toKey(job.id!));
+      } finally {
+        r.disconnect();
+      }
     }
     assert.ok(onReplica >= 1, 'replicated before the answer');
     await webhook.obliterate({ force: true });
