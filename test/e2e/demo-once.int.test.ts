@@ -24,7 +24,9 @@ function runJson(args: string[]): Promise<Record<string, unknown>> {
 }
 
 describe('npm run demo -- --once --json', () => {
-  it('gives the same segment counts as `segments analyze` on the same file and as-of, and tags match profiles', async () => {
+  // The whole demo (install, backfill, Inside-Shopify and signal steps, tag sync) in a child process:
+  // ~1.5 min on a quiet 2-core machine, ~5 min under heavy load; the suite's 300 s default is a hang guard.
+  it('gives the same segment counts as `segments analyze` on the same file and as-of, and tags match profiles', { timeout: 600_000 }, async () => {
     // The log's last orders are on 1998-06-30: an as-of that cuts into that day would drop orders in one
     // tool and not the other if `--as-of` meant different instants (it once did: start vs end of day).
     const demo = await runJson(['scripts/demo.ts', '--orders', SAMPLE, '--format', 'cdnow', '--as-of', '1998-06-30', '--once', '--json']);
