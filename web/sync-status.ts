@@ -1,6 +1,7 @@
 // A shop's sync state, for the merchant's Sync page and the support status alike: its latest resync
 // with its progress (read straight from BullMQ: jobs/enqueue.ts stays the only producer), queue
 // depth, failed jobs, and what the stores count (profiles, pending tags).
+import { calibrationReasonMsg, type ExplanationMsg } from '../src/segments/explanation.ts';
 import type { Job, Queue } from 'bullmq';
 import { dedupId } from '../jobs/queues.ts';
 import type { FailureEntry, ShopWork } from '../src/profiles/shop-work.ts';
@@ -126,7 +127,8 @@ export async function shopFailures(work: Pick<ShopWork, 'failures'>, shop: strin
 /** What the Sync page and the support status both show of a shop. */
 export interface ShopSyncStatus {
   lastResync: ResyncView | null;
-  lastCalibration: { at: Date; reason: string; buyers: number } | null;
+  /** reasonMsg: the reason as a message (explanations.calibration.*), rendered per language by the dashboard. */
+  lastCalibration: { at: Date; reason: string; reasonMsg: ExplanationMsg; buyers: number } | null;
   failures: FailureView[];
   profiles: number;
   tagsPending: number;
@@ -149,7 +151,7 @@ export async function shopSyncStatus(ports: SyncPorts, shop: string, o: { failur
   ]);
   return {
     lastResync,
-    lastCalibration: calibration ? { at: calibration.createdAt, reason: calibration.reason, buyers: calibration.buyers } : null,
+    lastCalibration: calibration ? { at: calibration.createdAt, reason: calibration.reason, reasonMsg: calibrationReasonMsg(calibration.reason), buyers: calibration.buyers } : null,
     failures,
     profiles,
     tagsPending,

@@ -7,7 +7,8 @@ import { COUNT_MODELS, countModelExpectedPurchases, countModelProbabilityNoPurch
 import type { BgNbdFit, CountModelKind } from './bgnbd.ts';
 import { formatDay } from './calendar.ts';
 import type { CustomerSummary } from './customer-summary.ts';
-import { fitAllModels, noModelReason, usableModels } from './fit-models.ts';
+import { fitAllModels, noModelReasonMsg, usableModels } from './fit-models.ts';
+import { count as countOf, explanationText, message, nested, type ExplanationMsg, type ExplanationParam } from './explanation.ts';
 import type { FittedModels, ModelSummary } from './fit-models.ts';
 import { gammaGammaExpectedValue } from './gamma-gamma.ts';
 import type { ShopSettings } from './settings.ts';
@@ -41,6 +42,8 @@ export interface BacktestResult {
   problems: Partial<Record<CountModelKind, string>>;
   /** Why `selected`, in words (or why nothing could be selected). */
   reason: string;
+  /** The same as a message (absent in calibrations stored before it). */
+  reasonMsg?: ExplanationMsg;
 }
 
 /** A customer's history replayed as of a day: the model summary then, and the purchases after it. */
@@ -149,6 +152,16 @@ export function backtestSentence(r: BacktestResult, kind: CountModelKind): strin
   return `on your last ${weeks(r.holdoutDays)} (${r.split} to ${r.until}), ${MODEL_NAMES[kind]} predicted ${count(f.predicted)} repeat orders, actual ${count(f.actual)}: ${direction}`;
 }
 
+/** The backtest sentence as a message (the Model check card renders it per language; numbers and dates in the viewer's format). */
+export function backtestSentenceMsg(r: BacktestResult, kind: CountModelKind): ExplanationMsg | null {
+  const f = r.models[kind];
+  if (!f) return null;
+  const pct = Math.round(Math.abs(f.errorPct));
+  const direction = pct === 0 ? nested('churn.onTarget') : nested(f.errorPct < 0 ? 'churn.low' : 'churn.high', { error: { percent: pct / 100 } });
+  const span = r.holdoutDays % 7 === 0 ? countOf(r.holdoutDays / 7, 'week') : countOf(r.holdoutDays, 'day');
+  return message('models.sentence', { span, split: { date: r.split }, until: { date: r.until }, model: MODEL_NAMES[kind], predicted: Math.round(f.predicted), actual: Math.round(f.actual), direction });
+}
+
 /**
  * Backtest on `summaries` (as of untilDay or later: orders after untilDay are ignored): fit on purchases up
  * to splitDay, predict splitDay+1 … untilDay. `kinds` limits the models tried.
@@ -165,27 +178,28 @@ export function runBacktest(summaries: readonly CustomerSummary[], settings: Sho
   const usable = usableModels(fitted).filter((k) => kinds.includes(k));
   const result: BacktestResult = { split: formatDay(splitDay), until: formatDay(untilDay), holdoutDays, customers: rows.length, models: {}, selected: null, problems: { ...fitted.problems }, reason: '' };
   for (const k of usable) result.models[k] = figures(fitted.fits[k]!, fitted, rows, splitDay, holdoutDays);
-  if (usable.length === 0) {
-    result.reason = `no model could be fitted on the history up to ${result.split}: ${noModelReason(fitted)}`;
-    return result;
-  }
+  const settle = (msg: ExplanationMsg): BacktestResult => Object.assign(result, { reason: explanationText(msg), reasonMsg: msg });
+  if (usable.length === 0) return settle(message('models.noneFitted', { split: result.split, why: { msg: noModelReasonMsg(fitted) } }));
   const ranked = [...usable].sort((p, q) => frequencyError(result.models[p]!) - frequencyError(result.models[q]!) || COUNT_MODELS.indexOf(p) - COUNT_MODELS.indexOf(q));
   const best = ranked[0]!;
   result.selected = best;
-  const err = (k: CountModelKind): string => frequencyError(result.models[k]!).toFixed(3);
-  result.reason =
+  const err = (k: CountModelKind): ExplanationParam => ({ fixed: frequencyError(result.models[k]!), digits: 3 });
+  return settle(
     ranked.length > 1
-      ? `${MODEL_NAMES[best]} came closest to what customers actually did after ${result.split} (off by ${err(best)} orders per customer by purchase frequency, against ${ranked.slice(1).map((k) => `${err(k)} for ${MODEL_NAMES[k]}`).join(', ')})`
-      : `${MODEL_NAMES[best]} is the only model that could be fitted on the history up to ${result.split}`;
-  return result;
+      ? message('models.closest', { model: MODEL_NAMES[best], split: result.split, error: err(best), others: { list: ranked.slice(1).map((k) => nested('models.closestOther', { error: err(k), model: MODEL_NAMES[k] })) } })
+      : message('models.onlyFitted', { model: MODEL_NAMES[best], split: result.split }),
+  );
 }
 
 /** The backtest window for a calibration: hold out the most recent part of the history when there is enough. */
-export function backtestWindow(summaries: readonly CustomerSummary[], settings: ShopSettings, asOfDay: number): { splitDay: number; untilDay: number } | { reason: string } {
+export function backtestWindow(summaries: readonly CustomerSummary[], settings: ShopSettings, asOfDay: number): { splitDay: number; untilDay: number } | { reason: string; reasonMsg: ExplanationMsg } {
   let earliest = asOfDay;
   for (const s of summaries) if (s.orders > 0) earliest = Math.min(earliest, s.firstDay);
   const history = asOfDay - earliest;
   const holdout = Math.min(settings.models.backtestHoldoutDays, Math.floor(history / 3));
-  if (holdout < 28) return { reason: `${history} days of history are too few to hold out a month for a backtest` };
+  if (holdout < 28) {
+    const reasonMsg = message('models.shortHistory', { days: history });
+    return { reason: explanationText(reasonMsg), reasonMsg };
+  }
   return { splitDay: asOfDay - holdout, untilDay: asOfDay };
 }

@@ -10,6 +10,7 @@
 // of both comes from beta-mixture.ts.
 import { purchasesIfAlive } from './beta-mixture.ts';
 import { nelderMead } from './nelder-mead.ts';
+import { explanationText, message, type ExplanationMsg } from './explanation.ts';
 
 export type CountModelKind = 'bgnbd' | 'mbgnbd';
 export const COUNT_MODELS: readonly CountModelKind[] = ['bgnbd', 'mbgnbd'];
@@ -165,17 +166,18 @@ const MIN_SHAPE = 1e-4;
  * the next order"), or predicts a non-finite number for a customer of the data it was fitted on (checked
  * at each horizon the app uses).
  */
-export function countModelFitProblem(fit: BgNbdFit, data: BgNbdData, horizonsDays: readonly number[]): string | null {
+export function countModelFitProblemMsg(fit: BgNbdFit, data: BgNbdData, horizonsDays: readonly number[]): ExplanationMsg | null {
   const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
-  if (![...Object.values(params), fit.logLikelihood].every(Number.isFinite)) return 'the fit failed (no finite likelihood)';
-  if (!fit.converged) return 'the fit did not settle on a best estimate';
+  const p2 = (v: number): string => v.toPrecision(2);
+  if (![...Object.values(params), fit.logLikelihood].every(Number.isFinite)) return message('models.failed');
+  if (!fit.converged) return message('models.unsettled');
   const edge = Object.entries(params).find(([, v]) => Math.abs(Math.log(v)) >= AT_BOUND);
-  if (edge) return `the fit ran to the edge of its range (${edge[0]} = ${edge[1].toPrecision(2)})`;
+  if (edge) return message('models.edge', { name: edge[0], value: p2(edge[1]) });
   if (fit.a < MIN_SHAPE || fit.b < MIN_SHAPE) {
     const stop = fit.a / (fit.a + fit.b) > 0.5;
-    return `the fit is degenerate (a = ${fit.a.toPrecision(2)}, b = ${fit.b.toPrecision(2)}: every customer would ${stop ? 'stop buying after their next order' : 'keep buying forever'})`;
+    return message(stop ? 'models.degenerateStop' : 'models.degenerateForever', { a: p2(fit.a), b: p2(fit.b) });
   }
-  if (fit.r < MIN_SHAPE) return `the fit is degenerate (r = ${fit.r.toPrecision(2)}: almost nobody would buy again)`;
+  if (fit.r < MIN_SHAPE) return message('models.degenerateR', { r: p2(fit.r) });
   const u = unitDays(fit.timeUnit);
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i]!;
@@ -184,10 +186,16 @@ export function countModelFitProblem(fit: BgNbdFit, data: BgNbdData, horizonsDay
     for (const h of horizonsDays) {
       const e = countModelExpectedPurchases(fit, h / u, x, tx, T);
       const none = countModelProbabilityNoPurchase(fit, h / u, x, tx, T);
-      if (!Number.isFinite(e) || !Number.isFinite(none)) return `the model gives no finite prediction for some customers (e.g. ${x} repeat orders, first order ${data.tDays[i]} days before)`;
+      if (!Number.isFinite(e) || !Number.isFinite(none)) return message('models.nonFinite', { x, days: data.tDays[i]! });
     }
   }
   return null;
+}
+
+/** The same in English (the string calibrations store as fitProblems). */
+export function countModelFitProblem(fit: BgNbdFit, data: BgNbdData, horizonsDays: readonly number[]): string | null {
+  const msg = countModelFitProblemMsg(fit, data, horizonsDays);
+  return msg ? explanationText(msg) : null;
 }
 
 /** P(alive | x, t_x, T): BG/NBD eq. 13 (1 for x = 0: no dropout before a repeat); MBG/NBD also for x = 0. */

@@ -7,7 +7,8 @@ import { backtestWindow, runBacktest } from './backtest.ts';
 import { dayOf, formatDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
-import { describeProblems, fitAllModels, noModelReason, usableModels } from './fit-models.ts';
+import { describeProblemsMsg, fitAllModels, noModelReasonMsg, usableModels } from './fit-models.ts';
+import { explanationText, message, type ExplanationMsg } from './explanation.ts';
 import { adaptiveLoyaltyThresholds } from './loyalty-thresholds.ts';
 import type { LoyaltyThresholds } from './loyalty-thresholds.ts';
 import { topShareThreshold } from './percentiles.ts';
@@ -66,33 +67,39 @@ function chooseModel(summaries: readonly CustomerSummary[], buyers: readonly Cus
     gammaGammaFallbackReason: fitted.gammaGammaFallbackReason,
     typicalIntervalDays: fitted.typicalIntervalDays,
   };
+  const fallBack = (msg: ExplanationMsg): void => {
+    Object.assign(models, { fallbackReason: explanationText(msg), fallbackReasonMsg: msg });
+  };
   if (usable.length === 0) {
-    models.fallbackReason = noModelReason(fitted);
+    fallBack(noModelReasonMsg(fitted));
     return models;
   }
   const choice = settings.models.choice;
   const window = backtestWindow(summaries, settings, asOfDay);
   const backtest = 'splitDay' in window ? runBacktest(summaries, settings, window.splitDay, window.untilDay, choice === 'backtest' ? usable : usable.filter((k) => k === choice)) : null;
   let method: CountModelKind;
-  let reason: string;
+  let reason: ExplanationMsg;
   if (choice !== 'backtest') {
     if (!usable.includes(choice)) {
-      models.fallbackReason = `the shop settings ask for ${MODEL_NAMES[choice]}, and ${fitted.problems[choice] ?? 'it was not fitted'}`;
-      models.selection = { reason: models.fallbackReason, backtest };
+      const problem = fitted.problemMsgs[choice];
+      fallBack(message('models.settingsAsk', { model: MODEL_NAMES[choice], problem: { msg: problem ?? message('models.notFitted') } }));
+      models.selection = { reason: models.fallbackReason!, reasonMsg: models.fallbackReasonMsg!, backtest };
       return models;
     }
     method = choice;
-    reason = `${MODEL_NAMES[choice]}: chosen in the shop settings`;
+    reason = message('models.chosenInSettings', { model: MODEL_NAMES[choice] });
   } else if (backtest !== null && backtest.selected !== null && usable.includes(backtest.selected)) {
     method = backtest.selected;
-    reason = backtest.reason;
+    reason = backtest.reasonMsg!;
   } else {
     method = usable[0]!;
-    const why = backtest === null ? (window as { reason: string }).reason : backtest.reason;
-    reason = usable.length > 1 ? `${MODEL_NAMES[method]}, the default: no backtest could choose (${why})` : `${MODEL_NAMES[method]}: the only model that fits your orders (${describeProblems(fitted.problems)})`;
+    const why = backtest === null ? (window as { reasonMsg: ExplanationMsg }).reasonMsg : backtest.reasonMsg!;
+    reason = usable.length > 1
+      ? message('models.defaultChoice', { model: MODEL_NAMES[method], why: { msg: why } })
+      : message('models.onlyFits', { model: MODEL_NAMES[method], problems: describeProblemsMsg(fitted.problemMsgs) });
   }
   models.method = method;
-  models.selection = { reason, backtest };
+  models.selection = { reason: explanationText(reason), reasonMsg: reason, backtest };
   return models;
 }
 

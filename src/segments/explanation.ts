@@ -8,7 +8,7 @@
 import { formatMoney, percent } from './explain.ts';
 
 /** Nouns counted in explanations; each language has a singular and a plural form. */
-export type CountUnit = 'order' | 'day' | 'product';
+export type CountUnit = 'order' | 'day' | 'product' | 'week' | 'customer';
 
 export type ExplanationParam =
   /** Verbatim (product ids, model names, a reason the calibration gives in English). */
@@ -40,6 +40,8 @@ export const EXPLANATIONS_EN = {
     order: { one: '{{n}} order', other: '{{n}} orders' },
     day: { one: '{{n}} day', other: '{{n}} days' },
     product: { one: '{{n}} product', other: '{{n}} products' },
+    week: { one: '{{n}} week', other: '{{n}} weeks' },
+    customer: { one: '{{n}} customer', other: '{{n}} customers' },
   },
   loyalty: {
     vip: '{{orders}} ≥ {{minOrders}} and {{spend}} spent ≥ {{minSpend}}, thresholds of {{calDate}}{{held}}',
@@ -85,6 +87,72 @@ export const EXPLANATIONS_EN = {
     'trend-follower': "{{early}} of {{products}} bought within {{window}} of the product's first sale in the shop (of {{calDate}})",
     'bulk-buyer': '{{perOrder}} items per order ≥ {{threshold}} (top {{share}} of repeat buyers, of {{calDate}})',
     'one-item-buyer': '{{perOrder}} items per order ≤ {{threshold}} (bottom {{share}} of repeat buyers, of {{calDate}})',
+  },
+  /** Why a calibration ran (calibration-reason.ts): the Thresholds and Sync pages. */
+  calibration: {
+    nightly: 'nightly',
+    'after-resync': 'after a resync',
+    support: 'support',
+    'settings-changed': 'settings change',
+    resync: 'resync ({{by}})',
+    other: '{{reason}}',
+    by: { merchant: 'merchant', support: 'support', install: 'install', demo: 'demo', scopes: 'scopes' },
+  },
+  /** RFM score bands on the Thresholds page (web/admin/thresholds.ts). */
+  bands: {
+    any: 'any',
+    upTo: 'up to {{hi}}',
+    moreThan: 'more than {{lo}}',
+    exactly: 'exactly {{hi}}',
+    between: 'more than {{lo}}, up to {{hi}}',
+    recency: 'last order {{range}} ago',
+    frequency: '{{range}}',
+    monetary: '{{range}} spent',
+  },
+  /** Why a prediction model is (not) used (fit-models.ts, calibrate-shop.ts, backtest.ts, predictions.ts). */
+  models: {
+    gateBuyers: 'too little data for a statistical model: {{n}} buyers < {{min}}',
+    gateRepeat: 'too little data for a statistical model: {{n}} repeat buyers < {{min}}',
+    gateHistory: 'too little data for a statistical model: {{n}} days of history < {{min}}',
+    noFit: 'the prediction models do not fit your order history ({{problems}})',
+    problem: '{{model}}: {{problem}}',
+    problems: '{{first}}; {{rest}}',
+    failed: 'the fit failed (no finite likelihood)',
+    unsettled: 'the fit did not settle on a best estimate',
+    edge: 'the fit ran to the edge of its range ({{name}} = {{value}})',
+    degenerateStop: 'the fit is degenerate (a = {{a}}, b = {{b}}: every customer would stop buying after their next order)',
+    degenerateForever: 'the fit is degenerate (a = {{a}}, b = {{b}}: every customer would keep buying forever)',
+    degenerateR: 'the fit is degenerate (r = {{r}}: almost nobody would buy again)',
+    nonFinite: 'the model gives no finite prediction for some customers (e.g. {{x}} repeat orders, first order {{days}} days before)',
+    unpredictable: 'the model gives no finite prediction for this customer',
+    settingsAsk: 'the shop settings ask for {{model}}, and {{problem}}',
+    notFitted: 'it was not fitted',
+    chosenInSettings: '{{model}}: chosen in the shop settings',
+    defaultChoice: '{{model}}, the default: no backtest could choose ({{why}})',
+    onlyFits: '{{model}}: the only model that fits your orders ({{problems}})',
+    closest: '{{model}} came closest to what customers actually did after {{split}} (off by {{error}} orders per customer by purchase frequency, against {{others}})',
+    closestOther: '{{error}} for {{model}}',
+    onlyFitted: '{{model}} is the only model that could be fitted on the history up to {{split}}',
+    noneFitted: 'no model could be fitted on the history up to {{split}}: {{why}}',
+    shortHistory: '{{days}} days of history are too few to hold out a month for a backtest',
+    cadenceUsed: 'Predictions use the cadence rule: {{reason}}.',
+    noModel: 'no model fitted',
+    /** A reason stored before reasons were messages: its English as it is. */
+    stored: '{{reason}}',
+    noCalibration: 'No calibration yet: run a resync from the Sync page.',
+    sentence: 'On your last {{span}} ({{split}} to {{until}}), {{model}} predicted {{predicted}} repeat orders, actual {{actual}}: {{direction}}.',
+  },
+  /** Bright spots: the example sentence under the gateway products (insights.ts). */
+  insights: {
+    gateway: '{{rate}} of the {{customers}} whose first order included {{product}} ordered again within {{window}} (95% interval {{low}}–{{high}}), against {{shopRate}} for the shop; their predicted 12-month value averages {{clv}} against {{shopClv}}',
+  },
+  /** Why a signal was dropped (web/signals/clicks.ts, pixel.ts): Settings → Signals. */
+  drops: {
+    noCustomerId: 'no Shopify customer id on the profile',
+    clickTooOld: 'click time outside the last 30 days',
+    unknownCustomer: 'unknown customer id',
+    anonymousVisitor: 'unknown customer id (kept as an anonymous visitor)',
+    eventTime: 'event time outside the last 24 h',
   },
   intent: {
     'abandoned-cart': 'checkout started on {{date}} (within {{window}}), no order since{{products}}',
@@ -153,3 +221,20 @@ export const count = (n: number, unit: CountUnit): ExplanationParam => ({ count:
 export const day = (d: string): ExplanationParam => ({ date: d });
 export const share = (p: number): ExplanationParam => ({ percent: p });
 export const nested = (id: string, params: Record<string, ExplanationParam> = {}): ExplanationParam => ({ msg: { id, params } });
+
+/** A message with parameters (the shape every producer of a message uses). */
+export const message = (id: string, params: Record<string, ExplanationParam> = {}): ExplanationMsg => ({ id, params });
+
+const RESYNC = /^resync \((merchant|support|install|demo|scopes)\)$/;
+
+/** Why a calibration ran, as a message: the stored reason is a code ('nightly', 'resync (install)', …); anything else shows as stored. */
+export function calibrationReasonMsg(reason: string): ExplanationMsg {
+  const resync = RESYNC.exec(reason);
+  if (resync) return message('calibration.resync', { by: nested(`calibration.by.${resync[1]}`) });
+  if (['nightly', 'after-resync', 'support', 'settings-changed'].includes(reason)) return message(`calibration.${reason}`);
+  return message('calibration.other', { reason });
+}
+
+/** A reason the calibration stores: its message, or (stored before messages) its English. */
+export const reasonParam = (msg: ExplanationMsg | null | undefined, english: string): ExplanationParam => (msg ? { msg } : english);
+

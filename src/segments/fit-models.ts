@@ -1,6 +1,7 @@
 // Fits every count model (BG/NBD, MBG/NBD) and Gamma-Gamma on a set of buyers as of a day, and says why a
 // fit is unusable. Shared by the shop calibration and the backtest (which fits on the history up to a split).
-import { BgNbdDataBuilder, COUNT_MODELS, countModelFitProblem, fitCountModel, MODEL_NAMES } from './bgnbd.ts';
+import { BgNbdDataBuilder, COUNT_MODELS, countModelFitProblemMsg, fitCountModel, MODEL_NAMES } from './bgnbd.ts';
+import { explanationText, message, nested, type ExplanationMsg, type ExplanationParam } from './explanation.ts';
 import type { BgNbdFit, CountModelKind } from './bgnbd.ts';
 import { fitGammaGamma } from './gamma-gamma.ts';
 import type { GammaGammaFit } from './gamma-gamma.ts';
@@ -21,9 +22,12 @@ export interface FittedModels {
   typicalIntervalDays: number;
   /** Why no count model was even tried (too little data), or null. */
   gateReason: string | null;
+  /** The same as a message (the dashboard renders it per language). */
+  gateReasonMsg: ExplanationMsg | null;
   fits: Partial<Record<CountModelKind, BgNbdFit>>;
   /** Why a fitted model is unusable; usable models have no entry. */
   problems: Partial<Record<CountModelKind, string>>;
+  problemMsgs: Partial<Record<CountModelKind, ExplanationMsg>>;
   gammaGamma: GammaGammaFit | null;
   gammaGammaFallbackReason: string | null;
 }
@@ -70,14 +74,15 @@ export function fitAllModels(buyers: readonly ModelSummary[], settings: ShopSett
     }
   }
   const typicalIntervalDays = gaps.length ? Math.max(1, medianOfSorted(sortedAscending(gaps))) : settings.churn.fallbackDefaultIntervalDays;
-  const out: FittedModels = { typicalIntervalDays, gateReason: null, fits: {}, problems: {}, gammaGamma: null, gammaGammaFallbackReason: null };
+  const out: FittedModels = { typicalIntervalDays, gateReason: null, gateReasonMsg: null, fits: {}, problems: {}, problemMsgs: {}, gammaGamma: null, gammaGammaFallbackReason: null };
   const sampleShare = Math.min(1, ms.maxFitCustomers / Math.max(1, buyers.length));
   const inSample = (s: ModelSummary): boolean => sampleShare >= 1 || hashUnit(s.customerId) < sampleShare;
 
   const history = asOfDay - earliest;
-  if (buyers.length < ms.minBuyers) out.gateReason = `too little data for a statistical model: ${buyers.length} buyers < ${ms.minBuyers}`;
-  else if (repeat < ms.minRepeatBuyers) out.gateReason = `too little data for a statistical model: ${repeat} repeat buyers < ${ms.minRepeatBuyers}`;
-  else if (history < ms.minHistoryDays) out.gateReason = `too little data for a statistical model: ${history} days of history < ${ms.minHistoryDays}`;
+  if (buyers.length < ms.minBuyers) out.gateReasonMsg = message('models.gateBuyers', { n: buyers.length, min: ms.minBuyers });
+  else if (repeat < ms.minRepeatBuyers) out.gateReasonMsg = message('models.gateRepeat', { n: repeat, min: ms.minRepeatBuyers });
+  else if (history < ms.minHistoryDays) out.gateReasonMsg = message('models.gateHistory', { n: history, min: ms.minHistoryDays });
+  out.gateReason = out.gateReasonMsg && explanationText(out.gateReasonMsg);
   if (out.gateReason === null) {
     const builder = new BgNbdDataBuilder();
     for (const s of buyers) if (inSample(s)) builder.add(s.purchaseDays - 1, s.lastDay - s.firstDay, asOfDay - s.firstDay);
@@ -85,8 +90,11 @@ export function fitAllModels(buyers: readonly ModelSummary[], settings: ShopSett
     for (const kind of kinds) {
       const fit = fitCountModel(kind, data, ms.timeUnit);
       out.fits[kind] = fit;
-      const problem = countModelFitProblem(fit, data, predictionHorizons(settings));
-      if (problem !== null) out.problems[kind] = problem;
+      const problem = countModelFitProblemMsg(fit, data, predictionHorizons(settings));
+      if (problem !== null) {
+        out.problemMsgs[kind] = problem;
+        out.problems[kind] = explanationText(problem);
+      }
     }
   }
 
@@ -113,12 +121,14 @@ export function usableModels(f: FittedModels): CountModelKind[] {
 }
 
 /** The cadence rule's reason when no model is usable. */
-export function noModelReason(f: FittedModels): string {
-  if (f.gateReason !== null) return f.gateReason;
-  return `the prediction models do not fit your order history (${describeProblems(f.problems)})`;
+export function noModelReasonMsg(f: FittedModels): ExplanationMsg {
+  return f.gateReasonMsg ?? message('models.noFit', { problems: describeProblemsMsg(f.problemMsgs) });
 }
 
-/** "BG/NBD: the fit ran to the edge of its range (a = 3.7e+10); MBG/NBD: …" */
-export function describeProblems(problems: Partial<Record<CountModelKind, string>>): string {
-  return COUNT_MODELS.filter((k) => problems[k] !== undefined).map((k) => `${MODEL_NAMES[k]}: ${problems[k]}`).join('; ');
+export const noModelReason = (f: FittedModels): string => explanationText(noModelReasonMsg(f));
+
+/** "BG/NBD: the fit ran to the edge of its range (a = 3.7e+10); MBG/NBD: …" as one parameter. */
+export function describeProblemsMsg(problems: Partial<Record<CountModelKind, ExplanationMsg>>): ExplanationParam {
+  const parts = COUNT_MODELS.filter((k) => problems[k] !== undefined).map((k) => nested('models.problem', { model: MODEL_NAMES[k], problem: { msg: problems[k]! } }));
+  return parts.reduceRight<ExplanationParam>((rest, first) => (rest === '' ? first : nested('models.problems', { first, rest })), '');
 }

@@ -15,7 +15,7 @@ export { FAMILIES, SEGMENT_DEFINITIONS } from './tags.ts';
 export { formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';
 export { shopInsights, insightsFromCustomers, DEFAULT_INSIGHTS_OPTIONS } from './insights.ts';
 export type { ShopInsights } from './insights.ts';
-export { runBacktest, backtestSentence, frequencyError } from './backtest.ts';
+export { runBacktest, backtestSentence, backtestSentenceMsg, frequencyError } from './backtest.ts';
 export type { BacktestFigures, BacktestResult } from './backtest.ts';
 export type { CountModelKind } from './bgnbd.ts';
 export { MODEL_NAMES } from './bgnbd.ts';

@@ -13,7 +13,8 @@ import { calibrateFromSummaries } from './calibrate-shop.ts';
 import { dayOf, formatDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
-import { formatMoney, percent, plural } from './explain.ts';
+import { percent, plural } from './explain.ts';
+import { explanationText, message, type ExplanationMsg } from './explanation.ts';
 import { loyaltyGroup } from './loyalty-groups.ts';
 import { predictClv } from './predictions.ts';
 import { ReplenishmentLearner } from './replenishment.ts';
@@ -46,6 +47,8 @@ export interface GatewayProduct {
   /** Mean predicted 12-month value of those customers (as of asOf), minor units. */
   meanClv12mMinor: number;
   explanation: string;
+  /** The same as a message (template `explanations.insights.gateway`); absent in insights stored before it. */
+  explanationMsg?: ExplanationMsg;
 }
 
 export interface BestCustomerProduct {
@@ -193,28 +196,27 @@ function tallyCustomers(summaries: readonly CustomerSummary[], cal: Calibration,
   return t;
 }
 
-function gatewayProductsOf(t: Tallies, o: InsightsOptions, money: (minor: number) => string): GatewayProduct[] {
+function gatewayProductsOf(t: Tallies, o: InsightsOptions, currency: string): GatewayProduct[] {
   const shopRate = t.shop.repeaters / t.shop.customers;
   const shopClv = Math.round(t.shop.clvSum / t.shop.customers);
-  const within = `within ${plural(o.windowDays, 'day')}`;
   const gatewayProducts: GatewayProduct[] = [];
   for (const [product, g] of t.gateway) {
     if (g.customers < o.minCustomers) continue;
     const repeatRate = g.repeaters / g.customers;
     const ci = wilsonInterval(g.repeaters, g.customers);
     const meanClv12mMinor = Math.round(g.clvSum / g.customers);
-    gatewayProducts.push({
+    const explanationMsg = message('insights.gateway', {
+      rate: { percent: repeatRate },
+      customers: { count: g.customers, unit: 'customer' },
       product,
-      customers: g.customers,
-      repeaters: g.repeaters,
-      repeatRate,
-      repeatRateCi: ci,
-      meanClv12mMinor,
-      explanation:
-        `${percent(repeatRate)} of the ${plural(g.customers, 'customer')} whose first order included ${product} ordered again ${within} ` +
-        `(95% interval ${percent(ci[0])}–${percent(ci[1])}), against ${percent(shopRate)} for the shop; ` +
-        `their predicted 12-month value averages ${money(meanClv12mMinor)} against ${money(shopClv)}`,
+      window: { count: o.windowDays, unit: 'day' },
+      low: { percent: ci[0] },
+      high: { percent: ci[1] },
+      shopRate: { percent: shopRate },
+      clv: { money: meanClv12mMinor, currency },
+      shopClv: { money: shopClv, currency },
     });
+    gatewayProducts.push({ product, customers: g.customers, repeaters: g.repeaters, repeatRate, repeatRateCi: ci, meanClv12mMinor, explanation: explanationText(explanationMsg), explanationMsg });
   }
   return gatewayProducts.sort((a, b) => b.repeatRateCi[0] - a.repeatRateCi[0] || b.customers - a.customers || byKey(a.product, b.product));
 }
@@ -294,7 +296,7 @@ export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibra
   const t = tallyCustomers(summaries, cal, settings, asOf, o, placeholders);
   const { shop } = t;
   const reports = {
-    gatewayProducts: shop.customers > 0 ? gatewayProductsOf(t, o, (m) => formatMoney(m, settings.currency)) : [],
+    gatewayProducts: shop.customers > 0 ? gatewayProductsOf(t, o, settings.currency) : [],
     bestCustomerProducts: bestCustomerProductsOf(t, o),
     reorder: reorderRhythmsOf(t, settings, placeholders),
   };

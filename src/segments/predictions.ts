@@ -9,6 +9,7 @@ import type { CustomerSummary } from './customer-summary.ts';
 import { gammaGammaExpectedValue } from './gamma-gamma.ts';
 import type { GammaGammaFit } from './gamma-gamma.ts';
 import type { ShopSettings } from './settings.ts';
+import { explanationText, message, type ExplanationMsg } from './explanation.ts';
 
 export type ChurnRisk = 'high' | 'medium' | 'low';
 export type PredictionMethod = CountModelKind | 'cadence-fallback';
@@ -17,6 +18,8 @@ export interface ModelCalibration {
   method: PredictionMethod;
   /** Why the cadence fallback is used (null with a model). */
   fallbackReason: string | null;
+  /** The same as a message (absent in calibrations stored before it). */
+  fallbackReasonMsg?: ExplanationMsg | null;
   bgnbd: BgNbdFit | null;
   /** Absent in calibrations stored before MBG/NBD. */
   mbgnbd?: BgNbdFit | null;
@@ -34,6 +37,8 @@ export interface ModelCalibration {
 export interface ModelSelection {
   /** Why this model (or the cadence rule): a sentence a store owner can read. */
   reason: string;
+  /** The same as a message (absent in calibrations stored before it). */
+  reasonMsg?: ExplanationMsg;
   /** The backtest that chose it, null when there was not enough history to hold out. */
   backtest: BacktestResult | null;
 }
@@ -49,6 +54,8 @@ export interface Predictions {
   method: PredictionMethod;
   /** Why the cadence rule was used for this customer (null with a model). */
   fallbackReason: string | null;
+  /** The same as a message (null with a model, or under a calibration stored before messages). */
+  fallbackReasonMsg: ExplanationMsg | null;
   /** BG/NBD P(alive); null under the cadence fallback. 1 for one-time buyers (a property of the model). */
   pAlive: number | null;
   /** Probability of no order within settings.churn.horizonDays (null under the cadence fallback). */
@@ -90,7 +97,7 @@ export function expectedAov(s: CustomerSummary, m: ModelCalibration): number {
   return s.spendMinor / Math.max(1, s.purchaseDays);
 }
 
-function cadencePredictions(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, dayMs: (day: number) => number, aov: number, reason: string | null): Predictions {
+function cadencePredictions(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, dayMs: (day: number) => number, aov: number, reasonMsg: ExplanationMsg | null, reason = reasonMsg && explanationText(reasonMsg)): Predictions {
   const interval = Math.max(1, cadenceInterval(s, m));
   const since = asOfDay - s.lastDay;
   const intervals = since / interval;
@@ -99,6 +106,7 @@ function cadencePredictions(s: CustomerSummary, m: ModelCalibration, settings: S
   return {
     method: 'cadence-fallback',
     fallbackReason: reason,
+    fallbackReasonMsg: reasonMsg,
     pAlive: null,
     churnProbability: null,
     churnRisk: level,
@@ -111,7 +119,7 @@ function cadencePredictions(s: CustomerSummary, m: ModelCalibration, settings: S
   };
 }
 
-const UNPREDICTABLE = 'the model gives no finite prediction for this customer';
+const UNPREDICTABLE = message('models.unpredictable');
 
 export function predictCustomer(s: CustomerSummary, m: ModelCalibration, settings: ShopSettings, asOfDay: number, dayMs: (day: number) => number): Predictions {
   const aov = expectedAov(s, m);
@@ -132,6 +140,7 @@ export function predictCustomer(s: CustomerSummary, m: ModelCalibration, setting
       return {
         method: p.model ?? 'bgnbd',
         fallbackReason: null,
+        fallbackReasonMsg: null,
         pAlive,
         churnProbability: pNo,
         churnRisk: churnLevel(pNo, settings),
@@ -145,7 +154,7 @@ export function predictCustomer(s: CustomerSummary, m: ModelCalibration, setting
     }
     return cadencePredictions(s, m, settings, asOfDay, dayMs, aov, UNPREDICTABLE);
   }
-  return cadencePredictions(s, m, settings, asOfDay, dayMs, aov, m.fallbackReason);
+  return cadencePredictions(s, m, settings, asOfDay, dayMs, aov, m.fallbackReasonMsg ?? null, m.fallbackReason);
 }
 
 /** Just the 12-month value (what calibration needs for the value-tier thresholds); equals predictCustomer(...).clv12mMinor. */

@@ -172,13 +172,19 @@ function addRfm(r: Run, rfm: ReturnType<typeof rfmSegment>): void {
   if (r.wantNext) r.nextDays.push(nextRfmChangeDay(s, r.cal.rfm, settings, r.asOfDay, r.dayStart, rfm.segment));
 }
 
+/** Why the cadence rule: a message where the calibration has one (stored calibrations before messages: their English). */
+function cadenceReason(p: { fallbackReason: string | null; fallbackReasonMsg: ExplanationMsg | null }, cal: Calibration): ExplanationParam {
+  const msg = p.fallbackReasonMsg ?? cal.models.fallbackReasonMsg ?? null;
+  return msg ? { msg } : (p.fallbackReason ?? cal.models.fallbackReason ?? '');
+}
+
 /** Predictions of a buyer, and the churn and value families built on them. */
 function addPredictions(r: Run): NonNullable<CustomerSegmentation['predictions']> {
   const { s, cal, settings, money } = r;
   const f = settings.families;
   const p = predictCustomer(s, cal.models, settings, r.asOfDay, r.dayStart);
   const tier = valueTier(p.clv12mMinor, cal, (r.prevIn('value')?.replace('value-', '') as ValueTier | undefined) ?? null, settings);
-  const model = (): ExplanationParam => (p.method === 'cadence-fallback' ? nested('churn.cadenceRule', { reason: p.fallbackReason ?? cal.models.fallbackReason ?? '' }) : modelCitation(cal));
+  const model = (): ExplanationParam => (p.method === 'cadence-fallback' ? nested('churn.cadenceRule', { reason: cadenceReason(p, cal) }) : modelCitation(cal));
   if (f.churn) {
     const why = (): ExplanationMsg =>
       p.churnProbability !== null

@@ -11,6 +11,16 @@ import type { DashboardPorts } from '../ports.ts';
 import { shopOf } from './session-token.ts';
 import type { SignalSource } from '../../src/profiles/signal-source-store.ts';
 import type { ShopifyObjectsDoc } from '../../src/profiles/shopify-objects-store.ts';
+import { EXPLANATIONS_EN, message, type ExplanationMsg } from '../../src/segments/explanation.ts';
+
+/**
+ * A drop reason as a message (templates `explanations.drops.*`): the store keeps the English sentence the
+ * receivers record (web/signals/clicks.ts, pixel.ts, from the same templates), so stored reasons map back too.
+ */
+export function dropReasonMsg(reason: string | null): ExplanationMsg | null {
+  const key = reason === null ? undefined : Object.entries(EXPLANATIONS_EN.drops).find(([, text]) => text === reason)?.[0];
+  return key ? message(`drops.${key}`) : null;
+}
 
 /** The web pixel as the dashboard shows it: activated (Shopify has it with our settings) or why not. */
 export function webPixelView(doc: Pick<ShopifyObjectsDoc, 'webPixelId' | 'webPixelReport'> | null) {
@@ -58,7 +68,7 @@ export function signalsRouter(ports: Pick<DashboardPorts, 'signalSources' | 'eng
       pixelKey,
       webPixel,
       sources: status.map((s) => ({
-        ...s, lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], ...CONNECT[s.source](base, shop), howToConnect: HOW[s.source](base, shop),
+        ...s, lastDropReasonMsg: dropReasonMsg(s.lastDropReason), lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], ...CONNECT[s.source](base, shop), howToConnect: HOW[s.source](base, shop),
       })),
     });
   });

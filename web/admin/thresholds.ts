@@ -5,7 +5,7 @@ import type { CalibrationRecord } from '../../src/profiles/calibration-store.ts'
 import type { Calibration } from '../../src/segments/calibrate-shop.ts';
 import type { ScoreScale } from '../../src/segments/rfm-scores.ts';
 import { formatMoney, plural } from '../../src/segments/explain.ts';
-import type { ExplanationMsg, ExplanationParam } from '../../src/segments/explanation.ts';
+import { calibrationReasonMsg, explanationText, message, nested, reasonParam, type ExplanationMsg, type ExplanationParam } from '../../src/segments/explanation.ts';
 import type { DashboardPorts } from '../ports.ts';
 import { shopOf } from './session-token.ts';
 import { MODEL_NAMES } from '../../src/segments/bgnbd.ts';
@@ -27,27 +27,33 @@ export interface ThresholdsView {
     date: string;
     calibratedAt: string;
     reason: string;
+    /** The reason as a message (templates `explanations.calibration.*`). */
+    reasonMsg: ExplanationMsg;
     buyers: number;
     lines: ThresholdLine[];
-    rfm: Array<{ dimension: 'recency' | 'frequency' | 'monetary'; bands: Array<{ score: number; range: string }> }>;
+    rfm: Array<{ dimension: 'recency' | 'frequency' | 'monetary'; bands: ScoreBand[] }>;
     changes: Array<{ name: string; label: string; from: number; to: number; fromText: string; toText: string }>;
   };
-  history: Array<{ date: string; calibratedAt: string; reason: string; buyers: number; frequentMinOrders: number | null; vipMinOrders: number | null; vipMinSpendMinor: number | null }>;
+  history: Array<{ date: string; calibratedAt: string; reason: string; reasonMsg: ExplanationMsg; buyers: number; frequentMinOrders: number | null; vipMinOrders: number | null; vipMinSpendMinor: number | null }>;
 }
 
-/** Score bands of one RFM scale, e.g. [{score: 5, range: '0–14 days'}]. */
-export function scoreBands(scale: ScoreScale, fmt: (v: number) => string, unit: (range: string) => string, integer = false): Array<{ score: number; range: string }> {
-  const bands: Array<{ score: number; range: string }> = [];
+/** One score's range: English (`range`), and the same as a message (templates `explanations.bands.*`). */
+export interface ScoreBand { score: number; range: string; rangeMsg: ExplanationMsg }
+
+/** Score bands of one RFM scale, e.g. [{score: 5, range: 'last order up to 14 days ago'}]. */
+export function scoreBands(scale: ScoreScale, dimension: 'recency' | 'frequency' | 'monetary', value: (v: number) => ExplanationParam, integer = false): ScoreBand[] {
+  const bands: ScoreBand[] = [];
   scale.scores.forEach((score, i) => {
     const lo = i === 0 ? null : scale.cuts[i - 1]!;
     const hi = i < scale.cuts.length ? scale.cuts[i]! : null;
     const range =
-      lo === null && hi === null ? 'any'
-      : lo === null ? `up to ${fmt(hi!)}`
-      : hi === null ? `more than ${fmt(lo)}`
-      : integer && hi - lo === 1 ? `exactly ${fmt(hi)}`
-      : `more than ${fmt(lo)}, up to ${fmt(hi)}`;
-    bands.push({ score, range: unit(range) });
+      lo === null && hi === null ? nested('bands.any')
+      : lo === null ? nested('bands.upTo', { hi: value(hi!) })
+      : hi === null ? nested('bands.moreThan', { lo: value(lo) })
+      : integer && hi - lo === 1 ? nested('bands.exactly', { hi: value(hi) })
+      : nested('bands.between', { lo: value(lo), hi: value(hi) });
+    const rangeMsg = message(`bands.${dimension}`, { range });
+    bands.push({ score, range: explanationText(rangeMsg), rangeMsg });
   });
   return bands.sort((a, b) => b.score - a.score);
 }
@@ -86,11 +92,11 @@ function thresholdLines(c: Calibration, currency: string, money: (m: number) => 
       meaning: model
         ? `Churn and next-order predictions come from a ${model} model fitted on ${c.buyers} buyers${c.models.selection ? ` (${c.models.selection.reason})` : ''}.`
         : `Too little data for a statistical model (${c.models.fallbackReason ?? 'see settings'}): a customer is at risk after about ${Math.round(c.models.typicalIntervalDays)} quiet days (the shop's typical gap between orders).`,
-      // The model's selection and fallback reasons are English text from the calibration, shown verbatim.
+      // The selection and fallback reasons are messages (calibrations stored before them: their English).
       valueMsg: model ? msg('model.value', { name: model }) : msg('model.cadence'),
       meaningMsg: model
-        ? msg('model.meaning', { name: model, buyers: c.buyers, why: c.models.selection ? ` (${c.models.selection.reason})` : '' })
-        : msg('model.cadenceMeaning', { reason: c.models.fallbackReason ?? '', days: Math.round(c.models.typicalIntervalDays) }),
+        ? msg('model.meaning', { name: model, buyers: c.buyers, why: c.models.selection ? nested('lines.model.why', { reason: reasonParam(c.models.selection.reasonMsg, c.models.selection.reason) }) : '' })
+        : msg('model.cadenceMeaning', { reason: reasonParam(c.models.fallbackReasonMsg, c.models.fallbackReason ?? ''), days: Math.round(c.models.typicalIntervalDays) }),
     },
   ];
 }
@@ -101,15 +107,14 @@ function isCalibration(c: unknown): c is Calibration {
 
 export function describeCalibration(rec: CalibrationRecord, currency: string): ThresholdsView['current'] {
   const c = rec.calibration;
-  const base = { date: rec.asOf.toISOString().slice(0, 10), calibratedAt: rec.createdAt.toISOString(), reason: rec.reason, buyers: rec.buyers };
+  const base = { date: rec.asOf.toISOString().slice(0, 10), calibratedAt: rec.createdAt.toISOString(), reason: rec.reason, reasonMsg: calibrationReasonMsg(rec.reason), buyers: rec.buyers };
   if (!isCalibration(c)) return { ...base, lines: [], rfm: [], changes: [] };
   const money = (m: number) => formatMoney(m, currency);
   const lines = thresholdLines(c, currency, money);
-  const days = (v: number) => plural(Math.round(v), 'day');
   const rfm = [
-    { dimension: 'recency' as const, bands: scoreBands(c.rfm.recencyDays, days, (r) => `last order ${r} ago`) },
-    { dimension: 'frequency' as const, bands: scoreBands(c.rfm.frequency, (v) => plural(v, 'order'), (r) => r, true) },
-    { dimension: 'monetary' as const, bands: scoreBands(c.rfm.monetaryMinor, money, (r) => `${r} spent`) },
+    { dimension: 'recency' as const, bands: scoreBands(c.rfm.recencyDays, 'recency', (v) => ({ count: Math.round(v), unit: 'day' })) },
+    { dimension: 'frequency' as const, bands: scoreBands(c.rfm.frequency, 'frequency', (v) => ({ count: v, unit: 'order' }), true) },
+    { dimension: 'monetary' as const, bands: scoreBands(c.rfm.monetaryMinor, 'monetary', (v) => ({ money: v, currency })) },
   ];
   const show = (name: string, v: number) => (name.endsWith('Minor') ? money(v) : String(v));
   const changes = (c.changes ?? []).map((ch) => ({ ...ch, label: CHANGE_LABELS[ch.name] ?? ch.name, fromText: show(ch.name, ch.from), toText: show(ch.name, ch.to) }));
@@ -126,6 +131,7 @@ export function thresholdsView(current: CalibrationRecord | null, history: Calib
         date: isCalibration(c) ? c.date : h.asOf.toISOString().slice(0, 10),
         calibratedAt: h.createdAt.toISOString(),
         reason: h.reason,
+        reasonMsg: calibrationReasonMsg(h.reason),
         buyers: h.buyers,
         frequentMinOrders: l?.frequentMinOrders ?? null,
         vipMinOrders: l?.vipMinOrders ?? null,

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { SHOP_DOMAIN } from '../../src/shopify/shop-domain.ts';
 import type { SignalSource } from '../../src/profiles/signal-source-store.ts';
 import { installedShop, knownCustomer, type SignalPorts } from './ports.ts';
+import { EXPLANATIONS_EN } from '../../src/segments/explanation.ts';
 import { withinLimit, type SignalLimiters } from './limits.ts';
 
 export const TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
@@ -73,9 +74,9 @@ async function recordClicks(ports: SignalPorts, shop: string, source: SignalSour
   let recorded = 0;
   const drop = async (reason: string): Promise<void> => { await s.signalSources.dropped(shop, source, reason); };
   for (const c of clicks) {
-    if (c.customerId === null) { await drop('no Shopify customer id on the profile'); continue; }
-    if (!(c.at >= now - MAX_CLICK_AGE_MS && c.at <= now + TIMESTAMP_TOLERANCE_MS)) { await drop('click time outside the last 30 days'); continue; }
-    if (!(await knownCustomer(ports, shop, c.customerId))) { await drop('unknown customer id'); continue; }
+    if (c.customerId === null) { await drop(EXPLANATIONS_EN.drops.noCustomerId); continue; }
+    if (!(c.at >= now - MAX_CLICK_AGE_MS && c.at <= now + TIMESTAMP_TOLERANCE_MS)) { await drop(EXPLANATIONS_EN.drops.clickTooOld); continue; }
+    if (!(await knownCustomer(ports, shop, c.customerId))) { await drop(EXPLANATIONS_EN.drops.unknownCustomer); continue; }
     await s.engagement.record(shop, [{ customerId: c.customerId, emailClickAt: new Date(Math.min(c.at, now)) }], new Date(now));
     await ports.effects.recomputeCustomer(shop, c.customerId);
     recorded++;

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { SHOP_DOMAIN } from '../../src/shopify/shop-domain.ts';
 import type { EngagementSignal } from '../../src/profiles/engagement-store.ts';
 import { installedShop, knownCustomer, type SignalPorts } from './ports.ts';
+import { EXPLANATIONS_EN } from '../../src/segments/explanation.ts';
 import { withinLimit, type SignalLimiters } from './limits.ts';
 
 export const MAX_AGE_MS = 24 * 3600_000;
@@ -75,7 +76,7 @@ async function store(ports: SignalPorts, b: PixelBatchIn, agg: BatchAggregate, n
     await ports.effects.recomputeCustomer(shop, b.customerId);
     return 'customer';
   }
-  if (b.customerId !== null) await s.signalSources.dropped(shop, 'pixel', 'unknown customer id (kept as an anonymous visitor)');
+  if (b.customerId !== null) await s.signalSources.dropped(shop, 'pixel', EXPLANATIONS_EN.drops.anonymousVisitor);
   const linked = await s.pixelClients.record(shop, clientId, agg, now);
   if (linked !== null) {
     await s.engagement.record(shop, [toSignal(linked, agg)], now);
@@ -110,7 +111,7 @@ export function pixelRouter(ports: SignalPorts, limiters: SignalLimiters): Route
     }
     const now = ports.now();
     const agg = aggregateBatch(b, now);
-    if (agg.implausible) await ports.stores.signalSources.dropped(b.shop, 'pixel', 'event time outside the last 24 h', agg.implausible);
+    if (agg.implausible) await ports.stores.signalSources.dropped(b.shop, 'pixel', EXPLANATIONS_EN.drops.eventTime, agg.implausible);
     await ports.stores.signalSources.delivered(b.shop, 'pixel', new Date(now));
     const to = agg.kept ? await store(ports, b, agg, new Date(now)) : 'none';
     res.status(202).json({ accepted: agg.kept, dropped: agg.implausible, to });

@@ -35,3 +35,12 @@ export function explainIn(locale: string, template: (id: string) => string, e: E
   }
   return e.explanation.replace(/^[^:]*: /, '');
 }
+
+/** A server message in the viewer's language; its English as sent when there is no message or no template. */
+export function sayIn(locale: string, template: (id: string) => string, msg: ExplanationMsg | null | undefined, english: string): string {
+  if (msg && typeof msg.id === 'string' && msg.params && typeof msg.params === 'object') {
+    const text = renderExplanation(msg, localFormat(locale, template));
+    if (text) return text;
+  }
+  return english;
+}

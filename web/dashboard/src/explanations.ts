@@ -2,7 +2,7 @@
 // with the active catalogue's `explanations` templates (English where a template is missing) and Intl
 // in the admin's locale (explanation-format.ts). Stored English-only text still shows (see there).
 import type { ExplanationMsg } from '../../../src/segments/explanation.ts';
-import { explainIn, type Explained } from './explanation-format.ts';
+import { explainIn, sayIn, type Explained } from './explanation-format.ts';
 import { formatLocale, i18next } from './i18n/index.ts';
 
 export type { ExplanationMsg };
@@ -26,3 +26,6 @@ function templateIn(section: string): (id: string) => string {
 }
 
 export const explain = (e: Explained, section = 'explanations'): string => explainIn(formatLocale(), templateIn(section), e);
+
+/** A message the server sends beside its English (calibration reasons, score bands, model reasons, drop reasons). */
+export const say = (msg: ExplanationMsg | null | undefined, english: string): string => sayIn(formatLocale(), templateIn('explanations'), msg, english);

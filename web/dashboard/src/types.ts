@@ -13,12 +13,12 @@ export interface Sizes { family: string; days: string[]; series: Array<{ segment
 export interface ThresholdsView {
   currency: string;
   current: null | {
-    date: string; calibratedAt: string; reason: string; buyers: number;
+    date: string; calibratedAt: string; reason: string; reasonMsg?: ExplanationMsg | null; buyers: number;
     lines: Array<{ key: string; name: string; value: string; meaning: string; valueMsg?: ExplanationMsg | null; meaningMsg?: ExplanationMsg | null }>;
-    rfm: Array<{ dimension: string; bands: Array<{ score: number; range: string }> }>;
+    rfm: Array<{ dimension: string; bands: Array<{ score: number; range: string; rangeMsg?: ExplanationMsg | null }> }>;
     changes: Array<{ name: string; label: string; from: number; to: number; fromText: string; toText: string }>;
   };
-  history: Array<{ date: string; calibratedAt: string; reason: string; buyers: number; frequentMinOrders: number | null; vipMinOrders: number | null; vipMinSpendMinor: number | null }>;
+  history: Array<{ date: string; calibratedAt: string; reason: string; reasonMsg?: ExplanationMsg | null; buyers: number; frequentMinOrders: number | null; vipMinOrders: number | null; vipMinSpendMinor: number | null }>;
 }
 export interface CustomerView {
   customerId: string;
@@ -43,7 +43,7 @@ export interface ResyncView {
 export interface WebPixelView { activated: boolean; id: string | null; lastPass: { action: string; at: string; errors: Array<{ code: string | null; message: string }> } | null }
 export interface SyncView {
   lastResync: ResyncView | null;
-  lastCalibration: { at: string; reason: string; buyers: number } | null;
+  lastCalibration: { at: string; reason: string; reasonMsg?: ExplanationMsg | null; buyers: number } | null;
   queueDepth: Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
   failures: Array<{ queue: string; jobId: string; name: string; customerId: string | null; failedReason: string; failedAt: string | null; attemptsMade: number }>;
   deadLetters: Array<{ webhookId: string; topic: string; reason: string; receivedAt: string }>;
@@ -70,7 +70,9 @@ export interface ModelCheckView {
   date: string | null;
   model: string;
   reason: string;
+  reasonMsg?: ExplanationMsg | null;
   sentence: string | null;
+  sentenceMsg?: ExplanationMsg | null;
   backtest: null | {
     split: string; until: string; holdoutDays: number; customers: number; selected: string | null;
     figures: {
@@ -90,7 +92,7 @@ export interface InsightsView {
     minCustomers: number;
     minBestBuyers: number;
     shop: { customers: number; repeaters: number; repeatRate: number | null; repeatRateCi: [number, number] | null; meanClv12mMinor: number | null; buyers: number; bestCustomers: number; products: number };
-    gatewayProducts: Array<{ product: string; customers: number; repeaters: number; repeatRate: number; repeatRateCi: [number, number]; meanClv12mMinor: number; explanation: string }>;
+    gatewayProducts: Array<{ product: string; customers: number; repeaters: number; repeatRate: number; repeatRateCi: [number, number]; meanClv12mMinor: number; explanation: string; explanationMsg?: ExplanationMsg | null }>;
     bestCustomerProducts: Array<{ product: string; buyers: number; bestBuyers: number; bestShare: number; shopShare: number; lift: number; explanation: string }>;
     reorder: Array<{ product: string; intervalDays: number; q1: number; q3: number; customers: number; buyers: number; reorderRate: number; explanation: string }>;
     notes: string[];

@@ -1,6 +1,7 @@
 // Bright spots: what the best customers teach the store (GET /api/insights, computed at recalibration).
 // Gateway products with their repeat rate against the shop's, what VIPs and Champions buy more often,
 // and each product's reorder rhythm; a CSV of all three.
+import { say } from '../explanations.ts';
 import { BlockStack, Button, Card, Layout, List, Text } from '@shopify/polaris';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../DataTable.tsx';
@@ -79,7 +80,7 @@ export function BrightSpots() {
             rows={i.gatewayProducts.map((g) => [g.product, formatNumber(g.customers), formatPercent(g.repeatRate), `${formatPercent(g.repeatRateCi[0])}–${formatPercent(g.repeatRateCi[1])}`, money(g.meanClv12mMinor)])}
           />
         </div>
-        {i.gatewayProducts[0]?.explanation && <Text as="p" tone="subdued">{i.gatewayProducts[0].explanation}.</Text>}
+        {i.gatewayProducts[0]?.explanation && <Text as="p" tone="subdued">{say(i.gatewayProducts[0].explanationMsg, i.gatewayProducts[0].explanation)}.</Text>}
       </Section>
       <Section title={t('brightSpots.bestTitle', { min: formatNumber(i.minBestBuyers) })}>
         <div data-testid="best-table">

@@ -1,6 +1,7 @@
 // Model check: how the shop's predictions did on its own most recent history (held out at the last
 // recalibration), predicted vs actual repeat orders by purchase frequency, the churn-probability
 // calibration, and which model is in use and why.
+import { say } from '../explanations.ts';
 import { BlockStack, Text } from '@shopify/polaris';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../DataTable.tsx';
@@ -47,14 +48,14 @@ export function ModelCheck() {
   const { t } = useTranslation();
   const v = useApi<ModelCheckView>('/model-check');
   if (!v.data) return null;
-  const { model, reason, sentence, backtest } = v.data;
+  const { model, reason, reasonMsg, sentence, sentenceMsg, backtest } = v.data;
   return (
     <Section title={t('modelCheck.title')}>
       <div data-testid="model-check">
         <BlockStack gap="300">
           <Text as="p" variant="headingSm">{t('modelCheck.inUse')} <span data-testid="model-check-model">{model}</span></Text>
-          {sentence && <Text as="p"><span data-testid="model-check-sentence">{sentence[0]!.toUpperCase() + sentence.slice(1)}.</span></Text>}
-          <Text as="p" tone="subdued"><span data-testid="model-check-reason">{reason}</span></Text>
+          {sentence && <Text as="p"><span data-testid="model-check-sentence">{say(sentenceMsg, `${sentence[0]!.toUpperCase()}${sentence.slice(1)}.`)}</span></Text>}
+          <Text as="p" tone="subdued"><span data-testid="model-check-reason">{say(reasonMsg, reason)}</span></Text>
           {backtest && (
             <>
               <Text as="p" tone="subdued">

@@ -2,6 +2,7 @@
 // pixel (activated or not), Klaviyo system webhooks, Klaviyo flow webhooks and other tools, the checkout
 // webhooks — with its last delivery, what it dropped and why, the exact address and header to connect
 // it, and the rotate buttons (a new token or secret is shown once).
+import { say, type ExplanationMsg } from '../explanations.ts';
 import { useState } from 'react';
 import { Badge, Banner, BlockStack, Button, Card, InlineStack, Layout, Text } from '@shopify/polaris';
 import { useTranslation } from 'react-i18next';
@@ -11,7 +12,7 @@ import { useApi } from '../useApi.ts';
 import type { WebPixelView } from '../types.ts';
 
 type Source = 'pixel' | 'klaviyo' | 'flow' | 'generic' | 'checkouts';
-interface SourceView { source: Source; lastDeliveryAt: string | null; dropped: number; lastDropReason: string | null; connected: boolean; url: string | null; header: string | null }
+interface SourceView { source: Source; lastDeliveryAt: string | null; dropped: number; lastDropReason: string | null; lastDropReasonMsg?: ExplanationMsg | null; connected: boolean; url: string | null; header: string | null }
 interface SignalsView {
   counts: { visits: number; clicks: number; checkouts: number };
   pixelKey: string;
@@ -59,7 +60,7 @@ function SourcesTable({ data }: { data: SignalsView }) {
     <StatusBadge key={`${s.source}-status`} s={s} data={data} />,
     s.lastDeliveryAt ? formatDate(s.lastDeliveryAt) : t('signals.never'),
     formatNumber(s.dropped),
-    s.lastDropReason ?? '—',
+    s.lastDropReason ? say(s.lastDropReasonMsg, s.lastDropReason) : '—',
   ]);
   return (
     <div data-testid="signal-sources">

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { say } from '../explanations.ts';
 import { Badge, Banner, BlockStack, Button, Card, InlineGrid, InlineStack, Layout, ProgressBar, Text } from '@shopify/polaris';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../DataTable.tsx';
@@ -88,7 +89,7 @@ function ResyncCard({ s, shown, starting, running, onStart }: { s: SyncView; sho
         <Text as="p" tone="subdued">{t('sync.resyncHelp')}</Text>
         {shown ? <ResyncProgress r={shown} /> : <Text as="p">{t('sync.noResync')}</Text>}
         {shown?.finishedAt && <Text as="p" tone="subdued">{t('sync.lastFinished', { at: formatDate(shown.finishedAt), by: shown.requestedBy ?? t('sync.unknown') })}</Text>}
-        {s.lastCalibration && <Text as="p" tone="subdued">{t('sync.lastCalibration', { at: formatDate(s.lastCalibration.at), reason: s.lastCalibration.reason, buyers: formatNumber(s.lastCalibration.buyers) })}</Text>}
+        {s.lastCalibration && <Text as="p" tone="subdued">{t('sync.lastCalibration', { at: formatDate(s.lastCalibration.at), reason: say(s.lastCalibration.reasonMsg, s.lastCalibration.reason), buyers: formatNumber(s.lastCalibration.buyers) })}</Text>}
       </BlockStack>
     </Card>
   );

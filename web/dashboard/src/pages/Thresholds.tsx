@@ -6,7 +6,7 @@ import { useApi } from '../useApi.ts';
 import { formatDate, formatMoney, formatNumber } from '../api.ts';
 import type { ThresholdsView } from '../types.ts';
 import { Loading } from './Loading.tsx';
-import { explain } from '../explanations.ts';
+import { explain, say } from '../explanations.ts';
 
 /** A moved threshold's value: money for the *Minor amounts, else a count. */
 const changeValue = (name: string, v: number, currency: string): string => (name.endsWith('Minor') ? formatMoney(v, currency) : formatNumber(v));
@@ -25,7 +25,7 @@ export function Thresholds() {
           <BlockStack gap="300">
             <Text as="h2" variant="headingMd">{t('thresholds.current', { date: current.date })}</Text>
             <Text as="p" tone="subdued">
-              {t('thresholds.recalculated', { buyers: formatNumber(current.buyers), at: formatDate(current.calibratedAt), reason: current.reason })}
+              {t('thresholds.recalculated', { buyers: formatNumber(current.buyers), at: formatDate(current.calibratedAt), reason: say(current.reasonMsg, current.reason) })}
             </Text>
             <div data-testid="thresholds-current">
               <BlockStack gap="300">
@@ -50,7 +50,7 @@ export function Thresholds() {
             <DataTable
               columnContentTypes={['text', 'text', 'text', 'text']}
               headings={(['score', 'recency', 'frequency', 'monetary'] as const).map((c) => t(`thresholds.rfmColumns.${c}`))}
-              rows={[5, 4, 3, 2, 1].map((score) => [String(score), ...current.rfm.map((d) => d.bands.filter((b) => b.score === score).map((b) => b.range).join(' / ') || '—')])}
+              rows={[5, 4, 3, 2, 1].map((score) => [String(score), ...current.rfm.map((d) => d.bands.filter((b) => b.score === score).map((b) => say(b.rangeMsg, b.range)).join(' / ') || '—')])}
             />
           </BlockStack>
         </Card>
@@ -66,7 +66,7 @@ export function Thresholds() {
           <DataTable
             columnContentTypes={['text', 'text', 'numeric', 'numeric', 'numeric', 'numeric']}
             headings={(['asOf', 'reason', 'buyers', 'frequentFrom', 'vipOrders', 'vipSpend'] as const).map((c) => t(`thresholds.historyColumns.${c}`))}
-            rows={history.map((h) => [h.date, h.reason, h.buyers, h.frequentMinOrders ?? '—', h.vipMinOrders ?? '—', h.vipMinSpendMinor === null ? '—' : formatMoney(h.vipMinSpendMinor, currency)])}
+            rows={history.map((h) => [h.date, say(h.reasonMsg, h.reason), h.buyers, h.frequentMinOrders ?? '—', h.vipMinOrders ?? '—', h.vipMinSpendMinor === null ? '—' : formatMoney(h.vipMinSpendMinor, currency)])}
           />
         </div>
       </Section>

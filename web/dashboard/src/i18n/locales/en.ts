@@ -129,6 +129,7 @@ export const en = {
         meaning: "Predicted to spend at least {{clv}} over the next 12 months.",
       },
       model: {
+        why: " ({{reason}})",
         value: "{{name}}",
         cadence: "cadence rule",
         meaning: "Churn and next-order predictions come from a {{name}} model fitted on {{buyers}} buyers{{why}}.",
