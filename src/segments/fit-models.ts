@@ -125,8 +125,6 @@ export function noModelReasonMsg(f: FittedModels): ExplanationMsg {
   return f.gateReasonMsg ?? message('models.noFit', { problems: describeProblemsMsg(f.problemMsgs) });
 }
 
-export const noModelReason = (f: FittedModels): string => explanationText(noModelReasonMsg(f));
-
 /** "BG/NBD: the fit ran to the edge of its range (a = 3.7e+10); MBG/NBD: …" as one parameter. */
 export function describeProblemsMsg(problems: Partial<Record<CountModelKind, ExplanationMsg>>): ExplanationParam {
   const parts = COUNT_MODELS.filter((k) => problems[k] !== undefined).map((k) => nested('models.problem', { model: MODEL_NAMES[k], problem: { msg: problems[k]! } }));
