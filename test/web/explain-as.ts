@@ -1,6 +1,7 @@
 // An explanation as the dashboard shows it in one of its languages (explanation-format.ts over that
 // language's catalogue, English where a template is missing): the expected text of the browser test
 // and the renderer checked by explanations.test.ts.
+import type { ExplanationMsg, ExplanationParam } from '../../src/segments/explanation.ts';
 import { explainIn, type Explained } from '../../web/dashboard/src/explanation-format.ts';
 import { en } from '../../web/dashboard/src/i18n/locales/en.ts';
 import { de } from '../../web/dashboard/src/i18n/locales/de.ts';
@@ -27,4 +28,17 @@ export function explainAs(lang: Language, e: Explained, section: 'explanations' 
     return '';
   };
   return explainIn(localeOf(lang), tmpl, e);
+}
+
+/** Every id in a message, nested ones and counted nouns included. */
+export function idsOf(msg: ExplanationMsg, out = new Set<string>()): Set<string> {
+  out.add(msg.id);
+  const walk = (p: ExplanationParam): void => {
+    if (typeof p !== 'object') return;
+    if ('msg' in p) idsOf(p.msg, out);
+    if ('list' in p) p.list.forEach(walk);
+    if ('count' in p) out.add(`units.${p.unit}.one`).add(`units.${p.unit}.other`);
+  };
+  Object.values(msg.params).forEach(walk);
+  return out;
 }

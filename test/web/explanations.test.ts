@@ -6,24 +6,12 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrateShop } from '../../src/segments/calibrate-shop.ts';
 import { segmentCustomer } from '../../src/segments/segment-customer.ts';
-import { EXPLANATIONS_EN, explanationText, type ExplanationMsg, type ExplanationParam } from '../../src/segments/explanation.ts';
+import { EXPLANATIONS_EN, explanationText, type ExplanationMsg } from '../../src/segments/explanation.ts';
 import { syntheticShop } from '../../tools/synthetic-shop.ts';
 import { describeCalibration } from '../../web/admin/thresholds.ts';
 import { AS_OF, defaultShopSettings } from '../segments/fixtures.ts';
-import { at, CATALOGUES, explainAs, LANGUAGES, type Tree } from './explain-as.ts';
+import { at, CATALOGUES, explainAs, idsOf, LANGUAGES, type Tree } from './explain-as.ts';
 
-/** Every message id in a message, nested ones included. */
-function idsOf(msg: ExplanationMsg, out = new Set<string>()): Set<string> {
-  out.add(msg.id);
-  const walk = (p: ExplanationParam): void => {
-    if (typeof p !== 'object') return;
-    if ('msg' in p) idsOf(p.msg, out);
-    if ('list' in p) p.list.forEach(walk);
-    if ('count' in p) out.add(`units.${p.unit}.one`).add(`units.${p.unit}.other`);
-  };
-  Object.values(msg.params).forEach(walk);
-  return out;
-}
 
 const shop = [...syntheticShop({ customers: 3000, seed: 9, asOf: AS_OF })];
 const s = defaultShopSettings;

@@ -13,14 +13,14 @@ import { summarizeCustomer } from '../../src/segments/customer-summary.ts';
 import { shopInsights } from '../../src/segments/insights.ts';
 import { segmentCustomer } from '../../src/segments/segment-customer.ts';
 import { BgNbdDataBuilder, countModelFitProblemMsg, type BgNbdFit } from '../../src/segments/bgnbd.ts';
-import { calibrationReasonMsg, EXPLANATIONS_EN, explanationText, type ExplanationMsg, type ExplanationParam } from '../../src/segments/explanation.ts';
+import { calibrationReasonMsg, EXPLANATIONS_EN, explanationText, type ExplanationMsg } from '../../src/segments/explanation.ts';
 import { syntheticShop } from '../../tools/synthetic-shop.ts';
 import { describeCalibration } from '../../web/admin/thresholds.ts';
 import { modelCheckView } from '../../web/admin/model-check.ts';
 import { dropReasonMsg } from '../../web/admin/signals.ts';
 import { sayIn } from '../../web/dashboard/src/explanation-format.ts';
 import { AS_OF, defaultShopSettings } from '../segments/fixtures.ts';
-import { at, CATALOGUES, LANGUAGES, localeOf, type Language, type Tree } from './explain-as.ts';
+import { at, CATALOGUES, idsOf, LANGUAGES, localeOf, type Language, type Tree } from './explain-as.ts';
 
 const SECTIONS = ['calibration', 'bands', 'models', 'insights', 'drops'] as const;
 /** Templates that are only a parameter (text stored before messages, shown as stored): the same in every language. */
@@ -42,18 +42,6 @@ function own(lang: Language, id: string): string {
 
 const render = (lang: Language, msg: ExplanationMsg): string => sayIn(localeOf(lang), (id) => own(lang, id), msg, '');
 
-/** Every id in a message, nested ones and counted nouns included. */
-function idsOf(msg: ExplanationMsg, out = new Set<string>()): Set<string> {
-  out.add(msg.id);
-  const walk = (p: ExplanationParam): void => {
-    if (typeof p !== 'object') return;
-    if ('msg' in p) idsOf(p.msg, out);
-    if ('list' in p) p.list.forEach(walk);
-    if ('count' in p) out.add(`units.${p.unit}.one`).add(`units.${p.unit}.other`);
-  };
-  Object.values(msg.params).forEach(walk);
-  return out;
-}
 
 describe('server messages in five languages', () => {
   const all = SECTIONS.flatMap((sec) => idsUnder((EXPLANATIONS_EN as unknown as Tree)[sec] as Tree, `${sec}.`));
