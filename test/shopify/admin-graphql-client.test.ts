@@ -29,6 +29,18 @@ const throttled = (requested: number, available: number) => () =>
   Response.json({ errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: cost(requested, null, available) } });
 const status = (code: number, headers: Record<string, string> = {}) => () => new Response('{"errors":"x"}', { status: code, headers });
 
+/** Tokens t0, t1, … : each 401 renews to the next; `calls` records renewals and refusals. */
+function renewingTokens() {
+  const calls: string[] = [];
+  let n = 0;
+  const tokens = {
+    current: async () => `t${n}`,
+    unauthorized: async () => { calls.push('renew'); n += 1; return `t${n}`; },
+    rejected: async () => { calls.push('rejected'); return new ShopifyAuthError('refused', { shop: 'a.myshopify.com', status: 401 }); },
+  };
+  return { calls, tokens };
+}
+
 describe('AdminGraphqlClient', () => {
   let fake: FakeShopify;
   afterEach(() => { assert.equal(fake.queue.length, 0, 'every queued answer was requested'); });
@@ -82,13 +94,7 @@ describe('AdminGraphqlClient', () => {
 
   it('a renewed token that expired while the request waited out throttling is renewed again, not taken for a dead shop', async () => {
     fake = new FakeShopify();
-    const calls: string[] = [];
-    let n = 0;
-    const tokens = {
-      current: async () => `t${n}`,
-      unauthorized: async () => { calls.push('renew'); n += 1; return `t${n}`; },
-      rejected: async () => { calls.push('rejected'); return new ShopifyAuthError('refused', { shop: 'a.myshopify.com', status: 401 }); },
-    };
+    const { calls, tokens } = renewingTokens();
     // t0 expired → renewed t1 → THROTTLED, the wait outlives t1 → 401 → renewed t2 → answered.
     fake.queue.push(status(401), throttled(100, 20), status(401), ok({ n: 1 }));
     const r = await fake.client({ accessToken: tokens }).request<{ n: number }>('{ x }');
@@ -99,13 +105,7 @@ describe('AdminGraphqlClient', () => {
 
   it('renewed tokens refused right after their renewal, twice in a row: the shop\'s tokens are refused', async () => {
     fake = new FakeShopify();
-    const calls: string[] = [];
-    let n = 0;
-    const tokens = {
-      current: async () => `t${n}`,
-      unauthorized: async () => { calls.push('renew'); n += 1; return `t${n}`; },
-      rejected: async () => { calls.push('rejected'); return new ShopifyAuthError('refused', { shop: 'a.myshopify.com', status: 401 }); },
-    };
+    const { calls, tokens } = renewingTokens();
     fake.queue.push(status(401), status(401), status(401));
     await assert.rejects(fake.client({ accessToken: tokens }).request('{ x }'), /refused/);
     assert.deepEqual(calls, ['renew', 'renew', 'rejected']);
