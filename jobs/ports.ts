@@ -17,6 +17,7 @@ import type { DesiredSegment, ReconcileReport } from '../src/shopify/native-segm
 import type { FlowTriggerOutcome } from '../src/shopify/flow-triggers.ts';
 import type { WebPixelReport } from '../src/shopify/web-pixel.ts';
 import type { CheckoutBackfillReport } from '../src/shopify/abandoned-checkouts.ts';
+import type { CustomerNames } from '../src/shopify/customer-names.ts';
 
 export interface ShopPort {
   get(shop: string): Promise<EffectiveShop>;
@@ -92,6 +93,11 @@ export interface ShopifyPort {
   reconcileWebPixel?(shop: string): Promise<WebPixelReport>;
   /** Abandoned checkouts updated since `since`, stored as the checkout webhooks store them (resync). */
   backfillCheckouts?(shop: string, since: Date): Promise<CheckoutBackfillReport>;
+  /**
+   * The display names of the customers on the dashboard's screen, read live for the merchant who opted
+   * in (web/admin/customer-names.ts): never stored, logged or queued. Not for jobs.
+   */
+  customerNames?(shop: string, customerIds: readonly string[]): Promise<CustomerNames>;
   /** Bulk query of customers with orders, streamed into the order store. */
   backfill(shop: string, onProgress: (p: { customers: number; orders: number }) => void | Promise<void>): Promise<{ customers: number; orders: number }>;
 }

@@ -16,6 +16,7 @@ import { ShopifyApiError, ShopifyReauthRequiredError } from '../src/shopify/erro
 import { ShopNeedsReauthError } from './errors.ts';
 import type { MetafieldsWriteResult, ShopifyPort, TagChange, TagWriteResult } from './ports.ts';
 import { shopCustomerTags } from '../src/shopify/customer-tags.ts';
+import { fetchCustomerNames } from '../src/shopify/customer-names.ts';
 import { probeInstallation } from '../src/shopify/installation-probe.ts';
 import { bulkFinishedChannel } from './enqueue.ts';
 import { reconcileNativeSegments } from '../src/shopify/native-segments.ts';
@@ -184,6 +185,8 @@ export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): Shopi
       await fireFlowTriggers(await clients.forShop(shop), calls, onOutcome);
     }),
     installationState: (shop) => probeInstallation((s) => clients.forShop(s), shop),
+    // Answered to the dashboard, not a job: Shopify's errors stay as they are (no worker classification).
+    customerNames: async (shop, ids) => fetchCustomerNames(await clients.forShop(shop), ids),
     customerTags: guarded(async (shop) => {
       return await shopCustomerTags(await clients.forShop(shop));
     }),

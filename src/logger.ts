@@ -8,6 +8,8 @@ const SENSITIVE_KEYS = [
   'accessToken', 'access_token', 'token', 'sessionToken', 'id_token', 'authorization', 'Authorization',
   'email', 'phone', 'first_name', 'last_name', 'firstName', 'lastName', 'name', 'address', 'addresses',
   'billing_address', 'shipping_address', 'default_address', 'note', 'ip', 'browser_ip', 'secret', 'password',
+  // The live customer names of the dashboard (web/admin/customer-names.ts) are never logged; if one ever were, redacted.
+  'displayName', 'names',
 ];
 // Top-level `name` is pino's logger name, not a person's: redacted only one level down (customer.name).
 const REDACT_PATHS = [...SENSITIVE_KEYS.filter((k) => k !== 'name'), ...SENSITIVE_KEYS.map((k) => `*.${k}`), 'req.headers.authorization', 'req.headers.cookie'];

@@ -21,7 +21,7 @@ export interface DashboardPorts {
   profiles: CustomerProfileStore;
   events: SegmentEventStore;
   calibrations: CalibrationStore;
-  shops: Pick<ShopStore, 'get' | 'effective' | 'updateSettings'>;
+  shops: Pick<ShopStore, 'get' | 'effective' | 'updateSettings' | 'setLiveCustomerNames'>;
   deadLetters: Pick<DeadLetterStore, 'list' | 'count'>;
   /** Per-shop work counters and failure log (status reads count instead of listing jobs). */
   shopWork: Pick<ShopWork, 'recomputesPending' | 'failures'>;
@@ -33,8 +33,11 @@ export interface DashboardPorts {
   enqueue: Pick<Enqueuer, 'resyncShop' | 'recomputeCustomer' | 'recalibrateShop' | 'previewSettings' | 'queuesFor' | 'partitions' | 'flowOutbox' | 'reconcileShopifyObjects'>;
   /** Orders and engagement, for the settings dry run (the inputs a recalibration loads). */
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
-  /** Shopify, for the tags customers carry there (a tag-prefix change is checked against them). */
-  shopify: Pick<ShopifyPort, 'customerTags'>;
+  /**
+   * Shopify, for the tags customers carry there (a tag-prefix change is checked against them) and, for a
+   * merchant who opted in, the names of the customers on screen (read live, never stored).
+   */
+  shopify: Pick<ShopifyPort, 'customerTags' | 'customerNames'>;
   /** Epoch ms; the demo pins it (engine as-of) so previews match what the worker computes. */
   now: () => number;
   /** Fixed engine as-of of the demo/tests, else undefined (the clock decides). */

@@ -24,6 +24,11 @@ export interface ShopDoc {
   needsReauthReason: string | null;
   /** The last completed resync (BullMQ drops completed jobs after an hour; the dashboard keeps showing it). */
   lastResync: ResyncSummary | null;
+  /**
+   * The merchant's opt-in: the dashboard shows the names of the customers on screen, read live from
+   * Shopify and never stored (web/admin/customer-names.ts). Off by default. A switch, not a name.
+   */
+  liveCustomerNames?: boolean;
   updatedAt: Date;
 }
 
@@ -53,6 +58,7 @@ const schema = new Schema<ShopDoc>(
     lastResync: { type: Schema.Types.Mixed, default: null },
     needsReauthAt: { type: Date, default: null },
     needsReauthReason: { type: String, default: null },
+    liveCustomerNames: { type: Boolean, default: false },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'shops', versionKey: false, minimize: false },
@@ -181,6 +187,11 @@ export class ShopStore {
 
   async updateSettings(shop: string, settings: Record<string, unknown>, now: Date): Promise<void> {
     await this.model.updateOne({ shop }, { $set: { settings, updatedAt: now } });
+  }
+
+  /** The live-names opt-in (ShopDoc.liveCustomerNames); false for a shop that never chose. */
+  async setLiveCustomerNames(shop: string, enabled: boolean, now: Date): Promise<void> {
+    await this.model.updateOne({ shop }, { $set: { liveCustomerNames: enabled, updatedAt: now } });
   }
 
   async recordResync(shop: string, summary: ResyncSummary): Promise<void> {

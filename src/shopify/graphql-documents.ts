@@ -1,8 +1,9 @@
 // Every GraphQL document the app sends to Shopify's Admin API, in one list: the request documents
 // (each module keeps its own and exports it), every variant of the generated ones, and the documents
 // run inside bulk operations. test/shopify/graphql-documents.test.ts validates each against the
-// simulator's schema (whose definitions cite shopify.dev) and checks that none reads protected
-// customer fields (names, e-mails, phones, addresses).
+// simulator's schema (whose definitions cite shopify.dev) and test/proof/protected-customer-data.test.ts
+// checks that none reads protected customer fields (names, e-mails, phones, addresses) but the live,
+// never stored name read of customer-names.ts.
 import { ACCESS_SCOPES_QUERY } from './access-scopes.ts';
 import { BACKFILL_QUERY } from './bulk-backfill.ts';
 import { BULK_OPERATION_QUERY, RUN_BULK_MUTATION_MUTATION, RUN_BULK_QUERY_MUTATION, STAGE_UPLOAD_MUTATION } from './bulk-operations.ts';
@@ -16,6 +17,7 @@ import { FLOW_TRIGGER_MUTATION } from './flow-triggers.ts';
 import { METAFIELD_DEFINITION_MUTATION, METAFIELDS_SET_BULK_MUTATION, METAFIELDS_SET_MUTATION } from './customer-metafield.ts';
 import { WEB_PIXEL_CREATE_MUTATION, WEB_PIXEL_QUERY, WEB_PIXEL_UPDATE_MUTATION } from './web-pixel.ts';
 import { ABANDONED_CHECKOUTS_QUERY } from './abandoned-checkouts.ts';
+import { CUSTOMER_NAMES_QUERY } from './customer-names.ts';
 import { SEGMENTS_QUERY, SEGMENT_CREATE_MUTATION, SEGMENT_DELETE_MUTATION, SEGMENT_UPDATE_MUTATION } from './native-segments.ts';
 
 export interface AppGraphqlDocument {
@@ -54,4 +56,6 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'web-pixel.ts WEB_PIXEL_CREATE_MUTATION', document: WEB_PIXEL_CREATE_MUTATION, kind: 'request' },
   { source: 'web-pixel.ts WEB_PIXEL_UPDATE_MUTATION', document: WEB_PIXEL_UPDATE_MUTATION, kind: 'request' },
   { source: 'abandoned-checkouts.ts ABANDONED_CHECKOUTS_QUERY', document: ABANDONED_CHECKOUTS_QUERY, kind: 'request' },
+  // The one live read of a protected customer field (names on screen, opt-in, never stored).
+  { source: 'customer-names.ts CUSTOMER_NAMES_QUERY', document: CUSTOMER_NAMES_QUERY, kind: 'request' },
 ];

@@ -13,10 +13,17 @@ export interface AppRegistration {
   apiVersion: string;
   /** Scopes the app asks for; null = whatever the shop grants. */
   scopes: string[] | null;
+  /**
+   * Protected customer fields the app is approved for in the Partner Dashboard (level 2); empty = level 1
+   * only, the app's own request. https://shopify.dev/docs/apps/launch/protected-customer-data
+   */
+  customerFields: ProtectedCustomerField[];
   /** After rotateAppSecret(): webhooks stay signed with this secret until previousSecretUntil. */
   previousSecret?: string | null;
   previousSecretUntil?: number;
 }
+
+export type ProtectedCustomerField = 'name' | 'email' | 'phone' | 'address';
 
 export interface Installation {
   id: string;

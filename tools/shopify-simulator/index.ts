@@ -70,7 +70,8 @@ export interface ShopifySimulator {
   listCustomers(shop: string): CustomerRecord[];
   getOrder(shop: string, id: string): OrderRecord | undefined;
   listOrders(shop: string, filter?: { customerId?: string }): OrderRecord[];
-  createCustomer(shop: string, input?: { id?: string; tags?: string[]; createdAt?: TimeInput }): CustomerRecord;
+  /** firstName/lastName: protected customer fields, read only through Customer.displayName by apps approved for names. */
+  createCustomer(shop: string, input?: { id?: string; tags?: string[]; createdAt?: TimeInput; firstName?: string; lastName?: string }): CustomerRecord;
   setMerchantTags(shop: string, customerId: string, tags: string[]): CustomerRecord;
   /** Segments, metafields and Flow trigger calls kept in the shop (shopify-objects.ts). */
   shopifyObjects(shop: string): ShopifyObjectsView;

@@ -59,13 +59,13 @@ export class MerchantActions {
     this.#d = deps;
   }
 
-  createCustomer(shopDomain: string, input: { id?: string; tags?: string[]; createdAt?: TimeInput } = {}, silent = false): CustomerRecord {
+  createCustomer(shopDomain: string, input: { id?: string; tags?: string[]; createdAt?: TimeInput; firstName?: string; lastName?: string } = {}, silent = false): CustomerRecord {
     const shop = this.#d.shop(shopDomain);
     const id = input.id ?? this.#d.nextId('customer');
     if (shop.customers.get(id)) throw new Error(`customer ${id} exists`);
     const now = this.#d.clock.now();
     const createdAt = input.createdAt === undefined ? now : toMs(input.createdAt);
-    const c: CustomerRecord = { id, tags: mergeTags([], splitTags(input.tags ?? [])), createdAt, updatedAt: Math.max(createdAt, silent ? createdAt : now), orderIds: [] };
+    const c: CustomerRecord = { id, tags: mergeTags([], splitTags(input.tags ?? [])), createdAt, updatedAt: Math.max(createdAt, silent ? createdAt : now), orderIds: [], ...(input.firstName !== undefined ? { firstName: input.firstName } : {}), ...(input.lastName !== undefined ? { lastName: input.lastName } : {}) };
     shop.addCustomer(c);
     if (!silent) this.#d.emit(shop, 'customers/create', customerPayload(shop, c));
     return c;

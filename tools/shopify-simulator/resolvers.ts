@@ -51,6 +51,24 @@ function amountSpent(ctx: RequestContext, c: CustomerRecord): number {
   return sum;
 }
 
+/**
+ * Customer.displayName, a protected customer field. An app not approved for customer names gets HTTP 200
+ * with an entry in `errors` ("This app is not approved to access the Customer object. See
+ * https://partners.shopify.com/…/customer_data for more details.", `path` ending at the field) and the
+ * field null — shopify.dev, "Using protected customer data" / "Example API requests for protected
+ * customer data": https://shopify.dev/docs/apps/launch/protected-customer-data. displayName is non-null,
+ * so graphql-js nulls the nearest nullable parent (in `nodes(ids:)`, that customer's entry).
+ * Approved: first and last name; without a name Shopify falls back to e-mail, then phone, each only
+ * with access to it, else "•••", and "" when there is none (https://shopify.dev/changelog/displayname-no-longer-exposes-unapproved-email-or-phone);
+ * the simulator keeps no e-mails or phones, so a customer without a name reads "".
+ */
+function customerDisplayName(ctx: RequestContext, c: CustomerRecord): string {
+  if (!ctx.install.app.customerFields.includes('name')) {
+    throw new GraphQLError(`This app is not approved to access the Customer object. See https://partners.shopify.com/${ctx.shop.id}/apps/${ctx.install.id}/customer_data for more details.`);
+  }
+  return [c.firstName, c.lastName].filter((x): x is string => Boolean(x)).join(' ');
+}
+
 /** Resolves a gid to a wrapped record the app may see, or null. */
 export function resolveNode(ctx: RequestContext, id: string): unknown {
   const parsed = parseGid(id);
@@ -191,6 +209,7 @@ export const RESOLVERS: Record<string, Record<string, Resolver<never>>> = {
     createdAt: (s: W<CustomerRecord>) => date(s.rec.createdAt),
     updatedAt: (s: W<CustomerRecord>) => date(s.rec.updatedAt),
     state: () => 'ENABLED',
+    displayName: (s: W<CustomerRecord>, _a, ctx) => customerDisplayName(ctx, s.rec),
     orders: (s: W<CustomerRecord>, a, ctx) => paginate(listCustomerOrders(ctx, s.rec, a), a as ConnectionArgs, orderKey(a.sortKey as string), wrapOrder),
   },
   Order: {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import type { Clock } from './clock.ts';
-import type { AppRegistration, Installation, SimulatorHooks } from './context.ts';
+import type { AppRegistration, Installation, ProtectedCustomerField, SimulatorHooks } from './context.ts';
 import { hasScope } from './context.ts';
 import type { BulkOperationRecord } from './bulk-record.ts';
 import { BulkOperations } from './bulk-operations.ts';
@@ -43,6 +43,8 @@ export interface RegisterAppInput {
   webhookTopics?: string[] | null;
   apiVersion?: string;
   scopes?: string[] | null;
+  /** Protected customer fields approved (level 2); default none (level 1). */
+  customerFields?: ProtectedCustomerField[];
 }
 
 export interface InstallAppInput extends RegisterAppInput {
@@ -135,6 +137,7 @@ export class Simulator {
     const app: AppRegistration = {
       apiKey: input.apiKey, apiSecret: input.apiSecret, webhookAddress: input.webhookAddress ?? null,
       webhookTopics: input.webhookTopics ?? null, apiVersion: input.apiVersion ?? DEFAULT_API_VERSION, scopes: input.scopes ?? null,
+      customerFields: [...(input.customerFields ?? [])],
     };
     this.#apps.set(app.apiKey, app);
     return app;

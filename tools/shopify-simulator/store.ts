@@ -12,6 +12,9 @@ export interface CustomerRecord {
   updatedAt: number;
   /** Ids of the customer's orders, oldest first. */
   orderIds: string[];
+  /** Protected customer fields (level 2): only `Customer.displayName` reads them, for apps approved for names. */
+  firstName?: string | null;
+  lastName?: string | null;
 }
 
 export interface LineItemRecord {

@@ -8,6 +8,7 @@
 //   export.ts  /export-link, /export.csv (a download ticket instead of a header)
 //   insights.ts  /insights (Bright spots)
 //   first-run.ts  /first-run (the Overview's first-run card)
+//   customer-names.ts  /customer-names (opt-in live names of the customers on screen; never stored)
 //   segment-browser.ts  /segments/:family/:segment/customers, …/export-link, …/export.csv
 import express, { type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
@@ -30,6 +31,7 @@ import { signalsRouter } from './signals.ts';
 import { csvDownloadRouter, exportLinkRouter } from './export.ts';
 import { segmentBrowserRouter } from './segment-browser.ts';
 import { firstRunRouter } from './first-run.ts';
+import { customerNamesRouter } from './customer-names.ts';
 
 export interface AdminApiOptions {
   apiKey: string;
@@ -102,6 +104,7 @@ export function createAdminApi(ports: DashboardPorts, opts: AdminApiOptions): Ro
   api.use(exportLinkRouter(opts.apiSecret));
   api.use(segmentBrowserRouter(ports, opts.apiSecret));
   api.use(firstRunRouter(ports));
+  api.use(customerNamesRouter(ports, opts.logger));
 
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
