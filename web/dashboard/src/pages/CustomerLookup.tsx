@@ -9,6 +9,7 @@ import { api, ApiError, formatDate, formatDay, formatMoney, formatNumber } from 
 import type { CustomerView } from '../types.ts';
 import { familyLabel, segmentLabel, segmentMeaning } from '../segment-names.ts';
 import { explain } from '../explanations.ts';
+import { LiveNamesNote, useLiveNames } from '../live-names.tsx';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const scoresOf = (m: Record<string, unknown>): { r: number; f: number; m: number } | null => {
@@ -40,11 +41,17 @@ function Summary({ customer, currency, shopifyUrl }: { customer: CustomerView; c
   const next = num(p.predictedNextOrderAt);
   const clv = num(p.clv12mMinor);
   const dash = '—';
+  // This customer's name, read live when the shop opted in (never stored).
+  const live = useLiveNames([customer.customerId]);
+  const name = live.names[customer.customerId];
   return (
     <Card>
       <BlockStack gap="300">
         <InlineStack align="space-between">
-          <Text as="h2" variant="headingMd">{t('customer.title', { id: customer.customerId })}</Text>
+          <BlockStack gap="050">
+            <Text as="h2" variant="headingMd">{t('customer.title', { id: customer.customerId })}</Text>
+            {name && <Text as="p" variant="headingSm"><span data-testid="live-name">{name}</span></Text>}
+          </BlockStack>
           <InlineStack gap="300">
             <Text as="span" tone="subdued">{t('customer.computed', { computed: formatDate(customer.computedAt), asOf: formatDate(customer.asOf) })}</Text>
             {shopifyUrl && <Link url={shopifyUrl} target="_blank" accessibilityLabel={t('browser.openInShopifyLabel', { id: customer.customerId })}>{t('browser.openInShopify')}</Link>}
@@ -58,6 +65,7 @@ function Summary({ customer, currency, shopifyUrl }: { customer: CustomerView; c
           <Metric label={t('customer.churnRisk')} value={typeof p.churnRisk === 'string' ? t(`customer.churnLevels.${p.churnRisk}`, { defaultValue: p.churnRisk }) : dash} />
           <Metric label={t('customer.clv')} value={clv === null ? dash : formatMoney(clv, currency)} />
         </InlineGrid>
+        <LiveNamesNote status={live.status} />
         {next !== null && <Text as="p" tone="subdued">{t('customer.nextOrder', { date: formatDay(next) })}</Text>}
         {due.length > 0 && (
           <Text as="p" tone="subdued">

@@ -10,6 +10,7 @@ import { api, formatDay, formatMoney, formatNumber, formatPercent } from '../api
 import { Loading } from './Loading.tsx';
 import { familyLabel, segmentLabel, segmentMeaning } from '../segment-names.ts';
 import { explain, type ExplanationMsg } from '../explanations.ts';
+import { LiveNamesNote, useLiveNames, type LiveNames } from '../live-names.tsx';
 
 const SORTS = ['spend', 'orders', 'lastOrder', 'churn', 'clv'] as const;
 type Sort = (typeof SORTS)[number];
@@ -34,7 +35,15 @@ function SortControls({ sort, dir, onChange }: { sort: Sort; dir: 'asc' | 'desc'
   );
 }
 
-function Rows({ rows, currency, onOpenCustomer }: { rows: Row[]; currency: string; onOpenCustomer: (id: string) => void }) {
+/** The customer cell: the live name (opt-in, not stored) above the id, or the id alone. */
+function CustomerCell({ id, name, onOpen }: { id: string; name: string | undefined; onOpen: () => void }) {
+  const { t } = useTranslation();
+  const button = <Button variant="plain" accessibilityLabel={t('browser.openCustomer', { id })} onClick={onOpen}>{name ?? id}</Button>;
+  if (!name) return button;
+  return <BlockStack gap="050"><span data-testid="live-name">{button}</span><Text as="span" tone="subdued" variant="bodySm">{id}</Text></BlockStack>;
+}
+
+function Rows({ rows, currency, names, onOpenCustomer }: { rows: Row[]; currency: string; names: LiveNames; onOpenCustomer: (id: string) => void }) {
   const { t } = useTranslation();
   const dash = '—';
   return (
@@ -43,7 +52,7 @@ function Rows({ rows, currency, onOpenCustomer }: { rows: Row[]; currency: strin
         columnContentTypes={['text', 'numeric', 'numeric', 'text', 'numeric', 'numeric', 'text', 'text']}
         headings={(['customer', 'orders', 'spend', 'lastOrder', 'churn', 'clv', 'why', 'shopify'] as const).map((c) => t(`browser.columns.${c}`))}
         rows={rows.map((r) => [
-          <Button key="id" variant="plain" accessibilityLabel={t('browser.openCustomer', { id: r.customerId })} onClick={() => onOpenCustomer(r.customerId)}>{r.customerId}</Button>,
+          <CustomerCell key="id" id={r.customerId} name={names.names[r.customerId]} onOpen={() => onOpenCustomer(r.customerId)} />,
           r.orders === null ? dash : formatNumber(r.orders),
           r.spendMinor === null ? dash : formatMoney(r.spendMinor, currency),
           r.lastOrderAt === null ? dash : formatDay(r.lastOrderAt),
@@ -70,6 +79,8 @@ export function SegmentBrowser({ family, segment, currency, onBack, onOpenCustom
   const page = useApi<PageData>(`${base}/customers?sort=${sort}&dir=${dir}&limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
   if (page.data?.total != null && page.data.total !== total) setTotal(page.data.total);
   const { title, meaning } = useTitle(family, segment);
+  // Names of the rows on screen only, read live when the shop opted in (never stored).
+  const names = useLiveNames(page.data?.rows.map((r) => r.customerId) ?? []);
   const exportCsv = async () => {
     const link = await api<{ url: string }>(`${base}/export-link?sort=${sort}&dir=${dir}`, { method: 'POST', body: {} });
     window.location.assign(link.url);
@@ -86,7 +97,7 @@ export function SegmentBrowser({ family, segment, currency, onBack, onOpenCustom
             <Text as="h2" variant="headingLg"><span data-testid="segment-title">{title}</span></Text>
             {meaning && <Text as="p">{meaning}</Text>}
             {total !== null && <Text as="p" tone="subdued"><span data-testid="segment-total" data-total={total}>{t('browser.total', { formatted: formatNumber(total) })}</span></Text>}
-            <Text as="p" tone="subdued">{t('browser.noNames')}</Text>
+            <LiveNamesNote status={names.status} />
             <SortControls sort={sort} dir={dir} onChange={(s, d) => { setSort(s); setDir(d); setCursors([null]); }} />
           </BlockStack>
         </Card>
@@ -94,7 +105,7 @@ export function SegmentBrowser({ family, segment, currency, onBack, onOpenCustom
       <Layout.Section>
         <Card>
           <BlockStack gap="300">
-            {page.data ? (page.data.rows.length ? <Rows rows={page.data.rows} currency={currency} onOpenCustomer={onOpenCustomer} /> : <Text as="p">{t('browser.empty')}</Text>) : <Loading state={page} />}
+            {page.data ? (page.data.rows.length ? <Rows rows={page.data.rows} currency={currency} names={names} onOpenCustomer={onOpenCustomer} /> : <Text as="p">{t('browser.empty')}</Text>) : <Loading state={page} />}
             <InlineStack align="center" blockAlign="center" gap="300">
               <Pagination
                 hasPrevious={pageNo > 0}

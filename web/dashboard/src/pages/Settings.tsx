@@ -11,6 +11,7 @@ import { formatNumber } from '../api.ts';
 import { i18next } from '../i18n/index.ts';
 import { Loading } from './Loading.tsx';
 import { Signals } from './Signals.tsx';
+import { LiveNamesSetting } from '../live-names.tsx';
 
 type Settings = Record<string, unknown>;
 type Path = readonly [string, string] | readonly [string];
@@ -212,6 +213,7 @@ export function Settings() {
       <TagsAndFamilies form={form} update={update} />
       <OrdersAndWindows form={form} update={update} />
       <PreviewAndSave preview={preview?.result ?? null} previewed={previewed} busy={busy} onRun={(what) => void run(what)} />
+      <LiveNamesSetting />
       <Signals />
     </Layout>
   );

@@ -287,6 +287,16 @@ export const de: Catalogue = {
     },
     deleted: "{{name}} (in Shopify gelöscht)",
   },
+  names: {
+    title: 'Kundennamen',
+    help: 'Die App speichert keine Namen oder E-Mail-Adressen. Ist dies eingeschaltet, fragen die Segmentliste und die Kundenseite Shopify im Moment des Ansehens nach den Namen der angezeigten Kunden; sie werden nur angezeigt und nie gespeichert, protokolliert oder exportiert (die CSV-Datei enthält weiter IDs). Shopify antwortet nur, wenn dein Shop dieser App das Lesen von Kundennamen erlaubt (geschützte Kundendaten, Feld Name); sonst siehst du weiter IDs.',
+    toggle: 'Namen der angezeigten Kunden zeigen',
+    toggleHelp: 'Standardmäßig aus. Live von Shopify gelesen, nur für die sichtbare Seite.',
+    saveFailed: 'Die Auswahl konnte nicht gespeichert werden. Bitte erneut versuchen.',
+    shown: 'Die Namen werden nur für diese Seite live von Shopify gelesen und nicht gespeichert.',
+    notApproved: 'Shopify erlaubt dieser App in deinem Shop nicht, Kundennamen zu lesen (geschützte Kundendaten: Feld Name nicht freigegeben), daher werden IDs angezeigt.',
+    unavailable: 'Die Namen konnten gerade nicht von Shopify gelesen werden, daher werden IDs angezeigt.',
+  },
   settings: {
     fields: {
       frequentOrdersPercentile: {

@@ -229,6 +229,16 @@ export const en = {
     columns: { segment: 'Segment in Shopify', query: 'Query' },
     deleted: '{{name}} (deleted in Shopify)',
   },
+  names: {
+    title: 'Customer names',
+    help: 'The app keeps no names or e-mail addresses. With this on, the segment list and the customer page ask Shopify for the names of the customers you are looking at, at that moment; they are shown and never stored, logged or exported (the CSV keeps ids). Shopify answers only where your store lets this app read customer names (protected customer data, name field); otherwise you keep seeing ids.',
+    toggle: 'Show the names of the customers on screen',
+    toggleHelp: 'Off by default. Read live from Shopify for the visible page only.',
+    saveFailed: 'The choice could not be saved. Try again.',
+    shown: 'Names are read live from Shopify for this page only and are not stored.',
+    notApproved: 'Shopify does not let this app read customer names on your store (protected customer data: the name field is not granted), so ids are shown.',
+    unavailable: 'Names could not be read from Shopify just now, so ids are shown.',
+  },
   settings: {
     fields: {
       frequentOrdersPercentile: { label: 'Frequent Buyer percentile', help: 'Share of repeat buyers with fewer orders than a Frequent Buyer (0–1).' },

@@ -287,6 +287,16 @@ export const es: Catalogue = {
     },
     deleted: "{{name}} (eliminado en Shopify)",
   },
+  names: {
+    title: 'Nombres de clientes',
+    help: 'La app no guarda nombres ni direcciones de correo. Si activas esta opción, la lista del segmento y la página del cliente piden a Shopify, en ese momento, los nombres de los clientes que estás viendo; se muestran y nunca se guardan, registran ni exportan (el CSV sigue con los ID). Shopify solo responde si tu tienda permite a esta app leer los nombres de clientes (datos protegidos de clientes, campo nombre); si no, sigues viendo los ID.',
+    toggle: 'Mostrar los nombres de los clientes en pantalla',
+    toggleHelp: 'Desactivado por defecto. Se leen en directo de Shopify solo para la página visible.',
+    saveFailed: 'No se pudo guardar la elección. Inténtalo de nuevo.',
+    shown: 'Los nombres se leen en directo de Shopify solo para esta página y no se guardan.',
+    notApproved: 'Shopify no permite a esta app leer los nombres de clientes en tu tienda (datos protegidos de clientes: campo nombre no concedido), así que se muestran los ID.',
+    unavailable: 'No se pudieron leer los nombres de Shopify ahora mismo, así que se muestran los ID.',
+  },
   settings: {
     fields: {
       frequentOrdersPercentile: {

@@ -287,6 +287,16 @@ export const fr: Catalogue = {
     },
     deleted: "{{name}} (supprimé dans Shopify)",
   },
+  names: {
+    title: 'Noms des clients',
+    help: "L'application ne conserve ni noms ni adresses e-mail. Si cette option est activée, la liste du segment et la page client demandent à Shopify, à ce moment-là, les noms des clients affichés ; ils sont montrés et jamais enregistrés, journalisés ni exportés (le CSV garde les identifiants). Shopify ne répond que si votre boutique autorise cette application à lire les noms des clients (données client protégées, champ nom) ; sinon vous continuez à voir les identifiants.",
+    toggle: "Afficher le nom des clients à l'écran",
+    toggleHelp: 'Désactivé par défaut. Lus en direct depuis Shopify pour la page visible uniquement.',
+    saveFailed: "Le choix n'a pas pu être enregistré. Réessayez.",
+    shown: 'Les noms sont lus en direct depuis Shopify pour cette page uniquement et ne sont pas enregistrés.',
+    notApproved: "Shopify n'autorise pas cette application à lire les noms des clients de votre boutique (données client protégées : champ nom non accordé) ; les identifiants sont donc affichés.",
+    unavailable: "Les noms n'ont pas pu être lus depuis Shopify pour le moment ; les identifiants sont donc affichés.",
+  },
   settings: {
     fields: {
       frequentOrdersPercentile: {

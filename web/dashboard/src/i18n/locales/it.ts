@@ -287,6 +287,16 @@ export const it: Catalogue = {
     },
     deleted: "{{name}} (eliminato in Shopify)",
   },
+  names: {
+    title: 'Nomi dei clienti',
+    help: "L'app non conserva nomi né indirizzi e-mail. Se attivo, l'elenco del segmento e la pagina del cliente chiedono a Shopify, in quel momento, i nomi dei clienti che stai guardando; vengono mostrati e mai salvati, registrati nei log o esportati (il CSV resta con gli ID). Shopify risponde solo se il tuo negozio consente a questa app di leggere i nomi dei clienti (dati protetti dei clienti, campo nome); altrimenti continui a vedere gli ID.",
+    toggle: 'Mostra i nomi dei clienti sullo schermo',
+    toggleHelp: 'Disattivato per impostazione predefinita. Letti in tempo reale da Shopify solo per la pagina visibile.',
+    saveFailed: 'Non è stato possibile salvare la scelta. Riprova.',
+    shown: 'I nomi sono letti in tempo reale da Shopify solo per questa pagina e non vengono salvati.',
+    notApproved: "Shopify non consente a questa app di leggere i nomi dei clienti nel tuo negozio (dati protetti dei clienti: campo nome non concesso), quindi vengono mostrati gli ID.",
+    unavailable: 'Non è stato possibile leggere i nomi da Shopify in questo momento, quindi vengono mostrati gli ID.',
+  },
   settings: {
     fields: {
       frequentOrdersPercentile: {
