@@ -20,8 +20,6 @@ import { shopOf } from './session-token.ts';
 const namesBody = z.object({ ids: z.array(customerIdSchema).min(1).max(MAX_NAME_IDS) });
 const settingBody = z.object({ enabled: z.boolean() });
 
-export type LiveNamesStatus = 'ok' | 'off' | 'not-approved' | 'unavailable';
-
 const noStore = (res: Response): void => {
   res.set('Cache-Control', 'no-store');
 };
