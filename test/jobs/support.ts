@@ -45,6 +45,8 @@ export class RecordingShopify implements ShopifyPort {
   installation: 'active' | 'revoked' | 'no-token' = 'no-token';
   async installationState(_shop: string) { return this.installation; }
   async customerTags(_shop: string) { return { tags: [...this.customerTagList], complete: true }; }
+  /** The dashboard's live names (opt-in); unset: the port has none (a test sets it). */
+  customerNames?: ShopifyPort['customerNames'];
 
   async writeTags(shop: string, changes: TagChange[], opts: { bulk: boolean }): Promise<TagWriteResult> {
     this.writes.push({ shop, changes, bulk: opts.bulk });
