@@ -6,7 +6,7 @@
 // Payload (https://shopify.dev/docs/api/webhooks/2026-10?reference=toml#list-of-topics-app/scopes_update):
 // { id, previous: [...], current: [...], updated_at, shop_id }.
 import { z } from 'zod';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 const payloadSchema = z.object({
   current: z.array(z.string()),
@@ -15,7 +15,7 @@ const payloadSchema = z.object({
 
 export const handleAppScopesUpdate: WebhookHandler = async (delivery, { stores, effects }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('app/scopes_update payload without a current scope list');
+  if (!parsed.success) return unusable(deadLetterReason('scopesNoList'));
   const asOf = parsed.data.updated_at ? new Date(parsed.data.updated_at) : delivery.receivedAt;
   const r = await stores.shops.updateScopes(delivery.shop, parsed.data.current, asOf, delivery.receivedAt);
   if (!r.applied) return done('older scope update ignored');

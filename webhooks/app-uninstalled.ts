@@ -4,15 +4,15 @@
 // is asked first: while the stored token still works the app is installed and nothing is deleted.
 import { z } from 'zod';
 import { restId } from './ids.ts';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 // The shop resource (https://shopify.dev/docs/api/webhooks?reference=toml#list-app/uninstalled).
 const payloadSchema = z.object({ id: restId, myshopify_domain: z.string() });
 
 export const handleAppUninstalled: WebhookHandler = async (delivery, { stores, effects, installation }) => {
-  if (!payloadSchema.safeParse(delivery.payload).success) return unusable('not an app/uninstalled payload (the shop: id, myshopify_domain)');
+  if (!payloadSchema.safeParse(delivery.payload).success) return unusable(deadLetterReason('notAppUninstalled'));
   if ((await installation.probe(delivery.shop)) === 'active') {
-    return unusable('app/uninstalled refused: the stored access token still works, the app is installed');
+    return unusable(deadLetterReason('uninstallRefused'));
   }
   // Shopify has revoked the tokens: drop them, mark the shop, stop its schedules (stopShopSchedules).
   await stores.sessions.deleteShopSessions(delivery.shop);

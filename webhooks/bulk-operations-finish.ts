@@ -1,6 +1,6 @@
 // Idempotent: it only signals that a bulk operation finished; the waiter re-reads the operation by id.
 import { z } from 'zod';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 const payloadSchema = z.object({
   admin_graphql_api_id: z.string().startsWith('gid://shopify/BulkOperation/'),
@@ -13,7 +13,7 @@ const payloadSchema = z.object({
 
 export const handleBulkOperationFinish: WebhookHandler = async (delivery, { effects }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('bulk_operations/finish payload without a BulkOperation id');
+  if (!parsed.success) return unusable(deadLetterReason('bulkNoId'));
   const p = parsed.data;
   await effects.bulkOperationFinished(delivery.shop, {
     adminGraphqlApiId: p.admin_graphql_api_id, status: p.status, errorCode: p.error_code ?? null,

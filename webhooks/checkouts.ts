@@ -9,7 +9,7 @@
 // Idempotent: the stored checkout moves only forward in time ($max), clearing only forward.
 import { z } from 'zod';
 import { absent, restId } from './ids.ts';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date').transform((v) => new Date(v));
 
@@ -37,7 +37,7 @@ export function checkoutProducts(p: Pick<CheckoutPayload, 'line_items'>): string
 
 export const handleCheckout: WebhookHandler = async (delivery, { stores, effects }) => {
   const parsed = checkoutPayloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('not a checkout payload (token, created_at, updated_at, abandoned_checkout_url, line_items; no order fields)');
+  if (!parsed.success) return unusable(deadLetterReason('notCheckout'));
   const c = parsed.data;
   const now = delivery.receivedAt;
   await stores.signalSources.delivered(delivery.shop, 'checkouts', now);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { eraseCustomerData, eraseShopData } from '../src/profiles/shop-data-eraser.ts';
 import { absent, restId } from './ids.ts';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 const customer = z.object({ id: restId, email: z.string().nullish(), phone: z.string().nullish() });
 const dataRequestSchema = z.object({
@@ -31,14 +31,14 @@ const shopRedactSchema = z.strictObject({ shop_id: restId, shop_domain: z.string
 
 export const handleCustomerDataRequest: WebhookHandler = async (delivery, { stores }) => {
   const parsed = dataRequestSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('not a customers/data_request payload (shop_id, shop_domain, customer.id, orders_requested, data_request.id)');
+  if (!parsed.success) return unusable(deadLetterReason('notDataRequest'));
   const { collections } = await stores.dataRequests.fulfil(delivery.shop, parsed.data.customer.id, parsed.data.data_request.id, delivery.receivedAt);
   return done(`data request recorded (${collections.length} collection(s))`);
 };
 
 export const handleCustomerRedact: WebhookHandler = async (delivery, { stores, connection, effects }) => {
   const parsed = customerRedactSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('not a customers/redact payload (shop_id, shop_domain, customer.id, orders_to_redact)');
+  if (!parsed.success) return unusable(deadLetterReason('notCustomersRedact'));
   const customerId = parsed.data.customer.id;
   await eraseCustomerData(connection, delivery.shop, customerId);
   // Orders listed for redaction may no longer name the customer (guest checkout, reassigned).
@@ -49,10 +49,10 @@ export const handleCustomerRedact: WebhookHandler = async (delivery, { stores, c
 };
 
 export const handleShopRedact: WebhookHandler = async (delivery, { connection, effects, stores }) => {
-  if (!shopRedactSchema.safeParse(delivery.payload).success) return unusable('not a shop/redact payload (shop_id, shop_domain only)');
+  if (!shopRedactSchema.safeParse(delivery.payload).success) return unusable(deadLetterReason('notShopRedact'));
   // Shopify sends shop/redact 48 h after an uninstall. A shop that is installed now (it reinstalled
   // since, or the request is not Shopify's) keeps its data.
-  if (await stores.shops.isInstalled(delivery.shop)) return unusable('shop/redact refused: the shop is installed');
+  if (await stores.shops.isInstalled(delivery.shop)) return unusable(deadLetterReason('shopRedactRefused'));
   await effects.shopUninstalled(delivery.shop);
   await eraseShopData(connection, delivery.shop);
   await effects.shopErased(delivery.shop);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { eraseCustomerData } from '../src/profiles/shop-data-eraser.ts';
 import { absent, graphqlIdOf, restId, sameGraphqlId } from './ids.ts';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 // Shopify sends only the id of a deleted customer (id, phone, addresses, consents,
 // admin_graphql_api_id): a live customer's payload (customers/update, with created_at/updated_at/tags)
@@ -13,7 +13,7 @@ const payloadSchema = z
 
 export const handleCustomerDelete: WebhookHandler = async (delivery, { connection, effects }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('not a customers/delete payload (id and admin_graphql_api_id only)');
+  if (!parsed.success) return unusable(deadLetterReason('notCustomersDelete'));
   await eraseCustomerData(connection, delivery.shop, parsed.data.id);
   await effects.customerDeleted(delivery.shop, parsed.data.id);
   return done('customer data erased');

@@ -3,7 +3,7 @@
 // (the customer's data carries no input of the segments), and a recompute would find no tag change.
 import { z } from 'zod';
 import { graphqlIdOf, restId, sameGraphqlId } from './ids.ts';
-import { done, unusable, type HandlerDeps, type WebhookDelivery, type WebhookHandler } from './types.ts';
+import { done, unusable, type HandlerDeps, type WebhookDelivery, type WebhookHandler, deadLetterReason } from './types.ts';
 
 // The customer resource (https://shopify.dev/docs/api/webhooks?reference=toml#list-customers/update):
 // its admin_graphql_api_id names this customer and it has updated_at, so a signed payload of another
@@ -37,7 +37,7 @@ export async function recogniseOwnTagEcho(delivery: Pick<WebhookDelivery, 'shop'
 
 export const handleCustomerUpsert: WebhookHandler = async (delivery, { effects, stores }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('not a customer payload (id, updated_at, admin_graphql_api_id gid://shopify/Customer/…)');
+  if (!parsed.success) return unusable(deadLetterReason('notCustomer'));
   let tagsAsDesired = false;
   if (parsed.data.tags !== undefined) {
     // The payload carries the customer's tags as Shopify has them: compare ours with what we want there.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { decimalToMinor } from '../src/money.ts';
 import { financialStatusOf, normalised, type NormaliseResult } from '../src/shopify/order-normalising.ts';
 import { graphqlIdOf, restId } from './ids.ts';
+import { deadLetterReason } from './types.ts';
 
 const id = restId;
 const optionalId = id.nullish().transform((v) => v ?? null);
@@ -50,7 +51,7 @@ export function normaliseRestOrder(payload: unknown): NormaliseResult {
   const parsed = restOrderSchema.safeParse(payload);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return { ok: false, reason: `invalid order payload: ${first ? `${first.path.join('.')} ${first.message}` : 'unknown'}` };
+    return { ok: false, reason: deadLetterReason('invalidOrder', { problem: first ? `${first.path.join('.')} ${first.message}` : 'unknown' }) };
   }
   const o = parsed.data;
   if (o.admin_graphql_api_id && o.admin_graphql_api_id !== `gid://shopify/Order/${o.id}`) return { ok: false, reason: 'invalid order payload: admin_graphql_api_id names another order' };

@@ -2,7 +2,7 @@
 // arrives with the orders/updated that Shopify sends for the same refund (current_total_price).
 import { z } from 'zod';
 import { graphqlIdOf, restId, sameGraphqlId } from './ids.ts';
-import { done, unusable, type WebhookHandler } from './types.ts';
+import { done, unusable, type WebhookHandler, deadLetterReason } from './types.ts';
 
 // The refund resource: its admin_graphql_api_id names this refund (a payload of another topic fails).
 const payloadSchema = z
@@ -11,7 +11,7 @@ const payloadSchema = z
 
 export const handleRefundCreate: WebhookHandler = async (delivery, { stores, effects }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return unusable('not a refunds/create payload (id, order_id, admin_graphql_api_id gid://shopify/Refund/…)');
+  if (!parsed.success) return unusable(deadLetterReason('notRefund'));
   const customerId = await stores.orders.customerIdOf(delivery.shop, parsed.data.order_id);
   if (!customerId) return done('refund for an order we do not hold (yet); orders/updated will follow');
   await effects.recomputeCustomer(delivery.shop, customerId);

@@ -35,6 +35,7 @@ import { deliveryDedupeKey } from '../src/profiles/webhook-delivery-store.ts';
 import type { HandlerDeps, HandlerOutcome, WebhookDelivery, WebhookHandler } from './types.ts';
 import type { AcceptedDelivery, InboxDelivery } from '../jobs/enqueue.ts';
 import { SHOP_DOMAIN } from '../src/shopify/shop-domain.ts';
+import { deadLetterReason } from './types.ts';
 
 interface Route {
   handle: WebhookHandler;
@@ -119,10 +120,10 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 export function triggeredAtProblem(triggeredAt: string | null, receivedAt: Date): string | null {
   if (triggeredAt === null) return null;
   const at = Date.parse(triggeredAt);
-  if (Number.isNaN(at)) return 'X-Shopify-Triggered-At is not a date';
+  if (Number.isNaN(at)) return deadLetterReason('triggeredNotDate');
   const age = receivedAt.getTime() - at;
-  if (age > DELIVERY_WINDOW_MS + CLOCK_SKEW_MS) return `triggered ${Math.round(age / 60_000)} min ago, outside Shopify's 4 h retry window: a replay`;
-  if (-age > CLOCK_SKEW_MS) return 'X-Shopify-Triggered-At is in the future';
+  if (age > DELIVERY_WINDOW_MS + CLOCK_SKEW_MS) return deadLetterReason('replay', { minutes: Math.round(age / 60_000) });
+  if (-age > CLOCK_SKEW_MS) return deadLetterReason('future');
   return null;
 }
 
@@ -186,18 +187,18 @@ export async function processDelivery(deps: HandlerDeps, installs: ReturnType<ty
     }
   };
   const dispatch = async (): Promise<HandlerOutcome> => {
-    if (!route) return { kind: 'unusable', reason: `unhandled topic ${topic}` };
+    if (!route) return { kind: 'unusable', reason: deadLetterReason('unhandledTopic', { topic }) };
     let payload: unknown;
     try {
       payload = parseJsonKeepingBigIds(d.body);
     } catch {
-      return { kind: 'unusable', reason: 'body is not JSON' };
+      return { kind: 'unusable', reason: deadLetterReason('notJson') };
     }
     const stale = triggeredAtProblem(d.triggeredAt, new Date(d.arrivedAt));
     if (stale) return { kind: 'unusable', reason: stale };
     const other = otherShopIn(payload, shop);
-    if (other !== null) return { kind: 'unusable', reason: 'the payload names another shop than X-Shopify-Shop-Domain' };
-    if (!(await installCheck)) return { kind: 'unusable', reason: 'shop is not installed' };
+    if (other !== null) return { kind: 'unusable', reason: deadLetterReason('otherShop') };
+    if (!(await installCheck)) return { kind: 'unusable', reason: deadLetterReason('notInstalled') };
     return route.handle({ shop, topic, webhookId, payload, receivedAt }, deps);
   };
 

@@ -10,6 +10,7 @@ import type { DataRequestStore } from '../src/profiles/data-request-store.ts';
 import type { EngagementStore } from '../src/profiles/engagement-store.ts';
 import type { SignalSourceStore } from '../src/profiles/signal-source-store.ts';
 import type { WebhookEffects } from './effects.ts';
+import { explanationText, message, type EXPLANATIONS_EN, type ExplanationParam } from '../src/segments/explanation.ts';
 
 export interface WebhookStores {
   orders: OrderStore;
@@ -61,3 +62,11 @@ export type WebhookHandler = (delivery: WebhookDelivery, deps: HandlerDeps) => P
 
 export const done = (detail: string, remember = true): HandlerOutcome => ({ kind: 'done', detail, ...(remember ? {} : { remember: false }) });
 export const unusable = (reason: string, customerId: string | null = null): HandlerOutcome => ({ kind: 'unusable', reason, customerId });
+
+export type DeadLetterReason = keyof typeof EXPLANATIONS_EN.deadLetters;
+
+/**
+ * A dead letter's reason: the English of its template (`explanations.deadLetters`), so the Sync page
+ * reads the stored text back as a message and shows it in the viewer's language (web/admin/sync.ts).
+ */
+export const deadLetterReason = (key: DeadLetterReason, params: Record<string, ExplanationParam> = {}): string => explanationText(message(`deadLetters.${key}`, params));

@@ -145,7 +145,72 @@ export const EXPLANATIONS_EN = {
   /** Bright spots: the example sentence under the gateway products (insights.ts). */
   insights: {
     gateway: '{{rate}} of the {{customers}} whose first order included {{product}} ordered again within {{window}} (95% interval {{low}}–{{high}}), against {{shopRate}} for the shop; their predicted 12-month value averages {{clv}} against {{shopClv}}',
+    /** Why a report is empty (insights.ts notesOf). */
+    notes: {
+      noProducts: 'no counted order line names a product (SKU, else title): gateway products, what the best buy and reorder rhythm need products',
+      placeholders: 'no product identity in these orders (every line is {{list}}): gateway products, what the best buy and reorder rhythm need products',
+      nobodyObserved: "no customer's first order is at least {{window}} before {{date}}: nobody has been observed for the whole window",
+      noGateway: 'no product was in the first order of at least {{min}} customers observed for {{window}} (--min-customers)',
+      noBest: 'no VIPs or Champions yet: nothing to compare their purchases with',
+      noBestProducts: 'no product was bought by at least {{min}} VIPs and Champions',
+      noReorder: 'no product was bought on two or more days by at least {{customers}} (replenishment.minRepeatCustomers)',
+    },
   },
+  /**
+   * Why a webhook was kept as a dead letter (webhooks/: the router and each topic's handler): the Sync
+   * page. The store keeps the English; it maps back to its message at read time (messageFromEnglish).
+   */
+  deadLetters: {
+    unhandledTopic: 'unhandled topic {{topic}}',
+    notJson: 'body is not JSON',
+    triggeredNotDate: 'X-Shopify-Triggered-At is not a date',
+    replay: "triggered {{minutes}} min ago, outside Shopify's 4 h retry window: a replay",
+    future: 'X-Shopify-Triggered-At is in the future',
+    otherShop: 'the payload names another shop than X-Shopify-Shop-Domain',
+    notInstalled: 'shop is not installed',
+    invalidOrder: 'invalid order payload: {{problem}}',
+    notOrdersDelete: 'not an orders/delete payload ({"id": …} only)',
+    notRefund: 'not a refunds/create payload (id, order_id, admin_graphql_api_id gid://shopify/Refund/…)',
+    notCustomer: 'not a customer payload (id, updated_at, admin_graphql_api_id gid://shopify/Customer/…)',
+    notCustomersDelete: 'not a customers/delete payload (id and admin_graphql_api_id only)',
+    notAppUninstalled: 'not an app/uninstalled payload (the shop: id, myshopify_domain)',
+    uninstallRefused: 'app/uninstalled refused: the stored access token still works, the app is installed',
+    scopesNoList: 'app/scopes_update payload without a current scope list',
+    bulkNoId: 'bulk_operations/finish payload without a BulkOperation id',
+    notCheckout: 'not a checkout payload (token, created_at, updated_at, abandoned_checkout_url, line_items; no order fields)',
+    notDataRequest: 'not a customers/data_request payload (shop_id, shop_domain, customer.id, orders_requested, data_request.id)',
+    notCustomersRedact: 'not a customers/redact payload (shop_id, shop_domain, customer.id, orders_to_redact)',
+    notShopRedact: 'not a shop/redact payload (shop_id, shop_domain only)',
+    shopRedactRefused: 'shop/redact refused: the shop is installed',
+  },
+  /**
+   * Why Shopify refused the web pixel (src/shopify/web-pixel.ts reports): ErrorsWebPixelUserErrorCode
+   * (https://shopify.dev/docs/api/admin-graphql/2026-10/enums/ErrorsWebPixelUserErrorCode) and the
+   * GraphQL error code of a missing scope; anything else as Shopify said it (`other`).
+   */
+  pixel: {
+    ACCESS_DENIED: 'the app may not manage web pixels on this store: the write_pixels and read_customer_events permissions are missing (ACCESS_DENIED)',
+    BLANK: 'a required pixel setting is empty (BLANK)',
+    INVALID_CONFIGURATION_JSON: 'the pixel settings are not valid JSON (INVALID_CONFIGURATION_JSON)',
+    INVALID_RUNTIME_CONTEXT: "the pixel's runtime context is invalid (INVALID_RUNTIME_CONTEXT)",
+    INVALID_SETTINGS: "the pixel settings do not match the settings the app's pixel declares (INVALID_SETTINGS)",
+    INVALID_SETTINGS_DEFINITION: "the settings definition of the app's pixel extension is invalid: the app must be deployed again (INVALID_SETTINGS_DEFINITION)",
+    NO_EXTENSION: "the app's web pixel extension is not deployed (NO_EXTENSION)",
+    NOT_FOUND: 'the web pixel the app had created no longer exists (NOT_FOUND)',
+    TAKEN: "the store already has this app's web pixel (TAKEN)",
+    UNEXPECTED_ERROR: 'Shopify had an unexpected error (UNEXPECTED_ERROR)',
+    UNABLE_TO_DELETE: 'the web pixel could not be deleted (UNABLE_TO_DELETE)',
+    other: '{{reason}}',
+  },
+  /** How to connect each signal source (web/admin/signals.ts): Settings → Signals. */
+  connect: {
+    pixel: 'Nothing to set up: the app activates its "segment-pixel" web pixel in your store itself (settings: the pixel key below and the endpoint {{endpoint}}). It sends events only for visitors who allowed analytics.',
+    klaviyo: 'In Klaviyo (Advanced KDP or app partners), create a system webhook for the "Clicked Email" topic to {{url}}, with the secret from "Rotate Klaviyo secret". Klaviyo signs every request in the {{header}} header.',
+    flow: 'In a Klaviyo flow triggered by "Clicked Email", add a Webhook action that posts to {{url}} with the {{header}} header (the token from "Rotate token") and the body {{body}}.',
+    generic: 'Any other e-mail tool: post to {{url}} with the {{header}} header (the token from "Rotate token") and the body {{body}}.',
+    checkouts: 'Nothing to set up: the app subscribes to checkouts/create and checkouts/update of your store.',
+  },
+
   /** Why a signal was dropped (web/signals/clicks.ts, pixel.ts): Settings → Signals. */
   drops: {
     noCustomerId: 'no Shopify customer id on the profile',
@@ -233,6 +298,26 @@ export function calibrationReasonMsg(reason: string): ExplanationMsg {
   if (resync) return message('calibration.resync', { by: nested(`calibration.by.${resync[1]}`) });
   if (['nightly', 'after-resync', 'support', 'settings-changed'].includes(reason)) return message(`calibration.${reason}`);
   return message('calibration.other', { reason });
+}
+
+/** A section of the templates whose English is stored as text and read back as a message. */
+export type StoredEnglishSection = 'deadLetters' | 'drops';
+
+const escapeRegExp = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The message whose English a store kept (a dead letter's reason, a signal drop reason), read back from
+ * the section's templates: placeholders become the text they held (whole numbers up to 15 digits as
+ * numbers, so they show in the viewer's format). Text no template produces (older wording): null.
+ */
+export function messageFromEnglish(section: StoredEnglishSection, text: string): ExplanationMsg | null {
+  for (const [key, template] of Object.entries(EXPLANATIONS_EN[section])) {
+    const names: string[] = [];
+    const pattern = template.split(/\{\{(\w+)\}\}/).map((part, i) => (i % 2 === 1 ? (names.push(part), '(.+?)') : escapeRegExp(part))).join('');
+    const m = new RegExp(`^${pattern}$`, 's').exec(text);
+    if (m) return message(`${section}.${key}`, Object.fromEntries(names.map((n, i) => [n, /^\d{1,15}$/.test(m[i + 1]!) ? Number(m[i + 1]) : m[i + 1]!])));
+  }
+  return null;
 }
 
 /** A reason the calibration stores: its message, or (stored before messages) its English. */

@@ -14,7 +14,7 @@ import { dayOf, formatDay } from './calendar.ts';
 import { summarizeCustomer } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
 import { percent, plural } from './explain.ts';
-import { explanationText, message, type ExplanationMsg } from './explanation.ts';
+import { count, day, explanationText, message, type ExplanationMsg } from './explanation.ts';
 import { loyaltyGroup } from './loyalty-groups.ts';
 import { predictClv } from './predictions.ts';
 import { ReplenishmentLearner } from './replenishment.ts';
@@ -105,8 +105,10 @@ export interface ShopInsights {
   gatewayProducts: GatewayProduct[];
   bestCustomerProducts: BestCustomerProduct[];
   reorder: ReorderRhythm[];
-  /** Plain-words notes on what could not be computed and why. */
+  /** Plain-words notes on what could not be computed and why (English, from `noteMsgs`). */
   notes: string[];
+  /** The same notes as messages (templates `explanations.insights.notes.*`); absent in insights stored before them. */
+  noteMsgs?: ExplanationMsg[];
 }
 
 /** z for a two-sided 95 % interval: the 0.975 quantile of the standard normal. */
@@ -269,24 +271,23 @@ function reorderRhythmsOf(t: Tallies, settings: ShopSettings, placeholders: Read
   return reorder.sort((a, b) => b.customers - a.customers || byKey(a.product, b.product));
 }
 
-/** Plain words for every report left empty, and why. */
-function notesOf(t: Tallies, r: Pick<ShopInsights, 'gatewayProducts' | 'bestCustomerProducts' | 'reorder'>, o: InsightsOptions, settings: ShopSettings, asOfDay: number, placeholders: ReadonlySet<string>): string[] {
-  const notes: string[] = [];
+/** Plain words for every report left empty, and why: messages (the English is derived from them). */
+function notesOf(t: Tallies, r: Pick<ShopInsights, 'gatewayProducts' | 'bestCustomerProducts' | 'reorder'>, o: InsightsOptions, settings: ShopSettings, asOfDay: number, placeholders: ReadonlySet<string>): ExplanationMsg[] {
+  const notes: ExplanationMsg[] = [];
+  const window = count(o.windowDays, 'day');
   if (t.productBuyers.size === 0) {
-    notes.push(
-      t.placeholderSeen
-        ? `no product identity in these orders (every line is ${[...placeholders].sort(byKey).join(', ')}): gateway products, what the best buy and reorder rhythm need products`
-        : 'no counted order line names a product (SKU, else title): gateway products, what the best buy and reorder rhythm need products',
-    );
+    notes.push(t.placeholderSeen ? message('insights.notes.placeholders', { list: [...placeholders].sort(byKey).join(', ') }) : message('insights.notes.noProducts'));
     return notes;
   }
-  if (t.shop.customers === 0) notes.push(`no customer's first order is at least ${plural(o.windowDays, 'day')} before ${formatDay(asOfDay)}: nobody has been observed for the whole window`);
-  else if (r.gatewayProducts.length === 0) notes.push(`no product was in the first order of at least ${o.minCustomers} customers observed for ${plural(o.windowDays, 'day')} (--min-customers)`);
-  if (t.best === 0) notes.push('no VIPs or Champions yet: nothing to compare their purchases with');
-  else if (r.bestCustomerProducts.length === 0) notes.push(`no product was bought by at least ${o.minBestBuyers} VIPs and Champions`);
-  if (r.reorder.length === 0) notes.push(`no product was bought on two or more days by at least ${plural(settings.replenishment.minRepeatCustomers, 'customer')} (replenishment.minRepeatCustomers)`);
+  if (t.shop.customers === 0) notes.push(message('insights.notes.nobodyObserved', { window, date: day(formatDay(asOfDay)) }));
+  else if (r.gatewayProducts.length === 0) notes.push(message('insights.notes.noGateway', { min: o.minCustomers, window }));
+  if (t.best === 0) notes.push(message('insights.notes.noBest'));
+  else if (r.bestCustomerProducts.length === 0) notes.push(message('insights.notes.noBestProducts', { min: o.minBestBuyers }));
+  if (r.reorder.length === 0) notes.push(message('insights.notes.noReorder', { customers: count(settings.replenishment.minRepeatCustomers, 'customer') }));
   return notes;
 }
+
+const notesFields = (noteMsgs: ExplanationMsg[]): Pick<ShopInsights, 'notes' | 'noteMsgs'> => ({ notes: noteMsgs.map(explanationText), noteMsgs });
 
 export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibration, settings: ShopSettings, asOf: number, options: Partial<InsightsOptions> = {}): ShopInsights {
   const o: InsightsOptions = { ...DEFAULT_INSIGHTS_OPTIONS, ...options };
@@ -317,7 +318,7 @@ export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibra
       products: t.productBuyers.size,
     },
     ...reports,
-    notes: notesOf(t, reports, o, settings, asOfDay, placeholders),
+    ...notesFields(notesOf(t, reports, o, settings, asOfDay, placeholders)),
   };
 }
 

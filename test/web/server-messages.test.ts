@@ -1,7 +1,8 @@
 // Server text the dashboard shows inside translated pages, sent as message id + parameters beside its
 // English (issue 16): calibration reasons (Thresholds, Sync), RFM score bands (Thresholds), the model
 // choice and fallback reasons and the backtest sentence (Model check, the churn explanation's cadence
-// rule), the Bright spots example sentence and the signal drop reasons (Settings → Signals).
+// rule), the Bright spots example sentence and notes, the signal drop reasons, the web pixel's refusal
+// codes and how to connect each source (Settings → Signals), and the dead letters' reasons (Sync).
 // Every template of those sections must exist in every language (no English fallback), render without
 // leftovers, and differ from English; the real producers emit only those ids, and their English is the
 // English the API, the CLI and the CSV have always shown. Deterministic: seeded shops at a fixed as-of.
@@ -13,18 +14,27 @@ import { summarizeCustomer } from '../../src/segments/customer-summary.ts';
 import { shopInsights } from '../../src/segments/insights.ts';
 import { segmentCustomer } from '../../src/segments/segment-customer.ts';
 import { BgNbdDataBuilder, countModelFitProblemMsg, type BgNbdFit } from '../../src/segments/bgnbd.ts';
-import { calibrationReasonMsg, EXPLANATIONS_EN, explanationText, type ExplanationMsg } from '../../src/segments/explanation.ts';
+import { calibrationReasonMsg, EXPLANATIONS_EN, explanationText, messageFromEnglish, type ExplanationMsg } from '../../src/segments/explanation.ts';
+import type { ShopSettings } from '../../src/segments/settings.ts';
+import type { CustomerInput } from '../../src/segments/types.ts';
+import { installedShops, processDelivery, HANDLED_TOPICS } from '../../webhooks/router.ts';
+import type { HandlerDeps } from '../../webhooks/types.ts';
+import { reconcileWebPixel } from '../../src/shopify/web-pixel.ts';
+import type { AdminGraphqlClient } from '../../src/shopify/admin-graphql-client.ts';
+import { ShopifyGraphqlError } from '../../src/shopify/errors.ts';
+import { testLogger } from '../support/test-services.ts';
 import { syntheticShop } from '../../tools/synthetic-shop.ts';
 import { describeCalibration } from '../../web/admin/thresholds.ts';
 import { modelCheckView } from '../../web/admin/model-check.ts';
-import { dropReasonMsg } from '../../web/admin/signals.ts';
+import { dropReasonMsg, HOW, webPixelView } from '../../web/admin/signals.ts';
 import { sayIn } from '../../web/dashboard/src/explanation-format.ts';
 import { AS_OF, defaultShopSettings } from '../segments/fixtures.ts';
+import { message } from '../../src/segments/explanation.ts';
 import { at, CATALOGUES, idsOf, LANGUAGES, localeOf, type Language, type Tree } from './explain-as.ts';
 
-const SECTIONS = ['calibration', 'bands', 'models', 'insights', 'drops'] as const;
+const SECTIONS = ['calibration', 'bands', 'models', 'insights', 'drops', 'deadLetters', 'pixel', 'connect'] as const;
 /** Templates that are only a parameter (text stored before messages, shown as stored): the same in every language. */
-const VERBATIM = new Set(['calibration.other', 'models.stored', 'models.problem', 'models.problems', 'bands.frequency']);
+const VERBATIM = new Set(['calibration.other', 'models.stored', 'models.problem', 'models.problems', 'bands.frequency', 'pixel.other']);
 
 const placeholders = (x: string): string[] => [...x.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).sort();
 
@@ -169,13 +179,113 @@ describe('the producers: ids every catalogue knows, English as before', () => {
     assert.equal(render('it', dropReasonMsg('unknown customer id')!), 'ID cliente sconosciuto');
   });
 
+  it('Bright spots notes: every empty report says why, from a message; English as the CLI shows it', () => {
+    const notesOf = (customers: CustomerInput[], settings: ShopSettings = defaultShopSettings, options = {}) => {
+      const i = shopInsights(customers.map((c) => summarizeCustomer(c, settings, AS_OF)), calibrateShop(customers, settings, AS_OF), settings, AS_OF, options);
+      assert.equal(i.noteMsgs!.length, i.notes.length);
+      i.noteMsgs!.forEach((m, k) => check(m, i.notes[k]!));
+      return i.noteMsgs!.map((m) => m.id.replace('insights.notes.', ''));
+    };
+    const lineItems = (f: (o: CustomerInput['orders'][number]) => CustomerInput['orders'][number]['lineItems']) => big.map((c) => ({ ...c, orders: c.orders.map((o) => ({ ...o, lineItems: f(o) })) }));
+    const seen = new Set([
+      ...notesOf(big, { ...defaultShopSettings, replenishment: { ...defaultShopSettings.replenishment, minRepeatCustomers: 1_000_000 } }, { minCustomers: 1_000_000, minBestBuyers: 1_000_000 }),
+      ...notesOf(big, defaultShopSettings, { windowDays: 3000 }),
+      ...notesOf(lineItems((o) => o.lineItems.map((l) => ({ ...l, productId: null, variantId: null, sku: 'GIFT' }))), defaultShopSettings, { placeholderProducts: ['GIFT'] }),
+      ...notesOf(lineItems(() => [])),
+      ...notesOf(big.slice(0, 60).map((c) => ({ ...c, orders: c.orders.slice(0, 1) }))),
+    ]);
+    assert.deepEqual([...seen].sort(), Object.keys(EXPLANATIONS_EN.insights.notes).sort(), 'every note template is reached by the engine');
+    assert.match(render('de', message('insights.notes.noReorder', { customers: { count: 10, unit: 'customer' } })), /^kein Produkt wurde an zwei oder mehr Tagen von mindestens 10 Kunden gekauft/);
+  });
+
+  it('dead letters: every reason the webhook path records maps back to its message', async () => {
+    const SHOP = 'dl-shop.myshopify.com';
+    const recorded: string[] = [];
+    let installed = true;
+    const deps = {
+      stores: {
+        deliveries: { seen: async () => false, markDelivered: async () => undefined },
+        deadLetters: { record: async (x: { reason: string }) => { recorded.push(x.reason); } },
+        shops: { isInstalled: async () => installed },
+      },
+      installation: { probe: async () => 'active' },
+      logger: testLogger,
+    } as unknown as HandlerDeps;
+    const now = Date.now();
+    const deliver = async (topic: string, body: string, triggeredAt: string | null = null) => {
+      const r = await processDelivery(deps, installedShops(deps, 0), { shop: SHOP, topic, webhookId: `w-${recorded.length}`, eventId: null, triggeredAt, hmac: '', body, receivedAt: new Date(now), arrivedAt: now });
+      assert.deepEqual(r.body, { ok: true, deadLetter: true }, `${topic} ${body}`);
+    };
+    // Each topic's handler, with a payload that is not its own.
+    for (const topic of HANDLED_TOPICS) await deliver(topic, '{"unexpected": true}');
+    await deliver('app/uninstalled', JSON.stringify({ id: 1, myshopify_domain: SHOP }));
+    await deliver('shop/redact', JSON.stringify({ shop_id: 1, shop_domain: SHOP }));
+    await deliver('orders/kaput', '{}');
+    await deliver('orders/create', 'not json');
+    await deliver('orders/create', '{}', 'yesterday-ish');
+    await deliver('orders/create', '{}', new Date(now - 6 * 3_600_000).toISOString());
+    await deliver('orders/create', '{}', new Date(now + 3_600_000).toISOString());
+    await deliver('orders/create', JSON.stringify({ shop_domain: 'other.myshopify.com' }));
+    installed = false;
+    await deliver('orders/create', '{}');
+    const ids = new Set<string>();
+    for (const reason of recorded) {
+      const msg = messageFromEnglish('deadLetters', reason);
+      check(msg, reason);
+      ids.add(msg!.id.replace('deadLetters.', ''));
+    }
+    assert.deepEqual([...ids].sort(), Object.keys(EXPLANATIONS_EN.deadLetters).sort(), 'every dead-letter template is reached by the webhook path');
+    assert.equal(messageFromEnglish('deadLetters', 'a reason from an older version'), null);
+    assert.equal(render('fr', messageFromEnglish('deadLetters', "triggered 360 min ago, outside Shopify's 4 h retry window: a replay")!), 'déclenché il y a 360 min, hors de la fenêtre de 4 h des nouvelles tentatives de Shopify : une relecture');
+  });
+
+  it('web pixel refusals: each code Shopify documents, a missing scope, anything else verbatim', async () => {
+    // ErrorsWebPixelUserErrorCode (https://shopify.dev/docs/api/admin-graphql/2026-10/enums/ErrorsWebPixelUserErrorCode).
+    const codes = ['BLANK', 'INVALID_CONFIGURATION_JSON', 'INVALID_RUNTIME_CONTEXT', 'INVALID_SETTINGS', 'INVALID_SETTINGS_DEFINITION', 'NO_EXTENSION', 'NOT_FOUND', 'TAKEN', 'UNEXPECTED_ERROR', 'UNABLE_TO_DELETE'];
+    const want = { shopKey: 'k', endpoint: 'https://app.example/signals/pixel' };
+    const answering = (payload: unknown): AdminGraphqlClient => ({
+      request: async (q: string) => {
+        if (/query AppWebPixel/.test(q)) throw new ShopifyGraphqlError('x', { shop: 's', errors: [{ message: 'No web pixel was found for this app.' }] });
+        if (payload instanceof Error) throw payload;
+        return { data: { webPixelCreate: payload }, cost: null };
+      },
+    }) as unknown as AdminGraphqlClient;
+    const viewOf = async (client: AdminGraphqlClient) => webPixelView({ webPixelId: null, webPixelReport: { ...(await reconcileWebPixel(client, want)), at: new Date(AS_OF) } } as never).lastPass!;
+    const refused = await viewOf(answering({ webPixel: null, userErrors: codes.map((code) => ({ code, field: ['settings'], message: `${code} message` })) }));
+    const denied = await viewOf(answering(new ShopifyGraphqlError('x', { shop: 's', errors: [{ message: 'Access denied for webPixelCreate field.', extensions: { code: 'ACCESS_DENIED' } }] })));
+    const odd = await viewOf(answering({ webPixel: null, userErrors: [{ code: null, message: 'Something new' }] }));
+    for (const p of [refused, denied, odd]) p.errors.forEach((e, i) => check(p.errorMsgs[i], explanationText(p.errorMsgs[i]!)));
+    assert.deepEqual(refused.errorMsgs.map((m) => m.id), codes.map((c) => `pixel.${c}`));
+    assert.deepEqual(denied.errorMsgs.map((m) => m.id), ['pixel.ACCESS_DENIED']);
+    assert.deepEqual(odd.errorMsgs, [{ id: 'pixel.other', params: { reason: 'Something new' } }]);
+    const documented = new Set(['other', 'ACCESS_DENIED', ...codes]);
+    assert.deepEqual(Object.keys(EXPLANATIONS_EN.pixel).filter((k) => !documented.has(k)), [], 'a template for each code only');
+    assert.match(render('es', denied.errorMsgs[0]!), /^la app no puede gestionar píxeles web en esta tienda/);
+  });
+
+  it('how to connect each source: the messages the Signals API sends, with the addresses and headers as data', () => {
+    const base = 'https://app.example';
+    const shop = 'a-shop.myshopify.com';
+    for (const [source, how] of Object.entries(HOW)) {
+      const msg = how(base, shop);
+      check(msg, explanationText(msg));
+      assert.equal(msg.id, `connect.${source}`);
+    }
+    assert.equal(explanationText(HOW.klaviyo(base, shop)), `In Klaviyo (Advanced KDP or app partners), create a system webhook for the "Clicked Email" topic to ${base}/signals/klaviyo/${shop}, with the secret from "Rotate Klaviyo secret". Klaviyo signs every request in the Klaviyo-Signature header.`);
+    // Code stays code in every language: the address, the header and Klaviyo's own {{ person.external_id }}.
+    const de = render('de', HOW.flow(base, shop));
+    for (const code of [`${base}/signals/clicks/${shop}`, 'X-Segments-Token', '{"customerId": "{{ person.external_id }}", "source": "klaviyo-flow"}']) assert.ok(de.includes(code), `${code} in ${de}`);
+    assert.match(de, /^Füge in einem Klaviyo-Flow/);
+  });
+
   it('every produced message renders in every language from that language\'s own templates', () => {
     assert.ok(produced.length > 40, `${produced.length} messages`);
     for (const { msg } of produced) {
       for (const lang of LANGUAGES) {
         for (const id of idsOf(msg)) own(lang, id);
         const text = render(lang, msg);
-        assert.ok(text.length > 0 && !/\{\{|undefined|NaN/.test(text), `${lang} ${msg.id}: ${text}`);
+        // A placeholder left over is a failure; Klaviyo's own "{{ person.external_id }}" in a request body is code.
+        assert.ok(text.length > 0 && !/\{\{\w+\}\}|undefined|NaN/.test(text), `${lang} ${msg.id}: ${text}`);
       }
     }
   });

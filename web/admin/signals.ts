@@ -11,15 +11,21 @@ import type { DashboardPorts } from '../ports.ts';
 import { shopOf } from './session-token.ts';
 import type { SignalSource } from '../../src/profiles/signal-source-store.ts';
 import type { ShopifyObjectsDoc } from '../../src/profiles/shopify-objects-store.ts';
-import { EXPLANATIONS_EN, message, type ExplanationMsg } from '../../src/segments/explanation.ts';
+import { EXPLANATIONS_EN, explanationText, message, messageFromEnglish, type ExplanationMsg } from '../../src/segments/explanation.ts';
 
 /**
  * A drop reason as a message (templates `explanations.drops.*`): the store keeps the English sentence the
  * receivers record (web/signals/clicks.ts, pixel.ts, from the same templates), so stored reasons map back too.
  */
 export function dropReasonMsg(reason: string | null): ExplanationMsg | null {
-  const key = reason === null ? undefined : Object.entries(EXPLANATIONS_EN.drops).find(([, text]) => text === reason)?.[0];
-  return key ? message(`drops.${key}`) : null;
+  return reason === null ? null : messageFromEnglish('drops', reason);
+}
+
+const PIXEL_CODES = new Set(Object.keys(EXPLANATIONS_EN.pixel).filter((k) => k !== 'other'));
+
+/** Why Shopify refused the web pixel, as a message: its code's template, else what Shopify said, verbatim. */
+export function pixelErrorMsg(e: { code: string | null; message: string }): ExplanationMsg {
+  return e.code && PIXEL_CODES.has(e.code) ? message(`pixel.${e.code}`) : message('pixel.other', { reason: e.code ?? e.message });
 }
 
 /** The web pixel as the dashboard shows it: activated (Shopify has it with our settings) or why not. */
@@ -28,7 +34,7 @@ export function webPixelView(doc: Pick<ShopifyObjectsDoc, 'webPixelId' | 'webPix
   return {
     activated: Boolean(r && r.action !== 'failed' && r.id),
     id: doc?.webPixelId ?? null,
-    lastPass: r ? { action: r.action, at: r.at, endpoint: r.endpoint, errors: r.errors } : null,
+    lastPass: r ? { action: r.action, at: r.at, endpoint: r.endpoint, errors: r.errors, errorMsgs: r.errors.map(pixelErrorMsg) } : null,
   };
 }
 
@@ -41,13 +47,18 @@ const CONNECT: Record<SignalSource, (base: string, shop: string) => { url: strin
   checkouts: () => ({ url: null, header: null }),
 };
 
-const HOW: Record<SignalSource, (base: string, shop: string) => string> = {
-  pixel: (base) => `Nothing to do: the app activates its "segment-pixel" web pixel itself (webPixelCreate) with settings {"shopKey": "<pixel key below>", "endpoint": "${base}/signals/pixel"}. It sends events only for visitors who allowed analytics.`,
-  klaviyo: (base, shop) => `In Klaviyo (Advanced KDP or app partner): create a system webhook for the "Clicked Email" topic to ${base}/signals/klaviyo/${shop} with the secret from "Rotate Klaviyo secret".`,
-  flow: (base, shop) => `In a Klaviyo flow triggered by "Clicked Email", add a Webhook action: POST ${base}/signals/clicks/${shop}, header X-Segments-Token: <token from "Rotate token">, body {"customerId": "{{ person.external_id }}", "source": "klaviyo-flow"}.`,
-  generic: (base, shop) => `Any other tool: POST ${base}/signals/clicks/${shop} with header X-Segments-Token and body {"clicks": [{"customerId": "<Shopify customer id>", "at": "<ISO time>"}]}.`,
-  checkouts: () => 'Nothing to do: the app subscribes to checkouts/create and checkouts/update.',
+/** How to connect a source, as a message (templates `explanations.connect.*`); its English is `howToConnect`. */
+export const HOW: Record<SignalSource, (base: string, shop: string) => ExplanationMsg> = {
+  pixel: (base) => message('connect.pixel', { endpoint: `${base}/signals/pixel` }),
+  klaviyo: (base, shop) => message('connect.klaviyo', { url: `${base}/signals/klaviyo/${shop}`, header: 'Klaviyo-Signature' }),
+  // Request bodies are code the merchant pastes into the tool: never translated. Klaviyo fills in
+  // {{ person.external_id }} itself (docs/signals.md).
+  flow: (base, shop) => message('connect.flow', { url: `${base}/signals/clicks/${shop}`, header: 'X-Segments-Token', body: '{"customerId": "{{ person.external_id }}", "source": "klaviyo-flow"}' }),
+  generic: (base, shop) => message('connect.generic', { url: `${base}/signals/clicks/${shop}`, header: 'X-Segments-Token', body: '{"clicks": [{"customerId": "<Shopify customer id>", "at": "<ISO 8601 time>"}]}' }),
+  checkouts: () => message('connect.checkouts'),
 };
+
+const howToConnect = (msg: ExplanationMsg) => ({ howToConnect: explanationText(msg), howToConnectMsg: msg });
 
 const baseUrl = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
@@ -68,7 +79,8 @@ export function signalsRouter(ports: Pick<DashboardPorts, 'signalSources' | 'eng
       pixelKey,
       webPixel,
       sources: status.map((s) => ({
-        ...s, lastDropReasonMsg: dropReasonMsg(s.lastDropReason), lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], ...CONNECT[s.source](base, shop), howToConnect: HOW[s.source](base, shop),
+        ...s, lastDropReasonMsg: dropReasonMsg(s.lastDropReason), lastDeliveryAt: s.lastDeliveryAt?.toISOString() ?? null, connected: connected[s.source], ...CONNECT[s.source](base, shop),
+        ...howToConnect(HOW[s.source](base, shop)),
       })),
     });
   });

@@ -8,6 +8,7 @@ import { jobIdSchema, parseInput } from '../validate.ts';
 import { requestResync, resyncById, shopQueueDepth, shopSyncStatus } from '../sync-status.ts';
 import { shopOf } from './session-token.ts';
 import { webPixelView } from './signals.ts';
+import { messageFromEnglish } from '../../src/segments/explanation.ts';
 
 type SyncPorts = Pick<DashboardPorts, 'shops' | 'profiles' | 'calibrations' | 'deadLetters' | 'enqueue' | 'shopWork' | 'shopifyObjects'>;
 
@@ -27,7 +28,8 @@ export function syncRouter(ports: SyncPorts, logger: Logger): Router {
       // This shop's jobs only (support staff see the install-wide depth in the support API).
       queueDepth: depth.depth,
       queueDepthTruncated: depth.truncated,
-      deadLetters: deadLetters.map((d) => ({ webhookId: d.webhookId, topic: d.topic, reason: d.reason, receivedAt: d.receivedAt })),
+      // The stored English reason, and its message for the viewer's language (null: wording no template makes).
+      deadLetters: deadLetters.map((d) => ({ webhookId: d.webhookId, topic: d.topic, reason: d.reason, reasonMsg: messageFromEnglish('deadLetters', d.reason), receivedAt: d.receivedAt })),
       // What the store granted (install, app/scopes_update, each resync): without read_all_orders
       // Shopify shares only the last 60 days of orders.
       access: { scopes: doc?.scopes ?? [], readAllOrders: doc?.hasReadAllOrders ?? false, checkedAt: doc?.scopesUpdatedAt ?? null },

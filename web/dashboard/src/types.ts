@@ -40,13 +40,13 @@ export interface ResyncView {
   enqueuedAt: string; startedAt: string | null; finishedAt: string | null; failedReason: string | null; attemptsMade: number;
 }
 /** The web pixel's activation, as GET /api/signals and GET /api/sync give it (web/admin/signals.ts). */
-export interface WebPixelView { activated: boolean; id: string | null; lastPass: { action: string; at: string; errors: Array<{ code: string | null; message: string }> } | null }
+export interface WebPixelView { activated: boolean; id: string | null; lastPass: { action: string; at: string; errors: Array<{ code: string | null; message: string }>; errorMsgs?: ExplanationMsg[] } | null }
 export interface SyncView {
   lastResync: ResyncView | null;
   lastCalibration: { at: string; reason: string; reasonMsg?: ExplanationMsg | null; buyers: number } | null;
   queueDepth: Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
   failures: Array<{ queue: string; jobId: string; name: string; customerId: string | null; failedReason: string; failedAt: string | null; attemptsMade: number }>;
-  deadLetters: Array<{ webhookId: string; topic: string; reason: string; receivedAt: string }>;
+  deadLetters: Array<{ webhookId: string; topic: string; reason: string; reasonMsg?: ExplanationMsg | null; receivedAt: string }>;
   profiles: number;
   tagsPending: number;
   access: { scopes: string[]; readAllOrders: boolean; checkedAt: string | null };
@@ -96,5 +96,6 @@ export interface InsightsView {
     bestCustomerProducts: Array<{ product: string; buyers: number; bestBuyers: number; bestShare: number; shopShare: number; lift: number; explanation: string }>;
     reorder: Array<{ product: string; intervalDays: number; q1: number; q3: number; customers: number; buyers: number; reorderRate: number; explanation: string }>;
     notes: string[];
+    noteMsgs?: ExplanationMsg[];
   };
 }

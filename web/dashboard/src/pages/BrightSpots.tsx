@@ -66,7 +66,7 @@ export function BrightSpots() {
       </Layout.Section>
       {i.notes.length > 0 && (
         <Section title={t('brightSpots.notes')}>
-          <div data-testid="insights-notes"><List>{i.notes.map((n) => <List.Item key={n}>{n}</List.Item>)}</List></div>
+          <div data-testid="insights-notes"><List>{i.notes.map((n, k) => <List.Item key={n}>{say(i.noteMsgs?.[k], n)}</List.Item>)}</List></div>
         </Section>
       )}
       <Section title={t('brightSpots.gatewayTitle', { min: formatNumber(i.minCustomers) })}>

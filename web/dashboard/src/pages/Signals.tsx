@@ -12,7 +12,7 @@ import { useApi } from '../useApi.ts';
 import type { WebPixelView } from '../types.ts';
 
 type Source = 'pixel' | 'klaviyo' | 'flow' | 'generic' | 'checkouts';
-interface SourceView { source: Source; lastDeliveryAt: string | null; dropped: number; lastDropReason: string | null; lastDropReasonMsg?: ExplanationMsg | null; connected: boolean; url: string | null; header: string | null }
+interface SourceView { source: Source; lastDeliveryAt: string | null; dropped: number; lastDropReason: string | null; lastDropReasonMsg?: ExplanationMsg | null; connected: boolean; url: string | null; header: string | null; howToConnect: string; howToConnectMsg?: ExplanationMsg | null }
 interface SignalsView {
   counts: { visits: number; clicks: number; checkouts: number };
   pixelKey: string;
@@ -21,12 +21,6 @@ interface SignalsView {
 }
 type Rotation = { kind: 'token' | 'secret' | 'pixelKey'; value: string };
 
-// Request bodies are code the merchant pastes into the tool: not translated. Klaviyo fills in
-// {{ person.external_id }} itself (docs/signals.md).
-const BODIES: Partial<Record<Source, string>> = {
-  flow: '{"customerId": "{{ person.external_id }}", "source": "klaviyo-flow"}',
-  generic: '{"clicks": [{"customerId": "<Shopify customer id>", "at": "<ISO 8601 time>"}]}',
-};
 
 function StatusBadge({ s, data }: { s: SourceView; data: SignalsView }) {
   const { t } = useTranslation();
@@ -37,7 +31,8 @@ function StatusBadge({ s, data }: { s: SourceView; data: SignalsView }) {
   return s.connected ? <Badge tone="success">{t('signals.connected')}</Badge> : <Badge>{t('signals.notConnected')}</Badge>;
 }
 
-const refusal = (p: WebPixelView): string | null => (p.lastPass?.action === 'failed' ? p.lastPass.errors.map((e) => e.code ?? e.message).join(', ') : null);
+/** Why Shopify refused the pixel, in the viewer's language (each error's message; its code or Shopify's words as sent). */
+const refusal = (p: WebPixelView): string | null => (p.lastPass?.action === 'failed' ? p.lastPass.errors.map((e, i) => say(p.lastPass!.errorMsgs?.[i], e.code ?? e.message)).join('; ') : null);
 
 /** On the Sync page: why Shopify refused the web pixel at the last pass (nothing when it is fine). */
 export function PixelRefusal({ webPixel }: { webPixel: WebPixelView }) {
@@ -75,12 +70,11 @@ function HowToConnect({ s, data }: { s: SourceView; data: SignalsView }) {
   return (
     <BlockStack gap="100">
       <Text as="h3" variant="headingSm">{t(`signals.sources.${s.source}`)}</Text>
-      <Text as="p">{t(`signals.how.${s.source}`, { header: s.header ?? '' })}</Text>
+      <Text as="p">{say(s.howToConnectMsg, s.howToConnect)}</Text>
       {refused && <div data-testid="pixel-refused"><Text as="p" tone="critical">{t('signals.pixelRefused', { reason: refused })}</Text></div>}
       {s.source === 'pixel' && <Text as="p" tone="subdued">{t('signals.pixelKey')} <code data-testid="pixel-key">{data.pixelKey}</code></Text>}
       {s.url && <Text as="p">{t('signals.url')} <code data-testid={`url-${s.source}`}>{s.url}</code></Text>}
       {s.header && s.source !== 'pixel' && <Text as="p">{t('signals.header')} <code data-testid={`header-${s.source}`}>{s.source === 'klaviyo' ? s.header : `${s.header}: <token>`}</code></Text>}
-      {BODIES[s.source] && <Text as="p">{t('signals.body')} <code>{BODIES[s.source]}</code></Text>}
     </BlockStack>
   );
 }

@@ -142,7 +142,7 @@ function FailuresSection({ s }: { s: SyncView }) {
           headings={(['when', 'what', 'customer', 'reason'] as const).map((c) => t(`sync.failureColumns.${c}`))}
           rows={[
             ...s.failures.map((f) => [formatDate(f.failedAt), t('sync.job', { queue: f.queue }), f.customerId ?? '—', f.failedReason]),
-            ...s.deadLetters.map((d) => [formatDate(d.receivedAt), t('sync.webhook', { topic: d.topic }), '—', d.reason]),
+            ...s.deadLetters.map((d) => [formatDate(d.receivedAt), t('sync.webhook', { topic: d.topic }), '—', say(d.reasonMsg, d.reason)]),
           ]}
         />
       )}
