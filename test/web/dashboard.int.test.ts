@@ -17,6 +17,7 @@ import { AS_OF, DAY, order } from '../jobs/support.ts';
 import { ShopifyObjectsStore } from '../../src/profiles/shopify-objects-store.ts';
 import { CATALOGUES, explainAs, LANGUAGES, localeOf, type Language } from './explain-as.ts';
 import type { ExplanationMsg } from '../../src/segments/explanation.ts';
+import { deadLetterReason } from '../../webhooks/types.ts';
 
 import { CHROMIUM } from '../../tools/local-services/browser.ts';
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -407,6 +408,22 @@ describe('dashboard in headless Chromium', { skip: noBrowser }, () => {
       for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) found.push(`${path}: ${v.impact} ${v.id} at ${v.targets.join(' | ')}`);
     }
     assert.deepEqual(found, []);
+  });
+
+  it('server texts in the admin\'s language: a dead letter\'s reason, the web pixel\'s refusal, how to connect a source', async () => {
+    // Recorded as the webhook path records them (the English of their templates).
+    await f.deps.stores.deadLetters.record({ shop: SHOP_A, webhookId: 'dl-de-1', topic: 'orders/create', reason: deadLetterReason('replay', { minutes: 1440 }), customerId: null, payload: {} }, new Date(AS_OF));
+    await new ShopifyObjectsStore(f.deps.mongo).recordWebPixel(SHOP_A, { action: 'failed', id: null, endpoint: `${f.url}/signals/pixel`, errors: [{ code: 'ACCESS_DENIED', message: 'Access denied for webPixelCreate field.' }] }, new Date());
+    const de = CATALOGUES.de.explanations;
+    await page.goto(`${f.url}/app/sync?locale=de`);
+    await page.getByText('vor 1.440 Min. ausgelöst, außerhalb von Shopifys 4-Stunden-Fenster für Wiederholungen: eine Wiedereinspielung').waitFor();
+    assert.ok(((await page.getByTestId('sync-pixel-refused').textContent()) ?? '').includes(de.pixel.ACCESS_DENIED));
+    await page.goto(`${f.url}/app/settings?locale=it`);
+    await page.getByTestId('pixel-refused').waitFor();
+    assert.ok(((await page.getByTestId('pixel-refused').textContent()) ?? '').includes(CATALOGUES.it.explanations.pixel.ACCESS_DENIED));
+    const signals = (await page.getByTestId('signals').textContent()) ?? '';
+    assert.ok(signals.includes(`In Klaviyo (Advanced KDP o partner app) crea un webhook di sistema per l’argomento «Clicked Email» verso ${f.url}/signals/klaviyo/${SHOP_A},`), signals);
+    assert.ok(!signals.includes('Nothing to set up'), 'no English connection text');
   });
 
   it('loaded nothing from outside the app and logged no errors (CSP included)', () => {
