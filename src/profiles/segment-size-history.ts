@@ -24,7 +24,7 @@ interface MetaRecord { _id: string; shop: string; backfilledThrough?: string }
 const monthSchema = new Schema<MonthRecord>({ _id: String, shop: String, month: String, days: Schema.Types.Mixed }, { collection: COLLECTION, versionKey: false, minimize: false });
 
 /** The sizes the chart shows: segments with members (the RFM grid's cells are not charted). */
-const chartKeys = (members: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(members).filter(([k, n]) => n > 0 && !k.startsWith('rfm-cell/')));
+export const chartSizes = (members: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(members).filter(([k, n]) => n > 0 && !k.startsWith('rfm-cell/')));
 export const dayKey = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 const monthOf = (dayK: string): string => dayK.slice(0, 7);
 const monthId = (shop: string, month: string): string => `${shop}/${month}`;
@@ -40,7 +40,7 @@ export class SegmentSizeHistory {
   /** Records `members` (segment key → customers) as day `day`'s sizes (days since the epoch, UTC). */
   async record(shop: string, day: number, members: Record<string, number>): Promise<void> {
     const k = dayKey(day);
-    const positive = chartKeys(members);
+    const positive = chartSizes(members);
     await upsertRetrying(() => this.model.collection.updateOne({ _id: monthId(shop, monthOf(k)) } as never, { $set: { [`days.${k}`]: positive }, $setOnInsert: { shop, month: monthOf(k) } } as never, { upsert: true }));
   }
 
@@ -49,7 +49,7 @@ export class SegmentSizeHistory {
     const byMonth = new Map<string, Array<[string, Record<string, number>]>>();
     for (const [day, members] of days) {
       const k = dayKey(day);
-      byMonth.set(monthOf(k), [...(byMonth.get(monthOf(k)) ?? []), [k, chartKeys(members)]]);
+      byMonth.set(monthOf(k), [...(byMonth.get(monthOf(k)) ?? []), [k, chartSizes(members)]]);
     }
     for (const [month, entries] of byMonth) {
       const doc = await this.model.findOne({ _id: monthId(shop, month) }).lean<MonthRecord>();

@@ -11,7 +11,10 @@ import type { ShopAggregates } from '../../src/profiles/shop-aggregates.ts';
 import { RFM_CELL_FAMILY, rfmCellKey } from '../../src/profiles/segment-browser-keys.ts';
 import type { SegmentEventStore } from '../../src/profiles/segment-event-store.ts';
 import { SEGMENT_DEFINITIONS, FAMILIES } from '../../src/segments/tags.ts';
-import { BACKFILL_DAYS, DAY_MS, dayKey } from '../../src/profiles/segment-size-history.ts';
+import { BACKFILL_DAYS, chartSizes, DAY_MS, dayKey } from '../../src/profiles/segment-size-history.ts';
+
+const sameSizes = (a: Record<string, number> | undefined, b: Record<string, number>): boolean =>
+  !!a && Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, n]) => a[k] === n);
 import type { DashboardPorts } from '../ports.ts';
 import { parseInput } from '../validate.ts';
 import { shopOf } from './session-token.ts';
@@ -80,12 +83,18 @@ export interface SizesOverTime {
 export async function sizesOverTime(profiles: CustomerProfileStore, events: SegmentEventStore, shop: string, family: string, days: number, endAt: number): Promise<SizesOverTime> {
   const endDay = Math.floor(endAt / DAY_MS);
   const startDay = endDay - days + 1;
-  const live = (await profiles.derivedState(shop)).members;
   const history = profiles.sizeHistory;
-  if (!(await history.backfilledThrough(shop))) await backfillSizes(profiles, events, shop, endDay, live);
-  await history.record(shop, endDay, live);
   // One month before the window too, for the value a first unrecorded day carries.
-  const recorded = await history.range(shop, startDay - 31, endDay);
+  const read = () => history.range(shop, startDay - 31, endDay);
+  const [live, backfilled, first] = await Promise.all([profiles.derivedState(shop).then((a) => chartSizes(a.members)), history.backfilledThrough(shop), read()]);
+  let recorded = first;
+  if (!backfilled) {
+    await backfillSizes(profiles, events, shop, endDay, live);
+    recorded = await read();
+  }
+  // The last day is today's live counts; recorded as the day's value when they moved since.
+  if (!sameSizes(recorded.get(dayKey(endDay)), live)) await history.record(shop, endDay, live);
+  recorded.set(dayKey(endDay), live);
   const before = [...recorded.keys()].filter((k) => k < dayKey(startDay)).sort().at(-1);
   let carried: Record<string, number> = before ? recorded.get(before)! : {};
   const perDay: Array<Record<string, number>> = [];
