@@ -70,7 +70,7 @@ function numberOfHex(h: string): number {
 export const entryKey = (value: number, customerId: string): string => sortableHex(value) + customerId;
 export const decodeEntry = (key: string): { value: number; customerId: string } => ({ value: numberOfHex(key.slice(0, 16)), customerId: key.slice(16) });
 
-export const headId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string): string => `${shop}/${segmentKey}|${field}|${gen}`;
+const headId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string): string => `${shop}/${segmentKey}|${field}|${gen}`;
 const chunkId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string, i: number): string => `${shop}/${segmentKey}|${field}|${gen}|${i}`;
 
 /** The chunk holding `key`: the last whose lower bound is ≤ key (bounds ascending, the first ""). */

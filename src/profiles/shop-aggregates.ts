@@ -32,7 +32,7 @@ import { upsertRetrying } from './upsert-retrying.ts';
 
 const COLLECTION = 'shop_aggregates';
 /** A writer lease not given back after this long belongs to a dead process (a save takes well under 1 s). */
-export const WRITER_TTL_MS = 60_000;
+const WRITER_TTL_MS = 60_000;
 /** The longest a rebuild keeps the gate closed at a time (it waits for the saves in flight, then switches). */
 export const CLOSE_MS = 10_000;
 const POLL_MS = 15;

@@ -28,7 +28,7 @@ import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seedOrder
 const SHOP = 'derived-race.myshopify.com';
 
 /** Every member of every segment key the profiles derive, read through the segment pages, against the derivation; and the aggregates. */
-export async function assertDerivedMatchProfiles(profiles: CustomerProfileStore, shop: string, step: string): Promise<void> {
+async function assertDerivedMatchProfiles(profiles: CustomerProfileStore, shop: string, step: string): Promise<void> {
   const docs: CustomerProfileDoc[] = [...(await profiles.allOf(shop)).values()];
   const lists = new Map<string, string[]>();
   for (const d of docs) {
