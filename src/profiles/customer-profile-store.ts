@@ -355,13 +355,17 @@ export class CustomerProfileStore {
     const desiredChanged = !previous || !sameTags(previous.tagsDesired, u.tagsDesired);
     const tagsRevision = (previous?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
     return this.withDerived(shop, customerId, async () => {
-      await this.writeProfile(shop, customerId, u, tagsRevision);
-      return { result: { previous, tagsRevision }, changes: [{ customerId, before: previous ? keysOfDoc(previous) : null, after: browserKeys(u) }] };
+      // The index and counts move from the profile this write replaced (returned by the write itself),
+      // not from the caller's `previous`: a whole-shop pass may have written the profile since the caller
+      // read it, and the live generation holds what was last written.
+      const replaced = await this.writeProfile(shop, customerId, u, tagsRevision);
+      return { result: { previous, tagsRevision }, changes: [{ customerId, before: replaced ? keysOfDoc(replaced) : null, after: browserKeys(u) }] };
     });
   }
 
-  private async writeProfile(shop: string, customerId: string, u: ProfileUpdate, tagsRevision: number): Promise<void> {
-    await upsertRetrying(() => this.model.updateOne(
+  /** Writes the profile; returns the one it replaced (null: a new customer). */
+  private async writeProfile(shop: string, customerId: string, u: ProfileUpdate, tagsRevision: number): Promise<CustomerProfileDoc | null> {
+    return upsertRetrying(() => this.model.findOneAndUpdate(
       { _id: profileId(shop, customerId) },
       {
         $setOnInsert: { shop, customerId },
@@ -379,8 +383,8 @@ export class CustomerProfileStore {
           ...browserKeys(u),
         },
       },
-      { upsert: true },
-    ));
+      { upsert: true, returnDocument: 'before' },
+    ).lean<CustomerProfileDoc>());
   }
 
   /**
@@ -522,9 +526,8 @@ export class CustomerProfileStore {
   /** Deletes the profile and its place in the membership index and aggregates; false when there was none. */
   async deleteCustomer(shop: string, customerId: string): Promise<boolean> {
     return this.withDerived(shop, customerId, async () => {
-      const previous = await this.getDoc(shop, customerId);
+      const previous = await this.model.findOneAndDelete({ _id: profileId(shop, customerId) }).lean<CustomerProfileDoc>();
       if (!previous) return { result: false, changes: [] };
-      await this.model.deleteOne({ _id: profileId(shop, customerId) });
       return { result: true, changes: [{ customerId, before: keysOfDoc(previous), after: null }] };
     });
   }

@@ -221,6 +221,16 @@ describe('the generation protocol at each step of a rebuild', () => {
     await assertOneGeneration(shop);
   });
 
+  it('a save given a stale previous profile (written over since the caller read it) moves the entries and counts of what it replaced', async () => {
+    const shop = 'derived-step-stale.myshopify.com';
+    const ids = await seedShop(shop);
+    const stale = await profiles.getDoc(shop, ids[11]!);
+    // A writer the caller did not see (the whole-shop pass, or another save) moves the customer first.
+    await save(shop, ids[11]!, 'vip', 222_222);
+    await profiles.save(shop, ids[11]!, update('loyal-customer', 3_333), stale);
+    await assertDerivedMatchProfiles(profiles, shop, 'after the stale save');
+  });
+
   it('a rebuild that begins while another runs takes over; the first leaves no trace', async () => {
     const shop = 'derived-step-overlap.myshopify.com';
     const ids = await seedShop(shop);
