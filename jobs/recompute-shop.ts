@@ -10,8 +10,9 @@ import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
 import { calibrateWithInsights, segment, thresholdsOf } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
-import { keysOfDoc } from '../src/profiles/customer-profile-store.ts';
+import { keysOfDoc, type DerivedRebuild } from '../src/profiles/customer-profile-store.ts';
 import { browserKeys } from '../src/profiles/segment-browser-keys.ts';
+import { DAY_MS } from '../src/profiles/segment-size-history.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -56,6 +57,18 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
   const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
   await yieldToEventLoop();
 
+  // The rebuild of the membership index and aggregates begins before the snapshot below, so the saves
+  // made while this pass runs are caught up before its generation goes live (shop-aggregates.ts).
+  const rebuild = await ctx.profiles.beginRebuild(shop);
+  try {
+    return await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders);
+  } catch (err) {
+    await ctx.profiles.abortRebuild(rebuild);
+    throw err;
+  }
+}
+
+async function writeAll(ctx: JobContext, shop: string, o: RecomputeShopOptions, rebuild: DerivedRebuild, calibration: ReturnType<typeof calibrateWithInsights>, calibrationId: string, customers: Awaited<ReturnType<typeof loadCalibrationInputs>>['customers'], orders: number): Promise<RecomputeShopResult> {
   let written = 0;
   let entered = 0;
   let left = 0;
@@ -75,7 +88,7 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
       // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
       const hasMessages = prev?.memberships.every((m) => m.explanationMsg) ?? false;
       if (o.onlyChanged && prev && hasMessages && sameMemberships(prev.memberships, s.memberships)) continue;
-      items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), record.id), previous: prev });
+      items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), calibrationId), previous: prev });
       const changes = segmentEventsOf(shop, c.customerId, prev, s, o.asOf);
       events.push(...changes);
       flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null));
@@ -90,10 +103,12 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
     await o.onProgress?.(Math.min(i + BATCH, customers.length), customers.length);
     await yieldToEventLoop();
   }
-  await ctx.profiles.rebuildDerived(shop, [...final].map(([customerId, keys]) => ({ customerId, keys })));
+  const totals = await ctx.profiles.finishRebuild(rebuild, [...final].map(([customerId, keys]) => ({ customerId, keys })));
+  // The day's point of the Overview's sizes-over-time chart (src/profiles/segment-size-history.ts).
+  if (totals) await ctx.profiles.sizeHistory.record(shop, Math.floor(o.asOf / DAY_MS), totals.members);
   const tagsPending = await ctx.tagState.pendingCount(shop);
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
   // Install (resync), settings change and the nightly run all pass here: native segments follow.
   await ctx.enqueue.reconcileShopifyObjects(shop);
-  return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId: record.id, thresholds: thresholdsOf(calibration) };
+  return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId, thresholds: thresholdsOf(calibration) };
 }

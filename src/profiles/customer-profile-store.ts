@@ -7,7 +7,7 @@ import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
 import { browserKeys, RFM_CELL_FAMILY, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 import { decodeEntry, entryKey, SegmentMemberIndex, type MemberChange } from './segment-member-index.ts';
-import { deriveAggregates, ShopAggregatesStore, type ShopAggregates } from './shop-aggregates.ts';
+import { applyChanges, CLOSE_MS, deriveAggregates, ShopAggregatesStore, type ShopAggregates } from './shop-aggregates.ts';
 
 /** Where the previous page of a segment ended: its last row's sort value and customer id. */
 export interface SegmentPageCursor {
@@ -15,6 +15,7 @@ export interface SegmentPageCursor {
   customerId: string;
 }
 import { shopScope } from './shard-keys.ts';
+import { SegmentSizeHistory } from './segment-size-history.ts';
 import type { ExplanationMsg } from '../segments/explanation.ts';
 
 const COLLECTION = 'customer_profiles';
@@ -143,6 +144,13 @@ export function keysOfDoc(d: CustomerProfileDoc): BrowserKeys {
   return { segmentKeys: d.segmentKeys ?? [], bySpend: d.bySpend ?? -1, byOrders: d.byOrders ?? -1, byLastOrder: d.byLastOrder ?? -1, byChurn: d.byChurn ?? -1, byClv: d.byClv ?? -1 };
 }
 
+/** A rebuild of the membership index and aggregates under way (beginRebuild → finishRebuild). */
+export interface DerivedRebuild { shop: string; gen: string; liveGen: string | null }
+
+/** Where a test can hold a save or a rebuild (shop-aggregates.ts, "Generations"). */
+export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switched';
+export interface DerivedHooks { at?: (point: DerivedHookPoint, shop: string, customerId?: string) => Promise<void> | void }
+
 /** Profile documents are keyed by shop and customer: point reads and writes on every backend. */
 export const profileId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
 
@@ -158,40 +166,132 @@ export class CustomerProfileStore {
   readonly memberIndex: SegmentMemberIndex;
   /** The Overview's per-shop aggregates, kept in step the same way. */
   readonly aggregates: ShopAggregatesStore;
+  /** Segment sizes per day (the Overview's chart), recorded from the aggregates. */
+  readonly sizeHistory: SegmentSizeHistory;
   private readonly tagState: TagSyncState | null;
+  /** Test hooks at the steps of saves and rebuilds (a test awaits its barriers there); none in production. */
+  hooks: DerivedHooks = {};
+  /** Saves whose lease expired before they gave it back (see withDerived). */
+  outlivedLeases = 0;
 
   constructor(conn: Connection, tagState: TagSyncState | null = null) {
     this.model = (conn.models.CustomerProfile as Model<ProfileRecord> | undefined) ?? conn.model<ProfileRecord>('CustomerProfile', profileSchema);
     this.memberIndex = new SegmentMemberIndex(conn);
     this.aggregates = new ShopAggregatesStore(conn);
+    this.sizeHistory = new SegmentSizeHistory(conn);
     this.tagState = tagState;
   }
 
-  /** A profile write's effect on the membership index and the aggregates (before → after). */
-  private async applyDerived(shop: string, changes: MemberChange[]): Promise<void> {
-    await Promise.all([this.memberIndex.apply(shop, changes), this.aggregates.apply(shop, changes)]);
+  /**
+   * A profile write with its effect on the membership index and the aggregates (before → after), under a
+   * writer lease (shop-aggregates.ts, "Generations"): `write` returns the changes it made.
+   */
+  private async withDerived<T>(shop: string, customerId: string, write: () => Promise<{ result: T; changes: MemberChange[] }>): Promise<T> {
+    const lease = await this.aggregates.enter(shop);
+    await this.hooks.at?.('save:entered', shop, customerId);
+    let done: { result: T; changes: MemberChange[] };
+    try {
+      done = await write();
+      await this.hooks.at?.('save:written', shop, customerId);
+      if (lease.gen) await this.memberIndex.apply(shop, lease.gen, done.changes);
+    } catch (err) {
+      await this.aggregates.leave(shop, lease, [customerId], null);
+      throw err;
+    }
+    // False only for a save that held its lease past WRITER_TTL_MS while a rebuild switched: its change
+    // reaches the new generation at the next rebuild.
+    if (!(await this.aggregates.leave(shop, lease, [customerId], done.changes))) this.outlivedLeases++;
+    return done.result;
   }
 
   /**
-   * Replaces the shop's membership index and aggregates with those of `members` (every profile of the
-   * shop): the whole-shop recompute calls it once its writes are done. The aggregates go last, so
-   * their presence means the index was built.
+   * Starts rebuilding the shop's membership index and aggregates: returns once every save that began
+   * earlier has written, so a snapshot of the profiles read after this holds them all. Then
+   * finishRebuild with that snapshot (or abortRebuild).
    */
-  async rebuildDerived(shop: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
-    const list = [...members];
-    await this.memberIndex.rebuild(shop, list);
-    await this.aggregates.replace(shop, deriveAggregates(list));
+  async beginRebuild(shop: string): Promise<DerivedRebuild> {
+    const b = await this.aggregates.beginRebuild(shop);
+    // Generations left by rebuilds that died (a running one that is superseded drops its own).
+    await this.memberIndex.dropExcept(shop, [b.liveGen, b.gen]);
+    await this.hooks.at?.('rebuild:begun', shop);
+    await this.aggregates.waitForWriters(shop, b.writers, Infinity, () => this.hooks.at?.('rebuild:waiting', shop));
+    return { shop, gen: b.gen, liveGen: b.liveGen };
+  }
+
+  /**
+   * Builds the new generation from `members` (every profile of the shop, read after beginRebuild),
+   * brings it up to date with the saves made since, and makes it live. Returns its aggregates, or null
+   * when a later rebuild took over (this one then leaves no trace).
+   */
+  async finishRebuild(r: DerivedRebuild, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<ShopAggregates | null> {
+    const { shop, gen } = r;
+    const state = new Map<string, BrowserKeys>();
+    for (const m of members) state.set(m.customerId, m.keys);
+    await this.memberIndex.build(shop, gen, [...state].map(([customerId, keys]) => ({ customerId, keys })));
+    const totals = deriveAggregates([...state.values()].map((keys) => ({ keys })));
+    await this.hooks.at?.('rebuild:built', shop);
+    /** Re-reads the customers saved meanwhile and moves their entries and counts in the new generation. */
+    const catchUp = async (): Promise<boolean> => {
+      for (;;) {
+        const ids = await this.aggregates.takePending(shop, gen);
+        if (ids === null) return false;
+        if (!ids.length) return true;
+        const docs = new Map((await this.pointReads(shop, ids)).map((d) => [d.customerId, keysOfDoc(d)]));
+        const changes = ids.map((id) => ({ customerId: id, before: state.get(id) ?? null, after: docs.get(id) ?? null }));
+        await this.memberIndex.apply(shop, gen, changes);
+        applyChanges(totals, changes);
+        for (const c of changes) if (c.after) state.set(c.customerId, c.after); else state.delete(c.customerId);
+      }
+    };
+    for (;;) {
+      if (!(await catchUp())) break;
+      if (!(await this.aggregates.gate(shop, gen, this.aggregates.now() + CLOSE_MS))) break;
+      await this.hooks.at?.('rebuild:closed', shop);
+      if ((await this.aggregates.waitForWriters(shop, null, CLOSE_MS)) && (await catchUp()) && (await this.aggregates.switchTo(shop, gen, totals))) {
+        await this.hooks.at?.('rebuild:switched', shop);
+        if (r.liveGen) await this.memberIndex.drop(shop, r.liveGen);
+        return totals;
+      }
+      // A save still holds its lease (or registered after the catch-up): let the waiting saves through, then again.
+      if (!(await this.aggregates.gate(shop, gen, 0))) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await this.memberIndex.drop(shop, gen);
+    return null;
+  }
+
+  /** The pass that began a rebuild failed: drop it. */
+  async abortRebuild(r: DerivedRebuild): Promise<void> {
+    await this.aggregates.abortRebuild(r.shop, r.gen);
+    await this.memberIndex.drop(r.shop, r.gen);
+  }
+
+  /** A whole rebuild: begin, read every profile, finish. */
+  async rebuildDerived(shop: string): Promise<ShopAggregates> {
+    const r = await this.beginRebuild(shop);
+    const members: Array<{ customerId: string; keys: BrowserKeys }> = [];
+    try {
+      const cursor = this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 2000 });
+      for await (const d of cursor) members.push({ customerId: (d as CustomerProfileDoc).customerId, keys: keysOfDoc(d as CustomerProfileDoc) });
+    } catch (err) {
+      await this.abortRebuild(r);
+      throw err;
+    }
+    // Superseded by a rebuild that began later: this derivation is still a correct answer for now.
+    return (await this.finishRebuild(r, members)) ?? deriveAggregates(members);
   }
 
   /** The shop's aggregates; derived from one scan of its profiles (and the index rebuilt) when absent. */
   async derivedState(shop: string): Promise<ShopAggregates> {
-    const a = await this.aggregates.get(shop);
-    if (a) return a;
-    const members: Array<{ customerId: string; keys: BrowserKeys }> = [];
-    const cursor = this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 2000 });
-    for await (const d of cursor) members.push({ customerId: (d as CustomerProfileDoc).customerId, keys: keysOfDoc(d as CustomerProfileDoc) });
-    await this.rebuildDerived(shop, members);
-    return deriveAggregates(members);
+    return (await this.aggregates.get(shop)) ?? this.rebuildDerived(shop);
+  }
+
+  /** The live generation of the membership index (derived first when there is none). */
+  private async liveGen(shop: string): Promise<string> {
+    const gen = await this.aggregates.liveGen(shop);
+    if (gen) return gen;
+    await this.derivedState(shop);
+    return (await this.aggregates.liveGen(shop)) ?? '';
   }
 
   private async withTagState(shop: string, docs: CustomerProfileDoc[]): Promise<CustomerProfile[]> {
@@ -254,7 +354,18 @@ export class CustomerProfileStore {
   async save(shop: string, customerId: string, u: ProfileUpdate, previous: CustomerProfileDoc | null): Promise<SaveResult> {
     const desiredChanged = !previous || !sameTags(previous.tagsDesired, u.tagsDesired);
     const tagsRevision = (previous?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
-    await upsertRetrying(() => this.model.updateOne(
+    return this.withDerived(shop, customerId, async () => {
+      // The index and counts move from the profile this write replaced (returned by the write itself),
+      // not from the caller's `previous`: a whole-shop pass may have written the profile since the caller
+      // read it, and the live generation holds what was last written.
+      const replaced = await this.writeProfile(shop, customerId, u, tagsRevision);
+      return { result: { previous, tagsRevision }, changes: [{ customerId, before: replaced ? keysOfDoc(replaced) : null, after: browserKeys(u) }] };
+    });
+  }
+
+  /** Writes the profile; returns the one it replaced (null: a new customer). */
+  private async writeProfile(shop: string, customerId: string, u: ProfileUpdate, tagsRevision: number): Promise<CustomerProfileDoc | null> {
+    return upsertRetrying(() => this.model.findOneAndUpdate(
       { _id: profileId(shop, customerId) },
       {
         $setOnInsert: { shop, customerId },
@@ -272,17 +383,16 @@ export class CustomerProfileStore {
           ...browserKeys(u),
         },
       },
-      { upsert: true },
-    ));
-    await this.applyDerived(shop, [{ customerId, before: previous ? keysOfDoc(previous) : null, after: browserKeys(u) }]);
-    return { previous, tagsRevision };
+      { upsert: true, returnDocument: 'before' },
+    ).lean<CustomerProfileDoc>());
   }
 
   /**
    * Bulk form of save for a whole shop (resync, recalibration), given the previous profiles the caller
    * already read: one bulk write of replaceOne-by-_id upserts (point writes on FerretDB and MongoDB).
    * tagsRevision is carried over from `previous`. Idempotent. Leaves the membership index and the
-   * aggregates as they were: the caller (the whole-shop pass) rebuilds them with rebuildDerived at its end.
+   * aggregates as they were: the caller (the whole-shop pass) began a rebuild before its snapshot and
+   * finishes it at its end (beginRebuild / finishRebuild).
    */
   async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: CustomerProfileDoc | null }>): Promise<Map<string, SaveResult>> {
     const out = new Map<string, SaveResult>();
@@ -361,7 +471,7 @@ export class CustomerProfileStore {
    * an entry left behind by racing writers is skipped rather than shown twice or out of place.
    */
   async *segmentMembers(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, after: SegmentPageCursor | null, batch = 200): AsyncGenerator<CustomerProfileDoc> {
-    const entries = this.memberIndex.entries(shop, segmentKey, field, dir, after ? entryKey(after.value, after.customerId) : null);
+    const entries = this.memberIndex.entries(shop, await this.liveGen(shop), segmentKey, field, dir, after ? entryKey(after.value, after.customerId) : null);
     let pending: Array<{ value: number; customerId: string }> = [];
     const drain = async function* (self: CustomerProfileStore): AsyncGenerator<CustomerProfileDoc> {
       const docs = new Map((await self.pointReads(shop, pending.map((e) => e.customerId))).map((d) => [d.customerId, d]));
@@ -415,10 +525,10 @@ export class CustomerProfileStore {
 
   /** Deletes the profile and its place in the membership index and aggregates; false when there was none. */
   async deleteCustomer(shop: string, customerId: string): Promise<boolean> {
-    const previous = await this.getDoc(shop, customerId);
-    if (!previous) return false;
-    await this.model.deleteOne({ _id: profileId(shop, customerId) });
-    await this.applyDerived(shop, [{ customerId, before: keysOfDoc(previous), after: null }]);
-    return true;
+    return this.withDerived(shop, customerId, async () => {
+      const previous = await this.model.findOneAndDelete({ _id: profileId(shop, customerId) }).lean<CustomerProfileDoc>();
+      if (!previous) return { result: false, changes: [] };
+      return { result: true, changes: [{ customerId, before: keysOfDoc(previous), after: null }] };
+    });
   }
 }

@@ -6,17 +6,19 @@
 // - An entry is one string, `entryKey(value, customerId)`: the sort value in 16 hex digits that order
 //   like the numbers, then the customer id, so the list order is (value, customerId) by plain string
 //   comparison; descending is that order reversed (one list serves both directions).
-// - A head per (shop, segment key, sort key) names the generation and, in one string, each chunk's
+// - A head per (shop, segment key, sort key, generation) holds, in one string, each chunk's
 //   lower bound (the first is "") and number. The bounds change at a rebuild, and when an entry that
 //   is a bound leaves (erasure must not leave the id behind in a head): the bound becomes the chunk's
 //   new first entry, or the (then empty) chunk is dropped from the head. A writer finds an entry's chunk from
 //   the head alone and writes it with `$addToSet` / `$pull` — idempotent, no read-compare-write.
-// - Rebuilt from the shop's profiles at every whole-shop recompute (balanced chunks of CHUNK_SIZE,
-//   a new generation, then the old one deleted); maintained entry by entry when one customer's profile
-//   is saved or deleted (customer-profile-store.ts). Between rebuilds a chunk may grow past CHUNK_SIZE.
+// - Every read and write names its generation. Which one is live, and the switch from one to the next,
+//   are kept in the shop's aggregates document (shop-aggregates.ts, "Generations"): a rebuild builds a
+//   new generation beside the live one (balanced chunks of CHUNK_SIZE), brings it up to date with the
+//   saves made meanwhile, and only then becomes live; the old one is then deleted. Between rebuilds the
+//   live one is maintained entry by entry when one customer's profile is saved or deleted
+//   (customer-profile-store.ts). Between rebuilds a chunk may grow past CHUNK_SIZE.
 // - Readers check each row against the customer's profile (profile-store.ts `segmentPage`), so an entry
 //   left behind by two writers racing on one customer never shows a customer twice or out of place.
-import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { BROWSER_SORT_FIELDS, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 import { shopScope } from './shard-keys.ts';
@@ -40,8 +42,6 @@ const headSchema = new Schema<HeadRecord>(
 );
 const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: String, e: [String] }, { collection: CHUNKS, versionKey: false });
 
-/** The generation a head gets when its first member arrives between rebuilds (same for every writer). */
-const FIRST_GEN = 'g0';
 interface Bound { lower: string; no: number }
 const boundsOf = (h: HeadRecord): Bound[] => (h.bounds ?? '').split('\n').map((line, i) => {
   const tab = line.lastIndexOf('\t');
@@ -70,7 +70,7 @@ function numberOfHex(h: string): number {
 export const entryKey = (value: number, customerId: string): string => sortableHex(value) + customerId;
 export const decodeEntry = (key: string): { value: number; customerId: string } => ({ value: numberOfHex(key.slice(0, 16)), customerId: key.slice(16) });
 
-const headId = (shop: string, segmentKey: string, field: BrowserSortField): string => `${shop}/${segmentKey}|${field}`;
+const headId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string): string => `${shop}/${segmentKey}|${field}|${gen}`;
 const chunkId = (shop: string, segmentKey: string, field: BrowserSortField, gen: string, i: number): string => `${shop}/${segmentKey}|${field}|${gen}|${i}`;
 
 /** The chunk holding `key`: the last whose lower bound is ≤ key (bounds ascending, the first ""). */
@@ -105,20 +105,20 @@ export class SegmentMemberIndex {
     this.chunks = (conn.models.SegmentMemberChunk as Model<ChunkRecord> | undefined) ?? conn.model<ChunkRecord>('SegmentMemberChunk', chunkSchema);
   }
 
-  private async head(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord | null> {
-    return this.heads.findOne({ _id: headId(shop, segmentKey, field) }).lean<HeadRecord>();
+  private async head(shop: string, segmentKey: string, field: BrowserSortField, gen: string): Promise<HeadRecord | null> {
+    return this.heads.findOne({ _id: headId(shop, segmentKey, field, gen) }).lean<HeadRecord>();
   }
 
-  /** The list's head, created (the first generation, one chunk) when the list has none yet. */
-  private async headForWrite(shop: string, segmentKey: string, field: BrowserSortField): Promise<HeadRecord> {
-    const h = await this.head(shop, segmentKey, field);
+  /** The list's head in generation `gen`, created (one chunk) when the list has none yet. */
+  private async headForWrite(shop: string, segmentKey: string, field: BrowserSortField, gen: string): Promise<HeadRecord> {
+    const h = await this.head(shop, segmentKey, field, gen);
     if (h) return h;
-    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field) }, { $setOnInsert: { shop, segmentKey, field, gen: FIRST_GEN, bounds: '\t0' } }, { upsert: true }));
-    return (await this.head(shop, segmentKey, field))!;
+    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field, gen) }, { $setOnInsert: { shop, segmentKey, field, gen, bounds: '\t0' } }, { upsert: true }));
+    return (await this.head(shop, segmentKey, field, gen))!;
   }
 
-  /** Applies customers' membership changes entry by entry: $pull the old, $addToSet the new. */
-  async apply(shop: string, changes: readonly MemberChange[]): Promise<void> {
+  /** Applies customers' membership changes to generation `gen` entry by entry: $pull the old, $addToSet the new. */
+  async apply(shop: string, gen: string, changes: readonly MemberChange[]): Promise<void> {
     const pulls: Array<[string, string]> = [];
     const adds: Array<[string, string]> = [];
     for (const c of changes) {
@@ -131,7 +131,7 @@ export class SegmentMemberIndex {
     const lists = [...new Set([...pulls, ...adds].map(([list]) => list))];
     const heads = new Map(await Promise.all(lists.map(async (l) => {
       const [seg, field] = l.split('\n') as [string, BrowserSortField];
-      return [l, await this.headForWrite(shop, seg, field)] as const;
+      return [l, await this.headForWrite(shop, seg, field, gen)] as const;
     })));
     const target = (list: string, key: string): { id: string; gen: string } => {
       const [seg, field] = list.split('\n') as [string, BrowserSortField];
@@ -159,7 +159,7 @@ export class SegmentMemberIndex {
    */
   private async replaceBound(head: HeadRecord, key: string): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const h = attempt === 0 ? head : await this.head(head.shop, head.segmentKey, head.field);
+      const h = attempt === 0 ? head : await this.head(head.shop, head.segmentKey, head.field, head.gen);
       if (!h) return;
       const bounds = boundsOf(h);
       const i = bounds.findIndex((b, j) => j > 0 && b.lower === key);
@@ -171,8 +171,11 @@ export class SegmentMemberIndex {
     }
   }
 
-  /** Replaces the shop's whole index with the given members' entries (a new generation). */
-  async rebuild(shop: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
+  /**
+   * Writes generation `gen` of the shop's index from the given members (balanced chunks, then the heads).
+   * Nobody reads or writes `gen` until the rebuild makes it live (shop-aggregates.ts, "Generations").
+   */
+  async build(shop: string, gen: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
     const lists = new Map<string, Map<BrowserSortField, string[]>>();
     for (const m of members) {
       for (const seg of new Set(m.keys.segmentKeys)) {
@@ -181,7 +184,6 @@ export class SegmentMemberIndex {
         for (const f of BROWSER_SORT_FIELDS) perField.get(f)!.push(entryKey(m.keys[f], m.customerId));
       }
     }
-    const gen = randomBytes(6).toString('hex');
     const heads: HeadRecord[] = [];
     let batch: ChunkRecord[] = [];
     const flush = async () => {
@@ -197,15 +199,25 @@ export class SegmentMemberIndex {
           batch.push({ _id: chunkId(shop, seg, f, gen, i / CHUNK_SIZE), shop, gen, e: keys.slice(i, i + CHUNK_SIZE) });
           if (batch.length >= 100) await flush();
         }
-        heads.push({ _id: headId(shop, seg, f), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower) });
+        heads.push({ _id: headId(shop, seg, f, gen), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower) });
       }
     }
     await flush();
+    // Heads last: a head names only chunks already written.
     if (heads.length) await upsertRetrying(() => this.heads.collection.bulkWrite(heads.map((h) => ({ replaceOne: { filter: { _id: h._id } as never, replacement: h as never, upsert: true } })), { ordered: false }));
-    const fresh = new Set(heads.map((h) => h._id));
-    const stale = (await this.heads.find({ ...shopScope(HEADS, shop) }, { _id: 1 }).lean<Array<{ _id: string }>>()).filter((h) => !fresh.has(h._id));
-    for (const h of stale) await this.heads.deleteOne({ _id: h._id });
-    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: { $ne: gen } });
+  }
+
+  /** Deletes the shop's generations other than `keep` (the live one, one being built). */
+  async dropExcept(shop: string, keep: ReadonlyArray<string | null | undefined>): Promise<void> {
+    const gens = keep.filter((g): g is string => !!g);
+    await this.heads.deleteMany({ ...shopScope(HEADS, shop), gen: { $nin: gens } });
+    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: { $nin: gens } });
+  }
+
+  /** Deletes one generation of the shop's index. */
+  async drop(shop: string, gen: string): Promise<void> {
+    await this.heads.deleteMany({ ...shopScope(HEADS, shop), gen });
+    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen });
   }
 
   private async chunk(id: string): Promise<string[]> {
@@ -217,8 +229,8 @@ export class SegmentMemberIndex {
    * The segment's entries in list order (dir 1) or reversed (-1), strictly after `afterKey`, chunk by
    * chunk: a page reads the head and the one or two chunks it spans.
    */
-  async *entries(shop: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, afterKey: string | null): AsyncGenerator<string> {
-    const h = await this.head(shop, segmentKey, field);
+  async *entries(shop: string, gen: string, segmentKey: string, field: BrowserSortField, dir: 1 | -1, afterKey: string | null): AsyncGenerator<string> {
+    const h = await this.head(shop, segmentKey, field, gen);
     if (!h) return;
     const bounds = boundsOf(h);
     const n = bounds.length;
@@ -230,13 +242,13 @@ export class SegmentMemberIndex {
     }
   }
 
-  /** Every entry of the shop's index as (segment key, sort field, entry) — for tests and checks. */
-  async dump(shop: string): Promise<Map<string, string[]>> {
+  /** Every entry of generation `gen` of the shop's index as (segment key, sort field, entry) — for tests and checks. */
+  async dump(shop: string, gen: string): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const heads = await this.heads.find({ ...shopScope(HEADS, shop) }).lean<HeadRecord[]>();
+    const heads = await this.heads.find({ ...shopScope(HEADS, shop), gen }).lean<HeadRecord[]>();
     await Promise.all(heads.map(async (h) => {
       const all: string[] = [];
-      for await (const k of this.entries(shop, h.segmentKey, h.field, 1, null)) all.push(k);
+      for await (const k of this.entries(shop, gen, h.segmentKey, h.field, 1, null)) all.push(k);
       if (all.length) out.set(`${h.segmentKey}|${h.field}`, all);
     }));
     return out;

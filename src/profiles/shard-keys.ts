@@ -29,6 +29,7 @@ export const SHARD_KEYS: Readonly<Record<string, ShardKey>> = {
   segment_member_heads: { kind: 'idPrefix', key: { _id: 1 } },
   segment_member_chunks: { kind: 'idPrefix', key: { _id: 1 } },
   shop_aggregates: { kind: 'idIsShop', key: { _id: 1 } },
+  segment_size_days: { kind: 'idPrefix', key: { _id: 1 } },
   calibrations: { kind: 'shopField', key: { shop: 1, _id: 1 } },
   segment_events: { kind: 'shopField', key: { shop: 1, customerId: 1 } },
   webhook_dead_letters: { kind: 'shopField', key: { shop: 1, webhookId: 1 } },

@@ -46,7 +46,8 @@ describe('segment membership index and shop aggregates', () => {
   const sorted = (m: Map<string, string[]>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   async function assertMatchesDerivation(step: string): Promise<void> {
     const docs = await profilesOf(SHOP);
-    assert.deepEqual(sorted(await deps.stores.profiles.memberIndex.dump(SHOP)), sorted(derivedIndex(docs)), `${step}: index = derivation`);
+    const gen = (await deps.stores.profiles.aggregates.liveGen(SHOP))!;
+    assert.deepEqual(sorted(await deps.stores.profiles.memberIndex.dump(SHOP, gen)), sorted(derivedIndex(docs)), `${step}: index = derivation`);
     const expected = deriveAggregates(docs.map((d) => ({ keys: keysOfDoc(d) })));
     const stored = (await deps.stores.profiles.aggregates.get(SHOP))!;
     const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, n]) => n !== 0));
@@ -122,11 +123,12 @@ describe('segment membership index and shop aggregates', () => {
     const [segmentKey, entries] = [...derivedIndex(await profilesOf(SHOP))].find(([l]) => l.endsWith('|bySpend'))!.map((x, i) => (i === 0 ? (x as string).split('|')[0] : x)) as [string, string[]];
     const victim = (await deps.stores.profiles.getDoc(SHOP, entries[0]!.slice(16)))!;
     const stale: BrowserKeys = { ...keysOfDoc(victim), bySpend: 123_456_789 };
-    await deps.stores.profiles.memberIndex.apply(SHOP, [{ customerId: victim.customerId, before: null, after: stale }]);
+    const gen = (await deps.stores.profiles.aggregates.liveGen(SHOP))!;
+    await deps.stores.profiles.memberIndex.apply(SHOP, gen, [{ customerId: victim.customerId, before: null, after: stale }]);
     const page = await deps.stores.profiles.segmentPage(SHOP, segmentKey, 'bySpend', -1, 500, null);
     assert.equal(page.docs.filter((d) => d.customerId === victim.customerId).length, 1, 'once, at its true place');
     assert.equal(page.docs.length, entries.length);
-    await deps.stores.profiles.memberIndex.apply(SHOP, [{ customerId: victim.customerId, before: stale, after: null }]);
+    await deps.stores.profiles.memberIndex.apply(SHOP, gen, [{ customerId: victim.customerId, before: stale, after: null }]);
   });
 
   it('an entry that was a chunk bound leaves no trace in the head; the order holds as chunks empty and fill', async () => {
@@ -134,30 +136,30 @@ describe('segment membership index and shop aggregates', () => {
     const idx = deps.stores.profiles.memberIndex;
     const keys = (i: number): BrowserKeys => ({ segmentKeys: ['loyalty/x'], bySpend: i % 97, byOrders: 1, byLastOrder: i, byChurn: -1, byClv: i });
     const members = Array.from({ length: 450 }, (_, i) => ({ customerId: String(5_000_000 + i), keys: keys(i) }));
-    await idx.rebuild(shop, members);
+    await idx.build(shop, 'g1', members);
     const live = new Map(members.map((m) => [m.customerId, m.keys]));
     const expected = () => [...live].map(([id, k]) => entryKey(k.bySpend, id)).sort();
-    const head = async () => (await idx.heads.findOne({ _id: `${shop}/loyalty/x|bySpend` }).lean<{ bounds: string }>())!.bounds;
+    const head = async () => (await idx.heads.findOne({ _id: `${shop}/loyalty/x|bySpend|g1` }).lean<{ bounds: string }>())!.bounds;
     const boundIds = (b: string) => b.split('\n').slice(1).map((l) => l.split('\t')[0]!.slice(16));
     assert.equal(boundIds(await head()).length, 2, 'three chunks');
     const firstBound = boundIds(await head())[0]!;
-    await idx.apply(shop, [{ customerId: firstBound, before: live.get(firstBound)!, after: null }]);
+    await idx.apply(shop, 'g1', [{ customerId: firstBound, before: live.get(firstBound)!, after: null }]);
     live.delete(firstBound);
     assert.ok(!(await head()).includes(firstBound), 'the erased id is not a bound any more');
-    assert.deepEqual((await idx.dump(shop)).get('loyalty/x|bySpend'), expected());
+    assert.deepEqual((await idx.dump(shop, 'g1')).get('loyalty/x|bySpend'), expected());
     // Empty the last chunk entirely (each of its entries a bound in turn), then refill around it.
     const last = expected().slice(-50);
     for (const k of last) {
       const id = k.slice(16);
-      await idx.apply(shop, [{ customerId: id, before: live.get(id)!, after: null }]);
+      await idx.apply(shop, 'g1', [{ customerId: id, before: live.get(id)!, after: null }]);
       live.delete(id);
     }
-    assert.deepEqual((await idx.dump(shop)).get('loyalty/x|bySpend'), expected());
+    assert.deepEqual((await idx.dump(shop, 'g1')).get('loyalty/x|bySpend'), expected());
     for (const id of ['4999999', '5000999', firstBound]) {
-      await idx.apply(shop, [{ customerId: id, before: null, after: keys(Number(id) % 1000) }]);
+      await idx.apply(shop, 'g1', [{ customerId: id, before: null, after: keys(Number(id) % 1000) }]);
       live.set(id, keys(Number(id) % 1000));
     }
-    assert.deepEqual((await idx.dump(shop)).get('loyalty/x|bySpend'), expected());
+    assert.deepEqual((await idx.dump(shop, 'g1')).get('loyalty/x|bySpend'), expected());
     assert.equal(boundIds(await head()).length, 1, 'the emptied chunk left the head');
   });
 

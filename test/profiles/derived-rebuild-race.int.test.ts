@@ -1,0 +1,254 @@
+// Profile saves racing the whole-shop rebuild of the membership index and the aggregates
+// (src/profiles/shop-aggregates.ts, "Generations"). The interleavings are fixed with hooks and barriers,
+// not sleeps. After each race, once everything has settled, the segment pages (every member of every
+// segment key, in order) and the aggregates must equal a from-scratch derivation of the stored profiles.
+//
+// First case, through the whole-shop recompute itself (written against the code before generations, and
+// failing there): between the pass's write of its snapshot and the
+// rebuild at its end, a customer with a new order is recomputed, another is deleted and a new customer
+// is saved. Before generations, the rebuild built from the pass's snapshot and dropped those three saves:
+// the recomputed customer stayed in its old segment in the index and the counts (its re-recompute after
+// the pass changes nothing, so nothing repaired it), the deleted one was still counted, the new one was
+// missing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
+import type { JobContext } from '../../jobs/ports.ts';
+import { recomputeShop } from '../../jobs/recompute-shop.ts';
+import { recomputeCustomer } from '../../jobs/recompute-customer.ts';
+import { keysOfDoc, type CustomerProfileDoc, type CustomerProfileStore, type DerivedHookPoint, type ProfileUpdate } from '../../src/profiles/customer-profile-store.ts';
+import { shopScope } from '../../src/profiles/shard-keys.ts';
+import { entryKey } from '../../src/profiles/segment-member-index.ts';
+import { deriveAggregates } from '../../src/profiles/shop-aggregates.ts';
+import { BROWSER_SORT_FIELDS } from '../../src/profiles/segment-browser-keys.ts';
+import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seedOrders, seededOrders, testDeps } from '../jobs/support.ts';
+
+const SHOP = 'derived-race.myshopify.com';
+
+/** Every member of every segment key the profiles derive, read through the segment pages, against the derivation; and the aggregates. */
+async function assertDerivedMatchProfiles(profiles: CustomerProfileStore, shop: string, step: string): Promise<void> {
+  const docs: CustomerProfileDoc[] = [...(await profiles.allOf(shop)).values()];
+  const lists = new Map<string, string[]>();
+  for (const d of docs) {
+    const k = keysOfDoc(d);
+    for (const seg of new Set(k.segmentKeys)) for (const f of BROWSER_SORT_FIELDS) lists.set(`${seg}|${f}`, [...(lists.get(`${seg}|${f}`) ?? []), entryKey(k[f], d.customerId)]);
+  }
+  const expected = deriveAggregates(docs.map((d) => ({ keys: keysOfDoc(d) })));
+  const stored = await profiles.derivedState(shop);
+  const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, n]) => n !== 0).sort());
+  assert.deepEqual(
+    { customers: stored.customers, revenueMinor: stored.revenueMinor, members: nonZero(stored.members), revenue: nonZero(stored.revenue) },
+    { customers: expected.customers, revenueMinor: expected.revenueMinor, members: nonZero(expected.members), revenue: nonZero(expected.revenue) },
+    `${step}: aggregates = derivation from the profiles`,
+  );
+  // Segment keys the aggregates still count but no profile has: their pages must be empty too.
+  for (const seg of Object.keys(nonZero(stored.members))) if (!lists.has(`${seg}|bySpend`)) for (const f of BROWSER_SORT_FIELDS) lists.set(`${seg}|${f}`, []);
+  for (const [list, entries] of lists) {
+    const [segmentKey, field] = list.split('|') as [string, (typeof BROWSER_SORT_FIELDS)[number]];
+    const page = await profiles.segmentPage(shop, segmentKey, field, 1, 10_000, null);
+    assert.deepEqual(page.docs.map((d) => entryKey(d[field] ?? -1, d.customerId)), entries.sort(), `${step}: ${list} pages = derivation`);
+  }
+}
+
+describe('profile saves racing the whole-shop rebuild', () => {
+  let s: TestServices;
+  let deps: Deps;
+  let rt: JobRuntime;
+  const orders = seededOrders(40, 23);
+  const ids = [...new Set(orders.map((o) => o.customerId!))].sort();
+
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    deps = await testDeps(s);
+    rt = runtimeFor(deps, new RecordingShopify());
+    await installShop(deps, SHOP);
+    await seedOrders(deps, SHOP, orders);
+  });
+  after(async () => {
+    deps.stores.profiles.hooks = {};
+    await rt.close();
+    await deps.close();
+    await s.close();
+  });
+
+  const settings = async () => (await deps.stores.shops.effective(SHOP))!.settings;
+
+  it('a recompute, a deletion and a new customer between the pass\'s writes and its rebuild all reach the index and the counts', async () => {
+    await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'support', onlyChanged: false });
+    await assertDerivedMatchProfiles(deps.stores.profiles, SHOP, 'before the race');
+    const mover = ids[0]!;
+    const gone = ids[1]!;
+    const newcomer = '88880001';
+    const moverBefore = keysOfDoc((await deps.stores.profiles.getDoc(SHOP, mover))!);
+    let raced = false;
+    // The pass records its segment events right after writing a batch of profiles: with 40 customers
+    // (one batch) that is after its last write and before the rebuild at its end.
+    const racing: JobContext = { ...rt.context, events: Object.create(rt.context.events, {
+      record: { value: async (...a: Parameters<JobContext['events']['record']>) => {
+        await rt.context.events.record(...a);
+        if (raced) return;
+        raced = true;
+        await deps.stores.orders.upsertMany(SHOP, [order(mover, AS_OF - DAY, 900_000_00), order(mover, AS_OF - 2 * DAY, 900_000_00), order(newcomer, AS_OF - DAY, 12_345)]);
+        await recomputeCustomer(rt.context, { shop: SHOP, customerId: mover, reason: 'webhook', asOf: AS_OF });
+        await recomputeCustomer(rt.context, { shop: SHOP, customerId: newcomer, reason: 'webhook', asOf: AS_OF });
+        assert.equal(await deps.stores.profiles.deleteCustomer(SHOP, gone), true);
+      } },
+    }) };
+    await recomputeShop(racing, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'nightly', onlyChanged: true });
+    assert.ok(raced);
+    // What the pipeline does after the pass: the customers recomputed during it are recomputed again.
+    for (const id of [mover, newcomer]) await recomputeCustomer(rt.context, { shop: SHOP, customerId: id, reason: 'webhook', asOf: AS_OF });
+    assert.notDeepEqual(keysOfDoc((await deps.stores.profiles.getDoc(SHOP, mover))!), moverBefore, 'the new orders moved the customer');
+    assert.ok(await deps.stores.profiles.getDoc(SHOP, newcomer));
+    await assertDerivedMatchProfiles(deps.stores.profiles, SHOP, 'after the race');
+  });
+});
+
+// The protocol at each of its steps, on the store itself. The store's clock is pinned, so no lease and
+// no closed gate expires during a test: every wait ends only when the protocol lets it.
+describe('the generation protocol at each step of a rebuild', () => {
+  let s: TestServices;
+  let deps: Deps;
+  let profiles: CustomerProfileStore;
+  const FIXED = AS_OF;
+
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    deps = await testDeps(s);
+    profiles = deps.stores.profiles;
+    profiles.aggregates.now = () => FIXED;
+  });
+  after(async () => {
+    profiles.hooks = {};
+    await deps.close();
+    await s.close();
+  });
+
+  const barrier = () => {
+    let open!: () => void;
+    const p = new Promise<void>((r) => (open = r));
+    return { wait: () => p, open };
+  };
+  /** A profile in `segment` with this spend (and an RFM cell), as the pipeline saves it. */
+  const update = (segment: string, spendMinor: number): ProfileUpdate => ({
+    memberships: [{ family: 'loyalty', segment, label: segment, tag: `seg:${segment}`, explanation: segment, since: null }],
+    tagsDesired: [`seg:${segment}`], metrics: { orders: 1 + (spendMinor % 5), spendMinor, lastOrderAt: AS_OF - spendMinor, rfm: { r: 1 + (spendMinor % 5), f: 1 } },
+    predictions: { churnProbability: (spendMinor % 100) / 100, clv12mMinor: spendMinor * 2 }, replenishment: [], nextChangeAt: null,
+    asOf: new Date(AS_OF), computedAt: new Date(AS_OF), calibrationId: null,
+  });
+  const save = async (shop: string, id: string, segment: string, spend: number) => profiles.save(shop, id, update(segment, spend), await profiles.getDoc(shop, id));
+  /** A shop of 30 customers with a live generation. */
+  async function seedShop(shop: string): Promise<string[]> {
+    const ids = Array.from({ length: 30 }, (_, i) => String(610_000 + i));
+    for (const [i, id] of ids.entries()) await save(shop, id, i % 3 ? 'one-time-buyer' : 'loyal-customer', 1_000 + i * 37);
+    await profiles.rebuildDerived(shop);
+    await assertDerivedMatchProfiles(profiles, shop, 'seeded');
+    return ids;
+  }
+  /** Hooks for one shop; the other test's shop passes through. */
+  const on = (shop: string, f: (point: DerivedHookPoint, customerId?: string) => Promise<void> | void) => {
+    profiles.hooks = { at: (point, sh, customerId) => (sh === shop ? f(point, customerId) : undefined) };
+  };
+  async function assertOneGeneration(shop: string): Promise<void> {
+    const live = await profiles.aggregates.liveGen(shop);
+    const heads = await profiles.memberIndex.heads.find(shopScope('segment_member_heads', shop), { gen: 1 }).lean<Array<{ gen: string }>>();
+    const chunks = await profiles.memberIndex.chunks.find(shopScope('segment_member_chunks', shop), { gen: 1 }).lean<Array<{ gen: string }>>();
+    assert.deepEqual([...new Set([...heads, ...chunks].map((x) => x.gen))], [live], 'only the live generation is stored');
+    const c = (await profiles.aggregates.control(shop))!;
+    assert.deepEqual({ rebuild: c.rebuild, pending: c.pending, writers: c.writers }, { rebuild: null, pending: [], writers: [] }, 'no rebuild, nothing pending, no lease');
+  }
+
+  it('a save that took its lease before the rebuild began and writes after: the rebuild waits for it before its snapshot', async () => {
+    const shop = 'derived-step-begin.myshopify.com';
+    const ids = await seedShop(shop);
+    const held = barrier();
+    const reached = barrier();
+    const seen: string[] = [];
+    on(shop, async (point, customerId) => {
+      seen.push(point);
+      if (point === 'save:entered' && customerId === ids[4]) {
+        reached.open();
+        await held.wait();
+      }
+      // The rebuild is held up by the lease (with the fix), or has built without waiting (without it):
+      // either way the save writes now.
+      if (point === 'rebuild:waiting' || point === 'rebuild:built') held.open();
+    });
+    const saving = save(shop, ids[4]!, 'vip', 999_999);
+    await reached.wait();
+    await profiles.rebuildDerived(shop);
+    await saving;
+    await assertDerivedMatchProfiles(profiles, shop, 'after the rebuild');
+    assert.ok(seen.indexOf('rebuild:waiting') >= 0 && seen.indexOf('rebuild:waiting') < seen.indexOf('save:written'), `the rebuild waited for the lease before the save wrote (${seen.join(', ')})`);
+    await assertOneGeneration(shop);
+  });
+
+  it('saves, a deletion and a new customer after the snapshot, one of them still writing when the gate closes, one arriving at the closed gate: all caught up', async () => {
+    const shop = 'derived-step-close.myshopify.com';
+    const ids = await seedShop(shop);
+    const [slow, quick, gone, late] = [ids[5]!, ids[6]!, ids[7]!, ids[8]!];
+    const slowWritten = barrier();
+    const slowHeld = barrier();
+    let lateSave: Promise<unknown> | null = null;
+    const seen: string[] = [];
+    on(shop, async (point, customerId) => {
+      seen.push(`${point}${customerId ? ` ${customerId}` : ''}`);
+      if (point === 'rebuild:built') {
+        // After the snapshot and the build: one save held after its write, three that complete.
+        void save(shop, slow, 'vip', 777_777);
+        await slowWritten.wait();
+        await save(shop, quick, 'vip', 555_555);
+        assert.equal(await profiles.deleteCustomer(shop, gone), true);
+        await save(shop, '619999', 'one-time-buyer', 4_321);
+      }
+      if (point === 'save:written' && customerId === slow) {
+        slowWritten.open();
+        await slowHeld.wait();
+      }
+      if (point === 'rebuild:closed' && !lateSave) {
+        lateSave = save(shop, late, 'vip', 333_333);
+        slowHeld.open();
+      }
+    });
+    await profiles.rebuildDerived(shop);
+    await lateSave;
+    await assertDerivedMatchProfiles(profiles, shop, 'after the rebuild');
+    const switched = seen.indexOf('rebuild:switched');
+    assert.ok(seen.indexOf(`save:entered ${late}`) > switched, `the save at the closed gate entered after the switch (${seen.join(', ')})`);
+    assert.ok(seen.indexOf(`save:entered ${slow}`) < switched, 'the slow save held its lease across the close');
+    await assertOneGeneration(shop);
+  });
+
+  it('a save given a stale previous profile (written over since the caller read it) moves the entries and counts of what it replaced', async () => {
+    const shop = 'derived-step-stale.myshopify.com';
+    const ids = await seedShop(shop);
+    const stale = await profiles.getDoc(shop, ids[11]!);
+    // A writer the caller did not see (the whole-shop pass, or another save) moves the customer first.
+    await save(shop, ids[11]!, 'vip', 222_222);
+    await profiles.save(shop, ids[11]!, update('loyal-customer', 3_333), stale);
+    await assertDerivedMatchProfiles(profiles, shop, 'after the stale save');
+  });
+
+  it('a rebuild that begins while another runs takes over; the first leaves no trace', async () => {
+    const shop = 'derived-step-overlap.myshopify.com';
+    const ids = await seedShop(shop);
+    let second: Promise<unknown> | null = null;
+    let begun = 0;
+    on(shop, async (point) => {
+      if (point === 'rebuild:begun') begun++;
+      if (point === 'rebuild:built' && !second) {
+        await save(shop, ids[9]!, 'vip', 888_888);
+        second = profiles.rebuildDerived(shop);
+        await second;
+        await save(shop, ids[10]!, 'vip', 444_444);
+      }
+    });
+    await profiles.rebuildDerived(shop);
+    await second;
+    assert.equal(begun, 2);
+    await assertDerivedMatchProfiles(profiles, shop, 'after both rebuilds');
+    await assertOneGeneration(shop);
+  });
+});
