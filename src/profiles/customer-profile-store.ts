@@ -138,6 +138,9 @@ export interface SaveResult {
   tagsRevision: number;
 }
 
+/** A profile as the tag sync reads it: tag fields, and the metafield's inputs when that is written. */
+export type TagSyncRow = Pick<CustomerProfileDoc, 'customerId' | 'tagsDesired' | 'tagsRevision'> & Partial<Pick<CustomerProfileDoc, 'memberships' | 'predictionsJson'>>;
+
 /** The browser keys a stored profile carries (those of segment-browser-keys.ts, -1 where absent). */
 export function keysOfDoc(d: CustomerProfileDoc): BrowserKeys {
   return { segmentKeys: d.segmentKeys ?? [], bySpend: d.bySpend ?? -1, byOrders: d.byOrders ?? -1, byLastOrder: d.byLastOrder ?? -1, byChurn: d.byChurn ?? -1, byClv: d.byClv ?? -1 };
@@ -342,6 +345,37 @@ export class CustomerProfileStore {
       }
     }
     if (batch.length) yield* await this.withTagState(shop, batch);
+  }
+
+  /**
+   * What a tag sync reads of every profile of the shop — tag fields, and with `metafield` what the
+   * customer metafield is made of — by one scan of the shop's `_id` range, in batches of `batchSize`
+   * in the order the server returns them. No sort: FerretDB 1.24 serves no range or sort from the
+   * `_id` index (a sorted cursor is sorted in FerretDB's memory; successive `_id > last` batches each
+   * scan the collection; measured in docs/benchmarks.md, tag sync). One pass, so the cost is the
+   * shop's size once; the whole-shop tag sync joins it with the pending set.
+   */
+  async *tagRowsOfShop(shop: string, batchSize: number, metafield: boolean): AsyncGenerator<TagSyncRow[]> {
+    const projection = { _id: 0, customerId: 1, tagsDesired: 1, tagsRevision: 1, ...(metafield ? { memberships: 1, predictionsJson: 1 } : {}) };
+    const cursor = this.model.collection.find<TagSyncRow>(shopScope(COLLECTION, shop), { projection, batchSize });
+    let batch: TagSyncRow[] = [];
+    try {
+      for await (const d of cursor) {
+        batch.push(d);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** Profiles by point reads (`_id`, the one index-served query on FerretDB 1.24), in the order asked; missing ones are left out. */
+  async getByIds(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
+    return this.pointReads(shop, customerIds);
   }
 
   /** Profiles by point reads (`_id`), 64 at a time, in the order asked; missing ones are left out. */
