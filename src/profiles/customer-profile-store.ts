@@ -230,6 +230,27 @@ export class CustomerProfileStore {
     return new Map(docs.map((d) => [d.customerId, d]));
   }
 
+  /**
+   * Every profile of the shop without its engine output (metrics, predictions, replenishment: the bulk
+   * of a document), in batches, by one scan: what a whole-shop recompute compares its results with.
+   */
+  async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>> {
+    const cursor = this.model.collection.find<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>(shopScope(COLLECTION, shop), { projection: { _id: 0, metricsJson: 0, predictionsJson: 0, replenishmentJson: 0 }, batchSize });
+    let batch: Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>> = [];
+    try {
+      for await (const d of cursor) {
+        batch.push(d);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
   async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
     if (customerIds.length <= 64) {
       const docs = await Promise.all(customerIds.map((id) => this.getDoc(shop, id)));
@@ -287,13 +308,13 @@ export class CustomerProfileStore {
    * tagsRevision is carried over from `previous`. Idempotent. Leaves the membership index and the
    * aggregates as they were: the caller (the whole-shop pass) rebuilds them with rebuildDerived at its end.
    */
-  async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: CustomerProfileDoc | null }>): Promise<Map<string, SaveResult>> {
-    const out = new Map<string, SaveResult>();
+  async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: Pick<CustomerProfileDoc, 'tagsDesired' | 'tagsRevision'> | null }>): Promise<Map<string, { tagsRevision: number }>> {
+    const out = new Map<string, { tagsRevision: number }>();
     if (!items.length) return out;
     const docs = items.map(({ customerId, update: u, previous: prev }) => {
       const desiredChanged = !prev || !sameTags(prev.tagsDesired, u.tagsDesired);
       const tagsRevision = (prev?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
-      out.set(customerId, { previous: prev, tagsRevision });
+      out.set(customerId, { tagsRevision });
       return {
         _id: profileId(shop, customerId), shop, customerId, memberships: u.memberships, tagsDesired: u.tagsDesired, tagsRevision,
         metricsJson: JSON.stringify(u.metrics ?? {}), predictionsJson: JSON.stringify(u.predictions ?? {}),
