@@ -106,7 +106,7 @@ async function* customerBatches(ctx: JobContext, shop: string, size: number): As
 }
 
 /** Kept in memory between the calibration and the profiles up to this many customers; a larger shop's books are read twice. */
-export const KEEP_CUSTOMERS_UP_TO = 50_000;
+const KEEP_CUSTOMERS_UP_TO = 50_000;
 
 // Memory is bounded by the shop's compact numbers, not its orders and profiles: the calibration needs
 // only each customer's summary (summarizeCustomer), the profile pass reads the books again BATCH
