@@ -156,6 +156,28 @@ describe('whole-shop tag sync in one pass', () => {
     await assertAllApplied();
   });
 
+  it('scans again when the server drops the cursor mid-pass, writing each customer once', async () => {
+    await everyonePendingWith('seg:wave-3');
+    const store = rt.context.profiles;
+    let calls = 0;
+    // The first scan yields one batch, then the cursor is gone (MongoDB CursorNotFound, code 43).
+    const profiles = Object.assign(Object.create(store) as typeof store, {
+      async *tagRowsOfShop(shop: string, batchSize: number, metafield: boolean) {
+        const first = ++calls === 1;
+        for await (const batch of store.tagRowsOfShop(shop, batchSize, metafield)) {
+          yield batch;
+          if (first) throw Object.assign(new Error('cursor id not found'), { code: 43 });
+        }
+      },
+    });
+    const r = await syncTags({ ...ctx(), profiles }, { shop: SHOP }, undefined, TUNING);
+    assert.equal(calls, 2);
+    assert.equal(r.written, 150);
+    assert.equal(new Set(written().map((c) => c.customerId)).size, written().length, 'no customer written twice');
+    assert.ok(written().every((c) => c.desired.includes('seg:wave-3')));
+    await assertAllApplied();
+  });
+
   it('reads a few pending customers by id, without scanning the shop, in bulk and per customer', async () => {
     // 5 of 150 pending: bulk from 2 on, yet 5 × the cost of a point read is under a scan of 150.
     const few = customers.slice(10, 15);
