@@ -11,7 +11,7 @@ import { metafieldValueOf } from '../src/shopify/customer-metafield.ts';
 export interface MetafieldSyncCounts { written: number; skipped: number; failed: number }
 
 export async function syncCustomerMetafields(
-  ctx: JobContext, shop: string, settings: ShopSettings, profiles: readonly CustomerProfileDoc[], bulk: boolean,
+  ctx: JobContext, shop: string, settings: ShopSettings, profiles: ReadonlyArray<Pick<CustomerProfileDoc, 'customerId' | 'memberships' | 'predictionsJson'>>, bulk: boolean,
 ): Promise<MetafieldSyncCounts> {
   if (!settings.shopify.customerMetafield || !ctx.shopify.writeCustomerMetafields || profiles.length === 0) return { written: 0, skipped: 0, failed: 0 };
   const writes = profiles.map((p) => ({ customerId: p.customerId, value: JSON.stringify(metafieldValueOf(p, settings.currency)) }));

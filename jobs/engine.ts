@@ -2,7 +2,7 @@
 // calibration is the engine's Calibration (the calibration store keeps it as JSON), memberships come
 // back in the shape the profile store keeps them. One implementation, so no port: processors and the
 // settings preview (jobs/settings-preview.ts) call these functions directly.
-import { calibrateFromSummaries, calibrateShop, segmentCustomer, shopInsights, summarizeCustomer, type Calibration, type CustomerInput, type CustomerSegmentation, type Membership, type ShopInsights, type ShopSettings } from '../src/segments/index.ts';
+import { calibrateFromSummaries, calibrateShop, segmentCustomer, shopInsights, summarizeCustomer, type Calibration, type CustomerInput, type CustomerSegmentation, type CustomerSummary, type Membership, type ShopInsights, type ShopSettings } from '../src/segments/index.ts';
 import type { StoredMembership } from '../src/profiles/customer-profile-store.ts';
 
 /** The engine's per-customer result, as far as the pipeline reads and stores it. */
@@ -22,7 +22,11 @@ export type CalibrationWithInsights = Calibration & { insights: ShopInsights };
 
 /** calibrate, plus the bright spots from the same summaries (each customer summarised once). */
 export function calibrateWithInsights(customers: CustomerInput[], settings: ShopSettings, asOf: number, previous: Calibration | undefined): CalibrationWithInsights {
-  const summaries = customers.map((c) => summarizeCustomer(c, settings, asOf));
+  return calibrateSummariesWithInsights(customers.map((c) => summarizeCustomer(c, settings, asOf)), settings, asOf, previous);
+}
+
+/** calibrateWithInsights from the customers' summaries (summarizeCustomer): what a streamed whole-shop pass keeps. */
+export function calibrateSummariesWithInsights(summaries: readonly CustomerSummary[], settings: ShopSettings, asOf: number, previous: Calibration | undefined): CalibrationWithInsights {
   const calibration = calibrateFromSummaries(summaries, settings, asOf, previous);
   const i = shopInsights(summaries, calibration, settings, asOf);
   // Bounded, so a catalogue of thousands of products cannot swell the stored calibration document.

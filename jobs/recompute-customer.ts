@@ -31,7 +31,7 @@ export function profileUpdateOf(s: Segmentation, asOf: number, computedAt: numbe
   };
 }
 
-export function segmentEventsOf(shop: string, customerId: string, previous: CustomerProfileDoc | null, s: Segmentation, asOf: number): SegmentEvent[] {
+export function segmentEventsOf(shop: string, customerId: string, previous: Pick<CustomerProfileDoc, 'memberships'> | null, s: Segmentation, asOf: number): SegmentEvent[] {
   const { entered, left } = membershipChanges(previous?.memberships ?? [], s.memberships);
   const at = new Date(asOf);
   return [

@@ -6,13 +6,15 @@ import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
-import { BATCH, loadCalibrationInputs } from './calibration-inputs.ts';
-import { calibrateWithInsights, segment, thresholdsOf } from './engine.ts';
+import { BATCH } from './calibration-inputs.ts';
+import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
-import { keysOfDoc, type DerivedRebuild } from '../src/profiles/customer-profile-store.ts';
-import { browserKeys } from '../src/profiles/segment-browser-keys.ts';
+import { keysOfDoc, type CustomerProfileDoc, type DerivedRebuild, type StoredMembership } from '../src/profiles/customer-profile-store.ts';
 import { DAY_MS } from '../src/profiles/segment-size-history.ts';
+import { browserKeys, type BrowserKeys } from '../src/profiles/segment-browser-keys.ts';
+import { membershipChanges } from '../src/profiles/segment-event-store.ts';
+import { summarizeCustomer, type CustomerInput, type CustomerSummary } from '../src/segments/index.ts';
 
 export interface RecomputeShopOptions {
   asOf: number;
@@ -21,6 +23,9 @@ export interface RecomputeShopOptions {
   /** Write only customers whose memberships or tags change (nightly recalibration). */
   onlyChanged: boolean;
   onProgress?: (done: number, total: number) => Promise<void> | void;
+  /** Overrides KEEP_CUSTOMERS_UP_TO and BATCH (tests). */
+  keepCustomersUpTo?: number;
+  batchSize?: number;
 }
 
 export interface RecomputeShopResult {
@@ -51,64 +56,164 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
   }
 }
 
+/** What the pass keeps of a customer's previous profile: a few hundred bytes, the strings shared between customers. */
+interface PreviousLite {
+  /** "family/segment" of each membership (one array shared by every customer with the same set). */
+  memberships: readonly string[];
+  since: Array<number | null>;
+  hasMessages: boolean;
+  tagsDesired: string[];
+  tagsRevision: number;
+}
+
+/** One copy of each distinct value (membership sets, tag sets, segment keys): a shop has few. */
+class Interner {
+  private readonly seen = new Map<string, string[]>();
+  of(list: readonly string[]): string[] {
+    const key = list.join('\n');
+    let v = this.seen.get(key);
+    if (!v) this.seen.set(key, (v = [...list]));
+    return v;
+  }
+}
+
+/** The previous memberships as segment() and the comparisons read them (family, segment, since). */
+function membershipsOf(p: PreviousLite): StoredMembership[] {
+  return p.memberships.map((key, i) => {
+    const slash = key.indexOf('/');
+    return { family: key.slice(0, slash), segment: key.slice(slash + 1), label: '', tag: '', explanation: '', since: p.since[i] ?? null };
+  });
+}
+
+/** The shop's customers with their engagement signals, BATCH at a time, in customer-id order. */
+async function* customerBatches(ctx: JobContext, shop: string, size: number): AsyncGenerator<CustomerInput[]> {
+  let batch: CustomerInput[] = [];
+  const withEngagement = async (b: CustomerInput[]) => {
+    const engagement = await ctx.orders.engagementOf(shop, b.map((c) => c.customerId));
+    for (const c of b) {
+      const e = engagement.get(c.customerId);
+      if (e) c.engagement = e;
+    }
+    return b;
+  };
+  for await (const c of ctx.orders.customersOf(shop)) {
+    batch.push(c);
+    if (batch.length >= size) {
+      yield await withEngagement(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) yield await withEngagement(batch);
+}
+
+/** Kept in memory between the calibration and the profiles up to this many customers; a larger shop's books are read twice. */
+const KEEP_CUSTOMERS_UP_TO = 50_000;
+
+// Memory is bounded by the shop's compact numbers, not its orders and profiles: the calibration needs
+// only each customer's summary (summarizeCustomer), the profile pass reads the books again BATCH
+// customers at a time (a small shop's are kept from the first read), and of each previous profile the
+// pass keeps its memberships' keys and dates, tags, revision and browser keys (PreviousLite); a
+// customer who leaves a segment has its previous profile read by id for the event's tag and text.
 async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
-  const { customers, orders, previous: previousCal } = await loadCalibrationInputs(ctx, shop);
-  const calibration = calibrateWithInsights(customers, o.settings, o.asOf, previousCal?.calibration ?? undefined);
-  const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers.length });
+  const previousCal = await ctx.calibrations.current(shop);
+  const keepUpTo = o.keepCustomersUpTo ?? KEEP_CUSTOMERS_UP_TO;
+  const summaries: CustomerSummary[] = [];
+  let kept: CustomerInput[][] | null = [];
+  let keptCount = 0;
+  let orders = 0;
+  for await (const batch of customerBatches(ctx, shop, o.batchSize ?? BATCH)) {
+    for (const c of batch) {
+      orders += c.orders.length;
+      summaries.push(summarizeCustomer(c, o.settings, o.asOf));
+    }
+    keptCount += batch.length;
+    if (kept && keptCount <= keepUpTo) kept.push(batch);
+    else kept = null;
+    await yieldToEventLoop();
+  }
+  const customers = summaries.length;
+  const calibration = calibrateSummariesWithInsights(summaries, o.settings, o.asOf, previousCal?.calibration ?? undefined);
+  summaries.length = 0;
+  const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers });
   await yieldToEventLoop();
 
   // The rebuild of the membership index and aggregates begins before the snapshot below, so the saves
   // made while this pass runs are caught up before its generation goes live (shop-aggregates.ts).
   const rebuild = await ctx.profiles.beginRebuild(shop);
   try {
-    return await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders);
+    return await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, kept);
   } catch (err) {
     await ctx.profiles.abortRebuild(rebuild);
     throw err;
   }
 }
 
-async function writeAll(ctx: JobContext, shop: string, o: RecomputeShopOptions, rebuild: DerivedRebuild, calibration: ReturnType<typeof calibrateWithInsights>, calibrationId: string, customers: Awaited<ReturnType<typeof loadCalibrationInputs>>['customers'], orders: number): Promise<RecomputeShopResult> {
+async function writeAll(
+  ctx: JobContext, shop: string, o: RecomputeShopOptions, rebuild: DerivedRebuild, calibration: CalibrationWithInsights,
+  calibrationId: string, customers: number, orders: number, kept: CustomerInput[][] | null,
+): Promise<RecomputeShopResult> {
+  // One read of every previous profile (one scan on FerretDB), kept compact.
+  const interner = new Interner();
+  const previous = new Map<string, PreviousLite>();
+  // The shop's profiles as they stand after this pass: what the membership index and aggregates rebuild from.
+  const final = new Map<string, BrowserKeys>();
+  const compactKeys = (k: BrowserKeys): BrowserKeys => ({ ...k, segmentKeys: interner.of(k.segmentKeys) });
+  for await (const batch of ctx.profiles.previousOfShop(shop)) {
+    for (const d of batch) {
+      previous.set(d.customerId, {
+        memberships: interner.of(d.memberships.map((m) => `${m.family}/${m.segment}`)), since: d.memberships.map((m) => m.since ?? null),
+        hasMessages: d.memberships.every((m) => m.explanationMsg), tagsDesired: interner.of(d.tagsDesired), tagsRevision: d.tagsRevision,
+      });
+      final.set(d.customerId, compactKeys(keysOfDoc(d as CustomerProfileDoc)));
+    }
+    await yieldToEventLoop();
+  }
+
   let written = 0;
   let entered = 0;
   let left = 0;
-  // One read of every previous profile: on FerretDB each query scans the collection anyway.
-  const previous = await ctx.profiles.allOf(shop);
-  // The shop's profiles as they stand after this pass: what the membership index and aggregates rebuild from.
-  const final = new Map([...previous].map(([id, doc]) => [id, keysOfDoc(doc)]));
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
+  let done = 0;
+  for await (const batch of kept ? (async function* () { yield* kept!; })() : customerBatches(ctx, shop, o.batchSize ?? BATCH)) {
+    const computed: Array<{ c: CustomerInput; s: Segmentation; prev: PreviousLite | null; prevMemberships: StoredMembership[] | null }> = [];
+    for (const c of batch) {
+      const prev = previous.get(c.customerId) ?? null;
+      const prevMemberships = prev ? membershipsOf(prev) : null;
+      const s = segment(c, calibration, o.settings, o.asOf, prevMemberships);
+      // A profile written before explanations were messages (English text only) is rewritten once, so
+      // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
+      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships)) continue;
+      computed.push({ c, s, prev, prevMemberships });
+    }
+    // Leaving a segment records the previous membership's tag and explanation: those profiles are read by id.
+    const leaving = computed.filter((x) => x.prevMemberships && membershipChanges(x.prevMemberships, x.s.memberships).left.length > 0).map((x) => x.c.customerId);
+    const full = new Map((await ctx.profiles.getByIds(shop, leaving)).map((d) => [d.customerId, d]));
     const items: Parameters<typeof ctx.profiles.replaceMany>[1][number][] = [];
     const events: SegmentEvent[] = [];
     const flow: FlowOutboxItem[] = [];
-    for (const c of batch) {
-      const prev = previous.get(c.customerId) ?? null;
-      const s = segment(c, calibration, o.settings, o.asOf, prev?.memberships ?? null);
-      // A profile written before explanations were messages (English text only) is rewritten once, so
-      // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
-      const hasMessages = prev?.memberships.every((m) => m.explanationMsg) ?? false;
-      if (o.onlyChanged && prev && hasMessages && sameMemberships(prev.memberships, s.memberships)) continue;
+    for (const { c, s, prev, prevMemberships } of computed) {
       items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), calibrationId), previous: prev });
-      const changes = segmentEventsOf(shop, c.customerId, prev, s, o.asOf);
+      const changes = segmentEventsOf(shop, c.customerId, full.get(c.customerId) ?? (prevMemberships ? { memberships: prevMemberships } : null), s, o.asOf);
       events.push(...changes);
       flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null));
     }
     const saved = await ctx.profiles.replaceMany(shop, items);
-    for (const it of items) final.set(it.customerId, browserKeys(it.update));
+    for (const it of items) final.set(it.customerId, compactKeys(browserKeys(it.update)));
     await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
     await ctx.events.record(events);
     await ctx.enqueue.queueFlowTriggers(shop, flow);
     written += items.length;
     for (const e of events) if (e.change === 'entered') entered++; else left++;
-    await o.onProgress?.(Math.min(i + BATCH, customers.length), customers.length);
+    done += batch.length;
+    await o.onProgress?.(Math.min(done, customers), customers);
     await yieldToEventLoop();
   }
-  const totals = await ctx.profiles.finishRebuild(rebuild, [...final].map(([customerId, keys]) => ({ customerId, keys })));
+  previous.clear();
+  const totals = await ctx.profiles.finishRebuild(rebuild, (function* () { for (const [customerId, keys] of final) yield { customerId, keys }; })());
   // The day's point of the Overview's sizes-over-time chart (src/profiles/segment-size-history.ts).
   if (totals) await ctx.profiles.sizeHistory.record(shop, Math.floor(o.asOf / DAY_MS), totals.members);
   const tagsPending = await ctx.tagState.pendingCount(shop);
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
   // Install (resync), settings change and the nightly run all pass here: native segments follow.
   await ctx.enqueue.reconcileShopifyObjects(shop);
-  return { customers: customers.length, orders, written, tagsPending, entered, left, calibrationId, thresholds: thresholdsOf(calibration) };
+  return { customers, orders, written, tagsPending, entered, left, calibrationId, thresholds: thresholdsOf(calibration) };
 }

@@ -139,6 +139,9 @@ export interface SaveResult {
   tagsRevision: number;
 }
 
+/** A profile as the tag sync reads it: tag fields, and the metafield's inputs when that is written. */
+export type TagSyncRow = Pick<CustomerProfileDoc, 'customerId' | 'tagsDesired' | 'tagsRevision'> & Partial<Pick<CustomerProfileDoc, 'memberships' | 'predictionsJson'>>;
+
 /** The browser keys a stored profile carries (those of segment-browser-keys.ts, -1 where absent). */
 export function keysOfDoc(d: CustomerProfileDoc): BrowserKeys {
   return { segmentKeys: d.segmentKeys ?? [], bySpend: d.bySpend ?? -1, byOrders: d.byOrders ?? -1, byLastOrder: d.byLastOrder ?? -1, byChurn: d.byChurn ?? -1, byClv: d.byClv ?? -1 };
@@ -327,6 +330,27 @@ export class CustomerProfileStore {
     return new Map(docs.map((d) => [d.customerId, d]));
   }
 
+  /**
+   * Every profile of the shop without its engine output (metrics, predictions, replenishment: the bulk
+   * of a document), in batches, by one scan: what a whole-shop recompute compares its results with.
+   */
+  async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>> {
+    const cursor = this.model.collection.find<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>(shopScope(COLLECTION, shop), { projection: { _id: 0, metricsJson: 0, predictionsJson: 0, replenishmentJson: 0 }, batchSize });
+    let batch: Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>> = [];
+    try {
+      for await (const d of cursor) {
+        batch.push(d);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
   async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
     if (customerIds.length <= 64) {
       const docs = await Promise.all(customerIds.map((id) => this.getDoc(shop, id)));
@@ -394,13 +418,13 @@ export class CustomerProfileStore {
    * aggregates as they were: the caller (the whole-shop pass) began a rebuild before its snapshot and
    * finishes it at its end (beginRebuild / finishRebuild).
    */
-  async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: CustomerProfileDoc | null }>): Promise<Map<string, SaveResult>> {
-    const out = new Map<string, SaveResult>();
+  async replaceMany(shop: string, items: ReadonlyArray<{ customerId: string; update: ProfileUpdate; previous: Pick<CustomerProfileDoc, 'tagsDesired' | 'tagsRevision'> | null }>): Promise<Map<string, { tagsRevision: number }>> {
+    const out = new Map<string, { tagsRevision: number }>();
     if (!items.length) return out;
     const docs = items.map(({ customerId, update: u, previous: prev }) => {
       const desiredChanged = !prev || !sameTags(prev.tagsDesired, u.tagsDesired);
       const tagsRevision = (prev?.tagsRevision ?? 0) + (desiredChanged ? 1 : 0);
-      out.set(customerId, { previous: prev, tagsRevision });
+      out.set(customerId, { tagsRevision });
       return {
         _id: profileId(shop, customerId), shop, customerId, memberships: u.memberships, tagsDesired: u.tagsDesired, tagsRevision,
         metricsJson: JSON.stringify(u.metrics ?? {}), predictionsJson: JSON.stringify(u.predictions ?? {}),
@@ -452,6 +476,37 @@ export class CustomerProfileStore {
       }
     }
     if (batch.length) yield* await this.withTagState(shop, batch);
+  }
+
+  /**
+   * What a tag sync reads of every profile of the shop — tag fields, and with `metafield` what the
+   * customer metafield is made of — by one scan of the shop's `_id` range, in batches of `batchSize`
+   * in the order the server returns them. No sort: FerretDB 1.24 serves no range or sort from the
+   * `_id` index (a sorted cursor is sorted in FerretDB's memory; successive `_id > last` batches each
+   * scan the collection; measured in docs/benchmarks.md, tag sync). One pass, so the cost is the
+   * shop's size once; the whole-shop tag sync joins it with the pending set.
+   */
+  async *tagRowsOfShop(shop: string, batchSize: number, metafield: boolean): AsyncGenerator<TagSyncRow[]> {
+    const projection = { _id: 0, customerId: 1, tagsDesired: 1, tagsRevision: 1, ...(metafield ? { memberships: 1, predictionsJson: 1 } : {}) };
+    const cursor = this.model.collection.find<TagSyncRow>(shopScope(COLLECTION, shop), { projection, batchSize });
+    let batch: TagSyncRow[] = [];
+    try {
+      for await (const d of cursor) {
+        batch.push(d);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** Profiles by point reads (`_id`, the one index-served query on FerretDB 1.24), in the order asked; missing ones are left out. */
+  async getByIds(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
+    return this.pointReads(shop, customerIds);
   }
 
   /** Profiles by point reads (`_id`), 64 at a time, in the order asked; missing ones are left out. */

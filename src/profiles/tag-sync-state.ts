@@ -126,6 +126,18 @@ export class TagSyncState {
     return [...new Set(ids)].sort().slice(0, limit);
   }
 
+  /** For each id, whether it is pending (one SMISMEMBER). */
+  async arePending(shop: string, customerIds: readonly string[]): Promise<boolean[]> {
+    if (!customerIds.length) return [];
+    return (await this.redis.smismember(this.keys(shop)[2], ...customerIds)).map((v) => v === 1);
+  }
+
+  /** The revision of the desired tags last recorded for each id (setDesired), null when none. */
+  async revisions(shop: string, customerIds: readonly string[]): Promise<Array<number | null>> {
+    if (!customerIds.length) return [];
+    return (await this.redis.hmget(this.keys(shop)[1], ...customerIds)).map((v) => (v === null ? null : Number(v)));
+  }
+
   async applied(shop: string, customerIds: readonly string[]): Promise<Map<string, string[]>> {
     if (!customerIds.length) return new Map();
     const values = await this.redis.hmget(this.keys(shop)[0], ...customerIds);

@@ -1,0 +1,97 @@
+// The whole-shop recompute with bounded memory (issue 18): the calibration from the customers'
+// summaries, the books read again batch by batch, the previous profiles kept compact. A shop spanning
+// several batches gets the calibration and profiles of the one-pass computation (the engine on every
+// customer at once); a recalibration that moves customers keeps their entry dates, records each left
+// segment with the previous profile's tag and text, and writes only the customers that changed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestServices, type TestServices } from '../support/test-services.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
+import { recomputeShop } from '../../jobs/recompute-shop.ts';
+import { calibrateWithInsights, segment } from '../../jobs/engine.ts';
+import type { CustomerInput, ShopSettings } from '../../src/segments/index.ts';
+import type { CustomerProfileDoc } from '../../src/profiles/customer-profile-store.ts';
+import { AS_OF, DAY, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
+
+const SHOP = 'recompute-stream.myshopify.com';
+/** Batches of 16 and no books kept: 150 customers span 10 batches, read twice. */
+const STREAMED = { keepCustomersUpTo: 0, batchSize: 16 };
+
+describe('whole-shop recompute in batches', () => {
+  let s: TestServices;
+  let deps: Deps;
+  let rt: JobRuntime;
+  let settings: ShopSettings;
+  let customers: CustomerInput[];
+  const profiles = async () => new Map((await deps.stores.profiles.getByIds(SHOP, customers.map((c) => c.customerId))).map((d) => [d.customerId, d]));
+
+  before(async () => {
+    s = await openTestServices(import.meta.url);
+    deps = await testDeps(s);
+    rt = runtimeFor(deps, new RecordingShopify());
+    await installShop(deps, SHOP);
+    await seedOrders(deps, SHOP, seededOrders(150, 21));
+    settings = (await rt.context.shops.get(SHOP))!.settings;
+    customers = [];
+    for await (const c of deps.stores.orders.customersOf(SHOP)) customers.push(c);
+    assert.equal(customers.length, 150);
+  });
+  after(async () => {
+    await rt.close();
+    await deps.close();
+    await s.close();
+  });
+
+  it('gives a shop spanning several batches the calibration and profiles of the one-pass computation', async () => {
+    const r = await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings, reason: 'support', onlyChanged: false, ...STREAMED });
+    assert.deepEqual([r.customers, r.written, r.orders], [150, 150, customers.reduce((n, c) => n + c.orders.length, 0)]);
+    const expected = calibrateWithInsights(customers, settings, AS_OF, undefined);
+    const stored = (await deps.stores.calibrations.current(SHOP))!;
+    assert.deepEqual(stored.calibration, JSON.parse(JSON.stringify(expected)));
+    const byId = await profiles();
+    assert.equal(byId.size, 150);
+    for (const c of customers) {
+      const want = segment(c, expected, settings, AS_OF, null);
+      const got = byId.get(c.customerId)!;
+      assert.deepEqual(got.tagsDesired, [...want.tags].sort(), c.customerId);
+      assert.deepEqual(got.memberships, JSON.parse(JSON.stringify(want.memberships)), c.customerId);
+      assert.equal(got.metricsJson, JSON.stringify(want.metrics), c.customerId);
+    }
+    assert.equal(await rt.context.tagState.pendingCount(SHOP), 150);
+    // The derived state (membership index, aggregates) is rebuilt from every profile.
+    assert.equal((await deps.stores.profiles.aggregates.get(SHOP))!.customers, 150);
+  });
+
+  it('a recalibration later keeps entry dates, records each left segment with the previous tag and text, writes only changed customers', async () => {
+    const before = await profiles();
+    const later = AS_OF + 120 * DAY;
+    const r = await recomputeShop(rt.context, SHOP, { asOf: later, settings, reason: 'nightly', onlyChanged: true, ...STREAMED });
+    const afterwards = await profiles();
+    const changed = customers.filter((c) => JSON.stringify(afterwards.get(c.customerId)!.memberships.map((m) => [m.family, m.segment])) !== JSON.stringify(before.get(c.customerId)!.memberships.map((m) => [m.family, m.segment])));
+    assert.ok(changed.length > 10, `customers moved: ${changed.length}`);
+    assert.equal(r.written, changed.length, 'only the customers whose memberships changed are written');
+    const leftEvents = (await deps.stores.events.recent(SHOP, new Date(later), 10_000)).filter((e) => e.change === 'left');
+    assert.equal(leftEvents.length, r.left);
+    assert.ok(r.left > 0);
+    for (const e of leftEvents) {
+      const was = before.get(e.customerId)!.memberships.find((m) => m.family === e.family && m.segment === e.segment)!;
+      assert.deepEqual([e.tag, e.explanation], [was.tag, was.explanation], `${e.customerId} left ${e.family}/${e.segment}`);
+      assert.ok(e.tag.startsWith(settings.tagPrefix) && e.explanation.length > 0);
+    }
+    // A membership kept across the recalibration keeps the date the customer entered it.
+    let kept = 0;
+    for (const c of changed) {
+      const prev = new Map(before.get(c.customerId)!.memberships.map((m) => [`${m.family}/${m.segment}`, m.since]));
+      for (const m of (afterwards.get(c.customerId) as CustomerProfileDoc).memberships) {
+        if (!prev.has(`${m.family}/${m.segment}`)) continue;
+        assert.equal(m.since, prev.get(`${m.family}/${m.segment}`), `${c.customerId} ${m.family}/${m.segment}`);
+        kept++;
+      }
+    }
+    assert.ok(kept > 0);
+    // Unchanged customers are not rewritten (their computedAt stays).
+    const unchanged = customers.filter((c) => !changed.includes(c));
+    assert.ok(unchanged.every((c) => afterwards.get(c.customerId)!.computedAt.getTime() === before.get(c.customerId)!.computedAt.getTime()));
+  });
+});
