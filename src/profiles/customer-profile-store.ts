@@ -154,6 +154,23 @@ export interface DerivedRebuild { shop: string; gen: string; liveGen: string | n
 export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switched';
 export interface DerivedHooks { at?: (point: DerivedHookPoint, shop: string, customerId?: string) => Promise<void> | void }
 
+/** A driver cursor's documents in arrays of `size` (the cursor is closed however the caller stops). */
+async function* batchesOf<T>(cursor: AsyncIterable<T> & { close(): Promise<void> }, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  try {
+    for await (const d of cursor) {
+      batch.push(d);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  } finally {
+    await cursor.close();
+  }
+}
+
 /** Profile documents are keyed by shop and customer: point reads and writes on every backend. */
 export const profileId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
 
@@ -336,19 +353,7 @@ export class CustomerProfileStore {
    */
   async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>> {
     const cursor = this.model.collection.find<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>(shopScope(COLLECTION, shop), { projection: { _id: 0, metricsJson: 0, predictionsJson: 0, replenishmentJson: 0 }, batchSize });
-    let batch: Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>> = [];
-    try {
-      for await (const d of cursor) {
-        batch.push(d);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length) yield batch;
-    } finally {
-      await cursor.close();
-    }
+    yield* batchesOf(cursor, batchSize);
   }
 
   async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
@@ -489,19 +494,7 @@ export class CustomerProfileStore {
   async *tagRowsOfShop(shop: string, batchSize: number, metafield: boolean): AsyncGenerator<TagSyncRow[]> {
     const projection = { _id: 0, customerId: 1, tagsDesired: 1, tagsRevision: 1, ...(metafield ? { memberships: 1, predictionsJson: 1 } : {}) };
     const cursor = this.model.collection.find<TagSyncRow>(shopScope(COLLECTION, shop), { projection, batchSize });
-    let batch: TagSyncRow[] = [];
-    try {
-      for await (const d of cursor) {
-        batch.push(d);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length) yield batch;
-    } finally {
-      await cursor.close();
-    }
+    yield* batchesOf(cursor, batchSize);
   }
 
   /** Profiles by point reads (`_id`, the one index-served query on FerretDB 1.24), in the order asked; missing ones are left out. */
