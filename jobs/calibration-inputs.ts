@@ -1,5 +1,5 @@
-// What a shop's calibration is computed from, loaded the one way both readers need it: the
-// recalibration job (recompute-shop.ts) and the dashboard's dry run of a settings change
+// What a shop's calibration is computed from, read the one way both readers need it: the
+// recalibration job (recompute-shop.ts, streamed by customerBatches) and the dashboard's dry run of a settings change
 // (jobs/settings-preview.ts). Every customer with orders, with their engagement signals, and the
 // shop's previous calibration (thresholds move from it with hysteresis).
 import type { CustomerInput } from '../src/segments/types.ts';
@@ -21,19 +21,34 @@ export interface CalibrationSources {
 /** Customers are read and written in batches of this many. */
 export const BATCH = 1000;
 
+/** The shop's customers with their engagement signals, `size` at a time, in customer-id order. */
+export async function* customerBatches(sources: CalibrationSources, shop: string, size = BATCH): AsyncGenerator<CustomerInput[]> {
+  let batch: CustomerInput[] = [];
+  const withEngagement = async (b: CustomerInput[]) => {
+    const engagement = await sources.orders.engagementOf(shop, b.map((c) => c.customerId));
+    for (const c of b) {
+      const e = engagement.get(c.customerId);
+      if (e) c.engagement = e;
+    }
+    return b;
+  };
+  for await (const c of sources.orders.customersOf(shop)) {
+    batch.push(c);
+    if (batch.length >= size) {
+      yield await withEngagement(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) yield await withEngagement(batch);
+}
+
 export async function loadCalibrationInputs(sources: CalibrationSources, shop: string): Promise<CalibrationInputs> {
   const customers: CustomerInput[] = [];
   let orders = 0;
-  for await (const c of sources.orders.customersOf(shop)) {
-    customers.push(c);
-    orders += c.orders.length;
-  }
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
-    const engagement = await sources.orders.engagementOf(shop, batch.map((c) => c.customerId));
+  for await (const batch of customerBatches(sources, shop)) {
     for (const c of batch) {
-      const e = engagement.get(c.customerId);
-      if (e) c.engagement = e;
+      customers.push(c);
+      orders += c.orders.length;
     }
   }
   return { customers, orders, previous: await sources.calibrations.current(shop) };

@@ -6,7 +6,7 @@ import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
-import { BATCH } from './calibration-inputs.ts';
+import { BATCH, customerBatches } from './calibration-inputs.ts';
 import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
@@ -83,27 +83,6 @@ function membershipsOf(p: PreviousLite): StoredMembership[] {
     const slash = key.indexOf('/');
     return { family: key.slice(0, slash), segment: key.slice(slash + 1), label: '', tag: '', explanation: '', since: p.since[i] ?? null };
   });
-}
-
-/** The shop's customers with their engagement signals, BATCH at a time, in customer-id order. */
-async function* customerBatches(ctx: JobContext, shop: string, size: number): AsyncGenerator<CustomerInput[]> {
-  let batch: CustomerInput[] = [];
-  const withEngagement = async (b: CustomerInput[]) => {
-    const engagement = await ctx.orders.engagementOf(shop, b.map((c) => c.customerId));
-    for (const c of b) {
-      const e = engagement.get(c.customerId);
-      if (e) c.engagement = e;
-    }
-    return b;
-  };
-  for await (const c of ctx.orders.customersOf(shop)) {
-    batch.push(c);
-    if (batch.length >= size) {
-      yield await withEngagement(batch);
-      batch = [];
-    }
-  }
-  if (batch.length) yield await withEngagement(batch);
 }
 
 /** Kept in memory between the calibration and the profiles up to this many customers; a larger shop's books are read twice. */

@@ -5,7 +5,7 @@ import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
 import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
-import { browserKeys, RFM_CELL_FAMILY, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
+import { BROWSER_SORT_FIELDS, browserKeys, RFM_CELL_FAMILY, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 import { decodeEntry, entryKey, SegmentMemberIndex, type MemberChange } from './segment-member-index.ts';
 import { applyChanges, CLOSE_MS, deriveAggregates, ShopAggregatesStore, type ShopAggregates } from './shop-aggregates.ts';
 
@@ -154,6 +154,9 @@ export interface DerivedRebuild { shop: string; gen: string; liveGen: string | n
 export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switched';
 export interface DerivedHooks { at?: (point: DerivedHookPoint, shop: string, customerId?: string) => Promise<void> | void }
 
+/** What keysOfDoc reads of a stored profile (and whose keys they are). */
+const KEYS_PROJECTION = { _id: 0, customerId: 1, segmentKeys: 1, ...Object.fromEntries(BROWSER_SORT_FIELDS.map((f) => [f, 1])) };
+
 /** A driver cursor's documents in arrays of `size` (the cursor is closed however the caller stops). */
 async function* batchesOf<T>(cursor: AsyncIterable<T> & { close(): Promise<void> }, size: number): AsyncGenerator<T[]> {
   let batch: T[] = [];
@@ -256,7 +259,7 @@ export class CustomerProfileStore {
         const ids = await this.aggregates.takePending(shop, gen);
         if (ids === null) return false;
         if (!ids.length) return true;
-        const docs = new Map((await this.pointReads(shop, ids)).map((d) => [d.customerId, keysOfDoc(d)]));
+        const docs = new Map((await this.getByIds(shop, ids)).map((d) => [d.customerId, keysOfDoc(d)]));
         const changes = ids.map((id) => ({ customerId: id, before: state.get(id) ?? null, after: docs.get(id) ?? null }));
         await this.memberIndex.apply(shop, gen, changes);
         applyChanges(totals, changes);
@@ -291,7 +294,8 @@ export class CustomerProfileStore {
     const r = await this.beginRebuild(shop);
     const members: Array<{ customerId: string; keys: BrowserKeys }> = [];
     try {
-      const cursor = this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).lean<CustomerProfileDoc[]>().cursor({ batchSize: 2000 });
+      // The browser keys only (keysOfDoc), not the engine output that makes up most of a document.
+      const cursor = this.model.find(shopScope(COLLECTION, shop), KEYS_PROJECTION).lean<CustomerProfileDoc[]>().cursor({ batchSize: 2000 });
       for await (const d of cursor) members.push({ customerId: (d as CustomerProfileDoc).customerId, keys: keysOfDoc(d as CustomerProfileDoc) });
     } catch (err) {
       await this.abortRebuild(r);
@@ -357,10 +361,7 @@ export class CustomerProfileStore {
   }
 
   async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
-    if (customerIds.length <= 64) {
-      const docs = await Promise.all(customerIds.map((id) => this.getDoc(shop, id)));
-      return docs.filter((d): d is CustomerProfileDoc => d !== null);
-    }
+    if (customerIds.length <= 64) return this.getByIds(shop, customerIds);
     // FerretDB 1.24 answers `$in` by testing every document of the collection against every id (a
     // 10,000-id page of a 10,000-customer shop: 7.4 s; the same documents read by an `_id` range: 1.9 s).
     // A page is usually dense in the shop's key space (after a resync every customer is pending), so the
@@ -497,13 +498,8 @@ export class CustomerProfileStore {
     yield* batchesOf(cursor, batchSize);
   }
 
-  /** Profiles by point reads (`_id`, the one index-served query on FerretDB 1.24), in the order asked; missing ones are left out. */
+  /** Profiles by point reads (`_id`, the one index-served query on FerretDB 1.24), 64 at a time, in the order asked; missing ones are left out. */
   async getByIds(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
-    return this.pointReads(shop, customerIds);
-  }
-
-  /** Profiles by point reads (`_id`), 64 at a time, in the order asked; missing ones are left out. */
-  private async pointReads(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
     const out: CustomerProfileDoc[] = [];
     for (let i = 0; i < customerIds.length; i += 64) {
       const docs = await Promise.all(customerIds.slice(i, i + 64).map((id) => this.getDoc(shop, id)));
@@ -522,7 +518,7 @@ export class CustomerProfileStore {
     const entries = this.memberIndex.entries(shop, await this.liveGen(shop), segmentKey, field, dir, after ? entryKey(after.value, after.customerId) : null);
     let pending: Array<{ value: number; customerId: string }> = [];
     const drain = async function* (self: CustomerProfileStore): AsyncGenerator<CustomerProfileDoc> {
-      const docs = new Map((await self.pointReads(shop, pending.map((e) => e.customerId))).map((d) => [d.customerId, d]));
+      const docs = new Map((await self.getByIds(shop, pending.map((e) => e.customerId))).map((d) => [d.customerId, d]));
       for (const e of pending) {
         const d = docs.get(e.customerId);
         if (d && (d.segmentKeys ?? []).includes(segmentKey) && (d[field] ?? -1) === e.value) yield d;
