@@ -8,6 +8,7 @@ import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
 import { isCluster, partitionOf, partitionPrefixes, scanKeys } from '../src/redis.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
+import { DerivedBuffer } from '../src/profiles/derived-buffer.ts';
 import { FlowOutbox, type FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
 import {
   JOB_OPTIONS, PRIORITY, QUEUE, SCHEDULES, customerKey, dedupId, schedulerId, webhookSealAad,
@@ -284,6 +285,7 @@ export class Enqueuer {
   async shopErased(shop: string): Promise<void> {
     await this.unscheduleShop(shop);
     await this.tagState.forgetShop(shop);
+    await new DerivedBuffer(this.redis, this.prefix).forgetShop(shop);
     await this.shopWork.forgetShop(shop);
     await new MetafieldSyncState(this.redis, this.prefix).forgetShop(shop);
     await this.flowOutbox.forgetShop(shop);

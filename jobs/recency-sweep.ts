@@ -10,6 +10,8 @@ export async function recencySweep(ctx: JobContext, data: { asOf?: number; shop?
   const shops = data.shop ? [data.shop] : await ctx.shops.installedShops();
   let queued = 0;
   for (const shop of shops) {
+    // Changes a dead applier left in the shop's log (derived-buffer.ts) reach the segment browser now at the latest.
+    await ctx.profiles.applyDerived(shop);
     let after = '';
     for (;;) {
       const due = await ctx.profiles.dueForRecency(shop, now, PAGE, after);

@@ -15,6 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
+import { Redis } from 'ioredis';
+import { DerivedBuffer } from '../src/profiles/derived-buffer.ts';
 import { serviceUrls } from '../src/config.ts';
 import { CustomerProfileStore, keysOfDoc, profileId } from '../src/profiles/customer-profile-store.ts';
 import { deriveAggregates } from '../src/profiles/shop-aggregates.ts';
@@ -42,7 +44,8 @@ const DAY = 86_400_000;
 const KEY = 'loyalty/one-time-buyer';
 
 const conn = await mongoose.createConnection(serviceUrls().mongodbUri, { dbName: `bench_browser_${randomBytes(4).toString('hex')}` }).asPromise();
-const profiles = new CustomerProfileStore(conn);
+const redis = new Redis(serviceUrls().redisUrl);
+const profiles = new CustomerProfileStore(conn, null, new DerivedBuffer(redis, `bench-browser-${randomBytes(4).toString('hex')}`));
 const events = new SegmentEventStore(conn);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)} ms (median of ${xs.length}; min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
@@ -186,4 +189,5 @@ try {
 } finally {
   await conn.dropDatabase().catch(() => undefined);
   await conn.close();
+  redis.disconnect();
 }

@@ -20,6 +20,7 @@ import { PixelClientStore } from './profiles/pixel-client-store.ts';
 import { SignalSourceStore } from './profiles/signal-source-store.ts';
 import { MongoSessionStore } from './profiles/session-store.ts';
 import { DataRequestStore } from './profiles/data-request-store.ts';
+import { DerivedBuffer } from './profiles/derived-buffer.ts';
 import { TagSyncState } from './profiles/tag-sync-state.ts';
 import { ShopWork } from './profiles/shop-work.ts';
 import { Keyring } from './shopify/token-crypto.ts';
@@ -79,7 +80,7 @@ export function createStores(mongo: Connection, redis: Redis, config: Pick<Confi
   return {
     tagState,
     shopWork: new ShopWork(redis, config.QUEUE_PREFIX),
-    profiles: new CustomerProfileStore(mongo, tagState),
+    profiles: new CustomerProfileStore(mongo, tagState, new DerivedBuffer(redis, config.QUEUE_PREFIX)),
     events: new SegmentEventStore(mongo),
     calibrations: new CalibrationStore(mongo),
     orders: new OrderStore(mongo, new DocLocks(redis, config.QUEUE_PREFIX)),

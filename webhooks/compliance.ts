@@ -40,7 +40,7 @@ export const handleCustomerRedact: WebhookHandler = async (delivery, { stores, c
   const parsed = customerRedactSchema.safeParse(delivery.payload);
   if (!parsed.success) return unusable(deadLetterReason('notCustomersRedact'));
   const customerId = parsed.data.customer.id;
-  await eraseCustomerData(connection, delivery.shop, customerId);
+  await eraseCustomerData(connection, stores.profiles, delivery.shop, customerId);
   // Orders listed for redaction may no longer name the customer (guest checkout, reassigned).
   await stores.orders.deleteByIds(delivery.shop, parsed.data.orders_to_redact);
   // Redis (tag state, queued jobs naming the customer) follows at once.

@@ -11,10 +11,10 @@ const payloadSchema = z
   .object({ id: restId, admin_graphql_api_id: graphqlIdOf('Customer'), created_at: absent, updated_at: absent, tags: absent })
   .refine(sameGraphqlId('Customer'), 'admin_graphql_api_id names another customer');
 
-export const handleCustomerDelete: WebhookHandler = async (delivery, { connection, effects }) => {
+export const handleCustomerDelete: WebhookHandler = async (delivery, { connection, effects, stores }) => {
   const parsed = payloadSchema.safeParse(delivery.payload);
   if (!parsed.success) return unusable(deadLetterReason('notCustomersDelete'));
-  await eraseCustomerData(connection, delivery.shop, parsed.data.id);
+  await eraseCustomerData(connection, stores.profiles, delivery.shop, parsed.data.id);
   await effects.customerDeleted(delivery.shop, parsed.data.id);
   return done('customer data erased');
 };

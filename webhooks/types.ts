@@ -1,6 +1,7 @@
 // Shared shapes of the webhook handlers (one file per topic group).
 import type { Connection } from 'mongoose';
 import type { Logger } from '../src/logger.ts';
+import type { CustomerProfileStore } from '../src/profiles/customer-profile-store.ts';
 import type { OrderStore } from '../src/profiles/order-store.ts';
 import type { WebhookDeliveryStore } from '../src/profiles/webhook-delivery-store.ts';
 import type { DeadLetterStore } from '../src/profiles/dead-letter-store.ts';
@@ -13,6 +14,8 @@ import type { WebhookEffects } from './effects.ts';
 import { explanationText, message, type EXPLANATIONS_EN, type ExplanationParam } from '../src/segments/explanation.ts';
 
 export interface WebhookStores {
+  /** customers/redact deletes the profile through it (its place in the membership index and counts goes too). */
+  profiles: CustomerProfileStore;
   orders: OrderStore;
   deliveries: WebhookDeliveryStore;
   deadLetters: DeadLetterStore;

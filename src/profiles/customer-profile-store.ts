@@ -1,5 +1,6 @@
 // Customer profiles: what the engine concluded about one customer, the tags we want on Shopify and the
 // tags we last wrote there. No personal data: ids, numbers and explanations only.
+import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { TagSyncState } from './tag-sync-state.ts';
 import { upsertRetrying } from './upsert-retrying.ts';
@@ -7,7 +8,8 @@ import { insertReturningDuplicates } from './insert-ignoring-duplicates.ts';
 import { createMissingIndexes } from './missing-indexes.ts';
 import { BROWSER_SORT_FIELDS, browserKeys, RFM_CELL_FAMILY, type BrowserKeys, type BrowserSortField } from './segment-browser-keys.ts';
 import { decodeEntry, entryKey, SegmentMemberIndex, type MemberChange } from './segment-member-index.ts';
-import { applyChanges, CLOSE_MS, deriveAggregates, ShopAggregatesStore, type ShopAggregates } from './shop-aggregates.ts';
+import { applyChanges, deriveAggregates, ShopAggregatesStore, type ShopAggregates } from './shop-aggregates.ts';
+import { CLOSE_MS, type DerivedBuffer, type DerivedRecord } from './derived-buffer.ts';
 
 /** Where the previous page of a segment ended: its last row's sort value and customer id. */
 export interface SegmentPageCursor {
@@ -151,7 +153,7 @@ export function keysOfDoc(d: CustomerProfileDoc): BrowserKeys {
 export interface DerivedRebuild { shop: string; gen: string; liveGen: string | null }
 
 /** Where a test can hold a save or a rebuild (shop-aggregates.ts, "Generations"). */
-export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switched';
+export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switched' | 'apply:batch';
 export interface DerivedHooks { at?: (point: DerivedHookPoint, shop: string, customerId?: string) => Promise<void> | void }
 
 /** What keysOfDoc reads of a stored profile (and whose keys they are). */
@@ -174,6 +176,42 @@ async function* batchesOf<T>(cursor: AsyncIterable<T> & { close(): Promise<void>
   }
 }
 
+/** Log records the applier takes at a time. */
+const APPLY_BATCH = 2_000;
+
+/**
+ * Per customer, the net change of its records: the keys that are some record's "before" and no
+ * record's "after" (what the index holds) → the reverse (what it must hold), whatever order the saves
+ * recorded in. When a chain does not close (a record lost or not yet logged), the first "before" and
+ * the last "after"; a reader checks every row against the profile (segmentPage), and the next rebuild
+ * drops an entry left behind.
+ */
+export interface NetChange extends MemberChange { closed: boolean }
+export function netChanges(records: readonly DerivedRecord[]): NetChange[] {
+  const per = new Map<string, DerivedRecord[]>();
+  for (const r of records) per.set(r.c, [...(per.get(r.c) ?? []), r]);
+  const out: NetChange[] = [];
+  for (const [customerId, rs] of per) {
+    const count = new Map<string, { keys: BrowserKeys | null; n: number }>();
+    const add = (k: BrowserKeys | null, d: number) => {
+      const id = k ? JSON.stringify([k.segmentKeys, ...BROWSER_SORT_FIELDS.map((f) => k[f])]) : 'null';
+      count.set(id, { keys: k, n: (count.get(id)?.n ?? 0) + d });
+    };
+    for (const r of rs) {
+      add(r.b, 1);
+      add(r.a, -1);
+    }
+    const before = [...count.values()].filter((x) => x.n === 1);
+    const after = [...count.values()].filter((x) => x.n === -1);
+    const unit = [...count.values()].every((x) => Math.abs(x.n) <= 1);
+    // A chain (one net before, one net after) or a cycle (back where it began: nothing to change).
+    if (unit && before.length === 1 && after.length === 1) out.push({ customerId, before: before[0]!.keys, after: after[0]!.keys, closed: true });
+    else if (unit && !before.length && !after.length) out.push({ customerId, before: rs[0]!.b, after: rs[0]!.b, closed: true });
+    else out.push({ customerId, before: rs[0]!.b, after: rs.at(-1)!.a, closed: false });
+  }
+  return out;
+}
+
 /** Profile documents are keyed by shop and customer: point reads and writes on every backend. */
 export const profileId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
 
@@ -192,39 +230,96 @@ export class CustomerProfileStore {
   /** Segment sizes per day (the Overview's chart), recorded from the aggregates. */
   readonly sizeHistory: SegmentSizeHistory;
   private readonly tagState: TagSyncState | null;
+  private readonly buffer: DerivedBuffer | null;
   /** Test hooks at the steps of saves and rebuilds (a test awaits its barriers there); none in production. */
   hooks: DerivedHooks = {};
   /** Saves whose lease expired before they gave it back (see withDerived). */
   outlivedLeases = 0;
+  /** Rebuilds begun again because their Redis keys vanished (finishRebuild). */
+  restartedRebuilds = 0;
 
-  constructor(conn: Connection, tagState: TagSyncState | null = null) {
+  /** `derived`: where saves and rebuilds coordinate (Redis); without it the store cannot save (reads and replaceMany only). */
+  constructor(conn: Connection, tagState: TagSyncState | null = null, derived: DerivedBuffer | null = null) {
     this.model = (conn.models.CustomerProfile as Model<ProfileRecord> | undefined) ?? conn.model<ProfileRecord>('CustomerProfile', profileSchema);
     this.memberIndex = new SegmentMemberIndex(conn);
     this.aggregates = new ShopAggregatesStore(conn);
     this.sizeHistory = new SegmentSizeHistory(conn);
     this.tagState = tagState;
+    this.buffer = derived;
+  }
+
+  /** The coordination of saves and rebuilds (derived-buffer.ts). */
+  get derived(): DerivedBuffer {
+    if (!this.buffer) throw new Error('CustomerProfileStore: saves and rebuilds need the derived buffer (Redis)');
+    return this.buffer;
   }
 
   /**
-   * A profile write with its effect on the membership index and the aggregates (before → after), under a
-   * writer lease (shop-aggregates.ts, "Generations"): `write` returns the changes it made.
+   * A profile write under a writer lease (shop-aggregates.ts, "Generations"): `write` returns the change
+   * it made, recorded in the shop's log as the lease is given back, then applied (applyDerived).
    */
-  private async withDerived<T>(shop: string, customerId: string, write: () => Promise<{ result: T; changes: MemberChange[] }>): Promise<T> {
-    const lease = await this.aggregates.enter(shop);
+  private async withDerived<T>(shop: string, customerId: string, write: () => Promise<{ result: T; change: Omit<MemberChange, 'customerId'> | null }>): Promise<T> {
+    const lease = await this.derived.enter(shop);
     await this.hooks.at?.('save:entered', shop, customerId);
-    let done: { result: T; changes: MemberChange[] };
+    let done: { result: T; change: Omit<MemberChange, 'customerId'> | null };
     try {
       done = await write();
       await this.hooks.at?.('save:written', shop, customerId);
-      if (lease.gen) await this.memberIndex.apply(shop, lease.gen, done.changes);
     } catch (err) {
-      await this.aggregates.leave(shop, lease, [customerId], null);
+      await this.derived.leave(shop, lease, customerId, null);
       throw err;
     }
-    // False only for a save that held its lease past WRITER_TTL_MS while a rebuild switched: its change
-    // reaches the new generation at the next rebuild.
-    if (!(await this.aggregates.leave(shop, lease, [customerId], done.changes))) this.outlivedLeases++;
+    // False only for a save that held its lease past WRITER_TTL_MS: if a rebuild switched meanwhile,
+    // its change reaches the new generation at the next rebuild.
+    if (!(await this.derived.leave(shop, lease, customerId, done.change))) this.outlivedLeases++;
+    if (done.change) await this.applyDerived(shop);
     return done.result;
+  }
+
+  /**
+   * Applies the shop's log to the live generation and its counts, batch by batch, unless another
+   * applier holds the lock (it applies what this caller recorded: it checks the log again after it
+   * lets go). Per customer the net change of its records goes to the index; every record's difference
+   * goes to the counts (exact whatever order concurrent saves recorded in).
+   */
+  async applyDerived(shop: string): Promise<void> {
+    for (;;) {
+      const token = await this.derived.lock(shop);
+      if (!token) return;
+      try {
+        for (;;) {
+          const records = await this.derived.peek(shop, APPLY_BATCH);
+          if (!records.length) break;
+          const head = await this.aggregates.head(shop);
+          // Records up to the last one applied were counted by an applier that stopped before trimming them.
+          const done = head?.lastApplied ? records.findIndex((r) => r.i === head.lastApplied) + 1 : 0;
+          const fresh = records.slice(done);
+          if (head && fresh.length) {
+            await this.hooks.at?.('apply:batch', shop);
+            const changes = await this.settleUnclosed(shop, netChanges(fresh));
+            await this.memberIndex.apply(shop, head.gen, changes);
+            // Not applied: the generation switched (the rebuild dropped the log) or another applier took over.
+            if (!(await this.aggregates.applyBatch(shop, head.gen, head.lastApplied, fresh.at(-1)!.i, changes))) break;
+          }
+          // No live generation yet: nothing to keep up (the first rebuild derives everything).
+          if (!(await this.derived.trim(shop, token, records.length))) break;
+        }
+      } finally {
+        await this.derived.unlock(shop, token);
+      }
+      if (!(await this.derived.logLength(shop))) return;
+    }
+  }
+
+  /**
+   * A customer whose records do not chain (two saves at once that both report replacing the same
+   * profile — FerretDB 1.24's findOneAndUpdate is not atomic under concurrency; MongoDB's is — or a
+   * record lost): its "after" is the profile as stored now, so index and counts follow what is there.
+   */
+  private async settleUnclosed(shop: string, changes: NetChange[]): Promise<MemberChange[]> {
+    const open = changes.filter((c) => !c.closed).map((c) => c.customerId);
+    const now = open.length ? new Map((await this.getByIds(shop, open)).map((d) => [d.customerId, keysOfDoc(d)])) : new Map<string, BrowserKeys>();
+    return changes.map(({ customerId, before, after, closed }) => ({ customerId, before, after: closed ? after : (now.get(customerId) ?? null) }));
   }
 
   /**
@@ -233,12 +328,14 @@ export class CustomerProfileStore {
    * finishRebuild with that snapshot (or abortRebuild).
    */
   async beginRebuild(shop: string): Promise<DerivedRebuild> {
-    const b = await this.aggregates.beginRebuild(shop);
+    const gen = randomBytes(6).toString('hex');
+    const writers = await this.derived.beginRebuild(shop, gen);
+    const liveGen = await this.aggregates.liveGen(shop);
     // Generations left by rebuilds that died (a running one that is superseded drops its own).
-    await this.memberIndex.dropExcept(shop, [b.liveGen, b.gen]);
+    await this.memberIndex.dropExcept(shop, [liveGen, gen]);
     await this.hooks.at?.('rebuild:begun', shop);
-    await this.aggregates.waitForWriters(shop, b.writers, Infinity, () => this.hooks.at?.('rebuild:waiting', shop));
-    return { shop, gen: b.gen, liveGen: b.liveGen };
+    await this.derived.waitForWriters(shop, writers, Infinity, () => this.hooks.at?.('rebuild:waiting', shop));
+    return { shop, gen, liveGen };
   }
 
   /**
@@ -256,7 +353,7 @@ export class CustomerProfileStore {
     /** Re-reads the customers saved meanwhile and moves their entries and counts in the new generation. */
     const catchUp = async (): Promise<boolean> => {
       for (;;) {
-        const ids = await this.aggregates.takePending(shop, gen);
+        const ids = await this.derived.takePending(shop, gen);
         if (ids === null) return false;
         if (!ids.length) return true;
         const docs = new Map((await this.getByIds(shop, ids)).map((d) => [d.customerId, keysOfDoc(d)]));
@@ -268,24 +365,45 @@ export class CustomerProfileStore {
     };
     for (;;) {
       if (!(await catchUp())) break;
-      if (!(await this.aggregates.gate(shop, gen, this.aggregates.now() + CLOSE_MS))) break;
+      if (!(await this.derived.gate(shop, gen, this.derived.now() + CLOSE_MS))) break;
       await this.hooks.at?.('rebuild:closed', shop);
-      if ((await this.aggregates.waitForWriters(shop, null, CLOSE_MS)) && (await catchUp()) && (await this.aggregates.switchTo(shop, gen, totals))) {
-        await this.hooks.at?.('rebuild:switched', shop);
-        if (r.liveGen) await this.memberIndex.drop(shop, r.liveGen);
-        return totals;
+      if ((await this.derived.waitForWriters(shop, null, CLOSE_MS)) && (await catchUp())) {
+        // The applier's lock: no batch is applied to the old generation across the switch.
+        const token = await this.derived.lockWaiting(shop);
+        let ready: 1 | 0 | -1;
+        try {
+          ready = await this.derived.readyToSwitch(shop, gen);
+          if (ready === 1) await this.aggregates.switchTo(shop, gen, totals);
+        } finally {
+          await this.derived.unlock(shop, token);
+        }
+        if (ready === 1) {
+          await this.derived.endRebuild(shop, gen);
+          await this.hooks.at?.('rebuild:switched', shop);
+          if (r.liveGen) await this.memberIndex.drop(shop, r.liveGen);
+          // Saves that came through the gate after the switch may have logged already.
+          await this.applyDerived(shop);
+          return totals;
+        }
+        if (ready === -1) break;
       }
       // A save still holds its lease (or registered after the catch-up): let the waiting saves through, then again.
-      if (!(await this.aggregates.gate(shop, gen, 0))) break;
+      if (!(await this.derived.gate(shop, gen, 0))) break;
       await new Promise((res) => setTimeout(res, 50));
     }
     await this.memberIndex.drop(shop, gen);
+    await this.derived.endRebuild(shop, gen);
+    // No longer the running rebuild, but none other began or switched: its keys vanished (Redis restarted). Start over.
+    if ((await this.aggregates.liveGen(shop)) === r.liveGen && !(await this.derived.state(shop)).rebuild) {
+      this.restartedRebuilds++;
+      return this.rebuildDerived(shop);
+    }
     return null;
   }
 
   /** The pass that began a rebuild failed: drop it. */
   async abortRebuild(r: DerivedRebuild): Promise<void> {
-    await this.aggregates.abortRebuild(r.shop, r.gen);
+    await this.derived.endRebuild(r.shop, r.gen);
     await this.memberIndex.drop(r.shop, r.gen);
   }
 
@@ -389,7 +507,7 @@ export class CustomerProfileStore {
       // not from the caller's `previous`: a whole-shop pass may have written the profile since the caller
       // read it, and the live generation holds what was last written.
       const replaced = await this.writeProfile(shop, customerId, u, tagsRevision);
-      return { result: { previous, tagsRevision }, changes: [{ customerId, before: replaced ? keysOfDoc(replaced) : null, after: browserKeys(u) }] };
+      return { result: { previous, tagsRevision }, change: { before: replaced ? keysOfDoc(replaced) : null, after: browserKeys(u) } };
     });
   }
 
@@ -571,8 +689,8 @@ export class CustomerProfileStore {
   async deleteCustomer(shop: string, customerId: string): Promise<boolean> {
     return this.withDerived(shop, customerId, async () => {
       const previous = await this.model.findOneAndDelete({ _id: profileId(shop, customerId) }).lean<CustomerProfileDoc>();
-      if (!previous) return { result: false, changes: [] };
-      return { result: true, changes: [{ customerId, before: keysOfDoc(previous), after: null }] };
+      if (!previous) return { result: false, change: null };
+      return { result: true, change: { before: keysOfDoc(previous), after: null } };
     });
   }
 }

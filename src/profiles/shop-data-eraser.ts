@@ -3,7 +3,7 @@
 // generic: list the collections and deleteMany in each — a collection added later is covered too.
 import type { Connection } from 'mongoose';
 import { shopScope } from './shard-keys.ts';
-import { CustomerProfileStore } from './customer-profile-store.ts';
+import type { CustomerProfileStore } from './customer-profile-store.ts';
 
 export type ErasureReport = Record<string, number>;
 
@@ -30,8 +30,8 @@ async function eraseWhere(conn: Connection, shop: string, filter: Record<string,
  * goes first through its store, which takes the customer out of the shop's membership index and
  * aggregates (documents shared by many customers, so no `customerId` filter reaches them).
  */
-export async function eraseCustomerData(conn: Connection, shop: string, customerId: string): Promise<ErasureReport> {
-  const hadProfile = await new CustomerProfileStore(conn).deleteCustomer(shop, customerId);
+export async function eraseCustomerData(conn: Connection, profiles: CustomerProfileStore, shop: string, customerId: string): Promise<ErasureReport> {
+  const hadProfile = await profiles.deleteCustomer(shop, customerId);
   const report = await eraseWhere(conn, shop, { customerId }, new Set());
   if (hadProfile) report.customer_profiles = 1;
   return report;

@@ -95,7 +95,7 @@ describe('segment membership index and shop aggregates', () => {
 
   it('deleting a profile and erasing a customer take them out', async () => {
     await deps.stores.profiles.deleteCustomer(SHOP, ids[45]!);
-    await eraseCustomerData(s.mongo, SHOP, ids[46]!);
+    await eraseCustomerData(s.mongo, deps.stores.profiles, SHOP, ids[46]!);
     assert.equal(await deps.stores.profiles.getDoc(SHOP, ids[46]!), null);
     await assertMatchesDerivation('after deletions');
   });

@@ -50,7 +50,7 @@ describe('shard targeting: the audit on real queries', () => {
       b2b: false, lineItems: [],
     });
     await st.orders.reconcileMoves(SHOP);
-    await eraseCustomerData(s.mongo, SHOP, 'c1');
+    await eraseCustomerData(s.mongo, st.profiles, SHOP, 'c1');
     await eraseShopData(s.mongo, SHOP);
     assert.deepEqual(s.shardAudit.violations, []);
   });

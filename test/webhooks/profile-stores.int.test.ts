@@ -146,7 +146,7 @@ describe('profile stores', () => {
     await st.orders.upsert(shop, order('e1', 'k1', 1));
     await st.orders.upsert(shop, order('e2', 'k2', 1));
     await st.deadLetters.record({ shop, webhookId: 'd1', topic: 'orders/create', reason: 'x', customerId: 'k1', payload: {} }, new Date());
-    const r = await eraseCustomerData(s.mongo, shop, 'k1');
+    const r = await eraseCustomerData(s.mongo, st.profiles, shop, 'k1');
     assert.deepEqual(r, { order_books: 1, order_owners: 1, some_future_profiles: 1, webhook_dead_letters: 1 });
     assert.equal(await profiles.countDocuments({ shop, customerId: 'k2' }), 1);
     await eraseShopData(s.mongo, shop);

@@ -6,7 +6,10 @@ import type { Connection } from 'mongoose';
 import { createWebhookRouter } from '../../webhooks/router.ts';
 import type { BulkOperationFinishedPayload, WebhookEffects } from '../../webhooks/effects.ts';
 import type { InstallationProbe, WebhookStores } from '../../webhooks/types.ts';
-import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { Redis as IORedis, type Redis } from 'ioredis';
+import { CustomerProfileStore } from '../../src/profiles/customer-profile-store.ts';
+import { DerivedBuffer } from '../../src/profiles/derived-buffer.ts';
 import { OrderStore } from '../../src/profiles/order-store.ts';
 import { DocLocks } from '../../src/profiles/doc-locks.ts';
 import { WebhookDeliveryStore } from '../../src/profiles/webhook-delivery-store.ts';
@@ -19,6 +22,7 @@ import { SignalSourceStore } from '../../src/profiles/signal-source-store.ts';
 import { Keyring } from '../../src/shopify/token-crypto.ts';
 import { webhookHmac } from '../../webhooks/verify-hmac.ts';
 import { testLogger } from '../support/test-services.ts';
+import { serviceUrls } from '../../src/config.ts';
 import { ensureIndexes } from '../../src/deps.ts';
 
 export class RecordingEffects implements WebhookEffects {
@@ -52,7 +56,11 @@ export class RecordingInstallation implements InstallationProbe {
 
 /** With `redis`, order writes take per-document locks as in the app (src/deps.ts). */
 export function makeStores(conn: Connection, redis?: Redis, lockPrefix = 'test'): WebhookStores {
+  // Profile saves and deletions (customers/redact) coordinate in Redis: a connection of its own when the
+  // test gave none (it connects on first use; the test runner ends the process).
+  const derivedRedis = redis ?? new IORedis(serviceUrls().redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
   return {
+    profiles: new CustomerProfileStore(conn, null, new DerivedBuffer(derivedRedis, `${lockPrefix}-${randomBytes(4).toString('hex')}`)),
     orders: new OrderStore(conn, redis ? new DocLocks(redis, lockPrefix) : null),
     deliveries: new WebhookDeliveryStore(conn),
     deadLetters: new DeadLetterStore(conn),
