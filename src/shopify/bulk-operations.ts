@@ -29,6 +29,8 @@ export const RUN_BULK_QUERY_MUTATION = 'mutation RunBulkQuery($query: String!) {
 export const STAGE_UPLOAD_MUTATION = 'mutation Stage($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }';
 export const RUN_BULK_MUTATION_MUTATION = 'mutation RunBulkMutation($mutation: String!, $path: String!) { bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $path) { bulkOperation { id status } userErrors { field message code } } }';
 export const BULK_OPERATION_QUERY = `query BulkOp($id: ID!) { node(id: $id) { ... on BulkOperation { ${BULK_FIELDS} } } }`;
+/** The app's most recent bulk mutation on the shop: https://shopify.dev/docs/api/admin-graphql/latest/queries/currentBulkOperation */
+export const CURRENT_BULK_MUTATION_QUERY = `query CurrentBulkMutation { currentBulkOperation(type: MUTATION) { ${BULK_FIELDS} } }`;
 
 /**
  * Five bulk queries and, separately, five bulk mutations may run per app and shop (API 2026-01 on;
@@ -135,6 +137,22 @@ export async function waitForBulkOperation(client: AdminGraphqlClient, id: strin
     if (opts.signals) await opts.signals.wait(id, interval);
     else await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/**
+ * Waits until the app's most recent bulk mutation on the shop has ended; returns it (null when none
+ * was running). A sync whose worker was killed while its bulk mutation ran leaves that mutation running
+ * at Shopify, and it lands whenever Shopify finishes it — after a newer sync had read the tags and
+ * written its own, putting the older tags back (found by the chaos run, seed 2001: 33 customers' stale
+ * tags landed 3 minutes after the kill). A sync therefore lets it end before it reads the tags it diffs
+ * against. Our syncs run one bulk mutation at a time per shop, so the most recent one is the only one
+ * that can still be running.
+ */
+export async function settleRunningBulkMutation(client: AdminGraphqlClient, opts: WaitOptions = {}): Promise<BulkOperation | null> {
+  const { data } = await client.request<{ currentBulkOperation: BulkOperation | null }>(CURRENT_BULK_MUTATION_QUERY);
+  const op = data.currentBulkOperation;
+  if (!op || TERMINAL.has(op.status)) return null;
+  return waitForBulkOperation(client, op.id, opts);
 }
 
 export interface JsonlStats { lines: number; bytes: number }

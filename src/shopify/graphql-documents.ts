@@ -6,7 +6,7 @@
 // never stored name read of customer-names.ts.
 import { ACCESS_SCOPES_QUERY } from './access-scopes.ts';
 import { BACKFILL_QUERY } from './bulk-backfill.ts';
-import { BULK_OPERATION_QUERY, RUN_BULK_MUTATION_MUTATION, RUN_BULK_QUERY_MUTATION, STAGE_UPLOAD_MUTATION } from './bulk-operations.ts';
+import { BULK_OPERATION_QUERY, CURRENT_BULK_MUTATION_QUERY, RUN_BULK_MUTATION_MUTATION, RUN_BULK_QUERY_MUTATION, STAGE_UPLOAD_MUTATION } from './bulk-operations.ts';
 import { bulkTagMutation } from './bulk-tag-mutation.ts';
 import { INSTALL_FACTS_QUERY } from './install.ts';
 import { CUSTOMER_TAGS_QUERY } from './tag-sync.ts';
@@ -41,6 +41,7 @@ export const APP_GRAPHQL_DOCUMENTS: readonly AppGraphqlDocument[] = [
   { source: 'bulk-operations.ts STAGE_UPLOAD_MUTATION', document: STAGE_UPLOAD_MUTATION, kind: 'request' },
   { source: 'bulk-operations.ts RUN_BULK_MUTATION_MUTATION', document: RUN_BULK_MUTATION_MUTATION, kind: 'request' },
   { source: 'bulk-operations.ts BULK_OPERATION_QUERY', document: BULK_OPERATION_QUERY, kind: 'request' },
+  { source: 'bulk-operations.ts CURRENT_BULK_MUTATION_QUERY', document: CURRENT_BULK_MUTATION_QUERY, kind: 'request' },
   { source: 'bulk-backfill.ts BACKFILL_QUERY', document: BACKFILL_QUERY, kind: 'bulk-query' },
   { source: 'bulk-tag-mutation.ts bulkTagMutation(tagsAdd)', document: bulkTagMutation('tagsAdd'), kind: 'bulk-mutation' },
   { source: 'native-segments.ts SEGMENTS_QUERY', document: SEGMENTS_QUERY, kind: 'request' },

@@ -3,6 +3,7 @@
 // per customer below the threshold, through bulk mutations at or above it.
 import type { AdminGraphqlClient } from './admin-graphql-client.ts';
 import { writeTagChangesInBulk, type BulkTagOptions } from './bulk-tag-mutation.ts';
+import { settleRunningBulkMutation } from './bulk-operations.ts';
 import { customerGid, legacyId } from './gid.ts';
 import { isNoChange, tagDiff } from './tag-diff.ts';
 import { writeTagChanges, type CustomerTagChange, type TagWriteResult } from './tag-writer.ts';
@@ -45,6 +46,8 @@ export async function readCustomerTags(client: AdminGraphqlClient, customerIds: 
 }
 
 export async function syncCustomerTags(client: AdminGraphqlClient, desired: readonly DesiredTags[], opts: TagSyncOptions): Promise<TagSyncReport> {
+  // A bulk mutation of an earlier sync (its worker killed) may still be running: it ends before the read.
+  await settleRunningBulkMutation(client, opts);
   const unknown = desired.filter((d) => !opts.currentTags?.has(d.customerId)).map((d) => d.customerId);
   const fetched = unknown.length ? await readCustomerTags(client, unknown) : new Map<string, string[]>();
   const results: TagWriteResult[] = [];

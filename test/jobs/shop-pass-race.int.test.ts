@@ -70,6 +70,29 @@ describe('a customer recomputed during a whole-shop pass', () => {
     assert.notDeepEqual(metrics, was, 'the new order is in the profile');
   });
 
+  it('a recompute that read the calibration before a pass began and saves after the pass wrote is done again with the pass\'s calibration', async () => {
+    await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'support', onlyChanged: false });
+    const old = (await deps.stores.calibrations.current(SHOP))!;
+    // The race, made deterministic: the job has read the calibration and announced itself (no pass was
+    // running, so it is not in the touched set); while it reads the customer's orders, a whole nightly
+    // recalibration runs from start to end (new calibration, every profile written); then the job saves.
+    let raced = false;
+    const racing: JobContext = { ...rt.context, orders: Object.create(rt.context.orders, {
+      forCustomer: { value: async (...a: Parameters<JobContext['orders']['forCustomer']>) => {
+        if (!raced) {
+          raced = true;
+          await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'nightly', onlyChanged: false });
+        }
+        return rt.context.orders.forCustomer(...a);
+      } },
+    }) };
+    await recomputeCustomer(racing, { shop: SHOP, customerId: bystander, reason: 'webhook', asOf: AS_OF });
+    assert.ok(raced);
+    const current = (await deps.stores.calibrations.current(SHOP))!;
+    assert.notEqual(current.id, old.id, 'the pass made a new calibration');
+    assert.equal((await deps.stores.profiles.getDoc(SHOP, bystander))!.calibrationId, current.id, 'the profile is computed with the calibration now current, not the one the job read first');
+  });
+
   it('outside a pass, a customer recompute leaves no trace', async () => {
     await deps.stores.shopWork.customerRecomputing(SHOP, bystander);
     assert.deepEqual(await deps.stores.shopWork.shopPassEnded(SHOP), []);
