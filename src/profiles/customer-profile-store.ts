@@ -303,6 +303,8 @@ export class CustomerProfileStore {
           }
           // No live generation yet: nothing to keep up (the first rebuild derives everything).
           if (!(await this.derived.trim(shop, token, records.length))) break;
+          // The lock lasts APPLIER_TTL_MS from the last batch, not from the first.
+          if (!(await this.derived.renew(shop, token))) break;
         }
       } finally {
         await this.derived.unlock(shop, token);
