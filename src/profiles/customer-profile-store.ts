@@ -176,6 +176,9 @@ async function* batchesOf<T>(cursor: AsyncIterable<T> & { close(): Promise<void>
   }
 }
 
+/** A rebuild closes its gate once a catch-up round finds at most this many customers saved meanwhile, or after CATCH_UP_ROUNDS. */
+const CATCH_UP_FEW = 100;
+const CATCH_UP_ROUNDS = 5;
 /** Log records the applier takes at a time. */
 const APPLY_BATCH = 2_000;
 
@@ -303,6 +306,8 @@ export class CustomerProfileStore {
           }
           // No live generation yet: nothing to keep up (the first rebuild derives everything).
           if (!(await this.derived.trim(shop, token, records.length))) break;
+          // The lock lasts APPLIER_TTL_MS from the last batch, not from the first.
+          if (!(await this.derived.renew(shop, token))) break;
         }
       } finally {
         await this.derived.unlock(shop, token);
@@ -350,24 +355,29 @@ export class CustomerProfileStore {
     await this.memberIndex.build(shop, gen, [...state].map(([customerId, keys]) => ({ customerId, keys })));
     const totals = deriveAggregates([...state.values()].map((keys) => ({ keys })));
     await this.hooks.at?.('rebuild:built', shop);
-    /** Re-reads the customers saved meanwhile and moves their entries and counts in the new generation. */
-    const catchUp = async (): Promise<boolean> => {
-      for (;;) {
+    /**
+     * Re-reads the customers saved meanwhile and moves their entries and counts in the new generation:
+     * until none is left (`untilEmpty`: the gate is closed, no new save comes), or else until few are
+     * (saves keep coming while the gate is open: waiting for none would never end while a shop is busy —
+     * seen in the chaos drain, a recalibration's rebuild catching up for minutes).
+     */
+    const catchUp = async (untilEmpty: boolean): Promise<boolean> => {
+      for (let round = 1; ; round++) {
         const ids = await this.derived.takePending(shop, gen);
         if (ids === null) return false;
         if (!ids.length) return true;
-        const docs = new Map((await this.getByIds(shop, ids)).map((d) => [d.customerId, keysOfDoc(d)]));
-        const changes = ids.map((id) => ({ customerId: id, before: state.get(id) ?? null, after: docs.get(id) ?? null }));
-        await this.memberIndex.apply(shop, gen, changes);
-        applyChanges(totals, changes);
-        for (const c of changes) if (c.after) state.set(c.customerId, c.after); else state.delete(c.customerId);
+        if (!untilEmpty && (ids.length <= CATCH_UP_FEW || round > CATCH_UP_ROUNDS)) {
+          await this.catchUpIds(shop, gen, ids, state, totals);
+          return true;
+        }
+        await this.catchUpIds(shop, gen, ids, state, totals);
       }
     };
     for (;;) {
-      if (!(await catchUp())) break;
+      if (!(await catchUp(false))) break;
       if (!(await this.derived.gate(shop, gen, this.derived.now() + CLOSE_MS))) break;
       await this.hooks.at?.('rebuild:closed', shop);
-      if ((await this.derived.waitForWriters(shop, null, CLOSE_MS)) && (await catchUp())) {
+      if ((await this.derived.waitForWriters(shop, null, CLOSE_MS)) && (await catchUp(true))) {
         // The applier's lock: no batch is applied to the old generation across the switch.
         const token = await this.derived.lockWaiting(shop);
         let ready: 1 | 0 | -1;
@@ -399,6 +409,15 @@ export class CustomerProfileStore {
       return this.rebuildDerived(shop);
     }
     return null;
+  }
+
+  /** Moves these customers' entries and counts in generation `gen` from the rebuild's `state` to their profiles now. */
+  private async catchUpIds(shop: string, gen: string, ids: readonly string[], state: Map<string, BrowserKeys>, totals: ShopAggregates): Promise<void> {
+    const docs = new Map((await this.getByIds(shop, ids)).map((d) => [d.customerId, keysOfDoc(d)]));
+    const changes = ids.map((id) => ({ customerId: id, before: state.get(id) ?? null, after: docs.get(id) ?? null }));
+    await this.memberIndex.apply(shop, gen, changes);
+    applyChanges(totals, changes);
+    for (const c of changes) if (c.after) state.set(c.customerId, c.after); else state.delete(c.customerId);
   }
 
   /** The pass that began a rebuild failed: drop it. */

@@ -58,12 +58,14 @@ if desired == tags then return {1, desired} end
 if redis.call('SADD', KEYS[3], id) == 1 then return {3, desired} end
 return {2, desired}`;
 
-// Same layout; marks applied, and clears pending only where the desired revision is still the one written.
+// Same layout; marks applied, and clears pending only where the desired revision is still the one written
+// and the desired tags are the ones written (two writers starting from one previous revision both save
+// revision n + 1, with different tags: the number alone does not tell them apart).
 const MARK_APPLIED = `
 for i = 1, #ARGV, 3 do
   local id, tags, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   redis.call('HSET', KEYS[1], id, tags)
-  if redis.call('HGET', KEYS[2], id) == rev then redis.call('SREM', KEYS[3], id) end
+  if redis.call('HGET', KEYS[2], id) == rev and redis.call('HGET', KEYS[4], id) == tags then redis.call('SREM', KEYS[3], id) end
 end
 return 1`;
 

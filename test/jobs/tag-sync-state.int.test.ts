@@ -57,6 +57,20 @@ describe('tag sync state', () => {
     assert.deepEqual((await state.applied(SHOP, [id])).get(id), NEW, 'applied = what was written last');
   });
 
+  it('keeps a customer pending when the write recorded has the desired revision number but other tags (two writers from one previous revision)', async () => {
+    // A recompute and a whole-shop pass both start from revision 1: each saves revision 2, with other
+    // tags (the pass without the order the recompute saw). The pass's set is desired last; a sync that
+    // scanned the recompute's profile writes NEW "at revision 2". Found by the full chaos run (seed 2001,
+    // session 7: 21 customers held by the drift check).
+    const id = await appliedCustomer();
+    await state.setDesired(SHOP, [{ customerId: id, tags: NEW, revision: 2 }]);
+    await state.setDesired(SHOP, [{ customerId: id, tags: ['seg-vip'], revision: 2 }]);
+    await state.markApplied(SHOP, [{ customerId: id, tags: NEW, revision: 2 }]);
+    assert.equal(await isPending(id), true, 'NEW was written, seg-vip is desired: still pending');
+    await state.markApplied(SHOP, [{ customerId: id, tags: ['seg-vip'], revision: 2 }]);
+    assert.equal(await isPending(id), false);
+  });
+
   it('does not clear a pending customer on a report that matches the desired tags (it may be an old delivery)', async () => {
     const id = await appliedCustomer();
     await state.setDesired(SHOP, [{ customerId: id, tags: NEW, revision: 2 }]);

@@ -222,6 +222,36 @@ describe('the generation protocol at each step of a rebuild', () => {
     await assertOneGeneration(shop);
   });
 
+  it('saves that never stop while a rebuild catches up: it closes its gate and switches anyway (no catch-up without end)', async () => {
+    const shop = 'derived-step-busy.myshopify.com';
+    const ids = await seedShop(shop);
+    const MAX = 400;
+    let saves = 0;
+    let stop = false;
+    let savesAtSwitch = -1;
+    let saver: Promise<void> | null = null;
+    on(shop, async (point) => {
+      if (point === 'rebuild:built' && !saver) {
+        // Four writers on different customers: some save is always between its write and its record.
+        saver = Promise.all([0, 1, 2, 3].map(async (w) => {
+          for (let i = w; !stop && saves < MAX; i += 4) {
+            await save(shop, ids[i % ids.length]!, i % 2 ? 'vip' : 'loyal-customer', 10_000 + i);
+            saves++;
+          }
+        })).then(() => undefined);
+        // A few saves are already pending when the catch-up starts.
+        while (saves < 3) await new Promise((r) => setTimeout(r, 5));
+      }
+      if (point === 'rebuild:switched') savesAtSwitch = saves;
+    });
+    await profiles.rebuildDerived(shop);
+    stop = true;
+    await saver;
+    assert.ok(savesAtSwitch >= 0 && savesAtSwitch < MAX, `the rebuild switched while the saves went on (after ${savesAtSwitch} of at most ${MAX})`);
+    await assertDerivedMatchProfiles(profiles, shop, 'after the busy rebuild');
+    await assertOneGeneration(shop);
+  });
+
   it('a save given a stale previous profile (written over since the caller read it) moves the entries and counts of what it replaced', async () => {
     const shop = 'derived-step-stale.myshopify.com';
     const ids = await seedShop(shop);
