@@ -28,6 +28,14 @@ import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seedOrder
 
 const SHOP = 'derived-race.myshopify.com';
 
+/** A profile in `segment` with this spend (and an RFM cell), as the pipeline saves it. */
+const update = (segment: string, spendMinor: number): ProfileUpdate => ({
+  memberships: [{ family: 'loyalty', segment, label: segment, tag: `seg:${segment}`, explanation: segment, since: null }],
+  tagsDesired: [`seg:${segment}`], metrics: { orders: 1 + (spendMinor % 5), spendMinor, lastOrderAt: AS_OF - spendMinor, rfm: { r: 1 + (spendMinor % 5), f: 1 } },
+  predictions: { churnProbability: (spendMinor % 100) / 100, clv12mMinor: spendMinor * 2 }, replenishment: [], nextChangeAt: null,
+  asOf: new Date(AS_OF), computedAt: new Date(AS_OF), calibrationId: null,
+});
+
 /** Every member of every segment key the profiles derive, read through the segment pages, against the derivation; and the aggregates. */
 async function assertDerivedMatchProfiles(profiles: CustomerProfileStore, shop: string, step: string): Promise<void> {
   const docs: CustomerProfileDoc[] = [...(await profiles.allOf(shop)).values()];
@@ -132,13 +140,6 @@ describe('the generation protocol at each step of a rebuild', () => {
     const p = new Promise<void>((r) => (open = r));
     return { wait: () => p, open };
   };
-  /** A profile in `segment` with this spend (and an RFM cell), as the pipeline saves it. */
-  const update = (segment: string, spendMinor: number): ProfileUpdate => ({
-    memberships: [{ family: 'loyalty', segment, label: segment, tag: `seg:${segment}`, explanation: segment, since: null }],
-    tagsDesired: [`seg:${segment}`], metrics: { orders: 1 + (spendMinor % 5), spendMinor, lastOrderAt: AS_OF - spendMinor, rfm: { r: 1 + (spendMinor % 5), f: 1 } },
-    predictions: { churnProbability: (spendMinor % 100) / 100, clv12mMinor: spendMinor * 2 }, replenishment: [], nextChangeAt: null,
-    asOf: new Date(AS_OF), computedAt: new Date(AS_OF), calibrationId: null,
-  });
   const save = async (shop: string, id: string, segment: string, spend: number) => profiles.save(shop, id, update(segment, spend), await profiles.getDoc(shop, id));
   /** A shop of 30 customers with a live generation. */
   async function seedShop(shop: string): Promise<string[]> {
@@ -304,12 +305,6 @@ describe('the change log and its applier', () => {
     await s.close();
   });
 
-  const update = (segment: string, spendMinor: number): ProfileUpdate => ({
-    memberships: [{ family: 'loyalty', segment, label: segment, tag: `seg:${segment}`, explanation: segment, since: null }],
-    tagsDesired: [`seg:${segment}`], metrics: { orders: 1 + (spendMinor % 5), spendMinor, lastOrderAt: AS_OF - spendMinor, rfm: { r: 1 + (spendMinor % 5), f: 1 } },
-    predictions: { churnProbability: (spendMinor % 100) / 100, clv12mMinor: spendMinor * 2 }, replenishment: [], nextChangeAt: null,
-    asOf: new Date(AS_OF), computedAt: new Date(AS_OF), calibrationId: null,
-  });
   const save = async (shop: string, id: string, segment: string, spend: number) => profiles.save(shop, id, update(segment, spend), await profiles.getDoc(shop, id));
   const SEGMENTS = ['one-time-buyer', 'loyal-customer', 'vip'];
   async function seedShop(shop: string, n: number): Promise<string[]> {
