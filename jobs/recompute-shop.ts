@@ -2,6 +2,7 @@
 // models on its current customer base, then segment every customer in memory and write in batches.
 // Runs inside the resync/recalibrate job (not as one queued job per customer), so a big shop never
 // floods the recompute queue that serves other shops' webhooks.
+import type { DesiredTags } from '../src/profiles/tag-sync-state.ts';
 import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
@@ -154,13 +155,17 @@ async function writeAll(
   let done = 0;
   for await (const batch of kept ? (async function* () { yield* kept!; })() : customerBatches(ctx, shop, o.batchSize ?? BATCH)) {
     const computed: Array<{ c: CustomerInput; s: Segmentation; prev: PreviousLite | null; prevMemberships: StoredMembership[] | null }> = [];
+    const unchanged: DesiredTags[] = [];
     for (const c of batch) {
       const prev = previous.get(c.customerId) ?? null;
       const prevMemberships = prev ? membershipsOf(prev) : null;
       const s = segment(c, calibration, o.settings, o.asOf, prevMemberships);
       // A profile written before explanations were messages (English text only) is rewritten once, so
       // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
-      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships)) continue;
+      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships)) {
+        unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
+        continue;
+      }
       computed.push({ c, s, prev, prevMemberships });
     }
     // Leaving a segment records the previous membership's tag and explanation: those profiles are read by id.
@@ -178,6 +183,9 @@ async function writeAll(
     const saved = await ctx.profiles.replaceMany(shop, items);
     for (const it of items) final.set(it.customerId, compactKeys(browserKeys(it.update)));
     await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
+    // Left as they are, but an earlier attempt of this pass may have written them and died before
+    // setDesired (a worker killed, Redis restarting): the state learns their tags now (chaos seed 2002).
+    await ctx.tagState.ensureDesired(shop, unchanged);
     await ctx.events.record(events);
     await ctx.enqueue.queueFlowTriggers(shop, flow);
     written += items.length;

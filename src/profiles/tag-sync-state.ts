@@ -44,6 +44,22 @@ for i = 1, #ARGV, 3 do
 end
 return out`;
 
+// KEYS: applied, rev, pending, desired. ARGV: triples (id, joined tags, revision). As SET_DESIRED, only
+// for ids whose recorded revision is older than the given one, or absent: the stored profile is newer
+// than what the state knows (its writer died between the profile write and setDesired). A newer
+// revision recorded meanwhile (a recompute of the customer) is left as it is.
+const ENSURE_DESIRED = `
+for i = 1, #ARGV, 3 do
+  local id, tags, rev = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local cur = tonumber(redis.call('HGET', KEYS[2], id) or '')
+  if (not cur) or cur < tonumber(rev) then
+    redis.call('HSET', KEYS[2], id, rev)
+    redis.call('HSET', KEYS[4], id, tags)
+    if (redis.call('HGET', KEYS[1], id) or '') ~= tags then redis.call('SADD', KEYS[3], id) end
+  end
+end
+return 1`;
+
 // KEYS: applied, rev, pending, desired. ARGV: id, the app tags Shopify reported. If they differ from
 // the desired tags (a write lost, a merchant removing our tag — or an old delivery), the customer is
 // pending again: the sync reads the tags Shopify has now and writes only what differs. A report never
@@ -102,6 +118,18 @@ export class TagSyncState {
       chunk.forEach((d, k) => { if (res[k] === 1) pending.add(d.customerId); });
     }
     return pending;
+  }
+
+  /**
+   * Records stored profiles' desired tags where the state knows an older revision or none (see
+   * ENSURE_DESIRED): a whole-shop pass calls it for the customers it leaves as they are, so a profile
+   * written by an earlier attempt of the pass that died before setDesired still gets its tags written.
+   */
+  async ensureDesired(shop: string, items: readonly DesiredTags[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 2000) {
+      const chunk = items.slice(i, i + 2000);
+      await this.redis.eval(ENSURE_DESIRED, 4, ...this.keys(shop), ...chunk.flatMap((d) => [d.customerId, join(d.tags), String(d.revision)]));
+    }
   }
 
   async markApplied(shop: string, items: readonly DesiredTags[]): Promise<void> {

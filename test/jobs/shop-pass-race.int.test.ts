@@ -93,6 +93,27 @@ describe('a customer recomputed during a whole-shop pass', () => {
     assert.equal((await deps.stores.profiles.getDoc(SHOP, bystander))!.calibrationId, current.id, 'the profile is computed with the calibration now current, not the one the job read first');
   });
 
+  it('a pass that died after writing profiles and before recording their tags: its retry still gets every changed customer\'s tags pending', async () => {
+    await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings: await settings(), reason: 'support', onlyChanged: false });
+    const docs = () => deps.stores.profiles.allOf(SHOP);
+    // Every tag written and recorded: nothing pending.
+    await deps.stores.tagState.markApplied(SHOP, [...(await docs()).values()].map((d) => ({ customerId: d.customerId, tags: d.tagsDesired, revision: d.tagsRevision })));
+    assert.equal(await deps.stores.tagState.pendingCount(SHOP), 0);
+    const later = AS_OF + 200 * DAY;
+    // The nightly pass writes its first batch of profiles, then Redis restarts under setDesired (chaos seed 2002).
+    const dying: JobContext = { ...rt.context, tagState: Object.create(rt.context.tagState, {
+      setDesired: { value: async () => { throw new Error('Connection is closed.'); } },
+    }) };
+    await assert.rejects(recomputeShop(dying, SHOP, { asOf: later, settings: await settings(), reason: 'nightly', onlyChanged: true }), /Connection is closed/);
+    // Its retry finds those profiles already as it computes them, and leaves them as they are.
+    await recomputeShop(rt.context, SHOP, { asOf: later, settings: await settings(), reason: 'nightly', onlyChanged: true });
+    const applied = await deps.stores.tagState.applied(SHOP, [...(await docs()).keys()]);
+    const changed = [...(await docs()).values()].filter((d) => [...d.tagsDesired].sort().join() !== [...(applied.get(d.customerId) ?? [])].sort().join());
+    assert.ok(changed.length > 0, 'time moved some customers to other segments');
+    const pending = new Set(await deps.stores.tagState.pending(SHOP, 10_000));
+    assert.deepEqual(changed.map((d) => d.customerId).filter((id) => !pending.has(id)), [], 'every customer whose stored tags are not on Shopify is pending');
+  });
+
   it('outside a pass, a customer recompute leaves no trace', async () => {
     await deps.stores.shopWork.customerRecomputing(SHOP, bystander);
     assert.deepEqual(await deps.stores.shopWork.shopPassEnded(SHOP), []);

@@ -71,6 +71,20 @@ describe('tag sync state', () => {
     assert.equal(await isPending(id), false);
   });
 
+  it('ensureDesired: records a stored profile\'s newer tags, leaves a newer revision recorded meanwhile as it is', async () => {
+    const behind = await appliedCustomer();
+    await state.ensureDesired(SHOP, [{ customerId: behind, tags: NEW, revision: 2 }]);
+    assert.equal(await isPending(behind), true, 'the state knew revision 1: NEW is desired now');
+    const ahead = await appliedCustomer();
+    await state.setDesired(SHOP, [{ customerId: ahead, tags: NEW, revision: 3 }]);
+    await state.ensureDesired(SHOP, [{ customerId: ahead, tags: OLD, revision: 2 }]);
+    const rev = await state.revisions(SHOP, [ahead]);
+    assert.deepEqual(rev, [3], 'revision 3 stays');
+    const same = await appliedCustomer();
+    await state.ensureDesired(SHOP, [{ customerId: same, tags: OLD, revision: 1 }]);
+    assert.equal(await isPending(same), false, 'nothing new: nothing to write');
+  });
+
   it('does not clear a pending customer on a report that matches the desired tags (it may be an old delivery)', async () => {
     const id = await appliedCustomer();
     await state.setDesired(SHOP, [{ customerId: id, tags: NEW, revision: 2 }]);
