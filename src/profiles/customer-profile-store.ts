@@ -192,7 +192,11 @@ const APPLY_BATCH = 2_000;
 export interface NetChange extends MemberChange { closed: boolean }
 export function netChanges(records: readonly DerivedRecord[]): NetChange[] {
   const per = new Map<string, DerivedRecord[]>();
-  for (const r of records) per.set(r.c, [...(per.get(r.c) ?? []), r]);
+  for (const r of records) {
+    const rs = per.get(r.c);
+    if (rs) rs.push(r);
+    else per.set(r.c, [r]);
+  }
   const out: NetChange[] = [];
   for (const [customerId, rs] of per) {
     const count = new Map<string, { keys: BrowserKeys | null; n: number }>();
@@ -404,7 +408,7 @@ export class CustomerProfileStore {
     await this.memberIndex.drop(shop, gen);
     await this.derived.endRebuild(shop, gen);
     // No longer the running rebuild, but none other began or switched: its keys vanished (Redis restarted). Start over.
-    if ((await this.aggregates.liveGen(shop)) === r.liveGen && !(await this.derived.state(shop)).rebuild) {
+    if ((await this.aggregates.liveGen(shop)) === r.liveGen && !(await this.derived.runningRebuild(shop))) {
       this.restartedRebuilds++;
       return this.rebuildDerived(shop);
     }

@@ -226,6 +226,11 @@ export class DerivedBuffer {
     return this.redis.llen(this.k(shop, 'log'));
   }
 
+  /** The generation a running rebuild builds, or null. */
+  async runningRebuild(shop: string): Promise<string | null> {
+    return this.redis.get(this.k(shop, 'rebuild'));
+  }
+
   /** What is held for the shop now (tests, support status). */
   async state(shop: string): Promise<{ rebuild: string | null; pending: string[]; writers: string[]; log: number; applier: boolean }> {
     const [rebuild, pending, writers, log, applier] = await Promise.all([

@@ -138,12 +138,15 @@ export class SegmentMemberIndex {
       const [seg, field] = l.split('\n') as [string, BrowserSortField];
       return [l, await this.headForWrite(shop, seg, field, gen)] as const;
     })));
+    const bounds = new Map([...heads].map(([l, h]) => [l, boundsOf(h)]));
     const byChunk = (entries: ReadonlyArray<[string, string]>): Map<string, string[]> => {
       const out = new Map<string, string[]>();
       for (const [list, key] of entries) {
         const [seg, field] = list.split('\n') as [string, BrowserSortField];
-        const id = chunkId(shop, seg, field, gen, chunkOf(boundsOf(heads.get(list)!), key));
-        out.set(id, [...(out.get(id) ?? []), key]);
+        const id = chunkId(shop, seg, field, gen, chunkOf(bounds.get(list)!, key));
+        const keys = out.get(id);
+        if (keys) keys.push(key);
+        else out.set(id, [key]);
       }
       return out;
     };
@@ -153,8 +156,7 @@ export class SegmentMemberIndex {
     ];
     for (let i = 0; i < ops.length; i += 500) await upsertRetrying(() => this.chunks.bulkWrite(ops.slice(i, i + 500) as never, { ordered: false }));
     for (const [list, key] of pulls) {
-      const h = heads.get(list)!;
-      if (boundsOf(h).some((b, i) => i > 0 && b.lower === key)) await this.replaceBound(h, key);
+      if (bounds.get(list)!.some((b, i) => i > 0 && b.lower === key)) await this.replaceBound(heads.get(list)!, key);
     }
   }
 
