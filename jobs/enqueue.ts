@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { TagSyncState, type TagObservation } from '../src/profiles/tag-sync-state.ts';
 import type { Keyring } from '../src/shopify/token-crypto.ts';
 import { ShopWork } from '../src/profiles/shop-work.ts';
-import { isCluster, partitionOf, partitionPrefixes, scanKeys } from '../src/redis.ts';
+import { isCluster, partitionOf, partitionPrefixes, scanKeys, shopKeysOf, type ShopKeys } from '../src/redis.ts';
 import { MetafieldSyncState } from '../src/profiles/metafield-sync-state.ts';
 import { DerivedBuffer } from '../src/profiles/derived-buffer.ts';
 import { FlowOutbox, type FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
@@ -67,7 +67,10 @@ export interface BulkOperationFinishedPayload {
   completedAt: string | null;
 }
 
-/** Redis channel on which bulk_operations/finish is announced to every process. */
+/**
+ * Redis channel on which bulk_operations/finish is announced to every process: under the plain prefix
+ * (a channel is no key: on a cluster PUBLISH reaches every node whatever the name hashes to).
+ */
 export const bulkFinishedChannel = (prefix: string) => `${prefix}:bulk-finished`;
 
 /** One authenticated delivery, as POST /webhooks received it (raw body kept as text). */
@@ -121,7 +124,8 @@ export class Enqueuer {
   /** Every partition; a shop's jobs all go to queuesFor(shop). */
   readonly partitions: readonly Queues[];
   private readonly redis: Redis;
-  private readonly prefix: string;
+  /** Where each shop's keys live (its partition's prefix): the same as the stores' (Deps.shopKeys). */
+  private readonly keys: ShopKeys;
   private readonly asOf: number | undefined;
   private readonly tagState: TagSyncState;
   private readonly keyring: Keyring;
@@ -130,18 +134,23 @@ export class Enqueuer {
   /** Flow trigger calls waiting to be fired, and the counters of fired ones (src/profiles/flow-outbox.ts). */
   readonly flowOutbox: FlowOutbox;
 
-  constructor(partitions: Queues | readonly Queues[], redis: Redis, prefix: string, o: EnqueuerOptions) {
+  /**
+   * `keys`: where each shop's own keys live, one partition per queue partition (the runtime passes
+   * Deps.shopKeys, which the stores given in `o` were built with); a string is one partition.
+   */
+  constructor(partitions: Queues | readonly Queues[], redis: Redis, keys: ShopKeys | string, o: EnqueuerOptions) {
     this.partitions = Array.isArray(partitions) ? (partitions as readonly Queues[]) : [partitions as Queues];
     if (this.partitions.length === 0) throw new Error('Enqueuer needs at least one queue partition');
+    this.keys = shopKeysOf(keys);
+    if (this.keys.partitions !== this.partitions.length) throw new Error(`Enqueuer: ${this.partitions.length} queue partitions but the shops' keys in ${this.keys.partitions}`);
     this.queues = this.partitions[0]!;
     this.redis = redis;
-    this.prefix = prefix;
     this.asOf = o.asOf;
-    this.tagState = o.tagState ?? new TagSyncState(redis, prefix);
+    this.tagState = o.tagState ?? new TagSyncState(redis, this.keys);
     this.keyring = o.keyring;
     this.replicaAckMs = isCluster(redis) ? (o.replicaAckMs ?? 0) : 0;
-    this.shopWork = o.shopWork ?? new ShopWork(redis, prefix);
-    this.flowOutbox = new FlowOutbox(redis, prefix);
+    this.shopWork = o.shopWork ?? new ShopWork(redis, this.keys);
+    this.flowOutbox = new FlowOutbox(redis, this.keys);
   }
 
   /** The queues of the shop's partition: every job of the shop goes there, so its ids and deduplication hold. */
@@ -255,7 +264,7 @@ export class Enqueuer {
     }
     if (!running) await queues.recompute.removeDeduplicationKey(dedup);
     await this.tagState.forgetCustomer(shop, customerId);
-    await new MetafieldSyncState(this.redis, this.prefix).forgetCustomer(shop, customerId);
+    await new MetafieldSyncState(this.redis, this.keys).forgetCustomer(shop, customerId);
     await this.flowOutbox.forgetCustomer(shop, customerId);
     await this.shopWork.forgetCustomer(shop, customerId, customerKey(shop, customerId));
     await this.redis.del(this.echoKey(shop, customerId));
@@ -285,9 +294,9 @@ export class Enqueuer {
   async shopErased(shop: string): Promise<void> {
     await this.unscheduleShop(shop);
     await this.tagState.forgetShop(shop);
-    await new DerivedBuffer(this.redis, this.prefix).forgetShop(shop);
+    await new DerivedBuffer(this.redis, this.keys).forgetShop(shop);
     await this.shopWork.forgetShop(shop);
-    await new MetafieldSyncState(this.redis, this.prefix).forgetShop(shop);
+    await new MetafieldSyncState(this.redis, this.keys).forgetShop(shop);
     await this.flowOutbox.forgetShop(shop);
     const queues = Object.values(this.queuesFor(shop)) as Queue[];
     // A job of the shop still running would leave its completion event (naming the shop) behind: let it
@@ -298,9 +307,12 @@ export class Enqueuer {
     }
     await this.removeJobs(queues, (j) => j.data?.shop === shop);
     await this.scrubEvents(queues, shop);
-    for (const kind of ['tag-echo', 'bulk-finished', 'ratelimit']) {
-      for await (const keys of scanKeys(this.redis, `${this.prefix}:${kind}:${shop}:*`)) await this.redis.del(...keys);
+    // Under the shop's partition prefix: every key a page holds is the shop's, one slot on a cluster.
+    for (const kind of ['tag-echo', 'bulk-finished']) {
+      for await (const keys of scanKeys(this.redis, `${this.keys.of(shop)}:${kind}:${shop}:*`)) await this.redis.del(...keys);
     }
+    // The admin API's rate-limit window (web/admin/rate-limit.ts: `<prefix>:ratelimit:<shop>`, global prefix).
+    await this.redis.del(`${this.keys.prefix}:ratelimit:${shop}`);
   }
 
   /** Deletes the queues' event-stream entries (completed/failed/… with job ids and reasons) naming the shop. */
@@ -339,13 +351,18 @@ export class Enqueuer {
 
   /** Wakes whoever waits on this bulk operation (tag writer, backfill) in any process. */
   async bulkOperationFinished(shop: string, payload: BulkOperationFinishedPayload): Promise<void> {
-    const key = `${this.prefix}:bulk-finished:${shop}:${payload.adminGraphqlApiId}`;
+    const key = `${this.keys.of(shop)}:bulk-finished:${shop}:${payload.adminGraphqlApiId}`;
     await this.redis.set(key, JSON.stringify(payload), 'EX', 24 * 3600);
-    await this.redis.publish(bulkFinishedChannel(this.prefix), JSON.stringify({ shop, ...payload }));
+    await this.redis.publish(bulkFinishedChannel(this.keys.prefix), JSON.stringify({ shop, ...payload }));
   }
 
+  /**
+   * A tag-echo marker: one per customer written (a 1M-customer resync sets a million), under the shop's
+   * partition prefix so the markers of many shops spread over the masters; the pipelines below hold one
+   * shop's markers only (one slot on a cluster).
+   */
   private echoKey(shop: string, customerId: string): string {
-    return `${this.prefix}:tag-echo:${shop}:${customerKey(shop, customerId)}`;
+    return `${this.keys.of(shop)}:tag-echo:${shop}:${customerKey(shop, customerId)}`;
   }
 
   /**

@@ -7,7 +7,7 @@ import { createPartitions, closeQueues, Enqueuer, type Queues } from './enqueue.
 import type { JobContext, ShopifyPort, ShopPort } from './ports.ts';
 import { startWorkers, type RunningWorkers } from './worker.ts';
 import type { QueueName } from './queues.ts';
-import { defaultPartitions, keyPrefix, partitionPrefixes } from '../src/redis.ts';
+import type { ShopKeys } from '../src/redis.ts';
 import type { Logger } from '../src/logger.ts';
 
 /** Errors of a lost connection, which the connection's own listener has logged already. */
@@ -19,8 +19,13 @@ function logQueueError(logger: Logger, queue: string, err: Error): void {
 }
 
 export interface JobRuntime {
-  /** Redis key prefix of every queue (QUEUE_PREFIX or the per-test override). */
+  /** QUEUE_PREFIX (hash-tagged on a cluster); with one partition, the prefix of every queue. */
   prefix: string;
+  /**
+   * Where each shop's keys live: its queue partition's prefix (src/redis.ts ShopKeys). The runtime's
+   * partitions are these, and the stores and the Enqueuer use these same keys (Deps.shopKeys).
+   */
+  shopKeys: ShopKeys;
   /** Partition 0's queues (with one partition, the only ones): global jobs. A shop's are in queuesFor(shop). */
   queues: Queues;
   /** Every queue partition (QUEUE_PARTITIONS): workers, the queue board and support counts cover them all. */
@@ -39,10 +44,6 @@ export interface RuntimeOptions {
   shopify: ShopifyPort;
   /** Fixed engine as-of for every job (demo, tests); production leaves it unset. */
   asOf?: number;
-  /** Override config QUEUE_PREFIX (tests use a prefix per file). */
-  queuePrefix?: string;
-  /** Override QUEUE_PARTITIONS (tests). */
-  partitions?: number;
 }
 
 export function shopPort(deps: Deps): ShopPort {
@@ -57,18 +58,21 @@ export function shopPort(deps: Deps): ShopPort {
   };
 }
 
+/**
+ * The queue prefix and partitions come from Deps.shopKeys (QUEUE_PREFIX, QUEUE_PARTITIONS), the keys
+ * the stores were built with: a shop's jobs and its own keys share its partition's prefix, and no
+ * runtime option can make the two disagree (a test wanting other partitions sets QUEUE_PARTITIONS).
+ */
 export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
-  const prefix = keyPrefix(o.queuePrefix ?? deps.config.QUEUE_PREFIX, Boolean(deps.config.REDIS_CLUSTER_NODES));
-  const cluster = Boolean(deps.config.REDIS_CLUSTER_NODES);
-  const partitionCount = o.partitions ?? deps.config.QUEUE_PARTITIONS ?? defaultPartitions(cluster);
-  const prefixes = partitionPrefixes(prefix, partitionCount);
-  const partitions = createPartitions(deps.redis, prefix, partitionCount);
+  const { shopKeys } = deps;
+  const { prefix, prefixes } = shopKeys;
+  const partitions = createPartitions(deps.redis, prefix, shopKeys.partitions);
   const queues = partitions[0]!;
   // Without a listener BullMQ prints a queue's errors with console.error, a raw stack per failed command
   // while Redis is away (the chaos run's Redis restart: 100+ of them). The connection's own listener
   // (src/deps.ts) already logs the outage once per error; other errors are worth a warning.
   for (const q of partitions.flatMap((p) => Object.values(p) as Array<Queues[keyof Queues]>)) q.on('error', (err) => logQueueError(deps.logger, q.name, err));
-  const enqueue = new Enqueuer(partitions, deps.redis, prefix, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config), replicaAckMs: deps.config.WEBHOOK_REPLICA_ACK_MS });
+  const enqueue = new Enqueuer(partitions, deps.redis, shopKeys, { ...(o.asOf !== undefined ? { asOf: o.asOf } : {}), tagState: deps.stores.tagState, shopWork: deps.stores.shopWork, keyring: keyringFrom(deps.config), replicaAckMs: deps.config.WEBHOOK_REPLICA_ACK_MS });
   const { stores } = deps;
   const context: JobContext = {
     logger: deps.logger,
@@ -100,6 +104,7 @@ export function createJobRuntime(deps: Deps, o: RuntimeOptions): JobRuntime {
   const running: RunningWorkers[] = [];
   return {
     prefix,
+    shopKeys,
     queues,
     partitions,
     partitionPrefixes: prefixes,

@@ -31,7 +31,6 @@ export interface ShopifyPortOptions {
   fetch?: FetchFn;
   /** Bulk operation status polling when no webhook arrives (default 5 s; the demo uses less). */
   pollIntervalMs?: number;
-  prefix?: string;
   /** Token grants (refresh, migration); default: @shopify/shopify-api built from Config. */
   grants?: TokenGrants;
   /** Head start of a refresh before expiry (default 5 minutes, at most a fifth of the token's lifetime). */
@@ -133,19 +132,21 @@ async function backfillOrders(p: PortParts, shop: string, onProgress: (x: { cust
 export function createShopifyPort(deps: Deps, o: ShopifyPortOptions = {}): ShopifyPort & { close(): Promise<void> } {
   const { config, logger } = deps;
   const fetchFn = o.fetch ?? createAdminFetch(config.SHOPIFY_API_ORIGIN);
-  const prefix = o.prefix ?? config.QUEUE_PREFIX;
+  // Token locks and stats and the metafield digests per shop under its partition's prefix (Deps.shopKeys);
+  // the bulk-finished channel under the plain prefix.
+  const { shopKeys } = deps;
   const tokens = new OfflineTokens({
     sessions: deps.stores.sessions, shops: deps.stores.shops, logger,
     grants: o.grants ?? tokenGrantsFrom(createShopifyApi(config, logger)),
-    lock: new ShopTokenLock(deps.redis, prefix), stats: new AuthStats(deps.redis, prefix),
+    lock: new ShopTokenLock(deps.redis, shopKeys), stats: new AuthStats(deps.redis, shopKeys),
     ...(o.refreshMarginMs !== undefined ? { refreshMarginMs: o.refreshMarginMs } : {}),
   });
   const clients = new AdminClients({ tokens, fetch: fetchFn, apiVersion: config.SHOPIFY_API_VERSION, logger });
-  const { signals, subscriber } = subscribeBulkFinished(deps, prefix);
+  const { signals, subscriber } = subscribeBulkFinished(deps, shopKeys.prefix);
   const wait = { signals, pollIntervalMs: o.pollIntervalMs ?? 5000 };
   const parts: PortParts = { deps, clients, fetchFn, wait };
   const objects = new ShopifyObjectsStore(deps.mongo);
-  const metafieldState = new MetafieldSyncState(deps.redis, prefix);
+  const metafieldState = new MetafieldSyncState(deps.redis, shopKeys);
 
   return {
     writeTags: guarded(async (shop, changes, opts) => {

@@ -122,7 +122,7 @@ try {
     ...(values.port ? { port: Number(values.port) } : {}),
   });
   const { sim, runtime } = stack;
-  authStats = new AuthStats(stack.deps.redis, runtime.prefix);
+  authStats = new AuthStats(stack.deps.redis, stack.deps.shopKeys);
   sim.createShop({ domain: SHOP, plan: 'advanced', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders', 'write_pixels', 'read_customer_events'], timezone: 'America/New_York', currency: 'USD', name: 'Demo store' });
   say(`demo: seeding the simulated store from ${ordersFile} (${format})…`);
   const seeded = format === 'cdnow' ? await sim.seedFromCdnow(SHOP, await cdnowMasterLayout(ordersFile)) : await seedFromShopifyCsv(stack, ordersFile);

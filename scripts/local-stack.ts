@@ -127,7 +127,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const shopifyApi = createShopifyApi(config, o.logger);
   // As in production (web/main.ts): a shop's first verified admin request installs it.
   const mounts = dashboardMounts(dashboardPortsFrom(deps, runtime, o.asOf), {
-    config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
+    config: deps.config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
     onVerified: installOnFirstUse(deps, runtime, { shopify: shopifyApi }),
   });
   const ingest = startWebhookIngest(deps, runtime);

@@ -1,7 +1,7 @@
 // The integration tests that exercise Redis, run against a local Redis Cluster (3 masters, 3 replicas;
 // tools/redis-cluster/cluster.ts) with REDIS_CLUSTER_NODES set: queues and their partitions, the
-// pipeline, tag sync state, queued webhooks, token refresh locks, erasure (SCAN over every master) and
-// the support/admin APIs.
+// pipeline, tag sync state, queued webhooks, token refresh locks, erasure (SCAN over every master), the
+// support/admin APIs and the move of the shops' keys to their partitions (segments move-shop-keys).
 //   npm run test:cluster            (starts the cluster if needed and leaves it running)
 //   npm run test:cluster -- --down  (stops it afterwards)
 //   node scripts/test-cluster.ts --ci   (`npm test`: the CI subset below; skipped, not failed, when the
@@ -17,13 +17,15 @@ export const CLUSTER_SUITE = [
   'test/security/4-no-request-path',
   'test/e2e/webhook-to-tags',
   'test/web/support-api',
+  'test/cli/move-shop-keys',
 ];
 
 /**
  * What `npm test` runs on the cluster: the files whose code differs on a cluster — queue partitions and
  * their keys on several masters, BullMQ's and the tag-sync state's Lua scripts (one slot per script),
  * queued webhooks through the partitioned consumer, token-refresh locks, erasure's SCAN over every
- * master and every partition, the queue board over all partitions — and the whole product once
+ * master and every partition, the queue board over all partitions, the shops' own keys beside their
+ * partitions (moved there across masters by segments move-shop-keys) — and the whole product once
  * (webhook → tags). The rest of CLUSTER_SUITE runs the same code paths again; `npm run test:cluster`
  * keeps running all of it.
  */
@@ -35,6 +37,7 @@ export const CLUSTER_CI_SUITE = [
   'test/security/2-erasure',
   'test/web/support-api',
   'test/e2e/webhook-to-tags',
+  'test/cli/move-shop-keys',
 ];
 
 const ci = process.argv.includes('--ci');

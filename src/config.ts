@@ -25,13 +25,15 @@ export const configSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('segments'),
   /**
    * Queue partitions: each queue exists this many times, each under its own hash tag, and a shop's jobs
-   * go to one of them (src/redis.ts partitionOf), so several cluster masters share the work. Unset: 1 on
-   * a single Redis, 6 on a cluster. Drain the queues before changing it (a shop may move partition).
+   * and its own keys go to one of them (src/redis.ts partitionOf, ShopKeys), so several cluster masters
+   * share the work. Unset: 1 on a single Redis, 6 on a cluster. Drain the queues before changing it and
+   * run `segments move-shop-keys` (a shop may move partition; docs/operations.md "Redis Cluster").
    */
   QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
   /**
    * A Redis Cluster instead of REDIS_URL: comma-separated host:port of some of its nodes (the client
-   * discovers the rest). Every Redis key then carries a hash tag: {QUEUE_PREFIX}, and the queues {QUEUE_PREFIX-p<k>} (src/redis.ts).
+   * discovers the rest). Every Redis key then carries a hash tag: {QUEUE_PREFIX}, and the queues and the
+   * shops' own keys their partition's {QUEUE_PREFIX-p<k>} (src/redis.ts).
    */
   REDIS_CLUSTER_NODES: z
     .string()

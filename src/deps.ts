@@ -3,7 +3,7 @@
 // jobs/runtime.ts (src/ may not import jobs/, see docs/ARCHITECTURE.md).
 import mongoose, { type Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import { createRedis, keyPrefix } from './redis.ts';
+import { createRedis, defaultPartitions, keyPrefix, ShopKeys } from './redis.ts';
 import type { Config } from './config.ts';
 import { decodeKey } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -52,6 +52,11 @@ export interface Deps {
   mongo: Connection;
   /** Shared connection for producers (queues) and plain commands. */
   redis: Redis;
+  /**
+   * Where each shop's own Redis keys live: its queue partition's prefix (src/redis.ts ShopKeys). The
+   * stores use it, and the job runtime takes its prefix and partition count from it, so the two agree.
+   */
+  shopKeys: ShopKeys;
   /** A new BullMQ-ready connection (maxRetriesPerRequest: null) for a blocking consumer; closed by close(). */
   newRedis(): Redis;
   stores: Stores;
@@ -74,16 +79,26 @@ export function keyringFrom(config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_
   return new Keyring(key, previous);
 }
 
-export function createStores(mongo: Connection, redis: Redis, config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_KEY_PREVIOUS' | 'QUEUE_PREFIX'>): Stores {
+/**
+ * The shops' key prefixes: QUEUE_PREFIX (hash-tagged on a cluster) split into the partitions the queues
+ * use — QUEUE_PARTITIONS, else 1 on a single Redis and 6 on a cluster.
+ */
+export function shopKeysFrom(config: Pick<Config, 'QUEUE_PREFIX' | 'QUEUE_PARTITIONS' | 'REDIS_CLUSTER_NODES'>): ShopKeys {
+  const cluster = Boolean(config.REDIS_CLUSTER_NODES);
+  return new ShopKeys(keyPrefix(config.QUEUE_PREFIX, cluster), config.QUEUE_PARTITIONS ?? defaultPartitions(cluster));
+}
+
+/** `keys`: where the shops' Redis keys live (depsFromConnection passes shopKeysFrom(config); a prefix alone is one partition). */
+export function createStores(mongo: Connection, redis: Redis, config: Pick<Config, 'ENCRYPTION_KEY' | 'ENCRYPTION_KEY_PREVIOUS' | 'QUEUE_PREFIX'>, keys: ShopKeys | string = config.QUEUE_PREFIX): Stores {
   const key = keyringFrom(config);
-  const tagState = new TagSyncState(redis, config.QUEUE_PREFIX);
+  const tagState = new TagSyncState(redis, keys);
   return {
     tagState,
-    shopWork: new ShopWork(redis, config.QUEUE_PREFIX),
-    profiles: new CustomerProfileStore(mongo, tagState, new DerivedBuffer(redis, config.QUEUE_PREFIX)),
+    shopWork: new ShopWork(redis, keys),
+    profiles: new CustomerProfileStore(mongo, tagState, new DerivedBuffer(redis, keys)),
     events: new SegmentEventStore(mongo),
     calibrations: new CalibrationStore(mongo),
-    orders: new OrderStore(mongo, new DocLocks(redis, config.QUEUE_PREFIX)),
+    orders: new OrderStore(mongo, new DocLocks(redis, keys)),
     shops: new ShopStore(mongo),
     deliveries: new WebhookDeliveryStore(mongo),
     deadLetters: new DeadLetterStore(mongo),
@@ -131,8 +146,9 @@ export async function createDeps(config: Config, opts: DepsOptions & { startupTi
 
 /** Builds Deps on an existing MongoDB connection (tests own theirs); closes it only if ownsMongo. */
 export async function depsFromConnection(given: Config, mongo: Connection, opts: DepsOptions = {}, ownsMongo = false): Promise<Deps> {
-  // On a Redis Cluster every key carries the hash tag {QUEUE_PREFIX} (src/redis.ts).
+  // On a Redis Cluster every key carries a hash tag: {QUEUE_PREFIX}, or a shop's partition's (src/redis.ts).
   const config: Config = { ...given, QUEUE_PREFIX: keyPrefix(given.QUEUE_PREFIX, Boolean(given.REDIS_CLUSTER_NODES)) };
+  const shopKeys = shopKeysFrom(config);
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const redisClients: Redis[] = [];
   const newRedis = (): Redis => {
@@ -144,7 +160,7 @@ export async function depsFromConnection(given: Config, mongo: Connection, opts:
   // A connection error after start is logged and retried by the driver; unlistened, it would crash the process.
   if (mongo.listenerCount('error') === 0) mongo.on('error', (err: Error) => logger.warn({ err: err.message }, 'mongodb connection error'));
   const redis = newRedis();
-  const stores = createStores(mongo, redis, config);
+  const stores = createStores(mongo, redis, config, shopKeys);
   try {
     await ensureIndexes(stores);
   } catch (err) {
@@ -156,6 +172,7 @@ export async function depsFromConnection(given: Config, mongo: Connection, opts:
     logger,
     mongo,
     redis,
+    shopKeys,
     newRedis,
     stores,
     now: opts.now ?? Date.now,

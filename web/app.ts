@@ -76,7 +76,7 @@ export function createApp({ deps, effects, inbox, inlineLimit, installation, mou
     }),
   );
   app.use('/signals', createSignalsRouter({
-    stores: deps.stores, effects, redis: deps.redis, drops: new SignalDrops(deps.redis, deps.config.QUEUE_PREFIX), prefix: deps.config.QUEUE_PREFIX,
+    stores: deps.stores, effects, redis: deps.redis, drops: new SignalDrops(deps.redis, deps.shopKeys.prefix), keys: deps.shopKeys,
     logger: deps.logger, now: signalNow ?? deps.now, ...(signalLimits ? { limits: signalLimits } : {}),
   }));
   app.get('/health', async (_req, res) => {

@@ -31,7 +31,8 @@ if (withWorker) {
 }
 // Queued ingest (default): this process also stores the deliveries it accepted (webhooks/consumer.ts).
 const ingest = startWebhookIngest(deps, runtime);
-const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config, redis: deps.redis, logger: deps.logger, onVerified: installOnFirstUse(deps, runtime) }) });
+// deps.config: QUEUE_PREFIX hash-tagged on a cluster, as every key of the app (the admin API's rate limit).
+const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config: deps.config, redis: deps.redis, logger: deps.logger, onVerified: installOnFirstUse(deps, runtime) }) });
 const server = app.listen(config.PORT, config.HOST, () => {
   deps.logger.info({ port: config.PORT, host: config.HOST, withWorker }, 'web listening');
 });

@@ -12,6 +12,7 @@ import { adminLinksRouter } from './admin/admin-links.ts';
 import type { DashboardPorts } from './ports.ts';
 
 export interface DashboardMountOptions {
+  /** Deps.config: its QUEUE_PREFIX is hash-tagged on a cluster (the admin API's rate-limit windows). */
   config: Pick<Config, 'SHOPIFY_API_KEY' | 'SHOPIFY_API_SECRET' | 'SUPPORT_TOKEN' | 'DEMO_MODE' | 'QUEUE_PREFIX'>;
   redis: Redis;
   logger: Logger;

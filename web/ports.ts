@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { ShopifyObjectsStore } from '../src/profiles/shopify-objects-store.ts';
 import { AuthStats } from '../src/shopify/offline-tokens.ts';
+import type { ShopKeys } from '../src/redis.ts';
 
 export interface DashboardPorts {
   profiles: CustomerProfileStore;
@@ -50,8 +51,8 @@ export interface DashboardPorts {
 
 /** Binds the ports to the composition root and the job runtime (web/main.ts, demo, tests). */
 export function dashboardPortsFrom(
-  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'> & Partial<Pick<Stores, 'signalSources'>>; now: () => number; redis?: Redis; mongo?: Connection },
-  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders']; shopify: DashboardPorts['shopify'] }; prefix?: string },
+  deps: { stores: Pick<Stores, 'profiles' | 'events' | 'calibrations' | 'shops' | 'deadLetters' | 'engagement' | 'dataRequests' | 'shopWork'> & Partial<Pick<Stores, 'signalSources'>>; now: () => number; redis?: Redis; mongo?: Connection; shopKeys?: ShopKeys },
+  runtime: { enqueue: DashboardPorts['enqueue']; context: { orders: DashboardPorts['orders']; shopify: DashboardPorts['shopify'] } },
   asOf?: number,
 ): DashboardPorts {
   const s = deps.stores;
@@ -70,7 +71,7 @@ export function dashboardPortsFrom(
     shopify: runtime.context.shopify,
     now: deps.now,
     ...(asOf !== undefined ? { asOf } : {}),
-    ...(deps.redis && runtime.prefix !== undefined ? { authStats: new AuthStats(deps.redis, runtime.prefix) } : {}),
+    ...(deps.redis && deps.shopKeys ? { authStats: new AuthStats(deps.redis, deps.shopKeys) } : {}),
     ...(deps.mongo ? { shopifyObjects: new ShopifyObjectsStore(deps.mongo) } : {}),
   };
 }

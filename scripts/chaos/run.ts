@@ -118,7 +118,7 @@ async function report(system: ChaosSystem, o: ChaosOptions, ctx: { load: LoadRes
   const log = sim.webhookLog(SHOP);
   const orderLog = log.filter((r) => isOrderTopic(r.topic));
   const stats = sim.stats(SHOP);
-  const tokenCounts = await bounded(new AuthStats(system.deps.redis, system.deps.config.QUEUE_PREFIX).read(SHOP), 5000, 'auth stats', { tokenRefreshes: -1, reexchanges: -1, migrations: -1, refreshFailures: -1 }, system.log);
+  const tokenCounts = await bounded(new AuthStats(system.deps.redis, system.deps.shopKeys).read(SHOP), 5000, 'auth stats', { tokenRefreshes: -1, reexchanges: -1, migrations: -1, refreshFailures: -1 }, system.log);
   let failedJobs = 0;
   for (const [, q] of system.allQueues) failedJobs += await bounded(q.getFailedCount(), 5000, 'failed count', 0, system.log);
   const driftLost = system.drift.filter((x) => x.lost);

@@ -25,6 +25,7 @@ import { startShopifySimulator, type ShopifySimulator } from '../../tools/shopif
 import { startPrivateFerretdb, startPrivateRedis, tempBase, type PrivateServer } from '../../tools/local-services/private-servers.ts';
 import { seededRng, uniformInt } from '../../tools/seeded-random.ts';
 import { startChaosCluster } from './cluster.ts';
+import { defaultPartitions, keyPrefix, ShopKeys } from '../../src/redis.ts';
 import type { Timeline } from './faults.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -159,7 +160,8 @@ export class ChaosSystem {
   static async start(o: SystemOptions, cleanup: Array<() => Promise<void>>): Promise<ChaosSystem> {
     const base = tempBase('chaos-', true);
     cleanup.push(async () => { if (!process.env.CHAOS_KEEP) base.remove(); });
-    const cluster = process.env.CHAOS_REDIS_CLUSTER ? await startChaosCluster(o.log) : null; // --redis-cluster: scripts/chaos/cluster.ts
+    // --redis-cluster: scripts/chaos/cluster.ts; its fault kills the master of the shop's partition (QUEUE_PREFIX chaos, 6 partitions).
+    const cluster = process.env.CHAOS_REDIS_CLUSTER ? await startChaosCluster(o.log, new ShopKeys(keyPrefix('chaos', true), defaultPartitions(true)).of(SHOP)) : null;
     const [redis, ferret] = await Promise.all([cluster?.server ?? startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
     cleanup.push(async () => { for (const s of cluster ? [ferret] : [redis, ferret]) await s.stop().catch(() => undefined); });
     o.log(`private redis :${redis.port}, FerretDB :${ferret.port}, data in ${base.dir}`);

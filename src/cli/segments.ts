@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'data-request', summary: "print the record prepared for a customer's data request (support API)", load: async () => (await import('./commands/data-request.ts')).dataRequestCommand },
   { name: 'rotate-key', summary: 're-encrypt every stored token with ENCRYPTION_KEY after a key change (MongoDB)', load: async () => (await import('./commands/rotate-key.ts')).rotateKeyCommand },
   { name: 'recompute', summary: "recompute one customer's segments and tags now (support API)", load: async () => (await import('./commands/recompute.ts')).recomputeCommand },
+  { name: 'move-shop-keys', summary: "move every shop's own Redis keys to its partition's prefix (upgrading a cluster, QUEUE_PARTITIONS changed; Redis)", load: async () => (await import('./commands/move-shop-keys.ts')).moveShopKeysCommand },
 ];
 
 function help(): string {

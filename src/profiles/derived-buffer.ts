@@ -1,5 +1,6 @@
 // The coordination of the membership index and the aggregates (segment-member-index.ts,
-// shop-aggregates.ts) with the profile saves, in Redis per shop:
+// shop-aggregates.ts) with the profile saves, in Redis per shop ({prefix} is the shop's partition
+// prefix, src/redis.ts ShopKeys; every script below takes keys of one shop only: one slot on a cluster):
 //   {prefix}:derived:{shop}:writers  zset  writer lease token → expires at (epoch ms, the store's clock)
 //   {prefix}:derived:{shop}:log      list  one record per save: {i, c, b, a} (record id, customer, keys before → after)
 //   {prefix}:derived:{shop}:rebuild  the generation a running rebuild builds
@@ -28,6 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BrowserKeys } from './segment-browser-keys.ts';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 
 /** A writer lease not given back after this long belongs to a dead process (a save takes well under 1 s). */
 export const WRITER_TTL_MS = 60_000;
@@ -115,17 +117,19 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 
 export class DerivedBuffer {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keys: ShopKeys;
   /** The clock of leases and gates (tests pin it). */
   now: () => number = Date.now;
 
-  constructor(redis: Redis, prefix: string) {
+  /** `keys`: where each shop's keys live (a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.keys = shopKeysOf(keys);
   }
 
-  private k(shop: string, name: 'writers' | 'log' | 'rebuild' | 'pending' | 'gate' | 'applier'): string {
-    return `${this.prefix}:derived:${shop}:${name}`;
+  /** The shop's key `name` (tests read the log's). */
+  k(shop: string, name: 'writers' | 'log' | 'rebuild' | 'pending' | 'gate' | 'applier'): string {
+    return `${this.keys.of(shop)}:derived:${shop}:${name}`;
   }
 
   /** Takes a writer lease (waits while a rebuild's gate is closed). */

@@ -5,8 +5,12 @@
 // customer kept 3–30 of them). Serialising updates per document restores the guarantee on both; the
 // cost is two Redis round trips per write. A lock expires on its own (a crashed holder blocks the
 // document for at most `ttlMs`), and a writer that cannot get it in time fails as a transient error.
+// The locks of one call belong to one shop (its order documents) and live under the shop's partition
+// prefix (src/redis.ts ShopKeys): `{prefix}:doclock:<document>`, so the pipeline that takes them and the
+// script that releases them touch one slot on a cluster.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 
 const RELEASE = `
 for i = 1, #KEYS do
@@ -23,20 +27,22 @@ export class DocLockTimeoutError extends Error {
 
 export class DocLocks {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keys: ShopKeys;
   private readonly ttlMs: number;
   private readonly waitMs: number;
 
-  constructor(redis: Redis, prefix: string, o: { ttlMs?: number; waitMs?: number } = {}) {
+  /** `keys`: where each shop's keys live (a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string, o: { ttlMs?: number; waitMs?: number } = {}) {
     this.redis = redis;
-    this.prefix = `${prefix}:doclock:`;
+    this.keys = shopKeysOf(keys);
     this.ttlMs = o.ttlMs ?? 10_000;
     this.waitMs = o.waitMs ?? 15_000;
   }
 
-  /** Runs fn while holding every key's lock (taken together; waits for the ones held elsewhere). */
-  async with<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
-    const wanted = [...new Set(keys)].map((k) => this.prefix + k);
+  /** Runs fn while holding the lock of every one of the shop's documents `keys` (taken together; waits for the ones held elsewhere). */
+  async with<T>(shop: string, keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const prefix = `${this.keys.of(shop)}:doclock:`;
+    const wanted = [...new Set(keys)].map((k) => prefix + k);
     if (wanted.length === 0) return fn();
     const token = randomBytes(12).toString('hex');
     const held: string[] = [];

@@ -2,8 +2,11 @@
 // (counters per shop, shown on the Sync page: web/sync-status.ts). Recomputes push, sync-tags drains
 // (jobs/flow-triggers.ts). A call is tried at most MAX_ATTEMPTS times on transport failures; one that
 // Shopify refuses is counted and dropped — never retried forever. The outbox is capped: past
-// MAX_PENDING the oldest calls are dropped (counted). Erased with the shop or the customer.
+// MAX_PENDING the oldest calls are dropped (counted). Erased with the shop or the customer. Both keys
+// live under the shop's partition prefix (src/redis.ts ShopKeys): record()'s pipeline and forgetShop's
+// DEL touch one shop's keys, one slot on a cluster.
 import type { Redis } from 'ioredis';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 
 export interface FlowOutboxItem {
   handle: string;
@@ -19,14 +22,15 @@ const MAX_PENDING = 10_000;
 
 export class FlowOutbox {
   private readonly redis: Redis;
-  private readonly prefix: string;
-  constructor(redis: Redis, prefix: string) {
+  private readonly keys: ShopKeys;
+  /** `keys`: where each shop's keys live (a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.keys = shopKeysOf(keys);
   }
 
-  private list(shop: string) { return `${this.prefix}:flow-outbox:${shop}`; }
-  private statsKey(shop: string) { return `${this.prefix}:flow-stats:${shop}`; }
+  private list(shop: string) { return `${this.keys.of(shop)}:flow-outbox:${shop}`; }
+  private statsKey(shop: string) { return `${this.keys.of(shop)}:flow-stats:${shop}`; }
 
   async push(shop: string, items: readonly FlowOutboxItem[]): Promise<void> {
     if (items.length === 0) return;

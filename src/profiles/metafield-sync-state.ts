@@ -1,21 +1,24 @@
 // Digest of the customer metafield value last written to Shopify, per customer (Redis hash per shop,
 // fields keyed by a digest of the customer id — no customer id in Redis). A value is sent only when its
 // digest differs: the write-back is diff-only like tags. Erased with the shop (shopErased) or customer.
+// The hash lives under the shop's partition prefix (src/redis.ts ShopKeys).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 
 const field = (shop: string, customerId: string) => createHash('sha256').update(`${shop}\n${customerId}`).digest('hex').slice(0, 32);
 
 export class MetafieldSyncState {
   private readonly redis: Redis;
-  private readonly prefix: string;
-  constructor(redis: Redis, prefix: string) {
+  private readonly keys: ShopKeys;
+  /** `keys`: where each shop's keys live (a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.keys = shopKeysOf(keys);
   }
 
   key(shop: string): string {
-    return `${this.prefix}:mf-digest:${shop}`;
+    return `${this.keys.of(shop)}:mf-digest:${shop}`;
   }
 
   /** The digests last written for these customers (absent: never written). */

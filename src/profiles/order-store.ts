@@ -166,13 +166,14 @@ export class OrderStore {
     this.locks = locks;
   }
 
-  private locked<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
-    return this.locks ? this.locks.with(keys, fn) : fn();
+  /** Runs fn holding the locks of the shop's documents `keys` (one shop per call: one slot on a Redis Cluster). */
+  private locked<T>(shop: string, keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.locks ? this.locks.with(shop, keys, fn) : fn();
   }
 
   private updateBook(shop: string, customerId: string, update: Record<string, unknown>, upsert = false): Promise<unknown> {
     const _id = bookId(shop, customerId);
-    return this.locked([`order_books/${_id}`], () => upsertRetrying(() => this.books.collection.updateOne({ _id } as never, update, { upsert })));
+    return this.locked(shop, [`order_books/${_id}`], () => upsertRetrying(() => this.books.collection.updateOne({ _id } as never, update, { upsert })));
   }
 
   async init(): Promise<void> {
@@ -187,7 +188,7 @@ export class OrderStore {
   async upsert(shop: string, order: NormalizedOrder): Promise<{ outcome: UpsertOutcome; previousCustomerId: string | null }> {
     const ver = versionOf(order.updatedAt);
     const oid = ownerId(shop, order.id);
-    const before = await this.locked([`order_owners/${oid}`], () => upsertRetrying(() => this.owners.collection.findOneAndUpdate(
+    const before = await this.locked(shop, [`order_owners/${oid}`], () => upsertRetrying(() => this.owners.collection.findOneAndUpdate(
       { _id: oid } as never,
       {
         $max: { ver },
@@ -224,7 +225,7 @@ export class OrderStore {
     const existing = orders.filter((_, i) => clashed.has(ownerDocs[i]!));
     let updated = 0;
     if (existing.length) {
-      const owned = await this.locked(existing.map((o) => `order_owners/${ownerId(shop, o.id)}`), () => upsertRetrying(() => this.owners.collection.bulkWrite(
+      const owned = await this.locked(shop, existing.map((o) => `order_owners/${ownerId(shop, o.id)}`), () => upsertRetrying(() => this.owners.collection.bulkWrite(
         existing.map((o) => ({
           updateOne: {
             filter: { _id: ownerId(shop, o.id) } as never,
@@ -255,7 +256,7 @@ export class OrderStore {
     if (!perCustomer.size) return;
     const clashed = await insertReturningDuplicates(this.books, [...perCustomer].map(([customerId, fields]) => ({ _id: bookId(shop, customerId), shop, customerId, orders: fields })));
     if (!clashed.length) return;
-    await this.locked(clashed.map((d) => `order_books/${d._id}`), () => upsertRetrying(() => this.books.collection.bulkWrite(
+    await this.locked(shop, clashed.map((d) => `order_books/${d._id}`), () => upsertRetrying(() => this.books.collection.bulkWrite(
       clashed.map(({ _id, customerId, orders: fields }) => ({
         updateOne: {
           filter: { _id } as never,
@@ -310,7 +311,7 @@ export class OrderStore {
   /** Tombstones the order everywhere it may be; returns the customer it belonged to (if known). Idempotent. */
   async markDeleted(shop: string, orderId: string): Promise<{ customerId: string | null }> {
     const oid = ownerId(shop, orderId);
-    const before = await this.locked([`order_owners/${oid}`], () => upsertRetrying(() => this.owners.collection.findOneAndUpdate(
+    const before = await this.locked(shop, [`order_owners/${oid}`], () => upsertRetrying(() => this.owners.collection.findOneAndUpdate(
       { _id: oid } as never,
       { $max: { ver: TOMBSTONE }, $setOnInsert: { shop, customerId: [] } },
       { upsert: true, returnDocument: 'before' },

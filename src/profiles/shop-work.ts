@@ -1,5 +1,6 @@
 // Per-shop work counters in Redis, so a status read is a few O(1) commands instead of listing
-// thousands of BullMQ jobs (BullMQ has no index by shop):
+// thousands of BullMQ jobs (BullMQ has no index by shop). {prefix} is the shop's partition prefix
+// (src/redis.ts ShopKeys); the scripts and MULTIs below take keys of one shop only (one slot on a cluster):
 //   {prefix}:recompute-pending:{shop}  set of customer digests with a recompute queued or running
 //                                      (added by the producer, removed when the job settles)
 //   {prefix}:failures:{shop}           list of the shop's newest 50 finally-failed jobs (JSON), 7 days
@@ -15,6 +16,7 @@
 // the customer with its old tags). So every customer recomputed while a pass runs is recomputed again
 // after the pass has written everything.
 import type { Redis } from 'ioredis';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 
 export interface FailureEntry {
   queue: string;
@@ -43,16 +45,17 @@ const FAILURE_TTL_S = 7 * 24 * 3600;
 
 export class ShopWork {
   private readonly redis: Redis;
-  private readonly prefix: string;
-  constructor(redis: Redis, prefix: string) {
+  private readonly keys: ShopKeys;
+  /** `keys`: where each shop's keys live (a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.keys = shopKeysOf(keys);
   }
 
-  private pendingKey = (shop: string) => `${this.prefix}:recompute-pending:${shop}`;
-  private failuresKey = (shop: string) => `${this.prefix}:failures:${shop}`;
-  private passKey = (shop: string) => `${this.prefix}:shop-pass:${shop}`;
-  private touchedKey = (shop: string) => `${this.prefix}:shop-pass-touched:${shop}`;
+  private pendingKey = (shop: string) => `${this.keys.of(shop)}:recompute-pending:${shop}`;
+  private failuresKey = (shop: string) => `${this.keys.of(shop)}:failures:${shop}`;
+  private passKey = (shop: string) => `${this.keys.of(shop)}:shop-pass:${shop}`;
+  private touchedKey = (shop: string) => `${this.keys.of(shop)}:shop-pass-touched:${shop}`;
 
   /** A whole-shop recompute starts (before it reads the shop's orders). */
   async shopPassBegan(shop: string): Promise<void> {

@@ -1,6 +1,8 @@
 // Signals dropped before any shop could be trusted (unknown or uninstalled shop, wrong pixel key,
 // unreadable body): counted in Redis per source and reason, never stored per shop name — a forger
 // could otherwise create a document for every name it invents. Support reads them (status).
+// One hash under the plain prefix (one slot on a cluster, src/redis.ts): no shop owns it, and it is
+// written only when a signal is dropped.
 import type { Redis } from 'ioredis';
 
 export class SignalDrops {

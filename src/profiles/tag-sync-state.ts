@@ -1,4 +1,5 @@
-// Which app tags each customer carries on Shopify and who still needs a write, kept in Redis per shop:
+// Which app tags each customer carries on Shopify and who still needs a write, kept in Redis per shop
+// ({prefix} is the shop's partition prefix, src/redis.ts ShopKeys: all four keys in one slot):
 //   {prefix}:tags:{shop}:applied  hash customerId → applied tags ("\n"-joined, sorted)
 //   {prefix}:tags:{shop}:rev      hash customerId → revision of the desired tags
 //   {prefix}:tags:{shop}:pending  set of customerIds whose desired tags are not known to be on Shopify
@@ -11,6 +12,7 @@
 // for the current revision. A new desired set equal to the applied one, or a customers/update showing
 // the desired tags, does not clear it: both lost tag writes in the chaos run (docs/reliability.md).
 import type { Redis } from 'ioredis';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 
 export interface DesiredTags {
   customerId: string;
@@ -87,15 +89,17 @@ return 1`;
 
 export class TagSyncState {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly shopKeys: ShopKeys;
 
-  constructor(redis: Redis, prefix: string) {
+  /** `keys`: where each shop's keys live (a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.shopKeys = shopKeysOf(keys);
   }
 
+  // Every script, MULTI and DEL below takes these four keys of one shop: one slot on a cluster.
   private keys(shop: string): [string, string, string, string] {
-    const base = `${this.prefix}:tags:${shop}`;
+    const base = `${this.shopKeys.of(shop)}:tags:${shop}`;
     return [`${base}:applied`, `${base}:rev`, `${base}:pending`, `${base}:desired`];
   }
 

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { HttpResponseError, HttpRetriableError, type Session } from '@shopify/shopify-api';
 import type { Logger } from '../logger.ts';
+import { shopKeysOf, type ShopKeys } from '../redis.ts';
 import type { MongoSessionStore } from '../profiles/session-store.ts';
 import type { ShopStore } from '../profiles/shop-store.ts';
 import { ShopifyAuthError, ShopifyReauthRequiredError, ShopifyTransientError } from './errors.ts';
@@ -52,14 +53,15 @@ export type AuthCounters = Record<(typeof AUTH_COUNTERS)[number], number>;
 /** Per-shop counters of token work in Redis, summed over every process (dashboard, support, demo). */
 export class AuthStats {
   private readonly redis: Redis;
-  private readonly prefix: string;
-  constructor(redis: Redis, prefix: string) {
+  private readonly keys: ShopKeys;
+  /** `keys`: where each shop's keys live (src/redis.ts ShopKeys; a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.keys = shopKeysOf(keys);
   }
 
   private key(shop: string): string {
-    return `${this.prefix}:auth-stats:${shop}`;
+    return `${this.keys.of(shop)}:auth-stats:${shop}`;
   }
 
   async bump(shop: string, what: keyof AuthCounters): Promise<void> {
@@ -78,20 +80,21 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** One holder per shop across processes; the TTL frees the lock of a process that died holding it. */
 export class ShopTokenLock {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keys: ShopKeys;
   private readonly ttlMs: number;
   private readonly waitMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
-  constructor(redis: Redis, prefix: string, o: { ttlMs?: number; waitMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
+  /** `keys`: where each shop's keys live (src/redis.ts ShopKeys; a string: one prefix for every shop). */
+  constructor(redis: Redis, keys: ShopKeys | string, o: { ttlMs?: number; waitMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
     this.redis = redis;
-    this.prefix = prefix;
+    this.keys = shopKeysOf(keys);
     this.ttlMs = o.ttlMs ?? 30_000;
     this.waitMs = o.waitMs ?? 45_000;
     this.sleep = o.sleep ?? defaultSleep;
   }
 
   async run<T>(shop: string, fn: () => Promise<T>): Promise<T> {
-    const key = `${this.prefix}:token-lock:${shop}`;
+    const key = `${this.keys.of(shop)}:token-lock:${shop}`;
     const id = randomUUID();
     const until = Date.now() + this.waitMs;
     for (let step = 25; ; step = Math.min(step * 2, 250)) {

@@ -21,7 +21,7 @@ describe('dead offline token: needs-reauth, work kept, recovery on the next admi
   before(async () => {
     e2e = await openE2eStack(import.meta.url, { asOf: AS_OF, seed: 31 });
     stack = e2e.stack;
-    stats = new AuthStats(stack.deps.redis, stack.runtime.prefix);
+    stats = new AuthStats(stack.deps.redis, stack.deps.shopKeys);
     stack.sim.createShop({ domain: SHOP, plan: 'standard', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD' });
     stack.sim.seedSynthetic(SHOP, { customers: 20, seed: 4, asOf: AS_OF - 3_600_000, maxOrdersPerCustomer: 3 });
     stack.sim.registerApp({ apiKey: stack.config.SHOPIFY_API_KEY, apiSecret: stack.config.SHOPIFY_API_SECRET, webhookAddress: `${stack.appUrl}/webhooks` });

@@ -1,6 +1,7 @@
 // Queue partitions on real Redis: each shop's jobs in its own partition, every partition consumed, per-shop
 // deduplication and order kept. On a single Redis with 3 partitions (forced); under `npm run test:cluster`
-// with the cluster default (6), where it also shows the partitions' keys on more than one master.
+// with the cluster default (6), where it also shows the partitions' keys on more than one master, and
+// the shops' own keys (tag state…) beside their queues, on more than one master too.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
@@ -12,10 +13,20 @@ import { QUEUE } from '../../jobs/queues.ts';
 import { Enqueuer } from '../../jobs/enqueue.ts';
 import { Keyring } from '../../src/shopify/token-crypto.ts';
 import { recalibrateShop } from '../../jobs/recalibrate-shop.ts';
-import { isCluster, partitionOf } from '../../src/redis.ts';
+import { isCluster, keyPatterns, partitionOf, scanKeys } from '../../src/redis.ts';
+import { keySlot } from '../support/key-slot.ts';
 import { AS_OF, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
 
 const CLUSTER = Boolean(process.env.REDIS_CLUSTER_NODES);
+
+/** The master (host:port) serving each slot, from CLUSTER SLOTS. */
+async function slotMasters(redis: Redis): Promise<(slot: number) => string> {
+  const ranges = await redis.cluster('SLOTS');
+  return (slot) => {
+    const [host, port] = ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2]!;
+    return `${host}:${port}`;
+  };
+}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await check()) return;
@@ -32,13 +43,16 @@ describe('queue partitions by shop', () => {
 
   before(async () => {
     s = await openTestServices(import.meta.url);
-    deps = await testDeps(s);
-    rt = runtimeFor(deps, shopify, AS_OF, CLUSTER ? undefined : 3);
-    // Two shops in different partitions (the mapping is fixed, see partitions.test.ts).
+    deps = await testDeps(s, undefined, CLUSTER ? {} : { QUEUE_PARTITIONS: '3' });
+    rt = runtimeFor(deps, shopify, AS_OF);
+    // Two shops in different partitions (the mapping is fixed, see partitions.test.ts); on a cluster, in
+    // partitions served by two different masters.
     const n = rt.partitions.length;
     const names = Array.from({ length: 20 }, (_, i) => `part-${i}.myshopify.com`);
+    const master = CLUSTER ? await slotMasters(deps.redis) : () => '';
+    const masterOf = (shop: string) => master(keySlot(rt.shopKeys.of(shop)));
     A = names[0]!;
-    B = names.find((x) => partitionOf(x, n) !== partitionOf(A, n))!;
+    B = names.find((x) => partitionOf(x, n) !== partitionOf(A, n) && (!CLUSTER || masterOf(x) !== masterOf(A)))!;
     for (const shop of [A, B]) {
       await installShop(deps, shop);
       await seedOrders(deps, shop, seededOrders(20, shop === A ? 3 : 4));
@@ -101,6 +115,44 @@ describe('queue partitions by shop', () => {
     for (const shop of [A, B]) assert.equal(await rt.context.tagState.pendingCount(shop), 0, `${shop}: no tags left pending`);
   });
 
+  it('keeps every key naming a shop (its own keys: tag state, counters…; its queues\' deduplication) under its partition\'s prefix', async () => {
+    // After the run above: A's and B's tag state and work counters exist.
+    const found = new Map<string, string[]>();
+    for (const pattern of keyPatterns(rt.prefix)) for await (const keys of scanKeys(deps.redis, pattern)) {
+      for (const key of keys) for (const shop of [A, B]) if (key.includes(`:${shop}`)) found.set(key, [...(found.get(key) ?? []), shop]);
+    }
+    for (const shop of [A, B]) {
+      const own = [...found].filter(([, s]) => s.includes(shop)).map(([k]) => k);
+      assert.ok(own.some((k) => k.includes(`:tags:${shop}:`)), `${shop}: tag state found (${own.join(', ')})`);
+      for (const k of own) assert.ok(k.startsWith(`${rt.shopKeys.of(shop)}:`), `${k}: under ${rt.shopKeys.of(shop)}`);
+    }
+    assert.notEqual(rt.shopKeys.of(A), rt.shopKeys.of(B));
+  });
+
+  it('on a cluster, the shops\' own keys sit on at least two masters, each beside its shop\'s queues', { skip: !CLUSTER && 'needs REDIS_CLUSTER_NODES' }, async () => {
+    const redis = deps.redis as unknown as Cluster;
+    const master = await slotMasters(deps.redis);
+    // Which master holds each shop's tag state, asked of the masters themselves (SCAN on each).
+    const holders = new Map<string, Set<string>>();
+    for (const m of redis.nodes('master')) {
+      const at = `${m.options.host}:${m.options.port}`;
+      for (const shop of [A, B]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await m.scan(cursor, 'MATCH', `${rt.shopKeys.of(shop)}:tags:${shop}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) holders.set(shop, new Set([...(holders.get(shop) ?? []), at]));
+        } while (cursor !== '0');
+      }
+    }
+    const [a, b] = [holders.get(A), holders.get(B)];
+    assert.equal(a?.size, 1, `${A}'s tag state on one master: ${[...(a ?? [])].join(', ')}`);
+    assert.equal(b?.size, 1, `${B}'s tag state on one master: ${[...(b ?? [])].join(', ')}`);
+    assert.notEqual([...a!][0], [...b!][0], 'two shops\' own keys on two masters');
+    // The master of the shop's queue partition (CLUSTER SLOTS for the slot of one of its queue keys).
+    for (const [shop, at] of [[A, a!], [B, b!]] as const) assert.equal([...at][0], master(keySlot(rt.queuesFor(shop).recompute.toKey('wait'))), `${shop}: beside its queues`);
+  });
+
   it('on a cluster, the partitions\' keys sit on at least two masters', { skip: !CLUSTER && 'needs REDIS_CLUSTER_NODES' }, async () => {
     const redis = deps.redis;
     assert.ok(isCluster(redis));
@@ -121,7 +173,7 @@ describe('queue partitions by shop', () => {
 
   it('on a cluster, WEBHOOK_REPLICA_ACK_MS: the delivery is on a replica before acceptWebhook returns (WAIT on its master)', { skip: !CLUSTER && 'needs REDIS_CLUSTER_NODES' }, async () => {
     const redis = deps.redis as unknown as Cluster;
-    const inbox = new Enqueuer(rt.partitions, deps.redis, rt.prefix, { keyring: new Keyring(Buffer.alloc(32, 7)), replicaAckMs: 2000 });
+    const inbox = new Enqueuer(rt.partitions, deps.redis, rt.shopKeys, { keyring: new Keyring(Buffer.alloc(32, 7)), replicaAckMs: 2000 });
     const webhook = rt.queuesFor(B).webhook;
     const slot = Number(await deps.redis.cluster('KEYSLOT', webhook.toKey('id')));
     const masters = redis.nodes('master');

@@ -4,19 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
 import { defaultPartitions, keyPatterns, partitionOf, partitionPrefixes } from '../../src/redis.ts';
-
-/** CRC16-XMODEM mod 16384 of the hash tag: Redis Cluster's key slot (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/, "Key distribution model"). */
-function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
-  const tag = open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
-  let crc = 0;
-  for (const byte of Buffer.from(tag)) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
-}
+import { keySlot } from '../support/key-slot.ts';
 
 describe('queue partitions', () => {
   it('a shop always maps to the same partition (fixed values: a change of hash would move queued work)', () => {

@@ -24,10 +24,10 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
 
   before(async () => {
     s = await openTestServices(import.meta.url);
-    deps = await testDeps(s);
     // One queue partition, also on a cluster: these tests are about BullMQ's priorities and deduplication
     // within one queue (raw Workers on the test prefix); partitions are test/jobs/partitions.int.test.ts's.
-    rt = runtimeFor(deps, shopify, AS_OF, 1);
+    deps = await testDeps(s, undefined, { QUEUE_PARTITIONS: '1' });
+    rt = runtimeFor(deps, shopify, AS_OF);
     await installShop(deps, BIG);
     await installShop(deps, SMALL);
     await seedOrders(deps, BIG, seededOrders(40, 3));

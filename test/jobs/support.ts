@@ -29,8 +29,9 @@ export function testConfig(s: TestServices, env: Record<string, string> = {}): C
   });
 }
 
-export async function testDeps(s: TestServices, now = () => AS_OF): Promise<Deps> {
-  return depsFromConnection(testConfig(s), s.mongo, { logger: testLogger, now });
+/** `env` overrides the test config (QUEUE_PARTITIONS: the queues' and the shops' keys' partitions, Deps.shopKeys). */
+export async function testDeps(s: TestServices, now = () => AS_OF, env: Record<string, string> = {}): Promise<Deps> {
+  return depsFromConnection(testConfig(s, env), s.mongo, { logger: testLogger, now });
 }
 
 /** A Shopify stand-in that records tag writes; every write succeeds unless told otherwise. */
@@ -63,9 +64,9 @@ export class RecordingShopify implements ShopifyPort {
   }
 }
 
-/** The job side; `partitions` overrides QUEUE_PARTITIONS (default: 1 on a single Redis, 6 on a cluster). */
-export function runtimeFor(deps: Deps, shopify: ShopifyPort, asOf = AS_OF, partitions?: number): JobRuntime {
-  return createJobRuntime(deps, { shopify, asOf, ...(partitions !== undefined ? { partitions } : {}) });
+/** The job side; its partitions are the deps' (QUEUE_PARTITIONS, default 1 on a single Redis and 6 on a cluster: testDeps' `env`). */
+export function runtimeFor(deps: Deps, shopify: ShopifyPort, asOf = AS_OF): JobRuntime {
+  return createJobRuntime(deps, { shopify, asOf });
 }
 
 let orderSeq = 1000;

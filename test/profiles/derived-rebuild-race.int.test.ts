@@ -24,7 +24,7 @@ import { entryKey } from '../../src/profiles/segment-member-index.ts';
 import { deriveAggregates } from '../../src/profiles/shop-aggregates.ts';
 import { BROWSER_SORT_FIELDS, type BrowserKeys } from '../../src/profiles/segment-browser-keys.ts';
 import type { DerivedRecord } from '../../src/profiles/derived-buffer.ts';
-import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seedOrders, seededOrders, testConfig, testDeps } from '../jobs/support.ts';
+import { AS_OF, DAY, RecordingShopify, installShop, order, runtimeFor, seedOrders, seededOrders, testDeps } from '../jobs/support.ts';
 
 const SHOP = 'derived-race.myshopify.com';
 
@@ -367,7 +367,7 @@ describe('the change log and its applier', () => {
     await save(shop, ids[2]!, 'loyal-customer', 42_000);
     // What a non-atomic findOneAndUpdate returns to two writers at once: both replaced x; and the later
     // write recorded first.
-    const logKey = `${testConfig(s).QUEUE_PREFIX}:derived:${shop}:log`;
+    const logKey = profiles.derived.k(shop, 'log');
     const [first, second] = (await deps.redis.lrange(logKey, 0, 1)).map((r) => JSON.parse(r) as DerivedRecord);
     await deps.redis.lset(logKey, 0, JSON.stringify({ ...second, b: x }));
     await deps.redis.lset(logKey, 1, JSON.stringify(first));

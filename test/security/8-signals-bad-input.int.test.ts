@@ -37,7 +37,7 @@ describe('security 8: the public signal endpoints', () => {
     drops = new SignalDrops(redis, s.queuePrefix);
     const app = express();
     app.use('/signals', createSignalsRouter({
-      stores, effects: { recomputeCustomer: async (shop, id) => { recomputes.push(`${shop} ${id}`); } }, redis, drops, prefix: s.queuePrefix, logger: testLogger, now: () => NOW,
+      stores, effects: { recomputeCustomer: async (shop, id) => { recomputes.push(`${shop} ${id}`); } }, redis, drops, keys: s.queuePrefix, logger: testLogger, now: () => NOW,
       limits: { pixelPerClient: 3, pixelPerShop: 8, perIp: 1000, clicksPerShop: 1000 },
     }));
     server = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)); });

@@ -24,8 +24,8 @@ export function installOnFirstUse(deps: Deps, runtime: JobRuntime, o: { shopify?
   const rememberMs = o.rememberMs ?? 60_000;
   const knownUntil = new Map<string, number>();
   const inFlight = new Map<string, Promise<void>>();
-  const lock = new ShopTokenLock(deps.redis, runtime.prefix);
-  const stats = new AuthStats(deps.redis, runtime.prefix);
+  const lock = new ShopTokenLock(deps.redis, deps.shopKeys);
+  const stats = new AuthStats(deps.redis, deps.shopKeys);
   const install = async (shop: string, token: string): Promise<void> => {
     const { sessions, shops } = deps.stores;
     const [session, doc] = await Promise.all([sessions.loadOfflineSession(shop), shops.get(shop)]);

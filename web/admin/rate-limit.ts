@@ -1,7 +1,9 @@
 // Admin API rate limit per shop (not per IP: every merchant's browser reaches us through Shopify's
 // admin, and one busy shop must not slow down the others). rate-limiter-flexible's RateLimiterRedis
 // counts in the Redis the app already runs (one atomic Lua script per request), so every web process
-// shares the same budget.
+// shares the same budget. The window (`<prefix>:ratelimit:<shop>`) stays under the plain prefix, one slot
+// on a cluster (src/redis.ts): merchant admin requests are few (a dashboard load, a settings save), and
+// each is one command on one key. Shop erasure deletes it (Enqueuer.shopErased).
 import type { Redis } from 'ioredis';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';

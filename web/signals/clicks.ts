@@ -109,7 +109,7 @@ export function clicksRouter(ports: SignalPorts, limiters: SignalLimiters): Rout
   r.post('/klaviyo/:shop', raw, async (req, res) => {
     if (!(await withinLimit(res, limiters.ip, req.ip ?? 'unknown'))) return;
     const shop = await shopOrDrop(ports, req, res, 'klaviyo');
-    if (shop === null || !(await withinLimit(res, limiters.clicksShop, shop))) return;
+    if (shop === null || !(await withinLimit(res, limiters.clicksShop(shop), shop))) return;
     const body = typeof req.body === 'string' ? req.body : '';
     const ts = header(req, 'klaviyo-timestamp');
     const secret = await ports.stores.signalSources.klaviyoSecret(shop);
@@ -135,7 +135,7 @@ export function clicksRouter(ports: SignalPorts, limiters: SignalLimiters): Rout
   r.post('/clicks/:shop', express.json({ limit: '64kb', type: () => true }), async (req, res) => {
     if (!(await withinLimit(res, limiters.ip, req.ip ?? 'unknown'))) return;
     const shop = await shopOrDrop(ports, req, res, 'clicks');
-    if (shop === null || !(await withinLimit(res, limiters.clicksShop, shop))) return;
+    if (shop === null || !(await withinLimit(res, limiters.clicksShop(shop), shop))) return;
     const token = header(req, 'x-segments-token');
     if (!token || !(await ports.stores.signalSources.flowTokenMatches(shop, token))) {
       res.status(401).json({ error: 'invalid_token' });

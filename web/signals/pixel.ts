@@ -102,8 +102,8 @@ export function pixelRouter(ports: SignalPorts, limiters: SignalLimiters): Route
       return;
     }
     const b = parsed.data;
-    if (!(await withinLimit(res, limiters.pixelClient, `${b.shop}/${b.clientId}`))) return;
-    if (!(await withinLimit(res, limiters.pixelShop, b.shop))) return;
+    if (!(await withinLimit(res, limiters.pixelClient(b.shop), `${b.shop}/${b.clientId}`))) return;
+    if (!(await withinLimit(res, limiters.pixelShop(b.shop), b.shop))) return;
     if (!(await installedShop(ports, b.shop)) || !(await ports.stores.signalSources.pixelKeyMatches(b.shop, b.shopKey))) {
       await ports.drops.count('pixel', 'unknown-shop-or-key');
       res.status(202).json({ accepted: 0, dropped: b.events.length });

@@ -5,14 +5,15 @@ import type { Logger } from '../../src/logger.ts';
 import type { Stores } from '../../src/deps.ts';
 import type { WebhookEffects } from '../../webhooks/effects.ts';
 import type { SignalDrops } from '../../src/profiles/signal-drops.ts';
+import type { ShopKeys } from '../../src/redis.ts';
 
 export interface SignalPorts {
   stores: Pick<Stores, 'engagement' | 'pixelClients' | 'signalSources' | 'shops' | 'profiles' | 'orders'>;
   effects: Pick<WebhookEffects, 'recomputeCustomer'>;
   redis: Redis;
   drops: SignalDrops;
-  /** Redis key prefix of the rate limiters (QUEUE_PREFIX). */
-  prefix: string;
+  /** Where the rate limiters' keys live (Deps.shopKeys: per shop under its partition's prefix; a string: one prefix). */
+  keys: ShopKeys | string;
   logger: Logger;
   /** Epoch ms (the demo pins it). */
   now: () => number;

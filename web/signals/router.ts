@@ -7,7 +7,7 @@ import { pixelRouter } from './pixel.ts';
 import { clicksRouter } from './clicks.ts';
 
 export function createSignalsRouter(ports: SignalPorts): Router {
-  const limiters = signalLimiters(ports.redis, ports.prefix, ports.limits);
+  const limiters = signalLimiters(ports.redis, ports.keys, ports.limits);
   const r = express.Router();
   r.use(pixelRouter(ports, limiters));
   r.use(clicksRouter(ports, limiters));
