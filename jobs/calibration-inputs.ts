@@ -1,17 +1,11 @@
 // What a shop's calibration is computed from, read the one way both readers need it: the
-// recalibration job (recompute-shop.ts, streamed by customerBatches) and the dashboard's dry run of a settings change
-// (jobs/settings-preview.ts). Every customer with orders, with their engagement signals, and the
-// shop's previous calibration (thresholds move from it with hysteresis).
+// recalibration job (recompute-shop.ts) and the dashboard's dry run of a settings change
+// (settings-preview.ts), both through shop-snapshot.ts: every customer with orders, with their
+// engagement signals, streamed in batches, and the shop's previous calibration (thresholds move from
+// it with hysteresis).
 import type { CustomerInput } from '../src/segments/types.ts';
-import type { CalibrationRecord, CalibrationStore } from '../src/profiles/calibration-store.ts';
+import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
 import type { OrderPort } from './ports.ts';
-
-export interface CalibrationInputs {
-  customers: CustomerInput[];
-  /** Orders over all customers. */
-  orders: number;
-  previous: CalibrationRecord | null;
-}
 
 export interface CalibrationSources {
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
@@ -40,16 +34,4 @@ export async function* customerBatches(sources: CalibrationSources, shop: string
     }
   }
   if (batch.length) yield await withEngagement(batch);
-}
-
-export async function loadCalibrationInputs(sources: CalibrationSources, shop: string): Promise<CalibrationInputs> {
-  const customers: CustomerInput[] = [];
-  let orders = 0;
-  for await (const batch of customerBatches(sources, shop)) {
-    for (const c of batch) {
-      customers.push(c);
-      orders += c.orders.length;
-    }
-  }
-  return { customers, orders, previous: await sources.calibrations.current(shop) };
 }

@@ -7,7 +7,7 @@ import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
-import { BATCH, customerBatches } from './calibration-inputs.ts';
+import { calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type PreviousLite, type StreamOptions } from './shop-snapshot.ts';
 import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
@@ -15,18 +15,15 @@ import { keysOfDoc, type CustomerProfileDoc, type DerivedRebuild, type StoredMem
 import { DAY_MS } from '../src/profiles/segment-size-history.ts';
 import { browserKeys, type BrowserKeys } from '../src/profiles/segment-browser-keys.ts';
 import { membershipChanges } from '../src/profiles/segment-event-store.ts';
-import { summarizeCustomer, type CustomerInput, type CustomerSummary } from '../src/segments/index.ts';
+import type { CustomerInput } from '../src/segments/index.ts';
 
-export interface RecomputeShopOptions {
+export interface RecomputeShopOptions extends StreamOptions {
   asOf: number;
   settings: ShopSettings;
   reason: string;
   /** Write only customers whose memberships or tags change (nightly recalibration). */
   onlyChanged: boolean;
   onProgress?: (done: number, total: number) => Promise<void> | void;
-  /** Overrides KEEP_CUSTOMERS_UP_TO and BATCH (tests). */
-  keepCustomersUpTo?: number;
-  batchSize?: number;
 }
 
 export interface RecomputeShopResult {
@@ -43,8 +40,6 @@ export interface RecomputeShopResult {
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
 
-const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
-
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
   // Customers recomputed on their own while this pass runs may have newer orders than its snapshot:
   // they are recomputed again once the pass has written (src/profiles/shop-work.ts, "touched set").
@@ -57,63 +52,13 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
   }
 }
 
-/** What the pass keeps of a customer's previous profile: a few hundred bytes, the strings shared between customers. */
-interface PreviousLite {
-  /** "family/segment" of each membership (one array shared by every customer with the same set). */
-  memberships: readonly string[];
-  since: Array<number | null>;
-  hasMessages: boolean;
-  tagsDesired: string[];
-  tagsRevision: number;
-}
-
-/** One copy of each distinct value (membership sets, tag sets, segment keys): a shop has few. */
-class Interner {
-  private readonly seen = new Map<string, string[]>();
-  of(list: readonly string[]): string[] {
-    const key = list.join('\n');
-    let v = this.seen.get(key);
-    if (!v) this.seen.set(key, (v = [...list]));
-    return v;
-  }
-}
-
-/** The previous memberships as segment() and the comparisons read them (family, segment, since). */
-function membershipsOf(p: PreviousLite): StoredMembership[] {
-  return p.memberships.map((key, i) => {
-    const slash = key.indexOf('/');
-    return { family: key.slice(0, slash), segment: key.slice(slash + 1), label: '', tag: '', explanation: '', since: p.since[i] ?? null };
-  });
-}
-
-/** Kept in memory between the calibration and the profiles up to this many customers; a larger shop's books are read twice. */
-const KEEP_CUSTOMERS_UP_TO = 50_000;
-
-// Memory is bounded by the shop's compact numbers, not its orders and profiles: the calibration needs
-// only each customer's summary (summarizeCustomer), the profile pass reads the books again BATCH
-// customers at a time (a small shop's are kept from the first read), and of each previous profile the
-// pass keeps its memberships' keys and dates, tags, revision and browser keys (PreviousLite); a
+// Memory is bounded by the shop's compact numbers, not its orders and profiles (shop-snapshot.ts); a
 // customer who leaves a segment has its previous profile read by id for the event's tag and text.
 async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
   const previousCal = await ctx.calibrations.current(shop);
-  const keepUpTo = o.keepCustomersUpTo ?? KEEP_CUSTOMERS_UP_TO;
-  const summaries: CustomerSummary[] = [];
-  let kept: CustomerInput[][] | null = [];
-  let keptCount = 0;
-  let orders = 0;
-  for await (const batch of customerBatches(ctx, shop, o.batchSize ?? BATCH)) {
-    for (const c of batch) {
-      orders += c.orders.length;
-      summaries.push(summarizeCustomer(c, o.settings, o.asOf));
-    }
-    keptCount += batch.length;
-    if (kept && keptCount <= keepUpTo) kept.push(batch);
-    else kept = null;
-    await yieldToEventLoop();
-  }
-  const customers = summaries.length;
-  const calibration = calibrateSummariesWithInsights(summaries, o.settings, o.asOf, previousCal?.calibration ?? undefined);
-  summaries.length = 0;
+  const streamed = await calibrateStreamed(ctx, shop, o.settings, o.asOf,
+    (summaries) => calibrateSummariesWithInsights(summaries, o.settings, o.asOf, previousCal?.calibration ?? undefined), o);
+  const { customers, orders, calibration } = streamed;
   const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers });
   await yieldToEventLoop();
 
@@ -121,7 +66,7 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
   // made while this pass runs are caught up before its generation goes live (shop-aggregates.ts).
   const rebuild = await ctx.profiles.beginRebuild(shop);
   try {
-    return await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, kept);
+    return await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, streamed.batches);
   } catch (err) {
     await ctx.profiles.abortRebuild(rebuild);
     throw err;
@@ -130,30 +75,20 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
 
 async function writeAll(
   ctx: JobContext, shop: string, o: RecomputeShopOptions, rebuild: DerivedRebuild, calibration: CalibrationWithInsights,
-  calibrationId: string, customers: number, orders: number, kept: CustomerInput[][] | null,
+  calibrationId: string, customers: number, orders: number, batches: () => AsyncGenerator<CustomerInput[]>,
 ): Promise<RecomputeShopResult> {
   // One read of every previous profile (one scan on FerretDB), kept compact.
   const interner = new Interner();
-  const previous = new Map<string, PreviousLite>();
   // The shop's profiles as they stand after this pass: what the membership index and aggregates rebuild from.
   const final = new Map<string, BrowserKeys>();
   const compactKeys = (k: BrowserKeys): BrowserKeys => ({ ...k, segmentKeys: interner.of(k.segmentKeys) });
-  for await (const batch of ctx.profiles.previousOfShop(shop)) {
-    for (const d of batch) {
-      previous.set(d.customerId, {
-        memberships: interner.of(d.memberships.map((m) => `${m.family}/${m.segment}`)), since: d.memberships.map((m) => m.since ?? null),
-        hasMessages: d.memberships.every((m) => m.explanationMsg), tagsDesired: interner.of(d.tagsDesired), tagsRevision: d.tagsRevision,
-      });
-      final.set(d.customerId, compactKeys(keysOfDoc(d as CustomerProfileDoc)));
-    }
-    await yieldToEventLoop();
-  }
+  const previous = await readPreviousProfiles(ctx.profiles, shop, interner, (d) => final.set(d.customerId, compactKeys(keysOfDoc(d as CustomerProfileDoc))));
 
   let written = 0;
   let entered = 0;
   let left = 0;
   let done = 0;
-  for await (const batch of kept ? (async function* () { yield* kept!; })() : customerBatches(ctx, shop, o.batchSize ?? BATCH)) {
+  for await (const batch of batches()) {
     const computed: Array<{ c: CustomerInput; s: Segmentation; prev: PreviousLite | null; prevMemberships: StoredMembership[] | null }> = [];
     const unchanged: DesiredTags[] = [];
     for (const c of batch) {

@@ -7,8 +7,10 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { ShopSettings } from '../src/segments/settings.ts';
-import { BATCH, loadCalibrationInputs, type CalibrationSources } from './calibration-inputs.ts';
-import { calibrate, segment } from './engine.ts';
+import type { CalibrationSources } from './calibration-inputs.ts';
+import { segment } from './engine.ts';
+import { calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type StreamOptions } from './shop-snapshot.ts';
+import { calibrateFromSummaries } from '../src/segments/index.ts';
 import type { JobContext } from './ports.ts';
 import type { PreviewSettingsData } from './queues.ts';
 import { checkPrefixChange, type PrefixCheck } from './tag-prefix-check.ts';
@@ -24,22 +26,26 @@ export interface SettingsPreview {
   examples: Array<{ customerId: string; add: string[]; remove: string[] }>;
 }
 
-type PreviewPorts = CalibrationSources & { profiles: Pick<CustomerProfileStore, 'getMany'> };
+type PreviewPorts = CalibrationSources & { profiles: Pick<CustomerProfileStore, 'previousOfShop'> };
 
-export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number): Promise<SettingsPreview> {
-  const { customers, previous } = await loadCalibrationInputs(ports, shop);
-  const calibration = calibrate(customers, next, asOf, previous?.calibration ?? undefined);
+// Read the way the recalibration reads the shop (shop-snapshot.ts): the calibration from the customers'
+// summaries, every previous profile once by one scan (compact), the books again in batches — memory
+// bounded by the shop's compact numbers and each read linear in the shop, at any size.
+export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number, o: StreamOptions = {}): Promise<SettingsPreview> {
+  const previousCal = await ports.calibrations.current(shop);
+  const { customers, calibration, batches } = await calibrateStreamed(ports, shop, next, asOf,
+    (summaries) => calibrateFromSummaries(summaries, next, asOf, previousCal?.calibration ?? undefined), o);
+  const previous = await readPreviousProfiles(ports.profiles, shop, new Interner());
 
   const added = new Map<string, number>();
   const removed = new Map<string, number>();
   const examples: SettingsPreview['examples'] = [];
   let wouldChange = 0;
-  for (let i = 0; i < customers.length; i += BATCH) {
-    const batch = customers.slice(i, i + BATCH);
-    const profiles = new Map((await ports.profiles.getMany(shop, batch.map((c) => c.customerId))).map((p) => [p.customerId, p]));
+  for await (const batch of batches()) {
     for (const c of batch) {
-      const prev = profiles.get(c.customerId) ?? null;
-      const s = segment(c, calibration, next, asOf, prev?.memberships ?? null);
+      const prev = previous.get(c.customerId) ?? null;
+      // The previous memberships with their dates: hysteresis keeps a member in a group as the recalibration would.
+      const s = segment(c, calibration, next, asOf, prev ? membershipsOf(prev) : null);
       const before = new Set(prev?.tagsDesired ?? []);
       const after = new Set(s.tags);
       const add = [...after].filter((t) => !before.has(t)).sort();
@@ -50,13 +56,14 @@ export async function previewSettings(ports: PreviewPorts, shop: string, next: S
       for (const t of remove) removed.set(t, (removed.get(t) ?? 0) + 1);
       if (examples.length < 10) examples.push({ customerId: c.customerId, add, remove });
     }
+    await yieldToEventLoop();
   }
   const ranked = (m: Map<string, number>) => [...m].map(([tag, n]) => ({ tag, customers: n })).sort((a, b) => b.customers - a.customers || a.tag.localeCompare(b.tag));
   return {
     asOf: new Date(asOf).toISOString(),
-    customers: customers.length,
+    customers,
     wouldChange,
-    unchanged: customers.length - wouldChange,
+    unchanged: customers - wouldChange,
     tagsAdded: ranked(added),
     tagsRemoved: ranked(removed),
     examples,

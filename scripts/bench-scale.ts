@@ -3,7 +3,8 @@
 // (tools/local-services/private-servers.ts; FERRETDB_HANDLER=postgresql for FerretDB on PostgreSQL).
 // Install → resync (bulk query backfill, calibration, every profile) → every tag written through bulk
 // mutations → the customers/update echoes of those writes absorbed → a seeded sample verified against
-// a from-scratch recompute → (--maintenance) the nightly recalibration and the recency sweep timed.
+// a from-scratch recompute → (--maintenance) the nightly recalibration, the recency sweep and the
+// dashboard's dry run of a settings change (the settings-preview job) timed.
 //   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
 //     [--maintenance] [--time-limit-min 60] [--json]
 // Bounded: the whole run and every wait have the time limit; everything started is stopped and removed at the end.
@@ -13,6 +14,7 @@ import { createLogger } from '../src/logger.ts';
 import { segmentCustomer, type Calibration } from '../src/segments/index.ts';
 import type { NormalizedOrder } from '../src/segments/types.ts';
 import { shopPort } from '../jobs/runtime.ts';
+import { settingsHash, type PreviewResult } from '../jobs/settings-preview.ts';
 import { derivedPrng } from '../tools/seeded-random.ts';
 import { startPrivateFerretdb, startPrivateRedis, tempBase } from '../tools/local-services/private-servers.ts';
 import { ferretdbHandler } from '../tools/local-services/postgres.ts';
@@ -180,8 +182,8 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
   return { checked: sample.length, mismatches, examples };
 }
 
-/** The nightly recalibration and the recency sweep, each enqueued as the schedules do and waited for. */
-async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recencySweepS: number }> {
+/** The nightly recalibration, the recency sweep and a settings dry run, each enqueued as the schedules (or the dashboard) do and waited for. */
+async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recencySweepS: number; settingsPreviewS: number; previewWouldChange: number }> {
   const t0 = Date.now();
   markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
@@ -194,8 +196,15 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
+  const t2 = Date.now();
+  // What Settings → Preview runs: the whole shop recalibrated and segmented with a proposed change, nothing written.
+  markPhase('settingsPreview');
+  const settings = (await shopPort(stack.deps).get(SHOP))!.settings;
+  const next = { ...settings, families: { ...settings.families, rfm: false } };
+  const { job } = await stack.runtime.enqueue.previewSettings(SHOP, next, settingsHash(next));
+  const preview = await stack.waitFor('preview', job.id!, timeLimitMs) as PreviewResult;
   markPhase('upkeepEnd');
-  return { recalibrateS: secs(t1 - t0), recencySweepS: secs(Date.now() - t1) };
+  return { recalibrateS: secs(t1 - t0), recencySweepS: secs(t2 - t1), settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange };
 }
 
 async function databaseMb(stack: LocalStack): Promise<number> {
@@ -251,7 +260,7 @@ async function main(): Promise<void> {
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
       phases: { ...resync, ...tags }, totalS, cpuS,
-      cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'upkeepEnd']) },
+      cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'settingsPreview', 'upkeepEnd']) },
       // One process holds the web app, the worker and the simulator here (scripts/local-stack.ts).
       peakRssMb: { web: peakRssMb, worker: peakRssMb, simulator: peakRssMb, sameProcess: true },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,

@@ -21,8 +21,6 @@ import { SegmentSizeHistory } from './segment-size-history.ts';
 import type { ExplanationMsg } from '../segments/explanation.ts';
 
 const COLLECTION = 'customer_profiles';
-/** getMany reads a page's id range when it holds at most this many documents per asked id. */
-const RANGE_SLACK = 4;
 
 export interface StoredMembership {
   family: string;
@@ -499,26 +497,6 @@ export class CustomerProfileStore {
   async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>> {
     const cursor = this.model.collection.find<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>(shopScope(COLLECTION, shop), { projection: { _id: 0, metricsJson: 0, predictionsJson: 0, replenishmentJson: 0 }, batchSize });
     yield* batchesOf(cursor, batchSize);
-  }
-
-  async getMany(shop: string, customerIds: readonly string[]): Promise<CustomerProfileDoc[]> {
-    if (customerIds.length <= 64) return this.getByIds(shop, customerIds);
-    // FerretDB 1.24 answers `$in` by testing every document of the collection against every id (a
-    // 10,000-id page of a 10,000-customer shop: 7.4 s; the same documents read by an `_id` range: 1.9 s).
-    // A page is usually dense in the shop's key space (after a resync every customer is pending), so the
-    // range the ids span is read and the asked ones kept; a sparse page (the range holds more than
-    // RANGE_SLACK × the ids) is read by `$in` instead. On MongoDB both are index reads.
-    const sorted = [...customerIds].sort();
-    const cap = customerIds.length * RANGE_SLACK;
-    const spanned = await this.model
-      .find({ _id: { $gte: profileId(shop, sorted[0]!), $lte: profileId(shop, sorted.at(-1)!) } }, { _id: 0 })
-      .limit(cap + 1)
-      .lean<CustomerProfileDoc[]>();
-    if (spanned.length <= cap) {
-      const wanted = new Set(customerIds);
-      return spanned.filter((d) => wanted.has(d.customerId));
-    }
-    return this.model.find({ _id: { $in: customerIds.map((id) => profileId(shop, id)) } }, { _id: 0 }).lean<CustomerProfileDoc[]>();
   }
 
   /** Upserts the profile given the previous version the caller read; idempotent (same input → same document). */

@@ -2,13 +2,16 @@
 // summaries, the books read again batch by batch, the previous profiles kept compact. A shop spanning
 // several batches gets the calibration and profiles of the one-pass computation (the engine on every
 // customer at once); a recalibration that moves customers keeps their entry dates, records each left
-// segment with the previous profile's tag and text, and writes only the customers that changed.
+// segment with the previous profile's tag and text, and writes only the customers that changed. The
+// dashboard's dry run of a settings change reads the shop the same way and predicts exactly the tags
+// the recalibration with those settings then writes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestServices, type TestServices } from '../support/test-services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recomputeShop } from '../../jobs/recompute-shop.ts';
+import { previewSettings } from '../../jobs/settings-preview.ts';
 import { calibrateWithInsights, segment } from '../../jobs/engine.ts';
 import type { CustomerInput, ShopSettings } from '../../src/segments/index.ts';
 import type { CustomerProfileDoc } from '../../src/profiles/customer-profile-store.ts';
@@ -93,5 +96,37 @@ describe('whole-shop recompute in batches', () => {
     // Unchanged customers are not rewritten (their computedAt stays).
     const unchanged = customers.filter((c) => !changed.includes(c));
     assert.ok(unchanged.every((c) => afterwards.get(c.customerId)!.computedAt.getTime() === before.get(c.customerId)!.computedAt.getTime()));
+  });
+
+  it('the settings preview, streamed, predicts exactly the tag changes the recalibration with those settings writes', async () => {
+    const asOf = AS_OF + 150 * DAY;
+    const next: ShopSettings = { ...settings, loyalty: { ...settings.loyalty, frequentOrdersPercentile: 0.8 }, families: { ...settings.families, rfm: false } };
+    const streamed = await previewSettings(rt.context, SHOP, next, asOf, STREAMED);
+    // Books kept from the first read (a small shop) or read again in batches: the same answer.
+    assert.deepEqual(await previewSettings(rt.context, SHOP, next, asOf), streamed);
+
+    const before = await profiles();
+    await recomputeShop(rt.context, SHOP, { asOf, settings: next, reason: 'settings', onlyChanged: true, ...STREAMED });
+    const afterwards = await profiles();
+    const added = new Map<string, number>();
+    const removed = new Map<string, number>();
+    let changed = 0;
+    for (const c of customers) {
+      const was = new Set(before.get(c.customerId)!.tagsDesired);
+      const now = new Set(afterwards.get(c.customerId)!.tagsDesired);
+      const add = [...now].filter((t) => !was.has(t));
+      const remove = [...was].filter((t) => !now.has(t));
+      if (add.length || remove.length) changed++;
+      for (const t of add) added.set(t, (added.get(t) ?? 0) + 1);
+      for (const t of remove) removed.set(t, (removed.get(t) ?? 0) + 1);
+    }
+    assert.ok(changed > 20 && removed.size > 0 && added.size > 0, `customers changed: ${changed}`);
+    assert.deepEqual([streamed.customers, streamed.wouldChange, streamed.unchanged], [150, changed, 150 - changed]);
+    const counts = (m: Map<string, number>) => Object.fromEntries([...m].sort());
+    assert.deepEqual(counts(new Map(streamed.tagsAdded.map((t) => [t.tag, t.customers]))), counts(added));
+    assert.deepEqual(counts(new Map(streamed.tagsRemoved.map((t) => [t.tag, t.customers]))), counts(removed));
+    for (const e of streamed.examples) {
+      assert.deepEqual(e.add, [...afterwards.get(e.customerId)!.tagsDesired].filter((t) => !before.get(e.customerId)!.tagsDesired.includes(t)).sort(), e.customerId);
+    }
   });
 });

@@ -71,24 +71,8 @@ describe('profile stores', () => {
       { customerId: 'p2', update: update('seg:three'), previous: null },
     ]);
     assert.equal(saved.size, 2);
-    const docs = await profiles.getMany(SHOP, ['p1', 'p2']);
+    const docs = await profiles.getByIds(SHOP, ['p1', 'p2']);
     assert.deepEqual(docs.map((d) => [d.customerId, d.tagsDesired]).sort(), [['p1', ['seg:two']], ['p2', ['seg:three']]]);
-  });
-
-  it('profile store: getMany of a large page, dense (read by its id range) or sparse (read by $in)', async () => {
-    const profiles = new CustomerProfileStore(s.mongo);
-    const at = new Date('2026-11-20T00:00:00Z');
-    const id = (i: number) => `g${String(i).padStart(4, '0')}`;
-    await profiles.replaceMany(SHOP, Array.from({ length: 600 }, (_, i) => ({
-      customerId: id(i), previous: null,
-      update: { memberships: [], tagsDesired: [`seg:${i}`], metrics: {}, predictions: {}, replenishment: [], nextChangeAt: null, asOf: at, computedAt: at, calibrationId: null },
-    })));
-    const dense = Array.from({ length: 100 }, (_, i) => id(200 + i)).filter((x) => x !== id(250)).concat(['g9999']);
-    const got = await profiles.getMany(SHOP, dense);
-    assert.deepEqual(got.map((d) => d.customerId).sort(), dense.filter((x) => x !== 'g9999').sort(), 'the asked ones only, an unknown id skipped');
-    assert.deepEqual(got.find((d) => d.customerId === id(210))?.tagsDesired, ['seg:210']);
-    const sparse = Array.from({ length: 70 }, (_, i) => id(i * 8));
-    assert.deepEqual((await profiles.getMany(SHOP, sparse)).map((d) => d.customerId).sort(), sparse);
   });
 
   it('webhook deliveries: recorded once processed, per shop, idempotent, cleanup keeps the last 8 days', async () => {

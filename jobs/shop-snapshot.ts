@@ -1,0 +1,120 @@
+// A whole shop read the way both whole-shop readers need it — the recalibration pass (recompute-shop.ts)
+// and the dashboard's dry run of a settings change (settings-preview.ts) — in memory bounded by the
+// shop's compact numbers, not its orders and profiles:
+// - the calibration is fitted from each customer's summary (summarizeCustomer), the books streamed
+//   BATCH customers at a time; a small shop's books are kept from that first read, a larger shop's are
+//   read a second time for the per-customer pass (`batches`);
+// - each previous profile is read once, by one unsorted scan (on FerretDB 1.24 only `_id` point reads
+//   use an index, so a read per batch of ids would scan the collection once per batch: quadratic), and
+//   kept compact (PreviousLite: membership keys and dates, tags, revision; strings shared between
+//   customers by an Interner, a shop has few distinct sets).
+import type { CustomerProfileDoc, CustomerProfileStore, StoredMembership } from '../src/profiles/customer-profile-store.ts';
+import { summarizeCustomer, type CustomerInput, type CustomerSummary, type ShopSettings } from '../src/segments/index.ts';
+import { BATCH, customerBatches, type CalibrationSources } from './calibration-inputs.ts';
+
+export const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Kept in memory between the calibration and the per-customer pass up to this many customers; a larger shop's books are read twice. */
+const KEEP_CUSTOMERS_UP_TO = 50_000;
+
+export interface StreamOptions {
+  /** Overrides KEEP_CUSTOMERS_UP_TO and BATCH (tests). */
+  keepCustomersUpTo?: number;
+  batchSize?: number;
+}
+
+export interface CalibratedShop<C> {
+  customers: number;
+  orders: number;
+  calibration: C;
+  /** The shop's customers again, BATCH at a time, for the per-customer pass (once). */
+  batches: () => AsyncGenerator<CustomerInput[]>;
+}
+
+/** Streams the shop's books once, fits `fit` to the customers' summaries, and offers the books again. */
+export async function calibrateStreamed<C>(
+  sources: CalibrationSources, shop: string, settings: ShopSettings, asOf: number,
+  fit: (summaries: readonly CustomerSummary[]) => C, o: StreamOptions = {},
+): Promise<CalibratedShop<C>> {
+  const keepUpTo = o.keepCustomersUpTo ?? KEEP_CUSTOMERS_UP_TO;
+  const size = o.batchSize ?? BATCH;
+  const summaries: CustomerSummary[] = [];
+  let kept: CustomerInput[][] | null = [];
+  let keptCount = 0;
+  let orders = 0;
+  for await (const batch of customerBatches(sources, shop, size)) {
+    for (const c of batch) {
+      orders += c.orders.length;
+      summaries.push(summarizeCustomer(c, settings, asOf));
+    }
+    keptCount += batch.length;
+    if (kept && keptCount <= keepUpTo) kept.push(batch);
+    else kept = null;
+    await yieldToEventLoop();
+  }
+  const customers = summaries.length;
+  const calibration = fit(summaries);
+  summaries.length = 0;
+  const batches = async function* (): AsyncGenerator<CustomerInput[]> {
+    if (!kept) {
+      yield* customerBatches(sources, shop, size);
+      return;
+    }
+    const held = kept;
+    kept = null;
+    yield* held;
+  };
+  return { customers, orders, calibration, batches };
+}
+
+/** What a whole-shop reader keeps of a customer's previous profile: a few hundred bytes, the strings shared between customers. */
+export interface PreviousLite {
+  /** "family/segment" of each membership (one array shared by every customer with the same set). */
+  memberships: readonly string[];
+  since: Array<number | null>;
+  hasMessages: boolean;
+  tagsDesired: string[];
+  tagsRevision: number;
+}
+
+/** One copy of each distinct value (membership sets, tag sets, segment keys): a shop has few. */
+export class Interner {
+  private readonly seen = new Map<string, string[]>();
+  of(list: readonly string[]): string[] {
+    const key = list.join('\n');
+    let v = this.seen.get(key);
+    if (!v) this.seen.set(key, (v = [...list]));
+    return v;
+  }
+}
+
+type PreviousDoc = Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>;
+
+/**
+ * Every previous profile of the shop, compact, by customer id: one scan. `each` sees every document
+ * as read (the recalibration keeps its segment-browser keys too).
+ */
+export async function readPreviousProfiles(
+  profiles: Pick<CustomerProfileStore, 'previousOfShop'>, shop: string, interner: Interner, each?: (doc: PreviousDoc) => void,
+): Promise<Map<string, PreviousLite>> {
+  const previous = new Map<string, PreviousLite>();
+  for await (const batch of profiles.previousOfShop(shop)) {
+    for (const d of batch) {
+      previous.set(d.customerId, {
+        memberships: interner.of(d.memberships.map((m) => `${m.family}/${m.segment}`)), since: d.memberships.map((m) => m.since ?? null),
+        hasMessages: d.memberships.every((m) => m.explanationMsg), tagsDesired: interner.of(d.tagsDesired), tagsRevision: d.tagsRevision,
+      });
+      each?.(d);
+    }
+    await yieldToEventLoop();
+  }
+  return previous;
+}
+
+/** The previous memberships as segment() and the comparisons read them (family, segment, since). */
+export function membershipsOf(p: PreviousLite): StoredMembership[] {
+  return p.memberships.map((key, i) => {
+    const slash = key.indexOf('/');
+    return { family: key.slice(0, slash), segment: key.slice(slash + 1), label: '', tag: '', explanation: '', since: p.since[i] ?? null };
+  });
+}
