@@ -36,7 +36,7 @@ export function flowTriggersOf(settings: ShopSettings, customerId: string, event
   return events.filter((e) => enabled.has(e.segment)).map((e) => {
     const previous = e.change === 'entered' ? events.find((o) => o.change === 'left' && o.family === e.family) : e;
     return {
-      handle: FLOW_TRIGGER_HANDLES[e.change], customerId, attempts: 0,
+      handle: FLOW_TRIGGER_HANDLES[e.change], customerId, attempts: 0, key: `${e.change}:${e.family}/${e.segment}@${e.at.getTime()}`,
       payload: {
         customer_id: Number.isSafeInteger(numericId) ? numericId : customerId,
         'Segment': labelOf(e.family, e.segment), 'Segment family': e.family, 'Tag': e.tag, 'Explanation': e.explanation || labelOf(e.family, e.segment),
@@ -81,7 +81,7 @@ async function firePage(ctx: JobContext, shop: string, items: FlowOutboxItem[]):
     const again = items.filter((_, i) => !done.has(i)).map((it) => ({ ...it, attempts: it.attempts + 1 }));
     const keep = again.filter((it) => it.attempts < MAX_ATTEMPTS);
     page.dropped += again.length - keep.length;
-    await ctx.enqueue.flowOutbox.push(shop, keep);
+    await ctx.enqueue.flowOutbox.push(shop, keep, { requeue: true });
     throw err;
   } finally {
     await ctx.enqueue.flowOutbox.record(shop, page, lastRefusal ? { message: lastRefusal, at: new Date(ctx.now()) } : undefined);

@@ -75,6 +75,8 @@ export interface ResyncShopData {
   /** Fixed engine as-of (demo, tests); absent = the worker's clock at run time. */
   asOf?: number;
   requestedBy: 'merchant' | 'support' | 'install' | 'demo' | 'scopes';
+  /** Set by the first attempt: the instant its segment events are keyed at (recompute-shop.ts firstAttemptAt). */
+  firstAttemptAt?: number;
 }
 
 export interface ResyncProgress {
@@ -87,6 +89,8 @@ export interface RecalibrateShopData {
   shop: string;
   reason: 'nightly' | 'after-resync' | 'support' | 'settings-changed';
   asOf?: number;
+  /** Set by the first attempt: the instant its segment events are keyed at (recompute-shop.ts firstAttemptAt). */
+  firstAttemptAt?: number;
 }
 
 export type MaintenanceData =

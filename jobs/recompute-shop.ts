@@ -2,6 +2,7 @@
 // models on its current customer base, then segment every customer in memory and write in batches.
 // Runs inside the resync/recalibrate job (not as one queued job per customer), so a big shop never
 // floods the recompute queue that serves other shops' webhooks.
+import type { Job } from 'bullmq';
 import type { DesiredTags } from '../src/profiles/tag-sync-state.ts';
 import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
@@ -23,6 +24,8 @@ export interface RecomputeShopOptions extends StreamOptions {
   reason: string;
   /** Write only customers whose memberships or tags change (nightly recalibration). */
   onlyChanged: boolean;
+  /** The instant the segment events are recorded at (firstAttemptAt); default asOf. */
+  eventsAt?: number;
   onProgress?: (done: number, total: number) => Promise<void> | void;
 }
 
@@ -39,6 +42,20 @@ export interface RecomputeShopResult {
 
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
+
+/**
+ * When a whole-shop job's segment events happened, the same for every attempt: the job's fixed as-of
+ * (demo, tests), else the clock at its first attempt, kept in the job's data. A retry computes at its own
+ * clock (an order stored between the attempts must count) but keys its events and Flow triggers at the
+ * first attempt's instant, so a change that attempt already recorded is not recorded twice.
+ */
+export async function firstAttemptAt<D extends { asOf?: number; firstAttemptAt?: number }>(ctx: Pick<JobContext, 'now'>, data: D, job?: Partial<Pick<Job<D>, 'updateData'>>): Promise<number> {
+  if (data.asOf !== undefined) return data.asOf;
+  if (data.firstAttemptAt !== undefined) return data.firstAttemptAt;
+  const at = ctx.now();
+  await job?.updateData?.({ ...data, firstAttemptAt: at });
+  return at;
+}
 
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
   // Customers recomputed on their own while this pass runs may have newer orders than its snapshot:
@@ -111,18 +128,24 @@ async function writeAll(
     const flow: FlowOutboxItem[] = [];
     for (const { c, s, prev, prevMemberships } of computed) {
       items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), calibrationId), previous: prev });
-      const changes = segmentEventsOf(shop, c.customerId, full.get(c.customerId) ?? (prevMemberships ? { memberships: prevMemberships } : null), s, o.asOf);
+      const changes = segmentEventsOf(shop, c.customerId, full.get(c.customerId) ?? (prevMemberships ? { memberships: prevMemberships } : null), s, o.eventsAt ?? o.asOf);
       events.push(...changes);
       flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null));
     }
+    // The batch's segment events (history, Flow triggers) are recorded before its profiles are written:
+    // an attempt that dies between the two leaves its retry a stored profile that no longer differs from
+    // what it computes, so events recorded after the write would be lost for good (the retry has no
+    // change to record). Both are idempotent: the event by its unique key,
+    // the trigger by its key in the outbox — a retry that computes the same change records nothing twice
+    // (events keyed at the first attempt's instant: firstAttemptAt).
+    await ctx.events.record(events);
+    await ctx.enqueue.queueFlowTriggers(shop, flow);
     const saved = await ctx.profiles.replaceMany(shop, items);
     for (const it of items) final.set(it.customerId, compactKeys(browserKeys(it.update)));
     await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
     // Left as they are, but an earlier attempt of this pass may have written them and died before
     // setDesired (a worker killed, Redis restarting): the state learns their tags now (chaos seed 2002).
     await ctx.tagState.ensureDesired(shop, unchanged);
-    await ctx.events.record(events);
-    await ctx.enqueue.queueFlowTriggers(shop, flow);
     written += items.length;
     for (const e of events) if (e.change === 'entered') entered++; else left++;
     done += batch.length;

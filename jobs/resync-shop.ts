@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import type { JobContext } from './ports.ts';
 import type { ResyncProgress, ResyncShopData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
-import { recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
+import { firstAttemptAt, recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
 import type { CheckoutBackfillReport } from '../src/shopify/abandoned-checkouts.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 
@@ -25,7 +25,7 @@ async function backfillCheckouts(ctx: JobContext, shop: string, settings: ShopSe
   return r;
 }
 
-type ProgressSink = Pick<Job, 'updateProgress' | 'id'>;
+type ProgressSink = Pick<Job<ResyncShopData>, 'updateProgress' | 'id'> & Partial<Pick<Job<ResyncShopData>, 'updateData'>>;
 
 export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: ProgressSink): Promise<ResyncResult> {
   const log = ctx.logger.child({ shop: data.shop, jobId: job?.id });
@@ -50,7 +50,7 @@ export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: Pr
 
   await report('calibrate', 50);
   const result = await recomputeShop(ctx, data.shop, {
-    asOf, settings: shop.settings, reason: `resync (${data.requestedBy})`, onlyChanged: false,
+    asOf, eventsAt: await firstAttemptAt(ctx, data, job), settings: shop.settings, reason: `resync (${data.requestedBy})`, onlyChanged: false,
     onProgress: async (done, total) => {
       counts.profiles = done;
       await report('recompute', 50 + (45 * done) / Math.max(1, total));

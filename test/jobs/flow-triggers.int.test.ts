@@ -1,6 +1,7 @@
 // Flow trigger calls: only Flow-enabled segments, only real changes (not the first computation), the
 // previous segment of the same family named; refused calls counted and dropped; calls hit by transport
-// failures put back, but dropped after MAX_ATTEMPTS — never retried forever.
+// failures put back, but dropped after MAX_ATTEMPTS — never retried forever. A change is pushed once
+// (a whole-shop pass's retry computes the same changes again), and an erased customer leaves no key.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestServices, testLogger, type TestServices } from '../support/test-services.ts';
@@ -15,7 +16,7 @@ import { deleteKeysUnder } from '../../tools/redis-cleanup.ts';
 
 const SHOP = 'flow.myshopify.com';
 const at = new Date('2026-11-20T00:00:00Z');
-const ev = (change: 'entered' | 'left', family: string, segment: string): SegmentEvent => ({ shop: SHOP, customerId: '42', family, segment, tag: `seg:${segment}`, change, at, explanation: `${change} ${segment} because of 3 orders` });
+const ev = (change: 'entered' | 'left', family: string, segment: string, when = at): SegmentEvent => ({ shop: SHOP, customerId: '42', family, segment, tag: `seg:${segment}`, change, at: when, explanation: `${change} ${segment} because of 3 orders` });
 
 describe('Flow triggers from the jobs', () => {
   let s: TestServices;
@@ -56,7 +57,8 @@ describe('Flow triggers from the jobs', () => {
   });
 
   it('puts calls back on transport failures, and drops them after MAX_ATTEMPTS', async () => {
-    await outbox.push(SHOP, flowTriggersOf(settings, '42', events, null, true).slice(0, 1));
+    const later = new Date(at.getTime() + 86_400_000);
+    assert.equal(await outbox.push(SHOP, flowTriggersOf(settings, '42', [ev('left', 'loyalty', 'one-time-buyer', later)], null, true)), 1);
     const failing = ctxWith(async () => { throw new ShopifyTransientError('503', { shop: SHOP }); });
     for (let i = 1; i <= MAX_ATTEMPTS; i++) {
       await assert.rejects(drainFlowTriggers(failing, SHOP), ShopifyTransientError);
@@ -64,5 +66,24 @@ describe('Flow triggers from the jobs', () => {
     }
     assert.equal((await outbox.stats(SHOP)).dropped, 1);
     assert.deepEqual(await drainFlowTriggers(failing, SHOP), { sent: 0, refused: 0, dropped: 0 }, 'nothing left to try');
+  });
+
+  it('pushes each change once: the same change again (a retried pass) is skipped, a later one is not', async () => {
+    const day = (n: number) => new Date(at.getTime() + n * 86_400_000);
+    const change = (n: number) => flowTriggersOf(settings, '42', [ev('left', 'loyalty', 'one-time-buyer', day(n)), ev('entered', 'loyalty', 'loyal-customer', day(n))], null, true);
+    const before = (await outbox.stats(SHOP)).pending;
+    assert.equal(await outbox.push(SHOP, change(10)), 2);
+    assert.equal(await outbox.push(SHOP, change(10)), 0, 'the same change: nothing pushed');
+    assert.equal(await outbox.push(SHOP, [...change(10), ...change(11)]), 2, 'only the new change');
+    assert.equal((await outbox.stats(SHOP)).pending, before + 4);
+    // Taken and not answered: put back although their keys are known.
+    const taken = await outbox.take(SHOP, 100);
+    assert.equal(await outbox.push(SHOP, taken, { requeue: true }), taken.length);
+    // An erased customer: its calls and its remembered keys go, so nothing of it stays in Redis.
+    await outbox.forgetCustomer(SHOP, '42');
+    assert.equal((await outbox.stats(SHOP)).pending, 0);
+    const keys = await s.redis().keys(`${s.queuePrefix}:flow-seen:*`);
+    for (const k of keys) assert.equal(await s.redis().zcard(k), 0, k);
+    assert.equal(await outbox.push(SHOP, change(10)), 2, 'forgotten: a change of a customer who came back is pushed again');
   });
 });
