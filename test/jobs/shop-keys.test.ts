@@ -42,7 +42,7 @@ function recordingRedis(): { redis: Redis; calls: Call[] } {
       case 'hmget': return args.slice(1).map(() => null);
       case 'smismember': return args.slice(1).map(() => 0);
       case 'hgetall': return {};
-      case 'sscan': return ['0', []];
+      case 'sscan': case 'zscan': return ['0', []];
       case 'get': case 'getdel': case 'lpop': return null;
       default: return 0;
     }
@@ -192,7 +192,7 @@ describe('the shops\' own keys follow their queue partition', () => {
       ...['applied', 'rev', 'pending', 'desired'].map((k) => `${p}:tags:${shop}:${k}`),
       ...['writers', 'log', 'rebuild', 'pending', 'gate', 'applier'].map((k) => `${p}:derived:${shop}:${k}`),
       `${p}:recompute-pending:${shop}`, `${p}:failures:${shop}`, `${p}:shop-pass:${shop}`, `${p}:shop-pass-touched:${shop}`,
-      `${p}:mf-digest:${shop}`, `${p}:flow-outbox:${shop}`, `${p}:flow-stats:${shop}`,
+      `${p}:mf-digest:${shop}`, `${p}:flow-outbox:${shop}`, `${p}:flow-stats:${shop}`, `${p}:flow-seen:${shop}`,
       `${p}:doclock:order_books/${shop}/${CUSTOMER}`, `${p}:doclock:order_owners/${shop}/1001`,
       `${p}:token-lock:${shop}`, `${p}:auth-stats:${shop}`, `${p}:${echo}`, `${p}:bulk-finished:${shop}:gid://shopify/BulkOperation/1`,
       `${p}:signals:rl:pixel-shop:${shop}`, `${p}:signals:rl:clicks-shop:${shop}`, `${p}:signals:rl:pixel-client:${shop}/c1`,

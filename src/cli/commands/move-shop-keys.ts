@@ -19,7 +19,7 @@ import { EXIT_OK, type CliCommand } from '../command.ts';
  * The per-shop key kinds (`<prefix>:<kind>:<shop>…`) and, for the document locks, `<prefix>:doclock:<collection>/<shop>/<id>`.
  * The signal rate-limit windows are left to expire (60 s).
  */
-const KINDS = ['tags', 'derived', 'recompute-pending', 'failures', 'shop-pass', 'shop-pass-touched', 'mf-digest', 'flow-outbox', 'flow-stats', 'auth-stats', 'token-lock', 'tag-echo', 'bulk-finished', 'doclock'] as const;
+const KINDS = ['tags', 'derived', 'recompute-pending', 'failures', 'shop-pass', 'shop-pass-touched', 'mf-digest', 'flow-outbox', 'flow-stats', 'flow-seen', 'auth-stats', 'token-lock', 'tag-echo', 'bulk-finished', 'doclock'] as const;
 
 /** The shop a key of that kind belongs to (the part after `<prefix>:`). */
 function shopOf(rest: string): string | null {
