@@ -26,7 +26,12 @@ const labelOf = (family: string, segment: string): string => {
 };
 
 /** One outbox item per entry into / exit from a Flow-enabled segment. */
-export function flowTriggersOf(settings: ShopSettings, customerId: string, events: readonly SegmentEvent[], predictions: PredictionFacts | null, hadPrevious: boolean): FlowOutboxItem[] {
+/**
+ * `keyed`: each call carries its change's key, so the outbox pushes it once (a whole-shop pass, whose
+ * retry may compute the same changes again). A customer's own recompute pushes unkeyed: with a fixed
+ * as-of (demo, tests) the same change at the same instant can legitimately recur.
+ */
+export function flowTriggersOf(settings: ShopSettings, customerId: string, events: readonly SegmentEvent[], predictions: PredictionFacts | null, hadPrevious: boolean, o: { keyed?: boolean } = {}): FlowOutboxItem[] {
   const enabled = new Set(settings.shopify.flowSegments);
   if (!hadPrevious || enabled.size === 0) return [];
   const exp = currencyExponent(settings.currency);
@@ -36,7 +41,7 @@ export function flowTriggersOf(settings: ShopSettings, customerId: string, event
   return events.filter((e) => enabled.has(e.segment)).map((e) => {
     const previous = e.change === 'entered' ? events.find((o) => o.change === 'left' && o.family === e.family) : e;
     return {
-      handle: FLOW_TRIGGER_HANDLES[e.change], customerId, attempts: 0, key: `${e.change}:${e.family}/${e.segment}@${e.at.getTime()}`,
+      handle: FLOW_TRIGGER_HANDLES[e.change], customerId, attempts: 0, ...(o.keyed ? { key: `${e.change}:${e.family}/${e.segment}@${e.at.getTime()}` } : {}),
       payload: {
         customer_id: Number.isSafeInteger(numericId) ? numericId : customerId,
         'Segment': labelOf(e.family, e.segment), 'Segment family': e.family, 'Tag': e.tag, 'Explanation': e.explanation || labelOf(e.family, e.segment),

@@ -40,8 +40,12 @@ export interface RecomputeShopResult {
   thresholds: ReturnType<typeof thresholdsOf>;
 }
 
+const sameSorted = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
+
+type PassJobData = { asOf?: number; firstAttemptAt?: number };
 
 /**
  * When a whole-shop job's segment events happened, the same for every attempt: the job's fixed as-of
@@ -49,12 +53,19 @@ const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, 
  * clock (an order stored between the attempts must count) but keys its events and Flow triggers at the
  * first attempt's instant, so a change that attempt already recorded is not recorded twice.
  */
-export async function firstAttemptAt<D extends { asOf?: number; firstAttemptAt?: number }>(ctx: Pick<JobContext, 'now'>, data: D, job?: Partial<Pick<Job<D>, 'updateData'>>): Promise<number> {
+export async function firstAttemptAt<D extends PassJobData>(ctx: Pick<JobContext, 'now'>, data: D, job?: Partial<Pick<Job<D>, 'updateData'>>): Promise<number> {
   if (data.asOf !== undefined) return data.asOf;
   if (data.firstAttemptAt !== undefined) return data.firstAttemptAt;
   const at = ctx.now();
   await job?.updateData?.({ ...data, firstAttemptAt: at });
   return at;
+}
+
+/** The pass's as-of and its events' instant: one clock reading on a first attempt (they are equal), the retry's own clock after. */
+export async function passInstants<D extends PassJobData>(ctx: Pick<JobContext, 'now'>, data: D, job?: Partial<Pick<Job<D>, 'updateData'>>): Promise<{ asOf: number; eventsAt: number }> {
+  const retry = data.firstAttemptAt !== undefined;
+  const eventsAt = await firstAttemptAt(ctx, data, job);
+  return { asOf: data.asOf ?? (retry ? ctx.now() : eventsAt), eventsAt };
 }
 
 export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
@@ -114,7 +125,8 @@ async function writeAll(
       const s = segment(c, calibration, o.settings, o.asOf, prevMemberships);
       // A profile written before explanations were messages (English text only) is rewritten once, so
       // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
-      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships)) {
+      // Same memberships but other tags: a tag prefix changed (settings) — written, so Shopify gets the new tags.
+      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameSorted(prev.tagsDesired, [...s.tags].sort())) {
         unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
         continue;
       }
@@ -130,7 +142,7 @@ async function writeAll(
       items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), calibrationId), previous: prev });
       const changes = segmentEventsOf(shop, c.customerId, full.get(c.customerId) ?? (prevMemberships ? { memberships: prevMemberships } : null), s, o.eventsAt ?? o.asOf);
       events.push(...changes);
-      flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null));
+      flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null, { keyed: true }));
     }
     // The batch's segment events (history, Flow triggers) are recorded before its profiles are written:
     // an attempt that dies between the two leaves its retry a stored profile that no longer differs from
@@ -138,14 +150,17 @@ async function writeAll(
     // change to record). Both are idempotent: the event by its unique key,
     // the trigger by its key in the outbox — a retry that computes the same change records nothing twice
     // (events keyed at the first attempt's instant: firstAttemptAt).
+    // The triggers wait in the outbox; the sync that fires them is queued only once the batch's tags are
+    // recorded as desired, so a Flow reading the customer's tags finds them on their way.
     await ctx.events.record(events);
-    await ctx.enqueue.queueFlowTriggers(shop, flow);
+    await ctx.enqueue.flowOutbox.push(shop, flow);
     const saved = await ctx.profiles.replaceMany(shop, items);
     for (const it of items) final.set(it.customerId, compactKeys(browserKeys(it.update)));
     await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
     // Left as they are, but an earlier attempt of this pass may have written them and died before
     // setDesired (a worker killed, Redis restarting): the state learns their tags now (chaos seed 2002).
     await ctx.tagState.ensureDesired(shop, unchanged);
+    if (flow.length) await ctx.enqueue.syncTags(shop);
     written += items.length;
     for (const e of events) if (e.change === 'entered') entered++; else left++;
     done += batch.length;

@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import type { JobContext } from './ports.ts';
 import type { ResyncProgress, ResyncShopData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
-import { firstAttemptAt, recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
+import { passInstants, recomputeShop, type RecomputeShopResult } from './recompute-shop.ts';
 import type { CheckoutBackfillReport } from '../src/shopify/abandoned-checkouts.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 
@@ -45,12 +45,13 @@ export async function resyncShop(ctx: JobContext, data: ResyncShopData, job?: Pr
     await report('backfill', Math.min(49, 5 + Math.log10(1 + p.customers) * 8));
   });
   log.info(backfill, 'backfill done');
-  const asOf = data.asOf ?? ctx.now();
+  // After the backfill: its orders are not later than the as-of.
+  const { asOf, eventsAt } = await passInstants(ctx, data, job);
   const checkouts = await backfillCheckouts(ctx, data.shop, shop.settings, asOf);
 
   await report('calibrate', 50);
   const result = await recomputeShop(ctx, data.shop, {
-    asOf, eventsAt: await firstAttemptAt(ctx, data, job), settings: shop.settings, reason: `resync (${data.requestedBy})`, onlyChanged: false,
+    asOf, eventsAt, settings: shop.settings, reason: `resync (${data.requestedBy})`, onlyChanged: false,
     onProgress: async (done, total) => {
       counts.profiles = done;
       await report('recompute', 50 + (45 * done) / Math.max(1, total));

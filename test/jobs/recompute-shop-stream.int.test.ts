@@ -129,4 +129,19 @@ describe('whole-shop recompute in batches', () => {
       assert.deepEqual(e.add, [...afterwards.get(e.customerId)!.tagsDesired].filter((t) => !before.get(e.customerId)!.tagsDesired.includes(t)).sort(), e.customerId);
     }
   });
+
+  it('a tag prefix change moves no membership, yet the preview and the recalibration both rename every tag', async () => {
+    const asOf = AS_OF + 150 * DAY;
+    const base = (await deps.stores.shops.effective(SHOP)).settings;
+    // The settings in force now (the previous test's), with another prefix.
+    const now: ShopSettings = { ...base, loyalty: { ...base.loyalty, frequentOrdersPercentile: 0.8 }, families: { ...base.families, rfm: false } };
+    const next: ShopSettings = { ...now, tagPrefix: 'crm-' };
+    const preview = await previewSettings(rt.context, SHOP, next, asOf, STREAMED);
+    const tagged = [...(await profiles()).values()].filter((d) => d.tagsDesired.length > 0).length;
+    assert.equal(preview.wouldChange, tagged);
+    await recomputeShop(rt.context, SHOP, { asOf, settings: next, reason: 'settings', onlyChanged: true, ...STREAMED });
+    const afterwards = [...(await profiles()).values()];
+    assert.deepEqual(afterwards.filter((d) => d.tagsDesired.some((t) => !t.startsWith('crm-'))).map((d) => d.customerId), [], 'no tag of the old prefix left');
+    assert.equal(afterwards.filter((d) => d.tagsDesired.length > 0).length, tagged);
+  });
 });

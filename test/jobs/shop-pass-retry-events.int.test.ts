@@ -11,7 +11,7 @@ import { openTestServices, type TestServices } from '../support/test-services.ts
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import type { JobContext } from '../../jobs/ports.ts';
-import { firstAttemptAt, recomputeShop } from '../../jobs/recompute-shop.ts';
+import { firstAttemptAt, passInstants, recomputeShop } from '../../jobs/recompute-shop.ts';
 import type { ShopSettings } from '../../src/segments/settings.ts';
 import type { CustomerProfileDoc } from '../../src/profiles/customer-profile-store.ts';
 import { membershipChanges } from '../../src/profiles/segment-event-store.ts';
@@ -101,12 +101,19 @@ describe('a whole-shop pass retried after dying part-way', () => {
     });
   }
 
-  it('firstAttemptAt: the first attempt keeps its clock in the job; a retry reads it back; a fixed as-of wins', async () => {
+  it('firstAttemptAt / passInstants: the first attempt keeps its clock in the job; a retry reads it back and computes at its own; a fixed as-of wins', async () => {
     let data: { shop: string; asOf?: number; firstAttemptAt?: number } = { shop: 'x.myshopify.com' };
     const job = { updateData: async (d: typeof data) => { data = d; } };
     assert.equal(await firstAttemptAt({ now: () => 1_000 }, data, job), 1_000);
     assert.deepEqual(data, { shop: 'x.myshopify.com', firstAttemptAt: 1_000 });
     assert.equal(await firstAttemptAt({ now: () => 99_000 }, data, job), 1_000, 'the retry');
     assert.equal(await firstAttemptAt({ now: () => 99_000 }, { shop: 'y', asOf: 5 }, job), 5);
+    // The pass's as-of: the same clock reading as its events on a first attempt, the retry's own clock after.
+    let fresh: { shop: string; firstAttemptAt?: number } = { shop: 'z' };
+    const freshJob = { updateData: async (d: typeof fresh) => { fresh = d; } };
+    let clock = 7_000;
+    const now = () => clock++;
+    assert.deepEqual(await passInstants({ now }, fresh, freshJob), { asOf: 7_000, eventsAt: 7_000 });
+    assert.deepEqual(await passInstants({ now }, fresh, freshJob), { asOf: 7_001, eventsAt: 7_000 });
   });
 });

@@ -57,7 +57,8 @@ export async function moveShopKeys(redis: Redis, keys: ShopKeys): Promise<MoveRe
         if (!shop || !rest.startsWith(`${kind}:`) || keys.of(shop) === from) continue;
         // One key at a time: the old and the new key sit in different slots (on a cluster, nodes).
         const [payload, ttl] = await Promise.all([redis.dumpBuffer(key), redis.pttl(key)]);
-        if (payload === null) continue;
+        // Gone meanwhile (expired between the two reads): nothing to move; -2 must not become "no expiry".
+        if (payload === null || ttl === -2) continue;
         const outcome = await redis.restore(`${keys.of(shop)}:${rest}`, Math.max(0, ttl), payload).then(() => 'moved' as const, (err: Error) => {
           if (/BUSYKEY/.test(err.message)) return 'dropped' as const;
           throw err;
