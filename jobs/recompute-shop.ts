@@ -12,7 +12,7 @@ import { calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yield
 import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
-import { keysOfDoc, type CustomerProfileDoc, type DerivedRebuild, type StoredMembership } from '../src/profiles/customer-profile-store.ts';
+import { keysOfDoc, sameTags, type CustomerProfileDoc, type DerivedRebuild, type StoredMembership } from '../src/profiles/customer-profile-store.ts';
 import { DAY_MS } from '../src/profiles/segment-size-history.ts';
 import { browserKeys, type BrowserKeys } from '../src/profiles/segment-browser-keys.ts';
 import { membershipChanges } from '../src/profiles/segment-event-store.ts';
@@ -39,8 +39,6 @@ export interface RecomputeShopResult {
   calibrationId: string;
   thresholds: ReturnType<typeof thresholdsOf>;
 }
-
-const sameSorted = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
@@ -126,7 +124,7 @@ async function writeAll(
       // A profile written before explanations were messages (English text only) is rewritten once, so
       // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
       // Same memberships but other tags: a tag prefix changed (settings) — written, so Shopify gets the new tags.
-      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameSorted(prev.tagsDesired, [...s.tags].sort())) {
+      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
         unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
         continue;
       }

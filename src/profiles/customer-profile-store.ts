@@ -220,7 +220,8 @@ export function netChanges(records: readonly DerivedRecord[]): NetChange[] {
 /** Profile documents are keyed by shop and customer: point reads and writes on every backend. */
 export const profileId = (shop: string, customerId: string): string => `${shop}/${customerId}`;
 
-const sameTags = (a: readonly string[], b: readonly string[]): boolean => {
+/** The same tag set, in any order. */
+export const sameTags = (a: readonly string[], b: readonly string[]): boolean => {
   if (a.length !== b.length) return false;
   const s = new Set(a);
   return b.every((t) => s.has(t));
