@@ -1,6 +1,6 @@
 // recency-sweep: segments change with time alone (At Risk after N quiet days). Each profile stores
 // the next instant its memberships would change without a new order; the sweep reads only profiles
-// with nextChangeAt <= now through the {shop, nextChangeAt} index and queues them at low priority.
+// with nextChangeAt <= now through the {shop, nextChangeAt} index (one cursor) and queues them at low priority.
 import type { JobContext } from './ports.ts';
 
 const PAGE = 1000;
@@ -12,13 +12,10 @@ export async function recencySweep(ctx: JobContext, data: { asOf?: number; shop?
   for (const shop of shops) {
     // Changes a dead applier left in the shop's log (derived-buffer.ts) reach the segment browser now at the latest.
     await ctx.profiles.applyDerived(shop);
-    let after = '';
-    for (;;) {
-      const due = await ctx.profiles.dueForRecency(shop, now, PAGE, after);
+    // One cursor over the due customers (re-queuing one twice is harmless: the job id deduplicates).
+    for await (const due of ctx.profiles.dueForRecency(shop, now, PAGE)) {
       for (const customerId of due) await ctx.enqueue.recomputeCustomer(shop, customerId, 'recency');
       queued += due.length;
-      if (due.length < PAGE) break;
-      after = due[due.length - 1]!;
     }
   }
   ctx.logger.info({ shops: shops.length, queued }, 'recency sweep queued due customers');

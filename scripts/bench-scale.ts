@@ -1,15 +1,20 @@
 // Scale benchmark: one synthetic shop of N customers end to end on this machine, through the local
-// stack of the demo (scripts/local-stack.ts: Shopify simulator, web app, worker) on private servers
-// (tools/local-services/private-servers.ts; FERRETDB_HANDLER=postgresql for FerretDB on PostgreSQL).
+// stack of the demo (scripts/local-stack.ts: Shopify simulator and web app in this process; the worker
+// in K processes of its own, `jobs/main.ts` as `npm run start:worker`, or in this process with
+// --worker-processes 0) on private servers (tools/local-services/private-servers.ts;
+// FERRETDB_HANDLER=postgresql for FerretDB on PostgreSQL).
 // Install → resync (bulk query backfill, calibration, every profile) → every tag written through bulk
 // mutations → the customers/update echoes of those writes absorbed → a seeded sample verified against
 // a from-scratch recompute → (--maintenance) the nightly recalibration, the recency sweep and the
 // dashboard's dry run of a settings change (the settings-preview job) timed.
 //   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
-//     [--maintenance] [--time-limit-min 60] [--json]
+//     [--worker-processes 1] [--maintenance] [--time-limit-min 60] [--json]
 // Bounded: the whole run and every wait have the time limit; everything started is stopped and removed at the end.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { createLogger } from '../src/logger.ts';
 import { segmentCustomer, type Calibration } from '../src/segments/index.ts';
 import type { NormalizedOrder } from '../src/segments/types.ts';
@@ -31,12 +36,12 @@ const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '10000' }, 'orders-per-customer': { type: 'string', default: '5' },
     sample: { type: 'string', default: '10000' }, seed: { type: 'string', default: '18' },
-    maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
+    'worker-processes': { type: 'string', default: '1' }, maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench:scale -- --customers N [--orders-per-customer 5] [--sample 10000] [--seed 18] [--maintenance] [--time-limit-min 60] [--json]');
+  console.log('usage: npm run bench:scale -- --customers N [--orders-per-customer 5] [--sample 10000] [--seed 18] [--worker-processes 1] [--maintenance] [--time-limit-min 60] [--json]');
   process.exit(0);
 }
 const positive = (name: string, text: string): number => {
@@ -52,12 +57,25 @@ const ordersPerCustomer = positive('orders-per-customer', values['orders-per-cus
 const sampleSize = Math.min(customers, positive('sample', values.sample));
 const seed = positive('seed', values.seed);
 const timeLimitMs = positive('time-limit-min', values['time-limit-min']) * 60_000;
+// 0: the worker runs in this process beside the web app and the simulator (one JavaScript thread for all).
+const workerProcesses = values['worker-processes'] === '0' ? 0 : positive('worker-processes', values['worker-processes']);
 const say = (s: string) => console.error(`[scale] ${new Date().toISOString().slice(11, 19)} ${s}`);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
-/** Peak resident memory of this process (web app, worker and simulator run in it), sampled each second. */
+/** Peak resident memory of this process (web app and simulator; the worker too with --worker-processes 0), sampled each second. */
 let peakRssMb = 0;
 const sampleRss = () => { peakRssMb = Math.max(peakRssMb, Math.round(process.memoryUsage().rss / 1048576)); };
+
+/** Peak resident memory of a process so far (VmHWM, from /proc), in MB (0 when unreadable). */
+function peakRssOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
 
 /** CPU seconds (user + system) a process used so far, from /proc (0 when unreadable). */
 function cpuSecondsOf(pid: number | undefined): number {
@@ -84,9 +102,9 @@ function postgresCpuSeconds(): number {
 
 interface Phases { backfillS: number; calibrateS: number; profilesS: number; tagSyncS: number; echoesS: number }
 
-/** CPU seconds so far of each component: this process (app + simulator), FerretDB, Redis (and PostgreSQL). */
-interface CpuReading { app: number; ferretdb: number; redis: number; postgres: number }
-let readCpu: () => CpuReading = () => ({ app: 0, ferretdb: 0, redis: 0, postgres: 0 });
+/** CPU seconds so far of each component: this process (web app + simulator, and the worker with --worker-processes 0), the worker processes, FerretDB, Redis (and PostgreSQL). */
+interface CpuReading { app: number; worker: number; ferretdb: number; redis: number; postgres: number }
+let readCpu: () => CpuReading = () => ({ app: 0, worker: 0, ferretdb: 0, redis: 0, postgres: 0 });
 /** The CPU reading taken when each phase began (the phase's CPU is the difference to the next one). */
 const cpuAt: Record<string, CpuReading> = {};
 const markPhase = (name: string) => {
@@ -94,7 +112,7 @@ const markPhase = (name: string) => {
   cpuAt[name] = readCpu();
   // Logged as it goes, so a run stopped by its time limit still tells where the CPU went.
   const c = cpuAt[name];
-  say(`CPU s so far at ${name}: this process ${secs(c.app * 1000)}, FerretDB ${secs(c.ferretdb * 1000)}, Redis ${secs(c.redis * 1000)}`);
+  say(`CPU s so far at ${name}: this process ${secs(c.app * 1000)}, workers ${secs(c.worker * 1000)}, FerretDB ${secs(c.ferretdb * 1000)}, Redis ${secs(c.redis * 1000)}`);
 };
 
 /** CPU seconds per component and phase, from consecutive marks. */
@@ -103,7 +121,7 @@ function cpuByPhase(order: string[]): Record<string, Record<keyof CpuReading, nu
   for (let i = 0; i + 1 < order.length; i++) {
     const a = cpuAt[order[i]!], b = cpuAt[order[i + 1]!];
     if (!a || !b) continue;
-    out[order[i]!] = { app: secs((b.app - a.app) * 1000), ferretdb: secs((b.ferretdb - a.ferretdb) * 1000), redis: secs((b.redis - a.redis) * 1000), postgres: secs((b.postgres - a.postgres) * 1000) };
+    out[order[i]!] = { app: secs((b.app - a.app) * 1000), worker: secs((b.worker - a.worker) * 1000), ferretdb: secs((b.ferretdb - a.ferretdb) * 1000), redis: secs((b.redis - a.redis) * 1000), postgres: secs((b.postgres - a.postgres) * 1000) };
   }
   return out;
 }
@@ -207,6 +225,36 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   return { recalibrateS: secs(t1 - t0), recencySweepS: secs(t2 - t1), settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange };
 }
 
+const ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * The worker as production runs it (`node jobs/main.ts`, as `npm run start:worker`), in `n` processes
+ * of its own against the same Redis, FerretDB and simulator, on the run's fixed day (ENGINE_AS_OF); its
+ * warnings go to worker-<i>.log in the run's directory.
+ */
+function startWorkerProcesses(env: Record<string, string>, dir: string, n: number): ChildProcess[] {
+  return Array.from({ length: n }, (_, i) => {
+    const child = spawn(process.execPath, ['jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(join(dir, `worker-${i}.log`));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    child.once('exit', (code, signal) => { if (!stopping) say(`worker ${child.pid} exited by itself (${code ?? signal}); see ${join(dir, `worker-${i}.log`)}`); });
+    return child;
+  });
+}
+let stopping = false;
+
+/** SIGTERM (a worker finishes its jobs and closes), SIGKILL after 15 s. */
+async function stopWorkerProcesses(children: readonly ChildProcess[]): Promise<void> {
+  stopping = true;
+  await Promise.all(children.map((c) => new Promise<void>((done) => {
+    if (c.exitCode !== null || c.signalCode !== null) return done();
+    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+    c.once('exit', () => { clearTimeout(t); done(); });
+    c.kill('SIGTERM');
+  })));
+}
+
 async function databaseMb(stack: LocalStack): Promise<number> {
   const s = await stack.deps.mongo.db!.stats().catch(() => null) as { totalSize?: number; storageSize?: number; dataSize?: number } | null;
   return Math.round((s?.totalSize ?? s?.storageSize ?? s?.dataSize ?? 0) / 1048576);
@@ -219,24 +267,37 @@ async function main(): Promise<void> {
   process.once('exit', () => base.remove());
   const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
   let stack: LocalStack | null = null;
+  let workers: ChildProcess[] = [];
+  // A run stopped by its time limit or a signal leaves no worker behind.
+  process.once('exit', () => { for (const w of workers) w.kill('SIGKILL'); });
   const sampler = setInterval(sampleRss, 1000);
   try {
     say(`private redis :${redis.port}, FerretDB (${handler}) :${ferret.port}`);
+    // The secrets the web app and the worker processes share (the worker opens the sealed tokens, signs nothing).
+    const env: Record<string, string> = {
+      MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale', SHOPIFY_API_KEY: 'scale-api-key',
+      SHOPIFY_API_SECRET: randomBytes(24).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex'), SUPPORT_TOKEN: randomBytes(24).toString('hex'),
+    };
     stack = await startLocalStack({
-      logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale',
-      env: { MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale' },
-      simulator: { seed, webhooks: { concurrency: 16 } },
+      logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale', env,
+      simulator: { seed, webhooks: { concurrency: 16 } }, inProcessWorker: workerProcesses === 0,
     });
+    workers = startWorkerProcesses({
+      ...env, NODE_ENV: 'development', SHOPIFY_APP_URL: stack.config.SHOPIFY_APP_URL, SHOPIFY_API_ORIGIN: stack.sim.url,
+      DEMO_MODE: 'true', LOG_LEVEL: 'warn', ENGINE_AS_OF: new Date(ASOF).toISOString(),
+    }, base.dir, workerProcesses);
+    say(workerProcesses ? `${workerProcesses} worker process(es): ${workers.map((w) => w.pid).join(', ')}` : 'the worker runs in this process');
     const tSeed = Date.now();
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
     // Streamed: the orders are generated from the seed when read, never all held (streamed-shop.ts).
     const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4, model: 'streamed' });
     say(`seeded ${seeded.customers} customers, ${seeded.orders} orders in ${secs(Date.now() - tSeed)} s`);
     const t0 = Date.now();
-    const cpu0 = { app: process.cpuUsage(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
+    const workerCpu = () => workers.reduce((sum, w) => sum + cpuSecondsOf(w.pid), 0);
+    const cpu0 = { app: process.cpuUsage(), worker: workerCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
     readCpu = () => {
       const u = process.cpuUsage();
-      return { app: (u.user + u.system) / 1e6, ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: handler === 'postgresql' ? postgresCpuSeconds() : 0 };
+      return { app: (u.user + u.system) / 1e6, worker: workerCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: handler === 'postgresql' ? postgresCpuSeconds() : 0 };
     };
     markPhase('backfill');
     await stack.install(SHOP);
@@ -247,7 +308,7 @@ async function main(): Promise<void> {
     const appCpu = process.cpuUsage(cpu0.app);
     // CPU seconds of the run: wall time on this shared machine depends on what else runs; these less so.
     const cpuS = {
-      app: secs((appCpu.user + appCpu.system) / 1000), ferretdb: secs((cpuSecondsOf(ferret.pid()) - cpu0.ferretdb) * 1000),
+      app: secs((appCpu.user + appCpu.system) / 1000), ...(workers.length ? { worker: secs((workerCpu() - cpu0.worker) * 1000) } : {}), ferretdb: secs((cpuSecondsOf(ferret.pid()) - cpu0.ferretdb) * 1000),
       redis: secs((cpuSecondsOf(redis.pid()) - cpu0.redis) * 1000),
       ...(handler === 'postgresql' ? { postgres: secs((postgresCpuSeconds() - cpu0.postgres) * 1000) } : {}),
     };
@@ -261,8 +322,8 @@ async function main(): Promise<void> {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
       phases: { ...resync, ...tags }, totalS, cpuS,
       cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'settingsPreview', 'upkeepEnd']) },
-      // One process holds the web app, the worker and the simulator here (scripts/local-stack.ts).
-      peakRssMb: { web: peakRssMb, worker: peakRssMb, simulator: peakRssMb, sameProcess: true },
+      // The web app and the simulator share this process (scripts/local-stack.ts); the worker too with --worker-processes 0.
+      peakRssMb: { web: peakRssMb, worker: workers.length ? Math.max(...workers.map((w) => peakRssOf(w.pid))) : peakRssMb, simulator: peakRssMb, sameProcess: workers.length ? 'web+simulator' : 'web+worker+simulator' },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
       webhooks: echoes, ...(upkeep ? { maintenance: upkeep } : {}),
     };
@@ -270,6 +331,8 @@ async function main(): Promise<void> {
     if (v.mismatches > 0) process.exitCode = 1;
   } finally {
     clearInterval(sampler);
+    // Workers first: they call the simulator and the databases until they close.
+    await stopWorkerProcesses(workers);
     if (stack) await stack.close().catch((err: unknown) => say(`closing: ${(err as Error).message}`));
     for (const s of [redis, ferret]) await s.stop().catch(() => undefined);
     base.remove();

@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   dbName?: string;
   simulator?: SimulatorOptions;
   workerConcurrency?: number;
+  /** Run a worker in this process (default). false: separate `jobs/main.ts` processes serve the queues (bench:scale). */
+  inProcessWorker?: boolean;
   /** Bulk operation polling fallback (ms). */
   pollIntervalMs?: number;
   /** The shop the dashboard shows without a session token (demo mode). */
@@ -123,7 +125,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     : await createDeps(config, { logger: o.logger, ...(o.dbName ? { dbName: o.dbName } : {}) });
   const shopifyPort = createShopifyPort(deps, { pollIntervalMs: o.pollIntervalMs ?? 500 });
   const runtime = createJobRuntime(deps, { shopify: shopifyPort, asOf: o.asOf });
-  runtime.startWorkers();
+  if (o.inProcessWorker !== false) runtime.startWorkers();
   const shopifyApi = createShopifyApi(config, o.logger);
   // As in production (web/main.ts): a shop's first verified admin request installs it.
   const mounts = dashboardMounts(dashboardPortsFrom(deps, runtime, o.asOf), {

@@ -76,10 +76,16 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
     await deps.stores.profiles.save(SWEEP, 'due-2', { ...base, nextChangeAt: new Date(AS_OF) }, null);
     await deps.stores.profiles.save(SWEEP, 'later', { ...base, nextChangeAt: new Date(AS_OF + DAY) }, null);
     await deps.stores.profiles.save(SWEEP, 'never', { ...base, nextChangeAt: null }, null);
+    await deps.stores.profiles.save(SWEEP, 'due-3', { ...base, nextChangeAt: new Date(AS_OF - 2 * DAY) }, null);
+    // One cursor, cut into batches: every due customer once, whatever the batch size.
+    const batches: string[][] = [];
+    for await (const b of deps.stores.profiles.dueForRecency(SWEEP, new Date(AS_OF), 2)) batches.push(b);
+    assert.deepEqual(batches.map((b) => b.length), [2, 1]);
+    assert.deepEqual(batches.flat().sort(), ['due-1', 'due-2', 'due-3']);
     const r = await recencySweep(rt.context, { asOf: AS_OF, shop: SWEEP });
-    assert.equal(r.queued, 2);
+    assert.equal(r.queued, 3);
     const jobs = await rt.queues.recompute.getJobs(['prioritized', 'waiting']);
-    assert.deepEqual(jobs.map((j) => j.data.customerId).sort(), ['due-1', 'due-2']);
+    assert.deepEqual(jobs.map((j) => j.data.customerId).sort(), ['due-1', 'due-2', 'due-3']);
     assert.ok(jobs.every((j) => j.data.reason === 'recency' && j.opts.priority === PRIORITY.recency));
     // The sweep's query has its index; MongoDB reads through it. FerretDB 1.24 pushes only `_id`
     // filters down to SQLite, so there the plan is a scan (docs/ARCHITECTURE.md, data rules).
