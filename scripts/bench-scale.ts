@@ -11,7 +11,8 @@
 //     [--worker-processes 1] [--maintenance] [--time-limit-min 60] [--json]
 // Bounded: the whole run and every wait have the time limit; everything started is stopped and removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -260,12 +261,32 @@ async function databaseMb(stack: LocalStack): Promise<number> {
   return Math.round((s?.totalSize ?? s?.storageSize ?? s?.dataSize ?? 0) / 1048576);
 }
 
+/** Database size per customer measured at 100,000 customers (2,960 MB: profiles, books, events, index, with SQLite's WAL). */
+const DB_BYTES_PER_CUSTOMER = 30_000;
+
+/**
+ * The private servers' data in memory (/dev/shm) when the shop's database fits with room to spare (a
+ * third of the free memory and of /dev/shm's free space), else on disk: a million customers is ≈ 30 GB.
+ */
+function dataInMemory(): boolean {
+  let shmFree = 0;
+  try {
+    const fs = statfsSync('/dev/shm');
+    shmFree = fs.bavail * fs.bsize;
+  } catch { /* no /dev/shm */ }
+  return customers * DB_BYTES_PER_CUSTOMER < Math.min(shmFree, freemem()) / 3;
+}
+
 async function main(): Promise<void> {
   const handler = ferretdbHandler(false);
+  const inMemory = dataInMemory();
+  // Redis (its AOF fsynced at every write) always in memory; FerretDB's SQLite files where they fit.
   const base = tempBase('scale-', true);
-  // Also when the run is interrupted or stopped by its time limit (process.exit): the data is in memory.
-  process.once('exit', () => base.remove());
-  const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(base.dir)]);
+  const dbBase = inMemory ? base : tempBase('scale-db-', false);
+  say(`FerretDB's data in ${dbBase.dir} (${inMemory ? 'memory' : `disk: ≈ ${Math.round(customers * DB_BYTES_PER_CUSTOMER / 1e9)} GB expected, more than a third of the free memory`})`);
+  // Also when the run is interrupted or stopped by its time limit (process.exit).
+  process.once('exit', () => { base.remove(); dbBase.remove(); });
+  const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(dbBase.dir)]);
   let stack: LocalStack | null = null;
   let workers: ChildProcess[] = [];
   // A run stopped by its time limit or a signal leaves no worker behind.
@@ -319,7 +340,7 @@ async function main(): Promise<void> {
     const upkeep = values.maintenance ? await maintenance(stack) : undefined;
     sampleRss();
     const report = {
-      customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`,
+      customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`, databaseOn: inMemory ? 'memory' : 'disk',
       phases: { ...resync, ...tags }, totalS, cpuS,
       cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'settingsPreview', 'upkeepEnd']) },
       // The web app and the simulator share this process (scripts/local-stack.ts); the worker too with --worker-processes 0.
@@ -336,6 +357,7 @@ async function main(): Promise<void> {
     if (stack) await stack.close().catch((err: unknown) => say(`closing: ${(err as Error).message}`));
     for (const s of [redis, ferret]) await s.stop().catch(() => undefined);
     base.remove();
+    dbBase.remove();
   }
 }
 
