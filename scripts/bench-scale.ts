@@ -239,11 +239,37 @@ function startWorkerProcesses(env: Record<string, string>, dir: string, n: numbe
     const log = createWriteStream(join(dir, `worker-${i}.log`));
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    child.once('exit', (code, signal) => { if (!stopping) say(`worker ${child.pid} exited by itself (${code ?? signal}); see ${join(dir, `worker-${i}.log`)}`); });
+    // A worker that dies mid-run fails the run at once (its jobs would wait out the time limit), with its last words.
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log.end(() => {
+        const tail = readFileSync(join(dir, `worker-${i}.log`), 'utf8').trim().split('\n').slice(-8).join('\n');
+        say(`worker ${child.pid} exited by itself (${code ?? signal}):\n${tail}`);
+        process.exit(1);
+      });
+    });
+    child.once('error', (err) => { say(`worker ${i} could not start: ${err.message}`); process.exit(1); });
     return child;
   });
 }
 let stopping = false;
+
+/** The run's worker processes, with the web app's settings. */
+function workersFor(stack: LocalStack, env: Record<string, string>, dir: string): ChildProcess[] {
+  return startWorkerProcesses({
+    ...env, NODE_ENV: 'development', SHOPIFY_APP_URL: stack.config.SHOPIFY_APP_URL, SHOPIFY_API_ORIGIN: stack.sim.url,
+    DEMO_MODE: 'true', LOG_LEVEL: 'warn', ENGINE_AS_OF: new Date(ASOF).toISOString(),
+    // The web app here reads none of these from the shell or a .env file: neither may the workers (empty = unset).
+    REDIS_CLUSTER_NODES: '', QUEUE_PARTITIONS: '', BULK_MUTATION_THRESHOLD: '', WORKER_CONCURRENCY: '', JOB_LOCK_MS: '',
+  }, dir, workerProcesses);
+}
+
+/** Until the worker processes serve the queues: their start (imports, connections) is not the backfill's. */
+async function workersServing(stack: LocalStack): Promise<void> {
+  if (!workerProcesses) return;
+  const resyncQueue = stack.runtime.queuesFor(SHOP).resync;
+  await pollUntil('the worker processes to serve the queues', async () => (await resyncQueue.getWorkersCount()) >= workerProcesses, { timeoutMs: 120_000, intervalMs: 200 });
+}
 
 /** SIGTERM (a worker finishes its jobs and closes), SIGKILL after 15 s. */
 async function stopWorkerProcesses(children: readonly ChildProcess[]): Promise<void> {
@@ -294,7 +320,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(sampleRss, 1000);
   try {
     say(`private redis :${redis.port}, FerretDB (${handler}) :${ferret.port}`);
-    // The secrets the web app and the worker processes share (the worker opens the sealed tokens, signs nothing).
+    // The secrets the web app and the worker processes share (sealed tokens, token refresh).
     const env: Record<string, string> = {
       MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale', SHOPIFY_API_KEY: 'scale-api-key',
       SHOPIFY_API_SECRET: randomBytes(24).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex'), SUPPORT_TOKEN: randomBytes(24).toString('hex'),
@@ -303,10 +329,8 @@ async function main(): Promise<void> {
       logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale', env,
       simulator: { seed, webhooks: { concurrency: 16 } }, inProcessWorker: workerProcesses === 0,
     });
-    workers = startWorkerProcesses({
-      ...env, NODE_ENV: 'development', SHOPIFY_APP_URL: stack.config.SHOPIFY_APP_URL, SHOPIFY_API_ORIGIN: stack.sim.url,
-      DEMO_MODE: 'true', LOG_LEVEL: 'warn', ENGINE_AS_OF: new Date(ASOF).toISOString(),
-    }, base.dir, workerProcesses);
+    workers = workersFor(stack, env, base.dir);
+    await workersServing(stack);
     say(workerProcesses ? `${workerProcesses} worker process(es): ${workers.map((w) => w.pid).join(', ')}` : 'the worker runs in this process');
     const tSeed = Date.now();
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
@@ -314,7 +338,13 @@ async function main(): Promise<void> {
     const seeded = stack.sim.seedSynthetic(SHOP, { customers, seed, asOf: ASOF - DAY, meanOrdersPerCustomer: ordersPerCustomer, maxOrdersPerCustomer: ordersPerCustomer * 4, model: 'streamed' });
     say(`seeded ${seeded.customers} customers, ${seeded.orders} orders in ${secs(Date.now() - tSeed)} s`);
     const t0 = Date.now();
-    const workerCpu = () => workers.reduce((sum, w) => sum + cpuSecondsOf(w.pid), 0);
+    // A worker's last reading stays counted once its /proc entry is gone.
+    const lastCpu = new Map<number, number>();
+    const workerCpu = () => workers.reduce((sum, w) => {
+      const now = cpuSecondsOf(w.pid);
+      if (now > 0 && w.pid) lastCpu.set(w.pid, now);
+      return sum + (w.pid ? lastCpu.get(w.pid) ?? 0 : 0);
+    }, 0);
     const cpu0 = { app: process.cpuUsage(), worker: workerCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
     readCpu = () => {
       const u = process.cpuUsage();
@@ -339,12 +369,14 @@ async function main(): Promise<void> {
     for (const e of v.examples) say(`mismatch: ${e}`);
     const upkeep = values.maintenance ? await maintenance(stack) : undefined;
     sampleRss();
+    const ownPeak = Math.max(peakRssMb, peakRssOf(process.pid));
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`, databaseOn: inMemory ? 'memory' : 'disk',
       phases: { ...resync, ...tags }, totalS, cpuS,
       cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'settingsPreview', 'upkeepEnd']) },
       // The web app and the simulator share this process (scripts/local-stack.ts); the worker too with --worker-processes 0.
-      peakRssMb: { web: peakRssMb, worker: workers.length ? Math.max(...workers.map((w) => peakRssOf(w.pid))) : peakRssMb, simulator: peakRssMb, sameProcess: workers.length ? 'web+simulator' : 'web+worker+simulator' },
+      // Peak resident memory (VmHWM) of each process; `worker` is the largest worker's.
+      peakRssMb: { web: ownPeak, worker: workers.length ? Math.max(...workers.map((w) => peakRssOf(w.pid))) : ownPeak, simulator: ownPeak, sameProcess: workers.length ? 'web+simulator' : 'web+worker+simulator' },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
       webhooks: echoes, ...(upkeep ? { maintenance: upkeep } : {}),
     };

@@ -578,8 +578,7 @@ export class CustomerProfileStore {
    * collection on FerretDB (a million customers: hours).
    */
   async *dueForRecency(shop: string, now: Date, size = 1000): AsyncGenerator<string[]> {
-    const cursor = this.model.find({ ...shopScope(COLLECTION, shop), nextChangeAt: { $lte: now } }, { customerId: 1, _id: 0 })
-      .lean<Array<{ customerId: string }>>().cursor({ batchSize: size });
+    const cursor = this.model.collection.find<{ customerId: string }>({ ...shopScope(COLLECTION, shop), nextChangeAt: { $lte: now } }, { projection: { _id: 0, customerId: 1 }, batchSize: size });
     for await (const batch of batchesOf(cursor, size)) yield batch.map((d) => d.customerId);
   }
 
