@@ -202,7 +202,7 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
 }
 
 /** The nightly recalibration, the recency sweep and a settings dry run, each enqueued as the schedules (or the dashboard) do and waited for. */
-async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recencySweepS: number; settingsPreviewS: number; previewWouldChange: number }> {
+async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateWritten: number | null; recencySweepS: number; recencyQueued: number | null; settingsPreviewS: number; previewWouldChange: number }> {
   const t0 = Date.now();
   markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
@@ -223,7 +223,16 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const { job } = await stack.runtime.enqueue.previewSettings(SHOP, next, settingsHash(next));
   const preview = await stack.waitFor('preview', job.id!, timeLimitMs) as PreviewResult;
   markPhase('upkeepEnd');
-  return { recalibrateS: secs(t1 - t0), recencySweepS: secs(t2 - t1), settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange };
+  // What each job did: how many profiles the recalibration rewrote, how many customers the sweep found due (each then recomputed).
+  const queues = stack.runtime.queuesFor(SHOP);
+  const lastResult = async (q: { getCompleted(start: number, end: number): Promise<Array<{ name: string; returnvalue: unknown }>> }, name: string) =>
+    ((await q.getCompleted(0, 50)).find((j) => j.name === name)?.returnvalue ?? null) as Record<string, unknown> | null;
+  const recal = await lastResult(queues.recalibrate, 'recalibrate-shop');
+  const sweep = await lastResult(queues.maintenance, 'recency-sweep');
+  return {
+    recalibrateS: secs(t1 - t0), recalibrateWritten: (recal?.written as number | undefined) ?? null, recencySweepS: secs(t2 - t1), recencyQueued: (sweep?.queued as number | undefined) ?? null,
+    settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange,
+  };
 }
 
 const ROOT = resolve(import.meta.dirname, '..');

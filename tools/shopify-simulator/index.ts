@@ -105,6 +105,9 @@ export interface ShopifySimulator {
 
 export async function startShopifySimulator(opts: SimulatorOptions = {}): Promise<ShopifySimulator> {
   const tmpDir = mkdtempSync(join(tmpdir(), 'shopify-simulator-'));
+  // Bulk results (gigabytes at a million customers) go with the process, also when it exits without close().
+  const removeTmp = () => rmSync(tmpDir, { recursive: true, force: true });
+  process.once('exit', removeTmp);
   const clock = opts.clock ?? realClock;
   const sim = new Simulator({ clock, seed: opts.seed ?? 1, tmpDir, webhooks: opts.webhooks });
   const app = createSimulatorApp(sim);
@@ -132,7 +135,8 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      rmSync(tmpDir, { recursive: true, force: true });
+      removeTmp();
+      process.removeListener('exit', removeTmp);
     },
     createShop: (input) => {
       const s = sim.createShop(input);
