@@ -15,7 +15,7 @@ export interface CalibrationSources {
 /** Customers are read and written in batches of this many. */
 export const BATCH = 1000;
 
-/** The shop's customers with their engagement signals, `size` at a time, in customer-id order. */
+/** The shop's customers with their engagement signals, `size` at a time, in the database's order (one scan). */
 export async function* customerBatches(sources: CalibrationSources, shop: string, size = BATCH): AsyncGenerator<CustomerInput[]> {
   let batch: CustomerInput[] = [];
   const withEngagement = async (b: CustomerInput[]) => {

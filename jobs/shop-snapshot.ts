@@ -53,6 +53,9 @@ export async function calibrateStreamed<C>(
     await yieldToEventLoop();
   }
   const customers = summaries.length;
+  // In customer-id order whatever order the database returned the books in: the fit sums floating-point
+  // numbers, so the same shop gives the same calibration on MongoDB and FerretDB, run after run.
+  summaries.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   const calibration = fit(summaries);
   summaries.length = 0;
   const batches = async function* (): AsyncGenerator<CustomerInput[]> {

@@ -369,10 +369,13 @@ export class OrderStore {
 
   /**
    * Every customer the shop's books know, with its live orders oldest first (none for a customer
-   * registered without orders, or whose orders were all deleted), in customer id order.
+   * registered without orders, or whose orders were all deleted), in no particular order: one streamed
+   * scan. Sorted by customer id, FerretDB 1.24 (no sort pushdown) held and sorted every book of the shop
+   * in its own memory before the first one came back (6 GB at a million customers, bench:scale); a
+   * reader that needs an order sorts what it keeps (shop-snapshot.ts sorts the calibration's summaries).
    */
   async *customersOf(shop: string): AsyncGenerator<CustomerInput> {
-    const cursor = this.books.find(shopScope('order_books', shop)).sort({ customerId: 1 }).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
+    const cursor = this.books.find(shopScope('order_books', shop)).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
     for await (const raw of cursor) {
       const b = raw as OrderBookDoc;
       yield { customerId: b.customerId, orders: ordersOfBook(b) };
