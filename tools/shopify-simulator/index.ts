@@ -103,11 +103,19 @@ export interface ShopifySimulator {
   simulator: Simulator;
 }
 
-export async function startShopifySimulator(opts: SimulatorOptions = {}): Promise<ShopifySimulator> {
+/** The simulator's files (bulk results: gigabytes at a million customers): removed by close(), or when the process exits without it. */
+function ownTmpDir(): { tmpDir: string; removeTmp: () => void } {
   const tmpDir = mkdtempSync(join(tmpdir(), 'shopify-simulator-'));
-  // Bulk results (gigabytes at a million customers) go with the process, also when it exits without close().
-  const removeTmp = () => rmSync(tmpDir, { recursive: true, force: true });
+  const removeTmp = () => {
+    rmSync(tmpDir, { recursive: true, force: true });
+    process.removeListener('exit', removeTmp);
+  };
   process.once('exit', removeTmp);
+  return { tmpDir, removeTmp };
+}
+
+export async function startShopifySimulator(opts: SimulatorOptions = {}): Promise<ShopifySimulator> {
+  const { tmpDir, removeTmp } = ownTmpDir();
   const clock = opts.clock ?? realClock;
   const sim = new Simulator({ clock, seed: opts.seed ?? 1, tmpDir, webhooks: opts.webhooks });
   const app = createSimulatorApp(sim);
@@ -136,7 +144,6 @@ export async function startShopifySimulator(opts: SimulatorOptions = {}): Promis
         server.closeAllConnections();
       });
       removeTmp();
-      process.removeListener('exit', removeTmp);
     },
     createShop: (input) => {
       const s = sim.createShop(input);
