@@ -62,11 +62,14 @@ export interface BackfillOptions extends WaitOptions {
   progressEvery?: number;
 }
 
+/** Orders stored before a backfill that reconcileMoves reads one by one; more, and it scans the shop's owner records. */
+const MAX_MOVE_CANDIDATES = 10_000;
+
 /**
  * Streams the bulk query's JSONL into the order store in batches: customers, their orders and the
  * orders' line items (children follow their parent). Counts into `progress`; returns the bytes read.
  */
-async function storeBackfillLines(opts: BackfillOptions, url: string | null, progress: BackfillProgress, report: () => Promise<void>): Promise<JsonlStats> {
+async function storeBackfillLines(opts: BackfillOptions, url: string | null, progress: BackfillProgress, report: () => Promise<void>): Promise<{ stats: JsonlStats; moveCandidates: string[] | null }> {
   const shop = opts.client.shop;
   const batchSize = opts.batchSize ?? 500;
   const every = opts.progressEvery ?? 1000;
@@ -81,6 +84,9 @@ async function storeBackfillLines(opts: BackfillOptions, url: string | null, pro
     lastCustomer = null;
   };
   let current: { node: GraphqlOrderNode; customerId: string | null; items: ReturnType<typeof normaliseGraphqlLineItem>[] } | null = null;
+  // Orders stored before this backfill (only they can have moved between customers); null once too
+  // many to read one by one (a second backfill of a shop): reconcileMoves then scans.
+  let moveCandidates: Set<string> | null = new Set();
 
   const flushBatch = async () => {
     if (customers.length > 0) {
@@ -89,6 +95,8 @@ async function storeBackfillLines(opts: BackfillOptions, url: string | null, pro
     }
     if (batch.length === 0) return;
     const r = await opts.orders.upsertMany(shop, batch);
+    if (moveCandidates) for (const id of r.existing) moveCandidates.add(id);
+    if (moveCandidates && moveCandidates.size > MAX_MOVE_CANDIDATES) moveCandidates = null;
     progress.written += r.written;
     progress.stale += r.stale;
     batch = [];
@@ -134,7 +142,7 @@ async function storeBackfillLines(opts: BackfillOptions, url: string | null, pro
   await closeOrder();
   closeCustomer();
   await flushBatch();
-  return stats;
+  return { stats, moveCandidates: moveCandidates ? [...moveCandidates] : null };
 }
 
 export async function backfillShopOrders(opts: BackfillOptions): Promise<BackfillReport> {
@@ -152,9 +160,9 @@ export async function backfillShopOrders(opts: BackfillOptions): Promise<Backfil
   progress.phase = 'downloading';
   await report();
 
-  const stats = await storeBackfillLines(opts, op.url, progress, report);
+  const { stats, moveCandidates } = await storeBackfillLines(opts, op.url, progress, report);
   // An order that changed customer since an earlier backfill sits in two books: keep the newest.
-  await opts.orders.reconcileMoves(shop);
+  await opts.orders.reconcileMoves(shop, moveCandidates ?? undefined);
   progress.bytes = stats.bytes;
   progress.phase = 'done';
   await report();

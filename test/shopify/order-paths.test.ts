@@ -47,7 +47,7 @@ describe('an order normalised from its webhook and from the backfill', () => {
     const orders = {
       upsertMany: async (_shop: string, batch: NormalizedOrder[]) => {
         for (const o of batch) backfilled.set(o.id, o);
-        return { written: batch.length, stale: 0 };
+        return { written: batch.length, stale: 0, existing: [] };
       },
       reconcileMoves: async () => undefined,
     } as unknown as OrderStore;

@@ -42,7 +42,7 @@ describe('profile stores', () => {
   it('order store: batch upsert inserts new orders, updates newer ones and skips stale ones', async () => {
     await st.orders.upsertMany(SHOP, [order('b1', 'c3', 10), order('b2', 'c3', 10)]);
     const r = await st.orders.upsertMany(SHOP, [order('b1', 'c3', 20, 777), order('b2', 'c3', 5, 555), order('b3', 'c3', 1)]);
-    assert.deepEqual(r, { written: 2, stale: 1 });
+    assert.deepEqual(r, { written: 2, stale: 1, existing: ['b1', 'b2'] });
     assert.equal((await st.orders.get(SHOP, 'b1'))?.netMinor, 777);
     assert.equal((await st.orders.get(SHOP, 'b2'))?.netMinor, 100);
     assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c3')).map((x) => x.id).sort(), ['b1', 'b2', 'b3']);
@@ -50,12 +50,33 @@ describe('profile stores', () => {
 
   it('order store: batch upsert of a new order twice in one batch keeps the newest (insert, then $max)', async () => {
     const r = await st.orders.upsertMany(SHOP, [order('d1', 'c9', 10, 100), order('d1', 'c9', 20, 200), order('d2', 'c9', 5)]);
-    assert.deepEqual(r, { written: 3, stale: 0 });
+    assert.deepEqual(r, { written: 3, stale: 0, existing: ['d1'] });
     assert.equal((await st.orders.get(SHOP, 'd1'))?.netMinor, 200);
     assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c9')).map((x) => x.id).sort(), ['d1', 'd2']);
     // The next batch of the same customer finds its book: the orders are added to it, not replacing it.
     await st.orders.upsertMany(SHOP, [order('d3', 'c9', 5)]);
     assert.deepEqual((await st.orders.listForCustomer(SHOP, 'c9')).map((x) => x.id).sort(), ['d1', 'd2', 'd3']);
+  });
+
+  it('order store: an order that moved between two backfills leaves the old book, found among the candidates upsertMany names', async () => {
+    const MOVES = 'moves.myshopify.com';
+    const first = await st.orders.upsertMany(MOVES, [order('m1', 'cA', 10), order('m2', 'cA', 10)]);
+    assert.deepEqual(first.existing, [], 'a first backfill: no order can have moved');
+    // The second backfill: m1 now belongs to cB (a newer version), m2 unchanged.
+    const second = await st.orders.upsertMany(MOVES, [order('m1', 'cB', 20), order('m2', 'cA', 10)]);
+    assert.deepEqual([...second.existing].sort(), ['m1', 'm2']);
+    const books = async () => {
+      const out = new Map<string, string[]>();
+      for await (const c of st.orders.customersOf(MOVES)) if (c.customerId === 'cA' || c.customerId === 'cB') out.set(c.customerId, c.orders.map((o) => o.id).sort());
+      return out;
+    };
+    assert.deepEqual((await books()).get('cA'), ['m1', 'm2'], 'before reconciling, m1 is in both books');
+    assert.equal(await st.orders.reconcileMoves(MOVES, []), 0, 'no candidates: nothing read, nothing fixed');
+    assert.equal(await st.orders.reconcileMoves(MOVES, second.existing), 1);
+    assert.deepEqual(Object.fromEntries(await books()), { cA: ['m2'], cB: ['m1'] });
+    // The scan (no candidates given) finds the same owner and changes nothing more: idempotent.
+    assert.equal(await st.orders.reconcileMoves(MOVES), 1);
+    assert.deepEqual(Object.fromEntries(await books()), { cA: ['m2'], cB: ['m1'] });
   });
 
   it('profile store: replaceMany inserts new profiles and replaces one written meanwhile', async () => {
