@@ -31,6 +31,12 @@ type PreviewPorts = CalibrationSources & { profiles: Pick<CustomerProfileStore, 
 // Read the way the recalibration reads the shop (shop-snapshot.ts): the calibration from the customers'
 // summaries, every previous profile once by one scan (compact), the books again in batches — memory
 // bounded by the shop's compact numbers and each read linear in the shop, at any size.
+/** Keeps the 10 examples with the lowest customer ids (numeric-string ids compare as the database sorts them). */
+function keepLowest(examples: Array<{ customerId: string }>): void {
+  examples.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+  examples.length = Math.min(examples.length, 10);
+}
+
 export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number, o: StreamOptions = {}): Promise<SettingsPreview> {
   const previousCal = await ports.calibrations.current(shop);
   const { customers, calibration, batches } = await calibrateStreamed(ports, shop, next, asOf,
@@ -54,10 +60,13 @@ export async function previewSettings(ports: PreviewPorts, shop: string, next: S
       wouldChange++;
       for (const t of add) added.set(t, (added.get(t) ?? 0) + 1);
       for (const t of remove) removed.set(t, (removed.get(t) ?? 0) + 1);
-      if (examples.length < 10) examples.push({ customerId: c.customerId, add, remove });
+      // The 10 lowest customer ids, whatever order the database returned the shop in.
+      examples.push({ customerId: c.customerId, add, remove });
+      if (examples.length >= 40) keepLowest(examples);
     }
     await yieldToEventLoop();
   }
+  keepLowest(examples);
   const ranked = (m: Map<string, number>) => [...m].map(([tag, n]) => ({ tag, customers: n })).sort((a, b) => b.customers - a.customers || a.tag.localeCompare(b.tag));
   return {
     asOf: new Date(asOf).toISOString(),

@@ -67,7 +67,7 @@ const bookSchema = new Schema<OrderBookDoc>(
   },
   { collection: 'order_books', versionKey: false, minimize: false },
 );
-// Point access is by _id; whole-shop reads stream a shop's books in customer order.
+// Point access is by _id; whole-shop reads stream a shop's books in one unsorted scan.
 bookSchema.index({ shop: 1, customerId: 1 });
 
 const ownerSchema = new Schema<OrderOwnerDoc>(
@@ -200,8 +200,10 @@ export class OrderStore {
     if (before && before.ver > ver) return { outcome: 'stale', previousCustomerId: null };
     const others = (before?.customerId ?? []).filter((c) => c !== order.customerId);
     const field = fieldOf(order.id);
-    // The order left these customers' books (or never was there: no upsert, so no empty book appears).
-    await Promise.all(others.map((c) => this.updateBook(shop, c, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` } })));
+    // The order left these customers' books. Upserted: a backfill may have stored the owner record and
+    // not yet the book (upsertMany writes the books after the owners) — its later write of the older
+    // entry then loses to this marker ($max), where a marker that found no book left the order live there.
+    await Promise.all(others.map((c) => this.updateBook(shop, c, { $max: { [`orders.${field}`]: `${ver}|${MOVED}` }, $setOnInsert: { shop, customerId: c } }, true)));
     if (order.customerId) {
       await this.updateBook(shop, order.customerId, { $max: { [`orders.${field}`]: encode(order) }, $setOnInsert: { shop, customerId: order.customerId } }, true);
     }
@@ -334,7 +336,8 @@ export class OrderStore {
     const customers = before?.customerId ?? [];
     const owner = (await this.currentOwnerAmong(shop, orderId, customers)) ?? customers[0] ?? null;
     const field = `orders.${fieldOf(orderId)}`;
-    await Promise.all(customers.map((c) => this.updateBook(shop, c, { $max: { [field]: `${TOMBSTONE}|${DELETED}` } })));
+    // Upserted for the same reason as upsert()'s moved marker: a backfill's book write may still be coming.
+    await Promise.all(customers.map((c) => this.updateBook(shop, c, { $max: { [field]: `${TOMBSTONE}|${DELETED}` }, $setOnInsert: { shop, customerId: c } }, true)));
     return { customerId: owner };
   }
 

@@ -79,6 +79,19 @@ describe('profile stores', () => {
     assert.deepEqual(Object.fromEntries(await books()), { cA: ['m2'], cB: ['m1'] });
   });
 
+  it('order store: a webhook that moves an order between the backfill\'s owner write and its book write leaves no live copy in the old book', async () => {
+    const RACE = 'race.myshopify.com';
+    // The backfill has written the owner record of r1 (customer cA, version 10) and not yet cA's book.
+    await st.orders.owners.collection.insertOne({ _id: `${RACE}/r1`, shop: RACE, customerId: ['cA'], ver: '000000000000010' } as never);
+    // orders/updated: r1 now belongs to cB.
+    assert.deepEqual(await st.orders.upsert(RACE, order('r1', 'cB', 20)), { outcome: 'written', previousCustomerId: 'cA' });
+    // The backfill's book write of the older version arrives last.
+    await st.orders.upsertMany(RACE, [order('r1', 'cA', 10), order('r2', 'cA', 10)]);
+    const live = new Map<string, string[]>();
+    for await (const c of st.orders.customersOf(RACE)) live.set(c.customerId, c.orders.map((o) => o.id).sort());
+    assert.deepEqual(Object.fromEntries(live), { cA: ['r2'], cB: ['r1'] }, 'r1 counts for cB only, before any reconciliation');
+  });
+
   it('profile store: replaceMany inserts new profiles and replaces one written meanwhile', async () => {
     const profiles = new CustomerProfileStore(s.mongo);
     const at = new Date('2026-11-20T00:00:00Z');
