@@ -9,7 +9,7 @@ import type { Job } from 'bullmq';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import type { CalibrationSources } from './calibration-inputs.ts';
 import { segment } from './engine.ts';
-import { calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type StreamOptions } from './shop-snapshot.ts';
+import { byCustomerId, calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type StreamOptions } from './shop-snapshot.ts';
 import { calibrateFromSummaries } from '../src/segments/index.ts';
 import type { JobContext } from './ports.ts';
 import type { PreviewSettingsData } from './queues.ts';
@@ -33,7 +33,7 @@ type PreviewPorts = CalibrationSources & { profiles: Pick<CustomerProfileStore, 
 // bounded by the shop's compact numbers and each read linear in the shop, at any size.
 /** Keeps the 10 examples with the lowest customer ids (numeric-string ids compare as the database sorts them). */
 function keepLowest(examples: Array<{ customerId: string }>): void {
-  examples.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+  examples.sort(byCustomerId);
   examples.length = Math.min(examples.length, 10);
 }
 

@@ -31,6 +31,9 @@ export interface CalibratedShop<C> {
   batches: () => AsyncGenerator<CustomerInput[]>;
 }
 
+/** Customer-id order as MongoDB sorts the ids (binary: the same as `<` on these ASCII strings). */
+export const byCustomerId = (a: { customerId: string }, b: { customerId: string }): number => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0);
+
 /** Streams the shop's books once, fits `fit` to the customers' summaries, and offers the books again. */
 export async function calibrateStreamed<C>(
   sources: CalibrationSources, shop: string, settings: ShopSettings, asOf: number,
@@ -55,7 +58,7 @@ export async function calibrateStreamed<C>(
   const customers = summaries.length;
   // In customer-id order whatever order the database returned the books in: the fit sums floating-point
   // numbers, so the same shop gives the same calibration on MongoDB and FerretDB, run after run.
-  summaries.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+  summaries.sort(byCustomerId);
   const calibration = fit(summaries);
   summaries.length = 0;
   const batches = async function* (): AsyncGenerator<CustomerInput[]> {

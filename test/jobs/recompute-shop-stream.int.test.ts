@@ -12,6 +12,7 @@ import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recomputeShop } from '../../jobs/recompute-shop.ts';
 import { previewSettings } from '../../jobs/settings-preview.ts';
+import { byCustomerId } from '../../jobs/shop-snapshot.ts';
 import { calibrateWithInsights, segment } from '../../jobs/engine.ts';
 import type { CustomerInput, ShopSettings } from '../../src/segments/index.ts';
 import type { CustomerProfileDoc } from '../../src/profiles/customer-profile-store.ts';
@@ -39,7 +40,7 @@ describe('whole-shop recompute in batches', () => {
     customers = [];
     for await (const c of deps.stores.orders.customersOf(SHOP)) customers.push(c);
     // The pass calibrates on the customers in id order, whatever order the database returns them in.
-    customers.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+    customers.sort(byCustomerId);
     assert.equal(customers.length, 150);
   });
   after(async () => {
