@@ -27,6 +27,7 @@ import { ferretdbHandler } from '../tools/local-services/postgres.ts';
 import { pollUntil } from '../tools/poll.ts';
 import { currentTotalMinor } from '../tools/shopify-simulator/store.ts';
 import { startLocalStack, type LocalStack } from './local-stack.ts';
+import { stopChildren } from './bench-app.ts';
 
 const SHOP = 'scale.myshopify.com';
 const DAY = 86_400_000;
@@ -63,9 +64,6 @@ const workerProcesses = values['worker-processes'] === '0' ? 0 : positive('worke
 const say = (s: string) => console.error(`[scale] ${new Date().toISOString().slice(11, 19)} ${s}`);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
-/** Peak resident memory of this process (web app and simulator; the worker too with --worker-processes 0), sampled each second. */
-let peakRssMb = 0;
-const sampleRss = () => { peakRssMb = Math.max(peakRssMb, Math.round(process.memoryUsage().rss / 1048576)); };
 
 /** Peak resident memory of a process so far (VmHWM, from /proc), in MB (0 when unreadable). */
 function peakRssOf(pid: number | undefined): number {
@@ -283,12 +281,7 @@ async function workersServing(stack: LocalStack): Promise<void> {
 /** SIGTERM (a worker finishes its jobs and closes), SIGKILL after 15 s. */
 async function stopWorkerProcesses(children: readonly ChildProcess[]): Promise<void> {
   stopping = true;
-  await Promise.all(children.map((c) => new Promise<void>((done) => {
-    if (c.exitCode !== null || c.signalCode !== null) return done();
-    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    c.once('exit', () => { clearTimeout(t); done(); });
-    c.kill('SIGTERM');
-  })));
+  await stopChildren(children);
 }
 
 async function databaseMb(stack: LocalStack): Promise<number> {
@@ -326,7 +319,6 @@ async function main(): Promise<void> {
   let workers: ChildProcess[] = [];
   // A run stopped by its time limit or a signal leaves no worker behind.
   process.once('exit', () => { for (const w of workers) w.kill('SIGKILL'); });
-  const sampler = setInterval(sampleRss, 1000);
   try {
     say(`private redis :${redis.port}, FerretDB (${handler}) :${ferret.port}`);
     // The secrets the web app and the worker processes share (sealed tokens, token refresh).
@@ -377,8 +369,7 @@ async function main(): Promise<void> {
     const v = await verifySample(stack);
     for (const e of v.examples) say(`mismatch: ${e}`);
     const upkeep = values.maintenance ? await maintenance(stack) : undefined;
-    sampleRss();
-    const ownPeak = Math.max(peakRssMb, peakRssOf(process.pid));
+    const ownPeak = peakRssOf(process.pid);
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`, databaseOn: inMemory ? 'memory' : 'disk',
       phases: { ...resync, ...tags }, totalS, cpuS,
@@ -392,7 +383,6 @@ async function main(): Promise<void> {
     console.log(values.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
     if (v.mismatches > 0) process.exitCode = 1;
   } finally {
-    clearInterval(sampler);
     // Workers first: they call the simulator and the databases until they close.
     await stopWorkerProcesses(workers);
     if (stack) await stack.close().catch((err: unknown) => say(`closing: ${(err as Error).message}`));
