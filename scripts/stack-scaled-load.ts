@@ -158,25 +158,25 @@ export async function runBench(c: LoadContext): Promise<Record<string, unknown> 
   };
 }
 
+/** A delivery as a test sends it: signed, with its webhook id. */
+type Delivery = { body: string; headers: Record<string, string> };
+
 /**
- * `senders` loops each send signed deliveries one after another for the duration; a delivery that is
- * not answered 200 (connection reset by the killed process, 5xx) is sent again after a pause, as
- * Shopify retries it. Half-way, the first web process is SIGKILLed.
+ * Sends `deliveries` to HAProxy, `senders` at a time; a delivery that is not answered 200 (connection
+ * reset by a killed process, 5xx) is sent again after a pause, as Shopify retries it. `beforeEach` runs
+ * before the i-th delivery is first sent (the chaos run kills a web process there). Answers by status.
  */
-export async function runChaos(c: LoadContext): Promise<Record<string, unknown> & { pass: boolean }> {
-  const until = Date.now() + c.durationS * 1000;
-  const killAt = Date.now() + (c.durationS * 1000) / 2;
-  let sent = 0;
+async function deliverAll(c: LoadContext, deliveries: Delivery[], o: { retry: boolean; beforeEach?: (i: number) => void }): Promise<{ statuses: Record<number, number>; retries: number }> {
+  const statuses: Record<number, number> = {};
+  let next = 0;
   let retries = 0;
-  let killed = false;
   const sender = async () => {
-    while (Date.now() < until) {
-      const d = signedOrder(c.shop, c.secret, c.run);
-      sent++;
+    for (let i = next++; i < deliveries.length; i = next++) {
+      o.beforeEach?.(i);
+      const d = deliveries[i]!;
       for (let attempt = 0; ; attempt++) {
-        if (!killed && Date.now() >= killAt) { killed = true; c.webs[0]!.kill('SIGKILL'); c.log('  web1 SIGKILLed'); }
-        const ok = await fetch(`${c.url}/webhooks`, { method: 'POST', headers: d.headers, body: d.body, signal: AbortSignal.timeout(10_000) }).then((r) => r.status === 200, () => false);
-        if (ok) break;
+        const status = await fetch(`${c.url}/webhooks`, { method: 'POST', headers: d.headers, body: d.body, signal: AbortSignal.timeout(10_000) }).then((r) => r.status, () => 0);
+        if (status === 200 || !o.retry) { statuses[status] = (statuses[status] ?? 0) + 1; break; }
         retries++;
         if (attempt > 50) throw new Error('a delivery was refused 50 times in a row');
         await new Promise((r) => setTimeout(r, 200));
@@ -184,9 +184,45 @@ export async function runChaos(c: LoadContext): Promise<Record<string, unknown> 
     }
   };
   await Promise.all(Array.from({ length: c.connections }, sender));
+  return { statuses, retries };
+}
+
+/**
+ * `count` new signed deliveries retried until answered 200 (as Shopify retries); when half have been
+ * sent, the first web process is SIGKILLed: HAProxy's retries and health check route around it.
+ */
+export async function runChaos(c: LoadContext, count: number): Promise<Record<string, unknown> & { pass: boolean }> {
+  const before = await storedOrders(c);
+  let killed = false;
+  const deliveries = Array.from({ length: count }, () => signedOrder(c.shop, c.secret, c.run));
+  const { retries } = await deliverAll(c, deliveries, {
+    retry: true,
+    beforeEach: (i) => { if (!killed && i >= count / 2) { killed = true; c.webs[0]!.kill('SIGKILL'); c.log('  web1 SIGKILLed'); } },
+  });
   // A delivery the killed process had taken from the queue is released when its lock expires (30 s).
   const drainS = await drainSeconds(c, 300_000);
+  const stored = (await storedOrders(c)) - before;
+  c.log(`  sent ${count} deliveries (${retries} retries), stored ${stored}; drained ${drainS} s after the load`);
+  return { mode: 'chaos: one web process SIGKILLed mid-run', killed, sent: count, retries, stored, lost: count - stored, drainAfterLoadS: drainS, pass: killed && stored === count };
+}
+
+/**
+ * What `npm test` runs through HAProxy (`stack:scaled --ci`): counts, never rates. Every wrong
+ * signature refused (401, nothing queued); every signed delivery accepted (200) and its order stored
+ * once, a fifth of them delivered twice (Shopify redelivers: the same webhook id); the queues drained
+ * by the workers; then the chaos run. Pass: 0 lost, 0 wrong answers.
+ */
+export async function runSuite(c: LoadContext, count: number): Promise<Record<string, unknown> & { pass: boolean }> {
+  const wrong = await deliverAll(c, Array.from({ length: count / 5 }, () => signedOrder(c.shop, `${c.secret}-wrong`, c.run)), { retry: false });
+  const signed = Array.from({ length: count }, () => signedOrder(c.shop, c.secret, c.run));
+  const accepted = await deliverAll(c, [...signed, ...signed.slice(0, count / 5)], { retry: false });
+  const drainS = await drainSeconds(c, 300_000);
   const stored = await storedOrders(c);
-  c.log(`  sent ${sent} deliveries (${retries} retries), stored ${stored}; drained ${drainS} s after the load`);
-  return { mode: 'chaos: one web process SIGKILLed mid-run', killed, sent, retries, stored, lost: sent - stored, drainAfterLoadS: drainS, pass: killed && stored === sent };
+  c.log(`  wrong signatures ${JSON.stringify(wrong.statuses)}, signed ${JSON.stringify(accepted.statuses)}; stored ${stored} of ${count} orders, drained ${drainS} s after the load`);
+  const ingest = {
+    refused: wrong.statuses[401] ?? 0, accepted: accepted.statuses[200] ?? 0, wrongAnswers: count / 5 - (wrong.statuses[401] ?? 0) + (count * 1.2 - (accepted.statuses[200] ?? 0)),
+    stored, lost: count - stored, drainAfterLoadS: drainS,
+  };
+  const chaos = await runChaos(c, count);
+  return { mode: 'suite', ingest, chaos, pass: ingest.wrongAnswers === 0 && ingest.lost === 0 && chaos.pass };
 }
