@@ -9,7 +9,7 @@
 //   kept compact (PreviousLite: membership keys and dates, tags, revision; strings shared between
 //   customers by an Interner, a shop has few distinct sets).
 import type { CustomerProfileDoc, CustomerProfileStore, StoredMembership } from '../src/profiles/customer-profile-store.ts';
-import { summarizeCustomer, type CustomerInput, type CustomerSummary, type ShopSettings } from '../src/segments/index.ts';
+import { summarizeCustomer, SummaryCompactor, type CustomerInput, type CustomerSummary, type ShopSettings } from '../src/segments/index.ts';
 import { BATCH, customerBatches, type CalibrationSources } from './calibration-inputs.ts';
 
 export const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -42,13 +42,14 @@ export async function calibrateStreamed<C>(
   const keepUpTo = o.keepCustomersUpTo ?? KEEP_CUSTOMERS_UP_TO;
   const size = o.batchSize ?? BATCH;
   const summaries: CustomerSummary[] = [];
+  const compactor = new SummaryCompactor();
   let kept: CustomerInput[][] | null = [];
   let keptCount = 0;
   let orders = 0;
   for await (const batch of customerBatches(sources, shop, size)) {
     for (const c of batch) {
       orders += c.orders.length;
-      summaries.push(summarizeCustomer(c, settings, asOf));
+      summaries.push(compactor.compact(summarizeCustomer(c, settings, asOf)));
     }
     keptCount += batch.length;
     if (kept && keptCount <= keepUpTo) kept.push(batch);

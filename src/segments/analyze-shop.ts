@@ -4,8 +4,7 @@
 // in memory at once.
 import { calibrateFromSummaries } from './calibrate-shop.ts';
 import type { Calibration } from './calibrate-shop.ts';
-import { summarizeCustomer } from './customer-summary.ts';
-import type { CustomerSummary } from './customer-summary.ts';
+import { summarizeAll } from './customer-summary.ts';
 import { segmentSummary } from './segment-customer.ts';
 import type { CustomerSegmentation } from './segment-customer.ts';
 import type { ShopSettings } from './settings.ts';
@@ -38,11 +37,7 @@ export function countMemberships(counts: SegmentCounts, profile: CustomerSegment
 
 export function analyzeShop(customers: Iterable<CustomerInput>, settings: ShopSettings, asOf: number, options: AnalyzeOptions = {}): ShopAnalysis {
   const every = options.progressEvery ?? 100_000;
-  const summaries: CustomerSummary[] = [];
-  for (const c of customers) {
-    summaries.push(summarizeCustomer(c, settings, asOf));
-    if (options.onProgress && summaries.length % every === 0) options.onProgress('summarize', summaries.length);
-  }
+  const summaries = summarizeAll(customers, settings, asOf, (n) => { if (options.onProgress && n % every === 0) options.onProgress('summarize', n); });
   const calibration = calibrateFromSummaries(summaries, settings, asOf);
   const counts = emptyCounts();
   let done = 0;

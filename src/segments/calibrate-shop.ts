@@ -5,7 +5,7 @@ import { MODEL_NAMES } from './bgnbd.ts';
 import type { CountModelKind } from './bgnbd.ts';
 import { backtestWindow, runBacktest } from './backtest.ts';
 import { dayOf, formatDay } from './calendar.ts';
-import { summarizeCustomer } from './customer-summary.ts';
+import { summarizeAll } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
 import { describeProblemsMsg, fitAllModels, noModelReasonMsg, usableModels } from './fit-models.ts';
 import { explanationText, message, type ExplanationMsg } from './explanation.ts';
@@ -180,7 +180,5 @@ export function calibrateFromSummaries(summaries: readonly CustomerSummary[], se
 }
 
 export function calibrateShop(customers: Iterable<CustomerInput>, settings: ShopSettings, asOf: number, previous?: Calibration): Calibration {
-  const summaries: CustomerSummary[] = [];
-  for (const c of customers) summaries.push(summarizeCustomer(c, settings, asOf));
-  return calibrateFromSummaries(summaries, settings, asOf, previous);
+  return calibrateFromSummaries(summarizeAll(customers, settings, asOf), settings, asOf, previous);
 }

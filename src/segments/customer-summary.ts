@@ -142,3 +142,38 @@ export function summarizeCustomer(customer: CustomerInput, settings: ShopSetting
     checkout: customer.engagement?.checkout ?? null,
   };
 }
+
+/**
+ * Summaries as a whole-shop pass holds them, a million at once: every array at its exact length (an
+ * array grown by push keeps up to 17 slots) and each product key one string shared by every customer
+ * (a shop has few products; each order read from the database brings its own copy of the id).
+ * 1,242 → 743 bytes a customer (docs/benchmarks.md, "Memory of a million summaries"). Keys are kept
+ * for the compactor's life: one per whole-shop pass.
+ */
+export class SummaryCompactor {
+  private readonly keys = new Map<string, string>();
+
+  /** `s` itself, made compact (a summary just made by summarizeCustomer, not yet shared). */
+  compact(s: CustomerSummary): CustomerSummary {
+    s.dayList = s.dayList.slice();
+    s.daySpendMinor = s.daySpendMinor.slice();
+    s.products = s.products.map((p) => {
+      let key = this.keys.get(p.key);
+      if (key === undefined) this.keys.set(p.key, (key = p.key));
+      p.key = key;
+      return p;
+    });
+    return s;
+  }
+}
+
+/** Every customer's summary, compact (SummaryCompactor); `each` is told how many so far. */
+export function summarizeAll(customers: Iterable<CustomerInput>, settings: ShopSettings, asOf: number, each?: (count: number) => void): CustomerSummary[] {
+  const compactor = new SummaryCompactor();
+  const summaries: CustomerSummary[] = [];
+  for (const c of customers) {
+    summaries.push(compactor.compact(summarizeCustomer(c, settings, asOf)));
+    each?.(summaries.length);
+  }
+  return summaries;
+}

@@ -9,7 +9,7 @@ export { segmentCustomer } from './segment-customer.ts';
 export type { CustomerSegmentation, Membership } from './segment-customer.ts';
 export { analyzeShop } from './analyze-shop.ts';
 export type { ShopAnalysis } from './analyze-shop.ts';
-export { summarizeCustomer } from './customer-summary.ts';
+export { summarizeCustomer, SummaryCompactor } from './customer-summary.ts';
 export type { CustomerSummary } from './customer-summary.ts';
 export { FAMILIES, SEGMENT_DEFINITIONS } from './tags.ts';
 export { formatDay, asOfFromDate, asOfAfterLastOrder, DAY_MS } from './calendar.ts';

@@ -11,7 +11,7 @@
 import type { Calibration } from './calibrate-shop.ts';
 import { calibrateFromSummaries } from './calibrate-shop.ts';
 import { dayOf, formatDay } from './calendar.ts';
-import { summarizeCustomer } from './customer-summary.ts';
+import { summarizeAll } from './customer-summary.ts';
 import type { CustomerSummary } from './customer-summary.ts';
 import { percent, plural } from './explain.ts';
 import { count, day, explanationText, message, type ExplanationMsg } from './explanation.ts';
@@ -324,8 +324,7 @@ export function shopInsights(summaries: readonly CustomerSummary[], cal: Calibra
 
 /** Summarise, calibrate, then compute the insights (the CLI; the worker reuses its own calibration). */
 export function insightsFromCustomers(customers: Iterable<CustomerInput>, settings: ShopSettings, asOf: number, options: Partial<InsightsOptions> = {}): { calibration: Calibration; insights: ShopInsights } {
-  const summaries: CustomerSummary[] = [];
-  for (const c of customers) summaries.push(summarizeCustomer(c, settings, asOf));
+  const summaries = summarizeAll(customers, settings, asOf);
   const calibration = calibrateFromSummaries(summaries, settings, asOf);
   return { calibration, insights: shopInsights(summaries, calibration, settings, asOf, options) };
 }
