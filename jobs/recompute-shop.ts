@@ -8,6 +8,8 @@ import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
+import { BATCH } from './calibration-inputs.ts';
+import { dayOf, startOfDay } from '../src/segments/calendar.ts';
 import { calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type PreviousLite, type StreamOptions } from './shop-snapshot.ts';
 import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
@@ -109,62 +111,19 @@ async function writeAll(
   const final = new Map<string, BrowserKeys>();
   const compactKeys = (k: BrowserKeys): BrowserKeys => ({ ...k, segmentKeys: interner.of(k.segmentKeys) });
   const previous = await readPreviousProfiles(ctx.profiles, shop, interner, (d) => final.set(d.customerId, compactKeys(keysOfDoc(d as CustomerProfileDoc))));
-
-  let written = 0;
-  let entered = 0;
-  let left = 0;
+  const pass: Pass = { ctx, shop, o, calibration, calibrationId, previous, final, compactKeys };
+  const t = { written: 0, entered: 0, left: 0 };
   let done = 0;
   for await (const batch of batches()) {
-    const computed: Array<{ c: CustomerInput; s: Segmentation; prev: PreviousLite | null; prevMemberships: StoredMembership[] | null }> = [];
-    const unchanged: DesiredTags[] = [];
-    for (const c of batch) {
-      const prev = previous.get(c.customerId) ?? null;
-      const prevMemberships = prev ? membershipsOf(prev) : null;
-      const s = segment(c, calibration, o.settings, o.asOf, prevMemberships);
-      // A profile written before explanations were messages (English text only) is rewritten once, so
-      // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
-      // Same memberships but other tags: a tag prefix changed (settings) — written, so Shopify gets the new tags.
-      if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
-        unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
-        continue;
-      }
-      computed.push({ c, s, prev, prevMemberships });
-    }
-    // Leaving a segment records the previous membership's tag and explanation: those profiles are read by id.
-    const leaving = computed.filter((x) => x.prevMemberships && membershipChanges(x.prevMemberships, x.s.memberships).left.length > 0).map((x) => x.c.customerId);
-    const full = new Map((await ctx.profiles.getByIds(shop, leaving)).map((d) => [d.customerId, d]));
-    const items: Parameters<typeof ctx.profiles.replaceMany>[1][number][] = [];
-    const events: SegmentEvent[] = [];
-    const flow: FlowOutboxItem[] = [];
-    for (const { c, s, prev, prevMemberships } of computed) {
-      items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), calibrationId), previous: prev });
-      const changes = segmentEventsOf(shop, c.customerId, full.get(c.customerId) ?? (prevMemberships ? { memberships: prevMemberships } : null), s, o.eventsAt ?? o.asOf);
-      events.push(...changes);
-      flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null, { keyed: true }));
-    }
-    // The batch's segment events (history, Flow triggers) are recorded before its profiles are written:
-    // an attempt that dies between the two leaves its retry a stored profile that no longer differs from
-    // what it computes, so events recorded after the write would be lost for good (the retry has no
-    // change to record). Both are idempotent: the event by its unique key,
-    // the trigger by its key in the outbox — a retry that computes the same change records nothing twice
-    // (events keyed at the first attempt's instant: firstAttemptAt).
-    // The triggers wait in the outbox; the sync that fires them is queued only once the batch's tags are
-    // recorded as desired, so a Flow reading the customer's tags finds them on their way.
-    await ctx.events.record(events);
-    await ctx.enqueue.flowOutbox.push(shop, flow);
-    const saved = await ctx.profiles.replaceMany(shop, items);
-    for (const it of items) final.set(it.customerId, compactKeys(browserKeys(it.update)));
-    await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
-    // Left as they are, but an earlier attempt of this pass may have written them and died before
-    // setDesired (a worker killed, Redis restarting): the state learns their tags now (chaos seed 2002).
-    await ctx.tagState.ensureDesired(shop, unchanged);
-    if (flow.length) await ctx.enqueue.syncTags(shop);
-    written += items.length;
-    for (const e of events) if (e.change === 'entered') entered++; else left++;
+    await writeBatch(pass, batch, t);
     done += batch.length;
     await o.onProgress?.(Math.min(done, customers), customers);
     await yieldToEventLoop();
   }
+  // Customers with a profile and no orders (created, engaged, every order deleted): computed too, as
+  // their own recompute would (no orders, their engagement), so the pass covers every profile and the
+  // day's recency sweep has nothing left to find (recency-sweep.ts).
+  for await (const batch of withoutOrders(ctx, shop, [...previous.keys()])) await writeBatch(pass, batch, t);
   previous.clear();
   const totals = await ctx.profiles.finishRebuild(rebuild, (function* () { for (const [customerId, keys] of final) yield { customerId, keys }; })());
   // The day's point of the Overview's sizes-over-time chart (src/profiles/segment-size-history.ts).
@@ -173,5 +132,80 @@ async function writeAll(
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
   // Install (resync), settings change and the nightly run all pass here: native segments follow.
   await ctx.enqueue.reconcileShopifyObjects(shop);
-  return { customers, orders, written, tagsPending, entered, left, calibrationId, thresholds: thresholdsOf(calibration) };
+  const nextDay = startOfDay(dayOf(o.asOf, o.settings) + 1, o.settings);
+  await ctx.calibrations.markCovered(shop, calibrationId, new Date(nextDay));
+  return { customers, orders, written: t.written, tagsPending, entered: t.entered, left: t.left, calibrationId, thresholds: thresholdsOf(calibration) };
+}
+
+interface Pass {
+  ctx: JobContext;
+  shop: string;
+  o: RecomputeShopOptions;
+  calibration: CalibrationWithInsights;
+  calibrationId: string;
+  previous: Map<string, PreviousLite>;
+  final: Map<string, BrowserKeys>;
+  compactKeys: (k: BrowserKeys) => BrowserKeys;
+}
+
+/** `ids` as customers without orders, with their engagement signals, BATCH at a time. */
+async function* withoutOrders(ctx: JobContext, shop: string, ids: string[]): AsyncGenerator<CustomerInput[]> {
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const slice = ids.slice(i, i + BATCH);
+    const engagement = await ctx.orders.engagementOf(shop, slice);
+    yield slice.map((customerId) => ({ customerId, orders: [], ...(engagement.has(customerId) ? { engagement: engagement.get(customerId)! } : {}) }));
+  }
+}
+
+/** Segments one batch, records its events and triggers, writes the changed profiles and their desired tags. */
+async function writeBatch(p: Pass, batch: CustomerInput[], t: { written: number; entered: number; left: number }): Promise<void> {
+  const { ctx, shop, o, calibration, calibrationId, previous, final, compactKeys } = p;
+  const computed: Array<{ c: CustomerInput; s: Segmentation; prev: PreviousLite | null; prevMemberships: StoredMembership[] | null }> = [];
+  const unchanged: DesiredTags[] = [];
+  for (const c of batch) {
+    const prev = previous.get(c.customerId) ?? null;
+    // What is left in `previous` after the books: profiles of customers without orders (writeAll).
+    previous.delete(c.customerId);
+    const prevMemberships = prev ? membershipsOf(prev) : null;
+    const s = segment(c, calibration, o.settings, o.asOf, prevMemberships);
+    // A profile written before explanations were messages (English text only) is rewritten once, so
+    // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
+    // Same memberships but other tags: a tag prefix changed (settings) — written, so Shopify gets the new tags.
+    if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
+      unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
+      continue;
+    }
+    computed.push({ c, s, prev, prevMemberships });
+  }
+  // Leaving a segment records the previous membership's tag and explanation: those profiles are read by id.
+  const leaving = computed.filter((x) => x.prevMemberships && membershipChanges(x.prevMemberships, x.s.memberships).left.length > 0).map((x) => x.c.customerId);
+  const full = new Map((await ctx.profiles.getByIds(shop, leaving)).map((d) => [d.customerId, d]));
+  const items: Parameters<typeof ctx.profiles.replaceMany>[1][number][] = [];
+  const events: SegmentEvent[] = [];
+  const flow: FlowOutboxItem[] = [];
+  for (const { c, s, prev, prevMemberships } of computed) {
+    items.push({ customerId: c.customerId, update: profileUpdateOf(s, o.asOf, ctx.now(), calibrationId), previous: prev });
+    const changes = segmentEventsOf(shop, c.customerId, full.get(c.customerId) ?? (prevMemberships ? { memberships: prevMemberships } : null), s, o.eventsAt ?? o.asOf);
+    events.push(...changes);
+    flow.push(...flowTriggersOf(o.settings, c.customerId, changes, s.predictions, prev !== null, { keyed: true }));
+  }
+  // The batch's segment events (history, Flow triggers) are recorded before its profiles are written:
+  // an attempt that dies between the two leaves its retry a stored profile that no longer differs from
+  // what it computes, so events recorded after the write would be lost for good (the retry has no
+  // change to record). Both are idempotent: the event by its unique key,
+  // the trigger by its key in the outbox — a retry that computes the same change records nothing twice
+  // (events keyed at the first attempt's instant: firstAttemptAt).
+  // The triggers wait in the outbox; the sync that fires them is queued only once the batch's tags are
+  // recorded as desired, so a Flow reading the customer's tags finds them on their way.
+  await ctx.events.record(events);
+  await ctx.enqueue.flowOutbox.push(shop, flow);
+  const saved = await ctx.profiles.replaceMany(shop, items);
+  for (const it of items) final.set(it.customerId, compactKeys(browserKeys(it.update)));
+  await ctx.tagState.setDesired(shop, items.map((it) => ({ customerId: it.customerId, tags: it.update.tagsDesired, revision: saved.get(it.customerId)!.tagsRevision })));
+  // Left as they are, but an earlier attempt of this pass may have written them and died before
+  // setDesired (a worker killed, Redis restarting): the state learns their tags now (chaos seed 2002).
+  await ctx.tagState.ensureDesired(shop, unchanged);
+  if (flow.length) await ctx.enqueue.syncTags(shop);
+  t.written += items.length;
+  for (const e of events) if (e.change === 'entered') t.entered++; else t.left++;
 }

@@ -200,7 +200,7 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
 }
 
 /** The nightly recalibration, the recency sweep and a settings dry run, each enqueued as the schedules (or the dashboard) do and waited for. */
-async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateWritten: number | null; recencySweepS: number; recencyQueued: number | null; settingsPreviewS: number; previewWouldChange: number }> {
+async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateWritten: number | null; recencySweepS: number; recencyQueued: number | null; recencyCovered: boolean | null; settingsPreviewS: number; previewWouldChange: number }> {
   const t0 = Date.now();
   markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
@@ -229,6 +229,8 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const sweep = await lastResult(queues.maintenance, 'recency-sweep');
   return {
     recalibrateS: secs(t1 - t0), recalibrateWritten: (recal?.written as number | undefined) ?? null, recencySweepS: secs(t2 - t1), recencyQueued: (sweep?.queued as number | undefined) ?? null,
+    // Skipped without reading the profiles: the recalibration just before computed every profile today (recency-sweep.ts).
+    recencyCovered: sweep ? sweep.covered === 1 : null,
     settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange,
   };
 }

@@ -51,8 +51,13 @@ interface CalibrationHeadDoc {
   /** Same as _id: every document carries `shop`, so the generic shop erasure covers this one. */
   shop: string;
   head: string;
+  /** The last whole-shop pass that computed every profile of the shop (recompute-shop.ts): see coveredUntil. */
+  covered?: { calibrationId: string; until: Date };
 }
-const headSchema = new Schema<CalibrationHeadDoc>({ _id: { type: String, required: true }, shop: { type: String, required: true }, head: { type: String, required: true } }, { collection: 'calibration_heads', versionKey: false });
+const headSchema = new Schema<CalibrationHeadDoc>({
+  _id: { type: String, required: true }, shop: { type: String, required: true }, head: { type: String, required: true },
+  covered: { type: new Schema({ calibrationId: String, until: Date }, { _id: false }), required: false },
+}, { collection: 'calibration_heads', versionKey: false });
 const headOf = (createdAt: Date, id: string): string => `${String(createdAt.getTime()).padStart(15, '0')}|${id}`;
 
 /** Calibrations never change once written: parsed ones are kept for the next recompute. */
@@ -99,6 +104,23 @@ export class CalibrationStore {
     if (this.parsed.size >= PARSED_CACHE_SIZE) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(id, record);
     return record;
+  }
+
+  /**
+   * A whole-shop pass with `calibrationId` computed every profile of the shop: none changes with time
+   * alone before `until` (the start of the pass's next day in the shop's calendar: nextChangeAt is
+   * always a later day's start). Kept on the head document, so it is current only while that
+   * calibration is the head.
+   */
+  async markCovered(shop: string, calibrationId: string, until: Date): Promise<void> {
+    await this.heads.collection.updateOne({ _id: shop } as never, { $set: { covered: { calibrationId, until } } });
+  }
+
+  /** `until` of markCovered while its calibration is still the shop's current one; null otherwise. */
+  async coveredUntil(shop: string): Promise<Date | null> {
+    const head = await this.heads.findOne({ _id: shop }).lean<CalibrationHeadDoc>();
+    if (!head?.covered) return null;
+    return head.head.slice(head.head.indexOf('|') + 1) === head.covered.calibrationId ? new Date(head.covered.until) : null;
   }
 
   async history<C = Calibration>(shop: string, limit = 50): Promise<CalibrationRecord<C>[]> {

@@ -569,13 +569,12 @@ export class CustomerProfileStore {
     return out;
   }
 
-  /** Customers whose memberships change with time alone by `now` (uses the nextChangeAt index). */
   /**
    * The shop's customers whose memberships change with time alone by `now` (nextChangeAt <= now), in
    * batches of `size`: one cursor through the {shop, nextChangeAt} index on MongoDB (one scan on
-   * FerretDB 1.24, which pushes only `_id` filters down). Pages keyed on `customerId` sorted each page
-   * anew: N due customers cost N / size sorts of the whole due set on MongoDB and N / size scans of the
-   * collection on FerretDB (a million customers: hours).
+   * FerretDB 1.24, which pushes only `_id` filters down). Not pages keyed on `customerId` and sorted
+   * anew each: N due customers would cost N / size sorts of the due set on MongoDB and N / size scans
+   * of the collection on FerretDB (a million customers: hours).
    */
   async *dueForRecency(shop: string, now: Date, size = 1000): AsyncGenerator<string[]> {
     const cursor = this.model.collection.find<{ customerId: string }>({ ...shopScope(COLLECTION, shop), nextChangeAt: { $lte: now } }, { projection: { _id: 0, customerId: 1 }, batchSize: size });

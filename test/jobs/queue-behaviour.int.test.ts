@@ -10,6 +10,7 @@ import { recencySweep } from '../../jobs/recency-sweep.ts';
 import { readQueryPlan } from '../support/query-plan.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
 import { pollUntil } from '../../tools/poll.ts';
+import { dayOf, startOfDay } from '../../src/segments/calendar.ts';
 
 const BIG = 'big-shop.myshopify.com';
 const SMALL = 'small-shop.myshopify.com';
@@ -98,6 +99,36 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
     const point = readQueryPlan(await deps.stores.profiles.model.find({ _id: `${SWEEP}/due-1` }).explain());
     assert.equal(point.collectionScan, false, 'a point read by _id never scans');
     assert.equal(point.indexes.length, 1);
+    await rt.queues.recompute.obliterate({ force: true });
+  });
+
+  it('skips a shop whose pass computed every profile today, customers without orders included', async () => {
+    const COVER = 'covered-shop.myshopify.com';
+    await installShop(deps, COVER);
+    await seedOrders(deps, COVER, seededOrders(12, 3).map((o) => ({ ...o, customerId: `c${o.customerId}` })));
+    // A customer with a profile and no orders (created, never bought), due yesterday: the pass computes it too.
+    const base = { memberships: [], tagsDesired: [], metrics: {}, predictions: {}, replenishment: [], computedAt: new Date(AS_OF - 2 * DAY), calibrationId: null };
+    await deps.stores.profiles.save(COVER, 'prospect', { ...base, asOf: new Date(AS_OF - 2 * DAY), nextChangeAt: new Date(AS_OF - DAY) }, null);
+    await recalibrateShop(rt.context, { shop: COVER, reason: 'nightly', asOf: AS_OF });
+    const prospect = await deps.stores.profiles.getDoc(COVER, 'prospect');
+    assert.equal(prospect!.asOf.getTime(), AS_OF, 'the profile without orders was computed by the pass');
+    assert.ok(prospect!.nextChangeAt === null || prospect!.nextChangeAt.getTime() > AS_OF);
+    const settings = (await rt.context.shops.get(COVER))!.settings;
+    const nextDay = startOfDay(dayOf(AS_OF, settings) + 1, settings);
+    assert.equal((await deps.stores.calibrations.coveredUntil(COVER))?.getTime(), nextDay);
+
+    // Stored as due although nothing computed today could be (to show the sweep reads nothing that day).
+    await deps.stores.profiles.save(COVER, 'stale', { ...base, asOf: new Date(AS_OF - 2 * DAY), nextChangeAt: new Date(AS_OF - DAY) }, null);
+    assert.deepEqual(await recencySweep(rt.context, { asOf: nextDay - 1, shop: COVER }), { shops: 1, queued: 0, covered: 1 });
+    // The next day the pass no longer covers the shop: the sweep reads the due profiles again.
+    const r = await recencySweep(rt.context, { asOf: nextDay, shop: COVER });
+    assert.equal(r.covered, 0);
+    assert.ok(r.queued >= 1);
+    assert.ok((await rt.queues.recompute.getJobs(['prioritized', 'waiting'])).some((j) => j.data.customerId === 'stale'));
+    // A newer calibration (a pass that began and has not finished) ends the cover at once.
+    await deps.stores.calibrations.save(COVER, {}, { asOf: new Date(AS_OF), createdAt: new Date(AS_OF + 60_000), reason: 'settings-changed', buyers: 0 });
+    assert.equal(await deps.stores.calibrations.coveredUntil(COVER), null);
+    assert.equal((await recencySweep(rt.context, { asOf: AS_OF, shop: COVER })).covered, 0);
     await rt.queues.recompute.obliterate({ force: true });
   });
 
