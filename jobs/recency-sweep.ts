@@ -18,7 +18,8 @@ export async function recencySweep(ctx: JobContext, data: { asOf?: number; shop?
   for (const shop of shops) {
     // Changes a dead applier left in the shop's log (derived-buffer.ts) reach the segment browser now at the latest.
     await ctx.profiles.applyDerived(shop);
-    const until = await ctx.calibrations.coveredUntil(shop);
+    const settings = (await ctx.shops.get(shop))?.settings;
+    const until = settings ? await ctx.calibrations.coveredUntil(shop, settings.utcOffsetMinutes) : null;
     if (until && now < until) {
       covered++;
       continue;

@@ -8,9 +8,8 @@ import type { JobContext } from './ports.ts';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
-import { BATCH } from './calibration-inputs.ts';
 import { dayOf, startOfDay } from '../src/segments/calendar.ts';
-import { calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type PreviousLite, type StreamOptions } from './shop-snapshot.ts';
+import { calibrateStreamed, customersWithoutOrders, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type PreviousLite, type StreamOptions } from './shop-snapshot.ts';
 import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
@@ -72,17 +71,22 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
   // Customers recomputed on their own while this pass runs may have newer orders than its snapshot:
   // they are recomputed again once the pass has written (src/profiles/shop-work.ts, "touched set").
   await ctx.enqueue.shopWork.shopPassBegan(shop);
+  let done: { result: RecomputeShopResult; cover: Cover } | null = null;
   try {
-    return await recomputeFromSnapshot(ctx, shop, o);
+    done = await recomputeFromSnapshot(ctx, shop, o);
+    return done.result;
   } finally {
     const touched = await ctx.enqueue.shopWork.shopPassEnded(shop);
     for (const customerId of touched) await ctx.enqueue.recomputeCustomer(shop, customerId);
+    // The day's recency sweep can skip the shop (recency-sweep.ts) — unless another pass, which may
+    // have begun a day earlier, is still writing (its profiles could be due today).
+    if (done && (await ctx.enqueue.shopWork.passesRunning(shop)) === 0) await ctx.calibrations.markCovered(shop, done.cover);
   }
 }
 
 // Memory is bounded by the shop's compact numbers, not its orders and profiles (shop-snapshot.ts); a
 // customer who leaves a segment has its previous profile read by id for the event's tag and text.
-async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<RecomputeShopResult> {
+async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<{ result: RecomputeShopResult; cover: Cover }> {
   const previousCal = await ctx.calibrations.current(shop);
   const streamed = await calibrateStreamed(ctx, shop, o.settings, o.asOf,
     (summaries) => calibrateSummariesWithInsights(summaries, o.settings, o.asOf, previousCal?.calibration ?? undefined), o);
@@ -94,7 +98,9 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
   // made while this pass runs are caught up before its generation goes live (shop-aggregates.ts).
   const rebuild = await ctx.profiles.beginRebuild(shop);
   try {
-    return await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, streamed.batches);
+    const until = coverEnd(ctx, o);
+    const result = await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, streamed.batches, until);
+    return { result, cover: { record, until, utcOffsetMinutes: o.settings.utcOffsetMinutes } };
   } catch (err) {
     await ctx.profiles.abortRebuild(rebuild);
     throw err;
@@ -103,7 +109,7 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
 
 async function writeAll(
   ctx: JobContext, shop: string, o: RecomputeShopOptions, rebuild: DerivedRebuild, calibration: CalibrationWithInsights,
-  calibrationId: string, customers: number, orders: number, batches: () => AsyncGenerator<CustomerInput[]>,
+  calibrationId: string, customers: number, orders: number, batches: () => AsyncGenerator<CustomerInput[]>, coverUntil: Date,
 ): Promise<RecomputeShopResult> {
   // One read of every previous profile (one scan on FerretDB), kept compact.
   const interner = new Interner();
@@ -111,19 +117,25 @@ async function writeAll(
   const final = new Map<string, BrowserKeys>();
   const compactKeys = (k: BrowserKeys): BrowserKeys => ({ ...k, segmentKeys: interner.of(k.segmentKeys) });
   const previous = await readPreviousProfiles(ctx.profiles, shop, interner, (d) => final.set(d.customerId, compactKeys(keysOfDoc(d as CustomerProfileDoc))));
-  const pass: Pass = { ctx, shop, o, calibration, calibrationId, previous, final, compactKeys };
+  const pass: Pass = { ctx, shop, o, calibration, calibrationId, previous, final, compactKeys, coverEnd: coverUntil };
   const t = { written: 0, entered: 0, left: 0 };
   let done = 0;
   for await (const batch of batches()) {
     await writeBatch(pass, batch, t);
     done += batch.length;
-    await o.onProgress?.(Math.min(done, customers), customers);
+    await o.onProgress?.(Math.min(done, customers), customers + previous.size);
     await yieldToEventLoop();
   }
   // Customers with a profile and no orders (created, engaged, every order deleted): computed too, as
-  // their own recompute would (no orders, their engagement), so the pass covers every profile and the
-  // day's recency sweep has nothing left to find (recency-sweep.ts).
-  for await (const batch of withoutOrders(ctx, shop, [...previous.keys()])) await writeBatch(pass, batch, t);
+  // their own recompute would, so the pass covers every profile and the day's recency sweep has
+  // nothing left to find (recency-sweep.ts). Only those whose profile is still there: one erased
+  // (customers/redact) since the read above is not written again.
+  const stillThere = (ids: string[]) => ctx.profiles.existing(shop, ids);
+  for await (const batch of customersWithoutOrders(ctx, shop, previous, stillThere)) {
+    await writeBatch(pass, batch, t);
+    done += batch.length;
+    await o.onProgress?.(Math.min(done, customers + previous.size), customers + previous.size);
+  }
   previous.clear();
   const totals = await ctx.profiles.finishRebuild(rebuild, (function* () { for (const [customerId, keys] of final) yield { customerId, keys }; })());
   // The day's point of the Overview's sizes-over-time chart (src/profiles/segment-size-history.ts).
@@ -132,8 +144,6 @@ async function writeAll(
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
   // Install (resync), settings change and the nightly run all pass here: native segments follow.
   await ctx.enqueue.reconcileShopifyObjects(shop);
-  const nextDay = startOfDay(dayOf(o.asOf, o.settings) + 1, o.settings);
-  await ctx.calibrations.markCovered(shop, calibrationId, new Date(nextDay));
   return { customers, orders, written: t.written, tagsPending, entered: t.entered, left: t.left, calibrationId, thresholds: thresholdsOf(calibration) };
 }
 
@@ -146,15 +156,20 @@ interface Pass {
   previous: Map<string, PreviousLite>;
   final: Map<string, BrowserKeys>;
   compactKeys: (k: BrowserKeys) => BrowserKeys;
+  coverEnd: Date;
 }
 
-/** `ids` as customers without orders, with their engagement signals, BATCH at a time. */
-async function* withoutOrders(ctx: JobContext, shop: string, ids: string[]): AsyncGenerator<CustomerInput[]> {
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const slice = ids.slice(i, i + BATCH);
-    const engagement = await ctx.orders.engagementOf(shop, slice);
-    yield slice.map((customerId) => ({ customerId, orders: [], ...(engagement.has(customerId) ? { engagement: engagement.get(customerId)! } : {}) }));
-  }
+/** What a complete pass tells the recency sweep (CalibrationStore.markCovered). */
+type Cover = Parameters<JobContext['calibrations']['markCovered']>[1];
+
+/**
+ * No profile computed on the pass's day changes with time alone before the next day's start (the
+ * engine's nextChangeAt is a later day's start). A pass computed ahead of the clock (a fixed as-of)
+ * covers no further than the clock's own day.
+ */
+function coverEnd(ctx: Pick<JobContext, 'now'>, o: Pick<RecomputeShopOptions, 'asOf' | 'settings'>): Date {
+  const nextDayOf = (at: number) => startOfDay(dayOf(at, o.settings) + 1, o.settings);
+  return new Date(Math.min(nextDayOf(o.asOf), nextDayOf(ctx.now())));
 }
 
 /** Segments one batch, records its events and triggers, writes the changed profiles and their desired tags. */
@@ -164,14 +179,17 @@ async function writeBatch(p: Pass, batch: CustomerInput[], t: { written: number;
   const unchanged: DesiredTags[] = [];
   for (const c of batch) {
     const prev = previous.get(c.customerId) ?? null;
-    // What is left in `previous` after the books: profiles of customers without orders (writeAll).
-    previous.delete(c.customerId);
+    // What is not seen after the books: profiles of customers without orders (writeAll).
+    if (prev) prev.seen = true;
     const prevMemberships = prev ? membershipsOf(prev) : null;
     const s = segment(c, calibration, o.settings, o.asOf, prevMemberships);
     // A profile written before explanations were messages (English text only) is rewritten once, so
     // its explanations render in the viewer's language from then on (docs/dashboard.md, Languages).
     // Same memberships but other tags: a tag prefix changed (settings) — written, so Shopify gets the new tags.
-    if (o.onlyChanged && prev && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
+    // A stored nextChangeAt before the cover's end is stale (nothing computed today is due before it):
+    // rewritten, or the sweep would find it the first day the shop is not covered.
+    const staleNext = prev !== null && prev.nextChangeAt !== null && prev.nextChangeAt < p.coverEnd.getTime();
+    if (o.onlyChanged && prev && !staleNext && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
       unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
       continue;
     }

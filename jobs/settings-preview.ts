@@ -9,8 +9,8 @@ import type { Job } from 'bullmq';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import type { CalibrationSources } from './calibration-inputs.ts';
 import { segment } from './engine.ts';
-import { byCustomerId, calibrateStreamed, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type StreamOptions } from './shop-snapshot.ts';
-import { calibrateFromSummaries } from '../src/segments/index.ts';
+import { byCustomerId, calibrateStreamed, customersWithoutOrders, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type StreamOptions } from './shop-snapshot.ts';
+import { calibrateFromSummaries, type CustomerInput } from '../src/segments/index.ts';
 import type { JobContext } from './ports.ts';
 import type { PreviewSettingsData } from './queues.ts';
 import { checkPrefixChange, type PrefixCheck } from './tag-prefix-check.ts';
@@ -47,32 +47,41 @@ export async function previewSettings(ports: PreviewPorts, shop: string, next: S
   const removed = new Map<string, number>();
   const examples: SettingsPreview['examples'] = [];
   let wouldChange = 0;
+  let withoutOrders = 0;
+  const compare = (c: CustomerInput) => {
+    const prev = previous.get(c.customerId) ?? null;
+    if (prev) prev.seen = true;
+    // The previous memberships with their dates: hysteresis keeps a member in a group as the recalibration would.
+    const s = segment(c, calibration, next, asOf, prev ? membershipsOf(prev) : null);
+    const before = new Set(prev?.tagsDesired ?? []);
+    const after = new Set(s.tags);
+    const add = [...after].filter((t) => !before.has(t)).sort();
+    const remove = [...before].filter((t) => !after.has(t)).sort();
+    if (!add.length && !remove.length) return;
+    wouldChange++;
+    for (const t of add) added.set(t, (added.get(t) ?? 0) + 1);
+    for (const t of remove) removed.set(t, (removed.get(t) ?? 0) + 1);
+    // The 10 lowest customer ids, whatever order the database returned the shop in.
+    examples.push({ customerId: c.customerId, add, remove });
+    if (examples.length >= 40) keepLowest(examples);
+  };
   for await (const batch of batches()) {
-    for (const c of batch) {
-      const prev = previous.get(c.customerId) ?? null;
-      // The previous memberships with their dates: hysteresis keeps a member in a group as the recalibration would.
-      const s = segment(c, calibration, next, asOf, prev ? membershipsOf(prev) : null);
-      const before = new Set(prev?.tagsDesired ?? []);
-      const after = new Set(s.tags);
-      const add = [...after].filter((t) => !before.has(t)).sort();
-      const remove = [...before].filter((t) => !after.has(t)).sort();
-      if (!add.length && !remove.length) continue;
-      wouldChange++;
-      for (const t of add) added.set(t, (added.get(t) ?? 0) + 1);
-      for (const t of remove) removed.set(t, (removed.get(t) ?? 0) + 1);
-      // The 10 lowest customer ids, whatever order the database returned the shop in.
-      examples.push({ customerId: c.customerId, add, remove });
-      if (examples.length >= 40) keepLowest(examples);
-    }
+    for (const c of batch) compare(c);
+    await yieldToEventLoop();
+  }
+  // The customers with a profile and no orders, as the recalibration computes them too (recompute-shop.ts).
+  for await (const batch of customersWithoutOrders(ports, shop, previous)) {
+    for (const c of batch) compare(c);
+    withoutOrders += batch.length;
     await yieldToEventLoop();
   }
   keepLowest(examples);
   const ranked = (m: Map<string, number>) => [...m].map(([tag, n]) => ({ tag, customers: n })).sort((a, b) => b.customers - a.customers || a.tag.localeCompare(b.tag));
   return {
     asOf: new Date(asOf).toISOString(),
-    customers,
+    customers: customers + withoutOrders,
     wouldChange,
-    unchanged: customers - wouldChange,
+    unchanged: customers + withoutOrders - wouldChange,
     tagsAdded: ranked(added),
     tagsRemoved: ranked(removed),
     examples,

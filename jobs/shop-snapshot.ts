@@ -82,6 +82,10 @@ export interface PreviousLite {
   hasMessages: boolean;
   tagsDesired: string[];
   tagsRevision: number;
+  /** The stored nextChangeAt (ms), null when none. */
+  nextChangeAt: number | null;
+  /** Set once the pass has met the customer in the books (customersWithoutOrders reads the rest). */
+  seen: boolean;
 }
 
 /** One copy of each distinct value (membership sets, tag sets, segment keys): a shop has few. */
@@ -110,12 +114,33 @@ export async function readPreviousProfiles(
       previous.set(d.customerId, {
         memberships: interner.of(d.memberships.map((m) => `${m.family}/${m.segment}`)), since: d.memberships.map((m) => m.since ?? null),
         hasMessages: d.memberships.every((m) => m.explanationMsg), tagsDesired: interner.of(d.tagsDesired), tagsRevision: d.tagsRevision,
+        nextChangeAt: d.nextChangeAt ? new Date(d.nextChangeAt).getTime() : null, seen: false,
       });
       each?.(d);
     }
     await yieldToEventLoop();
   }
   return previous;
+}
+
+/**
+ * The customers with a previous profile whom the books did not hold (`seen` unset: created or engaged
+ * without an order, every order deleted), as customers without orders with their engagement — what
+ * their own recompute computes — `size` at a time. `keep` drops ids before they are read (a writer
+ * keeps only those whose profile is still there: one erased during the pass stays erased).
+ */
+export async function* customersWithoutOrders(
+  sources: Pick<CalibrationSources, 'orders'>, shop: string, previous: ReadonlyMap<string, PreviousLite>,
+  keep: (ids: string[]) => Promise<string[]> = async (ids) => ids, size = BATCH,
+): AsyncGenerator<CustomerInput[]> {
+  const ids: string[] = [];
+  for (const [id, p] of previous) if (!p.seen) ids.push(id);
+  for (let i = 0; i < ids.length; i += size) {
+    const slice = await keep(ids.slice(i, i + size));
+    if (!slice.length) continue;
+    const engagement = await sources.orders.engagementOf(shop, slice);
+    yield slice.map((customerId) => ({ customerId, orders: [], ...(engagement.has(customerId) ? { engagement: engagement.get(customerId)! } : {}) }));
+  }
 }
 
 /** The previous memberships as segment() and the comparisons read them (family, segment, since). */

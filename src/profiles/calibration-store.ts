@@ -52,11 +52,11 @@ interface CalibrationHeadDoc {
   shop: string;
   head: string;
   /** The last whole-shop pass that computed every profile of the shop (recompute-shop.ts): see coveredUntil. */
-  covered?: { calibrationId: string; until: Date };
+  covered?: { calibrationId: string; until: Date; utcOffsetMinutes: number };
 }
 const headSchema = new Schema<CalibrationHeadDoc>({
   _id: { type: String, required: true }, shop: { type: String, required: true }, head: { type: String, required: true },
-  covered: { type: new Schema({ calibrationId: String, until: Date }, { _id: false }), required: false },
+  covered: { type: new Schema({ calibrationId: String, until: Date, utcOffsetMinutes: Number }, { _id: false }), required: false },
 }, { collection: 'calibration_heads', versionKey: false });
 const headOf = (createdAt: Date, id: string): string => `${String(createdAt.getTime()).padStart(15, '0')}|${id}`;
 
@@ -107,20 +107,24 @@ export class CalibrationStore {
   }
 
   /**
-   * A whole-shop pass with `calibrationId` computed every profile of the shop: none changes with time
-   * alone before `until` (the start of the pass's next day in the shop's calendar: nextChangeAt is
-   * always a later day's start). Kept on the head document, so it is current only while that
-   * calibration is the head.
+   * A whole-shop pass with `record`'s calibration computed every profile of the shop: none changes with
+   * time alone before `until` (the start of the pass's next day in the shop's calendar at
+   * `utcOffsetMinutes`: nextChangeAt is always a later day's start). Written only while that
+   * calibration is the head, and current only while it stays the head.
    */
-  async markCovered(shop: string, calibrationId: string, until: Date): Promise<void> {
-    await this.heads.collection.updateOne({ _id: shop } as never, { $set: { covered: { calibrationId, until } } });
+  async markCovered(shop: string, cover: { record: Pick<CalibrationRecord<unknown>, 'id' | 'createdAt'>; until: Date; utcOffsetMinutes: number }): Promise<void> {
+    await this.heads.collection.updateOne(
+      { _id: shop, head: headOf(cover.record.createdAt, cover.record.id) } as never,
+      { $set: { covered: { calibrationId: cover.record.id, until: cover.until, utcOffsetMinutes: cover.utcOffsetMinutes } } },
+    );
   }
 
-  /** `until` of markCovered while its calibration is still the shop's current one; null otherwise. */
-  async coveredUntil(shop: string): Promise<Date | null> {
+  /** `until` of markCovered while its calibration is the shop's current one and the shop's day is the same (offset); null otherwise. */
+  async coveredUntil(shop: string, utcOffsetMinutes: number): Promise<Date | null> {
     const head = await this.heads.findOne({ _id: shop }).lean<CalibrationHeadDoc>();
-    if (!head?.covered) return null;
-    return head.head.slice(head.head.indexOf('|') + 1) === head.covered.calibrationId ? new Date(head.covered.until) : null;
+    const c = head?.covered;
+    if (!head || !c || c.utcOffsetMinutes !== utcOffsetMinutes) return null;
+    return head.head.slice(head.head.indexOf('|') + 1) === c.calibrationId ? new Date(c.until) : null;
   }
 
   async history<C = Calibration>(shop: string, limit = 50): Promise<CalibrationRecord<C>[]> {

@@ -72,6 +72,11 @@ export class ShopWork {
     return (await this.redis.eval(END_PASS, 2, this.passKey(shop), this.touchedKey(shop))) as string[];
   }
 
+  /** Whole-shop passes begun and not ended (0 when none). */
+  async passesRunning(shop: string): Promise<number> {
+    return Number((await this.redis.get(this.passKey(shop))) ?? 0);
+  }
+
   async recomputeQueued(shop: string, customerDigest: string): Promise<void> {
     await this.redis.sadd(this.pendingKey(shop), customerDigest);
   }

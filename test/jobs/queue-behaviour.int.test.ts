@@ -106,16 +106,36 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
     const COVER = 'covered-shop.myshopify.com';
     await installShop(deps, COVER);
     await seedOrders(deps, COVER, seededOrders(12, 3).map((o) => ({ ...o, customerId: `c${o.customerId}` })));
+    await recalibrateShop(rt.context, { shop: COVER, reason: 'settings-changed', asOf: AS_OF - DAY });
+    const settings = (await rt.context.shops.get(COVER))!.settings;
+    const nextDay = startOfDay(dayOf(AS_OF, settings) + 1, settings);
     // A customer with a profile and no orders (created, never bought), due yesterday: the pass computes it too.
     const base = { memberships: [], tagsDesired: [], metrics: {}, predictions: {}, replenishment: [], computedAt: new Date(AS_OF - 2 * DAY), calibrationId: null };
     await deps.stores.profiles.save(COVER, 'prospect', { ...base, asOf: new Date(AS_OF - 2 * DAY), nextChangeAt: new Date(AS_OF - DAY) }, null);
-    await recalibrateShop(rt.context, { shop: COVER, reason: 'nightly', asOf: AS_OF });
+    // A buyer whose memberships are right but whose stored nextChangeAt went by (the nightly pass writes
+    // only changed profiles): rewritten, or the sweep would find it the first day the shop is not covered.
+    const buyer = (await deps.stores.profiles.getDoc(COVER, 'c9000001'))!;
+    await deps.stores.profiles.model.collection.updateOne({ _id: `${COVER}/c9000001` } as never, { $set: { nextChangeAt: new Date(AS_OF - DAY) } });
+    // Read by the pass, then erased (customers/redact) before the pass reaches it: stays erased.
+    const profiles = rt.context.profiles;
+    const erasing = new Proxy(profiles, {
+      get(target, prop, receiver) {
+        if (prop !== 'previousOfShop') return Reflect.get(target, prop, receiver) as unknown;
+        return async function* (shop: string) {
+          for await (const batch of target.previousOfShop(shop)) yield [...batch, { ...batch[0]!, customerId: 'erased' }];
+        };
+      },
+    });
+    await recalibrateShop({ ...rt.context, profiles: erasing }, { shop: COVER, reason: 'nightly', asOf: AS_OF });
+    assert.equal(await deps.stores.profiles.getDoc(COVER, 'erased'), null, 'an erased customer is not written again');
     const prospect = await deps.stores.profiles.getDoc(COVER, 'prospect');
     assert.equal(prospect!.asOf.getTime(), AS_OF, 'the profile without orders was computed by the pass');
-    assert.ok(prospect!.nextChangeAt === null || prospect!.nextChangeAt.getTime() > AS_OF);
-    const settings = (await rt.context.shops.get(COVER))!.settings;
-    const nextDay = startOfDay(dayOf(AS_OF, settings) + 1, settings);
-    assert.equal((await deps.stores.calibrations.coveredUntil(COVER))?.getTime(), nextDay);
+    assert.ok(prospect!.nextChangeAt === null || prospect!.nextChangeAt.getTime() >= nextDay);
+    const rewritten = (await deps.stores.profiles.getDoc(COVER, 'c9000001'))!;
+    assert.deepEqual(rewritten.memberships.map((m) => m.segment), buyer.memberships.map((m) => m.segment));
+    assert.ok(rewritten.nextChangeAt === null || rewritten.nextChangeAt.getTime() >= nextDay, 'the stale nextChangeAt was rewritten');
+    assert.equal((await deps.stores.calibrations.coveredUntil(COVER, settings.utcOffsetMinutes))?.getTime(), nextDay);
+    assert.equal(await deps.stores.calibrations.coveredUntil(COVER, settings.utcOffsetMinutes + 60), null, 'another day boundary: not covered');
 
     // Stored as due although nothing computed today could be (to show the sweep reads nothing that day).
     await deps.stores.profiles.save(COVER, 'stale', { ...base, asOf: new Date(AS_OF - 2 * DAY), nextChangeAt: new Date(AS_OF - DAY) }, null);
@@ -123,12 +143,14 @@ describe('queues: dedup, recency sweep, fairness, permanent failures', () => {
     // The next day the pass no longer covers the shop: the sweep reads the due profiles again.
     const r = await recencySweep(rt.context, { asOf: nextDay, shop: COVER });
     assert.equal(r.covered, 0);
-    assert.ok(r.queued >= 1);
-    assert.ok((await rt.queues.recompute.getJobs(['prioritized', 'waiting'])).some((j) => j.data.customerId === 'stale'));
+    const queued = (await rt.queues.recompute.getJobs(['prioritized', 'waiting'])).map((j) => j.data.customerId);
+    assert.ok(queued.includes('stale'));
+    assert.equal(r.queued, queued.length);
     // A newer calibration (a pass that began and has not finished) ends the cover at once.
     await deps.stores.calibrations.save(COVER, {}, { asOf: new Date(AS_OF), createdAt: new Date(AS_OF + 60_000), reason: 'settings-changed', buyers: 0 });
-    assert.equal(await deps.stores.calibrations.coveredUntil(COVER), null);
+    assert.equal(await deps.stores.calibrations.coveredUntil(COVER, settings.utcOffsetMinutes), null);
     assert.equal((await recencySweep(rt.context, { asOf: AS_OF, shop: COVER })).covered, 0);
+    await deps.stores.calibrations.deleteShop(COVER);
     await rt.queues.recompute.obliterate({ force: true });
   });
 
