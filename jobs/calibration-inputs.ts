@@ -15,23 +15,25 @@ export interface CalibrationSources {
 /** Customers are read and written in batches of this many. */
 export const BATCH = 1000;
 
+/** `batch` with each customer's engagement signals attached (one read for the batch). */
+export async function withEngagement(sources: Pick<CalibrationSources, 'orders'>, shop: string, batch: CustomerInput[]): Promise<CustomerInput[]> {
+  const engagement = await sources.orders.engagementOf(shop, batch.map((c) => c.customerId));
+  for (const c of batch) {
+    const e = engagement.get(c.customerId);
+    if (e) c.engagement = e;
+  }
+  return batch;
+}
+
 /** The shop's customers with their engagement signals, `size` at a time, in the database's order (one scan). */
 export async function* customerBatches(sources: CalibrationSources, shop: string, size = BATCH): AsyncGenerator<CustomerInput[]> {
   let batch: CustomerInput[] = [];
-  const withEngagement = async (b: CustomerInput[]) => {
-    const engagement = await sources.orders.engagementOf(shop, b.map((c) => c.customerId));
-    for (const c of b) {
-      const e = engagement.get(c.customerId);
-      if (e) c.engagement = e;
-    }
-    return b;
-  };
   for await (const c of sources.orders.customersOf(shop)) {
     batch.push(c);
     if (batch.length >= size) {
-      yield await withEngagement(batch);
+      yield await withEngagement(sources, shop, batch);
       batch = [];
     }
   }
-  if (batch.length) yield await withEngagement(batch);
+  if (batch.length) yield await withEngagement(sources, shop, batch);
 }

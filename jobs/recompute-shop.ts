@@ -9,7 +9,7 @@ import type { ShopSettings } from '../src/segments/settings.ts';
 import { profileUpdateOf, segmentEventsOf } from './recompute-customer.ts';
 import type { SegmentEvent } from '../src/profiles/segment-event-store.ts';
 import { dayOf, startOfDay } from '../src/segments/calendar.ts';
-import { calibrateStreamed, customersWithoutOrders, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type PreviousLite, type StreamOptions } from './shop-snapshot.ts';
+import { calibrateStreamed, customersWithoutOrders, Interner, unseenCount, membershipsOf, readPreviousProfiles, yieldToEventLoop, type PreviousLite, type StreamOptions } from './shop-snapshot.ts';
 import { calibrateSummariesWithInsights, segment, thresholdsOf, type CalibrationWithInsights, type Segmentation } from './engine.ts';
 import { flowTriggersOf } from './flow-triggers.ts';
 import type { FlowOutboxItem } from '../src/profiles/flow-outbox.ts';
@@ -123,7 +123,7 @@ async function writeAll(
   for await (const batch of batches()) {
     await writeBatch(pass, batch, t);
     done += batch.length;
-    await o.onProgress?.(Math.min(done, customers), customers + previous.size);
+    await o.onProgress?.(Math.min(done, customers), customers);
     await yieldToEventLoop();
   }
   // Customers with a profile and no orders (created, engaged, every order deleted): computed too, as
@@ -131,10 +131,11 @@ async function writeAll(
   // nothing left to find (recency-sweep.ts). Only those whose profile is still there: one erased
   // (customers/redact) since the read above is not written again.
   const stillThere = (ids: string[]) => ctx.profiles.existing(shop, ids);
+  const total = customers + unseenCount(previous);
   for await (const batch of customersWithoutOrders(ctx, shop, previous, stillThere)) {
     await writeBatch(pass, batch, t);
     done += batch.length;
-    await o.onProgress?.(Math.min(done, customers + previous.size), customers + previous.size);
+    await o.onProgress?.(Math.min(done, total), total);
   }
   previous.clear();
   const totals = await ctx.profiles.finishRebuild(rebuild, (function* () { for (const [customerId, keys] of final) yield { customerId, keys }; })());

@@ -10,7 +10,7 @@
 //   customers by an Interner, a shop has few distinct sets).
 import type { CustomerProfileDoc, CustomerProfileStore, StoredMembership } from '../src/profiles/customer-profile-store.ts';
 import { summarizeCustomer, SummaryCompactor, type CustomerInput, type CustomerSummary, type ShopSettings } from '../src/segments/index.ts';
-import { BATCH, customerBatches, type CalibrationSources } from './calibration-inputs.ts';
+import { BATCH, customerBatches, withEngagement, type CalibrationSources } from './calibration-inputs.ts';
 
 export const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -129,6 +129,13 @@ export async function readPreviousProfiles(
  * their own recompute computes — `size` at a time. `keep` drops ids before they are read (a writer
  * keeps only those whose profile is still there: one erased during the pass stays erased).
  */
+/** How many customers of `previous` the books did not hold (what customersWithoutOrders yields at most). */
+export function unseenCount(previous: ReadonlyMap<string, PreviousLite>): number {
+  let n = 0;
+  for (const p of previous.values()) if (!p.seen) n++;
+  return n;
+}
+
 export async function* customersWithoutOrders(
   sources: Pick<CalibrationSources, 'orders'>, shop: string, previous: ReadonlyMap<string, PreviousLite>,
   keep: (ids: string[]) => Promise<string[]> = async (ids) => ids, size = BATCH,
@@ -137,9 +144,7 @@ export async function* customersWithoutOrders(
   for (const [id, p] of previous) if (!p.seen) ids.push(id);
   for (let i = 0; i < ids.length; i += size) {
     const slice = await keep(ids.slice(i, i + size));
-    if (!slice.length) continue;
-    const engagement = await sources.orders.engagementOf(shop, slice);
-    yield slice.map((customerId) => ({ customerId, orders: [], ...(engagement.has(customerId) ? { engagement: engagement.get(customerId)! } : {}) }));
+    if (slice.length) yield await withEngagement(sources, shop, slice.map((customerId) => ({ customerId, orders: [] })));
   }
 }
 

@@ -59,6 +59,8 @@ const headSchema = new Schema<CalibrationHeadDoc>({
   covered: { type: new Schema({ calibrationId: String, until: Date, utcOffsetMinutes: Number }, { _id: false }), required: false },
 }, { collection: 'calibration_heads', versionKey: false });
 const headOf = (createdAt: Date, id: string): string => `${String(createdAt.getTime()).padStart(15, '0')}|${id}`;
+/** The calibration id a head names (headOf's second part). */
+const idOfHead = (head: string): string => head.slice(head.indexOf('|') + 1);
 
 /** Calibrations never change once written: parsed ones are kept for the next recompute. */
 const PARSED_CACHE_SIZE = 64;
@@ -95,7 +97,7 @@ export class CalibrationStore {
       const d = await this.model.findOne({ shop }).sort({ createdAt: -1, _id: -1 }).lean<CalibrationDoc>();
       return d ? toRecord<C>(d) : null;
     }
-    const id = head.head.slice(head.head.indexOf('|') + 1);
+    const id = idOfHead(head.head);
     const cached = this.parsed.get(id);
     if (cached) return cached as CalibrationRecord<C>;
     const d = await this.model.findOne({ shop, _id: new Types.ObjectId(id) }).lean<CalibrationDoc>();
@@ -124,7 +126,7 @@ export class CalibrationStore {
     const head = await this.heads.findOne({ _id: shop }).lean<CalibrationHeadDoc>();
     const c = head?.covered;
     if (!head || !c || c.utcOffsetMinutes !== utcOffsetMinutes) return null;
-    return head.head.slice(head.head.indexOf('|') + 1) === c.calibrationId ? new Date(c.until) : null;
+    return idOfHead(head.head) === c.calibrationId ? new Date(c.until) : null;
   }
 
   async history<C = Calibration>(shop: string, limit = 50): Promise<CalibrationRecord<C>[]> {
