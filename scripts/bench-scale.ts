@@ -1,6 +1,7 @@
 // Scale benchmark: one synthetic shop of N customers end to end on this machine, through the local
-// stack of the demo (scripts/local-stack.ts: Shopify simulator and web app in this process; the worker
-// in K processes of its own, `jobs/main.ts` as `npm run start:worker`, or in this process with
+// stack of the demo (scripts/local-stack.ts: the Shopify simulator in this process; the web app in a
+// process of its own, `web/main.ts` as `npm run start:web`, or in this process with --web-processes 0;
+// the worker in K processes of its own, `jobs/main.ts` as `npm run start:worker`, or in this process with
 // --worker-processes 0) on private servers (tools/local-services/private-servers.ts;
 // FERRETDB_HANDLER=postgresql for FerretDB on PostgreSQL).
 // Install → resync (bulk query backfill, calibration, every profile) → every tag written through bulk
@@ -8,7 +9,7 @@
 // a from-scratch recompute → (--maintenance) the nightly recalibration, the recency sweep and the
 // dashboard's dry run of a settings change (the settings-preview job) timed.
 //   node scripts/bench-scale.ts --customers 10000 [--orders-per-customer 5] [--sample 10000] [--seed 18]
-//     [--worker-processes 1] [--maintenance] [--time-limit-min 60] [--json]
+//     [--worker-processes 1] [--web-processes 1] [--maintenance] [--time-limit-min 60] [--json]
 // Bounded: the whole run and every wait have the time limit; everything started is stopped and removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, statfsSync } from 'node:fs';
@@ -22,7 +23,7 @@ import type { NormalizedOrder } from '../src/segments/types.ts';
 import { shopPort } from '../jobs/runtime.ts';
 import { settingsHash, type PreviewResult } from '../jobs/settings-preview.ts';
 import { derivedPrng } from '../tools/seeded-random.ts';
-import { startPrivateFerretdb, startPrivateRedis, tempBase } from '../tools/local-services/private-servers.ts';
+import { freePort, startPrivateFerretdb, startPrivateRedis, tempBase } from '../tools/local-services/private-servers.ts';
 import { ferretdbHandler } from '../tools/local-services/postgres.ts';
 import { pollUntil } from '../tools/poll.ts';
 import { currentTotalMinor } from '../tools/shopify-simulator/store.ts';
@@ -38,12 +39,12 @@ const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '10000' }, 'orders-per-customer': { type: 'string', default: '5' },
     sample: { type: 'string', default: '10000' }, seed: { type: 'string', default: '18' },
-    'worker-processes': { type: 'string', default: '1' }, maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
+    'worker-processes': { type: 'string', default: '1' }, 'web-processes': { type: 'string', default: '1' }, maintenance: { type: 'boolean', default: false }, 'time-limit-min': { type: 'string', default: '60' },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench:scale -- --customers N [--orders-per-customer 5] [--sample 10000] [--seed 18] [--worker-processes 1] [--maintenance] [--time-limit-min 60] [--json]');
+  console.log('usage: npm run bench:scale -- --customers N [--orders-per-customer 5] [--sample 10000] [--seed 18] [--worker-processes 1] [--web-processes 1] [--maintenance] [--time-limit-min 60] [--json]');
   process.exit(0);
 }
 const positive = (name: string, text: string): number => {
@@ -61,6 +62,12 @@ const seed = positive('seed', values.seed);
 const timeLimitMs = positive('time-limit-min', values['time-limit-min']) * 60_000;
 // 0: the worker runs in this process beside the web app and the simulator (one JavaScript thread for all).
 const workerProcesses = values['worker-processes'] === '0' ? 0 : positive('worker-processes', values['worker-processes']);
+// 0: the web app runs in this process beside the simulator; 1: in a process of its own (its memory and CPU apart).
+const webProcess = values['web-processes'] !== '0';
+if (!['0', '1'].includes(values['web-processes'])) {
+  console.error(`bench:scale: --web-processes must be 0 or 1, got "${values['web-processes']}"`);
+  process.exit(2);
+}
 const say = (s: string) => console.error(`[scale] ${new Date().toISOString().slice(11, 19)} ${s}`);
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
@@ -101,9 +108,11 @@ function postgresCpuSeconds(): number {
 
 interface Phases { backfillS: number; calibrateS: number; profilesS: number; tagSyncS: number; echoesS: number }
 
-/** CPU seconds so far of each component: this process (web app + simulator, and the worker with --worker-processes 0), the worker processes, FerretDB, Redis (and PostgreSQL). */
-interface CpuReading { app: number; worker: number; ferretdb: number; redis: number; postgres: number }
-let readCpu: () => CpuReading = () => ({ app: 0, worker: 0, ferretdb: 0, redis: 0, postgres: 0 });
+/** CPU seconds so far of each component: this process (the simulator, and the web app / the worker with --web-processes 0 / --worker-processes 0), the web process, the worker processes, FerretDB, Redis (and PostgreSQL). */
+interface CpuReading { app: number; web: number; worker: number; ferretdb: number; redis: number; postgres: number }
+let readCpu: () => CpuReading = () => ({ app: 0, web: 0, worker: 0, ferretdb: 0, redis: 0, postgres: 0 });
+/** Peak resident memory so far of each process, MB (logged at each phase: a run stopped by its time limit still tells). */
+let peaks: () => { simulator: number; web: number; worker: number } = () => ({ simulator: 0, web: 0, worker: 0 });
 /** The CPU reading taken when each phase began (the phase's CPU is the difference to the next one). */
 const cpuAt: Record<string, CpuReading> = {};
 const markPhase = (name: string) => {
@@ -111,7 +120,7 @@ const markPhase = (name: string) => {
   cpuAt[name] = readCpu();
   // Logged as it goes, so a run stopped by its time limit still tells where the CPU went.
   const c = cpuAt[name];
-  say(`CPU s so far at ${name}: this process ${secs(c.app * 1000)}, workers ${secs(c.worker * 1000)}, FerretDB ${secs(c.ferretdb * 1000)}, Redis ${secs(c.redis * 1000)}`);
+  say(`CPU s so far at ${name}: this process ${secs(c.app * 1000)}, web ${secs(c.web * 1000)}, workers ${secs(c.worker * 1000)}, FerretDB ${secs(c.ferretdb * 1000)}, Redis ${secs(c.redis * 1000)}; peak RSS MB ${JSON.stringify(peaks())}`);
 };
 
 /** CPU seconds per component and phase, from consecutive marks. */
@@ -120,7 +129,7 @@ function cpuByPhase(order: string[]): Record<string, Record<keyof CpuReading, nu
   for (let i = 0; i + 1 < order.length; i++) {
     const a = cpuAt[order[i]!], b = cpuAt[order[i + 1]!];
     if (!a || !b) continue;
-    out[order[i]!] = { app: secs((b.app - a.app) * 1000), worker: secs((b.worker - a.worker) * 1000), ferretdb: secs((b.ferretdb - a.ferretdb) * 1000), redis: secs((b.redis - a.redis) * 1000), postgres: secs((b.postgres - a.postgres) * 1000) };
+    out[order[i]!] = { app: secs((b.app - a.app) * 1000), web: secs((b.web - a.web) * 1000), worker: secs((b.worker - a.worker) * 1000), ferretdb: secs((b.ferretdb - a.ferretdb) * 1000), redis: secs((b.redis - a.redis) * 1000), postgres: secs((b.postgres - a.postgres) * 1000) };
   }
   return out;
 }
@@ -238,39 +247,75 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
 const ROOT = resolve(import.meta.dirname, '..');
 
 /**
- * The worker as production runs it (`node jobs/main.ts`, as `npm run start:worker`), in `n` processes
- * of its own against the same Redis, FerretDB and simulator, on the run's fixed day (ENGINE_AS_OF); its
- * warnings go to worker-<i>.log in the run's directory.
+ * One of the app's processes as production runs it (`node jobs/main.ts` as `npm run start:worker`,
+ * `node web/main.ts` as `npm run start:web`) against the same Redis, FerretDB and simulator, on the
+ * run's fixed day (ENGINE_AS_OF); its warnings go to <name>.log in the run's directory.
  */
-function startWorkerProcesses(env: Record<string, string>, dir: string, n: number): ChildProcess[] {
-  return Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, ['jobs/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(join(dir, `worker-${i}.log`));
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    // A worker that dies mid-run fails the run at once (its jobs would wait out the time limit), with its last words.
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      log.end(() => {
-        const tail = readFileSync(join(dir, `worker-${i}.log`), 'utf8').trim().split('\n').slice(-8).join('\n');
-        say(`worker ${child.pid} exited by itself (${code ?? signal}):\n${tail}`);
-        process.exit(1);
-      });
+function startAppProcess(name: string, script: string, env: Record<string, string>, dir: string): ChildProcess {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(join(dir, `${name}.log`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  // A process that dies mid-run fails the run at once (its jobs would wait out the time limit), with its last words.
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    log.end(() => {
+      const tail = readFileSync(join(dir, `${name}.log`), 'utf8').trim().split('\n').slice(-8).join('\n');
+      say(`${name} ${child.pid} exited by itself (${code ?? signal}):\n${tail}`);
+      process.exit(1);
     });
-    child.once('error', (err) => { say(`worker ${i} could not start: ${err.message}`); process.exit(1); });
-    return child;
   });
+  child.once('error', (err) => { say(`${name} could not start: ${err.message}`); process.exit(1); });
+  return child;
 }
 let stopping = false;
 
-/** The run's worker processes, with the web app's settings. */
-function workersFor(stack: LocalStack, env: Record<string, string>, dir: string): ChildProcess[] {
-  return startWorkerProcesses({
+/** The settings the web app of this process has, for the app's processes (web, workers). */
+function appProcessEnv(stack: LocalStack, env: Record<string, string>): Record<string, string> {
+  return {
     ...env, NODE_ENV: 'development', SHOPIFY_APP_URL: stack.config.SHOPIFY_APP_URL, SHOPIFY_API_ORIGIN: stack.sim.url,
     DEMO_MODE: 'true', LOG_LEVEL: 'warn', ENGINE_AS_OF: new Date(ASOF).toISOString(),
     // The web app here reads none of these from the shell or a .env file: neither may the workers (empty = unset).
     REDIS_CLUSTER_NODES: '', QUEUE_PARTITIONS: '', BULK_MUTATION_THRESHOLD: '', WORKER_CONCURRENCY: '', JOB_LOCK_MS: '',
-  }, dir, workerProcesses);
+  };
+}
+
+/** The run's worker processes, with the web app's settings. */
+function workersFor(stack: LocalStack, env: Record<string, string>, dir: string): ChildProcess[] {
+  return Array.from({ length: workerProcesses }, (_, i) => startAppProcess(`worker-${i}`, 'jobs/main.ts', appProcessEnv(stack, env), dir));
+}
+
+/** The web app in a process of its own on `port` (webhooks, ingest), once it answers /health. */
+async function webFor(stack: LocalStack, env: Record<string, string>, dir: string, port: number): Promise<ChildProcess> {
+  const child = startAppProcess('web', 'web/main.ts', { ...appProcessEnv(stack, env), PORT: String(port), HOST: '127.0.0.1' }, dir);
+  await pollUntil('the web process to answer', () => fetch(`${stack.appUrl}/health`).then((r) => r.ok, () => false), { timeoutMs: 120_000, intervalMs: 200 });
+  return child;
+}
+
+/** The app's processes of the run (started by startAppProcesses). */
+const procs: { workers: ChildProcess[]; web: ChildProcess | null } = { workers: [], web: null };
+const appProcesses = (): ChildProcess[] => [...procs.workers, ...(procs.web ? [procs.web] : [])];
+
+/**
+ * The local stack (simulator; web app and worker here only with --web-processes 0 / --worker-processes 0),
+ * then the web process and the workers, serving; `peaks` reads their memory from then on.
+ */
+async function startStack(env: Record<string, string>, dir: string): Promise<LocalStack> {
+  const webPort = webProcess ? await freePort() : 0;
+  const stack = await startLocalStack({
+    logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale', env,
+    simulator: { seed, webhooks: { concurrency: 16 } }, inProcessWorker: workerProcesses === 0,
+    ...(webProcess ? { webUrl: `http://127.0.0.1:${webPort}` } : {}),
+  });
+  if (webProcess) procs.web = await webFor(stack, env, dir, webPort);
+  procs.workers = workersFor(stack, env, dir);
+  await workersServing(stack);
+  const { workers, web } = procs;
+  say(workerProcesses ? `${workerProcesses} worker process(es): ${workers.map((w) => w.pid).join(', ')}` : 'the worker runs in this process');
+  say(web ? `web process ${web.pid} at ${stack.appUrl}` : 'the web app runs in this process');
+  const own = () => peakRssOf(process.pid);
+  peaks = () => ({ simulator: own(), web: web ? peakRssOf(web.pid) : own(), worker: workers.length ? Math.max(...workers.map((w) => peakRssOf(w.pid))) : own() });
+  return stack;
 }
 
 /** Until the worker processes serve the queues: their start (imports, connections) is not the backfill's. */
@@ -318,9 +363,8 @@ async function main(): Promise<void> {
   process.once('exit', () => { base.remove(); dbBase.remove(); });
   const [redis, ferret] = await Promise.all([startPrivateRedis(base.dir, { durable: true }), startPrivateFerretdb(dbBase.dir)]);
   let stack: LocalStack | null = null;
-  let workers: ChildProcess[] = [];
-  // A run stopped by its time limit or a signal leaves no worker behind.
-  process.once('exit', () => { for (const w of workers) w.kill('SIGKILL'); });
+  // A run stopped by its time limit or a signal leaves no worker or web process behind.
+  process.once('exit', () => { for (const w of appProcesses()) w.kill('SIGKILL'); });
   try {
     say(`private redis :${redis.port}, FerretDB (${handler}) :${ferret.port}`);
     // The secrets the web app and the worker processes share (sealed tokens, token refresh).
@@ -328,13 +372,8 @@ async function main(): Promise<void> {
       MONGODB_URI: `${ferret.url}/scale`, REDIS_URL: redis.url, QUEUE_PREFIX: 'scale', SHOPIFY_API_KEY: 'scale-api-key',
       SHOPIFY_API_SECRET: randomBytes(24).toString('hex'), ENCRYPTION_KEY: randomBytes(32).toString('hex'), SUPPORT_TOKEN: randomBytes(24).toString('hex'),
     };
-    stack = await startLocalStack({
-      logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale', env,
-      simulator: { seed, webhooks: { concurrency: 16 } }, inProcessWorker: workerProcesses === 0,
-    });
-    workers = workersFor(stack, env, base.dir);
-    await workersServing(stack);
-    say(workerProcesses ? `${workerProcesses} worker process(es): ${workers.map((w) => w.pid).join(', ')}` : 'the worker runs in this process');
+    stack = await startStack(env, base.dir);
+    const { workers, web } = procs;
     const tSeed = Date.now();
     stack.sim.createShop({ domain: SHOP, plan: 'plus', scopes: ['read_customers', 'write_customers', 'read_orders', 'read_all_orders'], timezone: 'UTC', currency: 'USD', name: 'Scale' });
     // Streamed: the orders are generated from the seed when read, never all held (streamed-shop.ts).
@@ -348,10 +387,16 @@ async function main(): Promise<void> {
       if (now > 0 && w.pid) lastCpu.set(w.pid, now);
       return sum + (w.pid ? lastCpu.get(w.pid) ?? 0 : 0);
     }, 0);
-    const cpu0 = { app: process.cpuUsage(), worker: workerCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
+    const webCpu = () => {
+      const now = cpuSecondsOf(web?.pid);
+      if (now > 0) lastWebCpu = now;
+      return lastWebCpu;
+    };
+    let lastWebCpu = 0;
+    const cpu0 = { app: process.cpuUsage(), worker: workerCpu(), web: webCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: postgresCpuSeconds() };
     readCpu = () => {
       const u = process.cpuUsage();
-      return { app: (u.user + u.system) / 1e6, worker: workerCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: handler === 'postgresql' ? postgresCpuSeconds() : 0 };
+      return { app: (u.user + u.system) / 1e6, worker: workerCpu(), web: webCpu(), ferretdb: cpuSecondsOf(ferret.pid()), redis: cpuSecondsOf(redis.pid()), postgres: handler === 'postgresql' ? postgresCpuSeconds() : 0 };
     };
     markPhase('backfill');
     await stack.install(SHOP);
@@ -362,7 +407,7 @@ async function main(): Promise<void> {
     const appCpu = process.cpuUsage(cpu0.app);
     // CPU seconds of the run: wall time on this shared machine depends on what else runs; these less so.
     const cpuS = {
-      app: secs((appCpu.user + appCpu.system) / 1000), ...(workers.length ? { worker: secs((workerCpu() - cpu0.worker) * 1000) } : {}), ferretdb: secs((cpuSecondsOf(ferret.pid()) - cpu0.ferretdb) * 1000),
+      app: secs((appCpu.user + appCpu.system) / 1000), ...(web ? { web: secs((webCpu() - cpu0.web) * 1000) } : {}), ...(workers.length ? { worker: secs((workerCpu() - cpu0.worker) * 1000) } : {}), ferretdb: secs((cpuSecondsOf(ferret.pid()) - cpu0.ferretdb) * 1000),
       redis: secs((cpuSecondsOf(redis.pid()) - cpu0.redis) * 1000),
       ...(handler === 'postgresql' ? { postgres: secs((postgresCpuSeconds() - cpu0.postgres) * 1000) } : {}),
     };
@@ -371,14 +416,14 @@ async function main(): Promise<void> {
     const v = await verifySample(stack);
     for (const e of v.examples) say(`mismatch: ${e}`);
     const upkeep = values.maintenance ? await maintenance(stack) : undefined;
-    const ownPeak = peakRssOf(process.pid);
+    const peak = peaks();
     const report = {
       customers: seeded.customers, orders: seeded.orders, backend: `FerretDB 1.24 on ${handler}`, databaseOn: inMemory ? 'memory' : 'disk',
       phases: { ...resync, ...tags }, totalS, cpuS,
       cpuByPhaseS: { ...cpuByPhase(['backfill', 'calibrate', 'recompute', 'tagSync', 'echoes', 'end']), ...cpuByPhase(['recalibrate', 'recencySweep', 'settingsPreview', 'upkeepEnd']) },
-      // The web app and the simulator share this process (scripts/local-stack.ts); the worker too with --worker-processes 0.
-      // Peak resident memory (VmHWM) of each process; `worker` is the largest worker's.
-      peakRssMb: { web: ownPeak, worker: workers.length ? Math.max(...workers.map((w) => peakRssOf(w.pid))) : ownPeak, simulator: ownPeak, sameProcess: workers.length ? 'web+simulator' : 'web+worker+simulator' },
+      // Peak resident memory (VmHWM) of each process; `worker` is the largest worker's. The simulator is
+      // this process (with the benchmark's driver); the web app and the worker too with --web-processes 0 / --worker-processes 0.
+      peakRssMb: { ...peak, sameProcess: ['simulator', ...(web ? [] : ['web']), ...(workers.length ? [] : ['worker'])].join('+') },
       databaseMb: await databaseMb(stack), sampleChecked: v.checked, mismatches: v.mismatches,
       webhooks: echoes, ...(upkeep ? { maintenance: upkeep } : {}),
     };
@@ -386,7 +431,7 @@ async function main(): Promise<void> {
     if (v.mismatches > 0) process.exitCode = 1;
   } finally {
     // Workers first: they call the simulator and the databases until they close.
-    await stopWorkerProcesses(workers);
+    await stopWorkerProcesses(appProcesses());
     if (stack) await stack.close().catch((err: unknown) => say(`closing: ${(err as Error).message}`));
     for (const s of [redis, ferret]) await s.stop().catch(() => undefined);
     base.remove();
@@ -399,7 +444,7 @@ async function main(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 // The time limit bounds the whole run too, not only each wait: past it the run stops itself.
 setTimeout(() => {
-  say(`time limit of ${values['time-limit-min']} min reached: stopping`);
+  say(`time limit of ${values['time-limit-min']} min reached: stopping; peak RSS MB so far ${JSON.stringify(peaks())}`);
   process.exit(124);
 }, timeLimitMs).unref();
 

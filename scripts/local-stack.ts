@@ -39,6 +39,11 @@ export interface LocalStackOptions {
   demoShop?: string;
   /** Port of the web app (default: a random free one). */
   port?: number;
+  /**
+   * The web app runs in a process of its own at this URL (bench:scale: `web/main.ts`, started by the
+   * caller once the simulator's URL is known): no web server or webhook ingest in this process.
+   */
+  webUrl?: string;
   /** Lifetime of the simulator's expiring offline access tokens (default Shopify's 60 minutes). */
   tokenLifetimeMs?: number;
 }
@@ -113,6 +118,17 @@ async function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** The web app (webhooks, dashboard) in this process, on a loopback port. */
+async function startWeb(o: LocalStackOptions, deps: Deps, runtime: JobRuntime, mounts: ReturnType<typeof dashboardMounts>) {
+  const ingest = startWebhookIngest(deps, runtime);
+  // Signals (pixel, clicks) are timed on the engine's clock, as the orders the demo replays are.
+  const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts, signalNow: () => o.asOf });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
+  });
+  return { ingest, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const sim = await startShopifySimulator(o.simulator ?? {});
   // As Shopify from 2027-01-01: Admin API calls with non-expiring offline tokens are refused. The app
@@ -132,13 +148,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     config: deps.config, redis: deps.redis, logger: o.logger, ...(o.demoShop ? { demoShop: o.demoShop } : {}),
     onVerified: installOnFirstUse(deps, runtime, { shopify: shopifyApi }),
   });
-  const ingest = startWebhookIngest(deps, runtime);
-  // Signals (pixel, clicks) are timed on the engine's clock, as the orders the demo replays are.
-  const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts, signalNow: () => o.asOf });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(o.port ?? 0, '127.0.0.1', () => resolve(s));
-  });
-  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const web = o.webUrl ? null : await startWeb(o, deps, runtime, mounts);
+  const appUrl = o.webUrl ?? web!.url;
 
   return {
     sim, deps, runtime, appUrl, config,
@@ -155,8 +166,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       // No new webhooks; requests in flight finish (bounded); then workers finish their jobs (they still
       // call the simulator's Admin API); then the simulator and the connections.
       await sim.stopWebhooks();
-      await closeServer(server);
-      await ingest.close();
+      if (web) {
+        await closeServer(web.server);
+        await web.ingest.close();
+      }
       await runtime.close();
       await shopifyPort.close();
       await sim.close();

@@ -355,8 +355,9 @@ export class CustomerProfileStore {
     const { shop, gen } = r;
     const state = new Map<string, BrowserKeys>();
     for (const m of members) state.set(m.customerId, m.keys);
-    await this.memberIndex.build(shop, gen, [...state].map(([customerId, keys]) => ({ customerId, keys })));
-    const totals = deriveAggregates([...state.values()].map((keys) => ({ keys })));
+    // Read from `state` as they go (no array of a million pairs beside it).
+    await this.memberIndex.build(shop, gen, (function* () { for (const [customerId, keys] of state) yield { customerId, keys }; })());
+    const totals = deriveAggregates((function* () { for (const keys of state.values()) yield { keys }; })());
     await this.hooks.at?.('rebuild:built', shop);
     /**
      * Re-reads the customers saved meanwhile and moves their entries and counts in the new generation:

@@ -182,14 +182,18 @@ export class SegmentMemberIndex {
   /**
    * Writes generation `gen` of the shop's index from the given members (balanced chunks, then the heads).
    * Nobody reads or writes `gen` until the rebuild makes it live (shop-aggregates.ts, "Generations").
+   * Memory: the members grouped by segment (one number a membership), then one (segment, sort key)
+   * list of entry strings at a time, written and dropped — all lists at once were ≈ 50 strings a
+   * customer, ≈ 2.8 GB at a million customers (docs/benchmarks.md).
    */
   async build(shop: string, gen: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
-    const lists = new Map<string, Map<BrowserSortField, string[]>>();
-    for (const m of members) {
-      for (const seg of new Set(m.keys.segmentKeys)) {
-        let perField = lists.get(seg);
-        if (!perField) lists.set(seg, (perField = new Map(BROWSER_SORT_FIELDS.map((f) => [f, []]))));
-        for (const f of BROWSER_SORT_FIELDS) perField.get(f)!.push(entryKey(m.keys[f], m.customerId));
+    const all = Array.isArray(members) ? members as ReadonlyArray<{ customerId: string; keys: BrowserKeys }> : [...members];
+    const bySegment = new Map<string, number[]>();
+    for (let i = 0; i < all.length; i++) {
+      for (const seg of new Set(all[i]!.keys.segmentKeys)) {
+        let list = bySegment.get(seg);
+        if (!list) bySegment.set(seg, (list = []));
+        list.push(i);
       }
     }
     const heads: HeadRecord[] = [];
@@ -198,8 +202,9 @@ export class SegmentMemberIndex {
       if (batch.length) await this.chunks.collection.insertMany(batch as never[], { ordered: false });
       batch = [];
     };
-    for (const [seg, perField] of lists) {
-      for (const [f, keys] of perField) {
+    for (const [seg, indices] of bySegment) {
+      for (const f of BROWSER_SORT_FIELDS) {
+        const keys = indices.map((i) => entryKey(all[i]!.keys[f], all[i]!.customerId));
         keys.sort();
         const lower: Bound[] = [];
         for (let i = 0; i < keys.length; i += CHUNK_SIZE) {
@@ -209,6 +214,7 @@ export class SegmentMemberIndex {
         }
         heads.push({ _id: headId(shop, seg, f, gen), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower) });
       }
+      bySegment.delete(seg);
     }
     await flush();
     // Heads last: a head names only chunks already written.
