@@ -1,9 +1,9 @@
-// Builds the project's FerretDB (this folder's Go wrapper, FerretDB v1.24.2 with three patches) into
+// Builds the project's FerretDB (this folder's Go wrapper, FerretDB v1.24.2 with four patches) into
 // .tools/bin, once per source change; used by `services:up` and by the private servers of the chaos
 // suite, the benchmarks and the outage tests.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -65,7 +65,42 @@ const FIND_AND_REMOVE_RELEASES_QUERY_PATCH: SourcePatch = {
 			if _, err = c.DeleteAll(`,
 };
 
-const FERRETDB_PATCHES: readonly SourcePatch[] = [ID_INDEX_PATCH, UPDATE_RELEASES_QUERY_PATCH, FIND_AND_REMOVE_RELEASES_QUERY_PATCH];
+/**
+ * FerretDB tracks the lifetime of every iterator and query result (resource.Track): a pprof profile
+ * entry (a stack captured per object) and a finalizer that panics — stops the server — when one is
+ * collected unclosed. It is a leak detector for FerretDB's own development; `perf record` under our
+ * benchmarks put it at ≈ 6 % of FerretDB's CPU. Off in release builds (debugbuild.Enabled false), on in debug builds.
+ */
+const RESOURCE_TRACKING_PATCH: SourcePatch = {
+  file: 'internal/util/resource/resource.go',
+  from: `func Track(obj any, token *Token) {
+	checkArgs(obj, token)
+`,
+  to: `func Track(obj any, token *Token) {
+	checkArgs(obj, token)
+
+	// Patched (tools/ferretdb/build.ts): lifetimes tracked in debug builds only.
+	if !debugbuild.Enabled {
+		return
+	}
+`,
+};
+const RESOURCE_UNTRACK_PATCH: SourcePatch = {
+  file: 'internal/util/resource/resource.go',
+  from: `func Untrack(obj any, token *Token) {
+	checkArgs(obj, token)
+`,
+  to: `func Untrack(obj any, token *Token) {
+	checkArgs(obj, token)
+
+	// Patched (tools/ferretdb/build.ts): lifetimes tracked in debug builds only.
+	if !debugbuild.Enabled {
+		return
+	}
+`,
+};
+
+const FERRETDB_PATCHES: readonly SourcePatch[] = [ID_INDEX_PATCH, UPDATE_RELEASES_QUERY_PATCH, FIND_AND_REMOVE_RELEASES_QUERY_PATCH, RESOURCE_TRACKING_PATCH, RESOURCE_UNTRACK_PATCH];
 
 /** SQLite settings for FerretDB's data directory URL: WAL (FerretDB's default) with synchronous=NORMAL,
  * SQLite's recommended pairing for WAL — durable across process crashes (kill -9), only an OS crash can
@@ -90,6 +125,8 @@ function ferretdbBuildStamp(): string {
 
 /** The project's FerretDB build in .tools/bin, (re)built from tools/ferretdb when stale; else one on PATH. */
 export function ferretdbBinary(): string {
+  // A given build (comparing two builds in one benchmark, or a FerretDB of one's own).
+  if (process.env.FERRETDB_BINARY) return process.env.FERRETDB_BINARY;
   const local = join(TOOLS, 'bin', 'ferretdb');
   const stamp = ferretdbBuildStamp();
   if (existsSync(local) && readIf(`${local}.build`) === stamp) return local;
@@ -101,7 +138,7 @@ export function ferretdbBinary(): string {
       '  Options: set MONGODB_URI to a MongoDB 6+ server (or Atlas); install MongoDB (mongod on PATH);\n' +
       `  install Go 1.24+ and re-run (FerretDB ${FERRETDB_VERSION} is then built automatically); or 'docker compose up -d' with compose.yaml.`);
   }
-  console.error(`[services] building FerretDB ${FERRETDB_VERSION} (patched: _id index use, updates release their query) into .tools/bin (first run only, a few minutes)…`);
+  console.error(`[services] building FerretDB ${FERRETDB_VERSION} (patched: _id index use, updates release their query, no lifetime tracking) into .tools/bin (first run only, a few minutes)…`);
   const t0 = Date.now();
   buildPatched(local);
   writeFileSync(`${local}.build`, stamp);
@@ -135,5 +172,7 @@ function buildPatched(output: string): void {
   writeFileSync(join(modDir, 'go.mod'), `${readFileSync(join(HERE, 'go.mod'), 'utf8')}\nreplace github.com/FerretDB/FerretDB => ${src}\n`);
   writeFileSync(join(modDir, 'go.sum'), readFileSync(join(HERE, 'go.sum')));
   mkdirSync(join(TOOLS, 'bin'), { recursive: true });
-  execFileSync('go', ['build', `-modfile=${join(modDir, 'go.mod')}`, '-o', output, '.'], { cwd: HERE, env, stdio: 'inherit' });
+  // Built beside, then renamed over: a FerretDB running from the old binary keeps it (no "text file busy").
+  execFileSync('go', ['build', `-modfile=${join(modDir, 'go.mod')}`, '-o', `${output}.new`, '.'], { cwd: HERE, env, stdio: 'inherit' });
+  renameSync(`${output}.new`, output);
 }

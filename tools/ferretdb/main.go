@@ -6,6 +6,14 @@
 // Flags mirror the upstream binary's: --listen-addr, --handler=sqlite|postgresql, --sqlite-url,
 // --postgresql-url, --log-level;
 // --telemetry and --debug-addr are accepted and ignored (always off here).
+//
+// Tuned for CPU (profiled with `perf record` under bench:scale's million-customer backfill, docs/benchmarks.md):
+//   - FerretDB's SQL layer calls logger.With(args) on every statement, before its Debug call; slog's
+//     TextHandler formats (and quotes) those attributes at With time, level enabled or not — the whole
+//     document JSON of every insert, ≈ 15 % of FerretDB's CPU. The handler here keeps With's attributes
+//     unformatted until a record is actually written (never, for debug records at the default level).
+//   - The Go GC runs at GOGC=400 unless GOGC is set (FerretDB's live heap is tens of MB; collections were
+//     ≈ 10 % of its CPU), and the runtime's allocation sampling for memory profiles is off (no profiler reads it).
 package main
 
 import (
@@ -15,6 +23,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -35,7 +46,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bad --log-level: %v\n", err)
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	runtime.MemProfileRate = 0
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	logger := slog.New(lazyAttrs{h: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:      ferretdb.ListenerConfig{TCP: *listen},
@@ -56,4 +71,34 @@ func main() {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// lazyAttrs keeps the attributes of Logger.With unformatted until a record is handled: slog's built-in
+// handlers format them at With time, whether or not any record at that level is ever written.
+type lazyAttrs struct {
+	h     slog.Handler
+	attrs []slog.Attr
+}
+
+func (l lazyAttrs) Enabled(ctx context.Context, level slog.Level) bool {
+	return l.h.Enabled(ctx, level)
+}
+
+func (l lazyAttrs) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return lazyAttrs{h: l.h, attrs: append(slices.Clip(l.attrs), attrs...)}
+}
+
+func (l lazyAttrs) WithGroup(name string) slog.Handler {
+	return lazyAttrs{h: l.materialized().WithGroup(name)}
+}
+
+func (l lazyAttrs) Handle(ctx context.Context, r slog.Record) error {
+	return l.materialized().Handle(ctx, r)
+}
+
+func (l lazyAttrs) materialized() slog.Handler {
+	if len(l.attrs) == 0 {
+		return l.h
+	}
+	return l.h.WithAttrs(l.attrs)
 }
