@@ -275,8 +275,11 @@ function appProcessEnv(stack: LocalStack, env: Record<string, string>): Record<s
   return {
     ...env, NODE_ENV: 'development', SHOPIFY_APP_URL: stack.config.SHOPIFY_APP_URL, SHOPIFY_API_ORIGIN: stack.sim.url,
     DEMO_MODE: 'true', LOG_LEVEL: 'warn', ENGINE_AS_OF: new Date(ASOF).toISOString(),
-    // The web app here reads none of these from the shell or a .env file: neither may the workers (empty = unset).
+    // The in-process app reads none of these from the shell or a .env file: neither may these processes (empty = unset).
     REDIS_CLUSTER_NODES: '', QUEUE_PARTITIONS: '', BULK_MUTATION_THRESHOLD: '', WORKER_CONCURRENCY: '', JOB_LOCK_MS: '',
+    WEBHOOK_INLINE_LIMIT: '', WEBHOOK_REPLICA_ACK_MS: '', TRUST_PROXY: '', SHOPIFY_API_SECRET_PREVIOUS: '', ENCRYPTION_KEY_PREVIOUS: '',
+    // The ingest mode as the in-process app has it (it may come from the shell: local-stack.ts).
+    WEBHOOK_MODE: stack.config.WEBHOOK_MODE, WEBHOOK_CONCURRENCY: String(stack.config.WEBHOOK_CONCURRENCY),
   };
 }
 
@@ -285,9 +288,10 @@ function workersFor(stack: LocalStack, env: Record<string, string>, dir: string)
   return Array.from({ length: workerProcesses }, (_, i) => startAppProcess(`worker-${i}`, 'jobs/main.ts', appProcessEnv(stack, env), dir));
 }
 
-/** The web app in a process of its own on `port` (webhooks, ingest), once it answers /health. */
+/** The web app in a process of its own on `port` (webhooks, ingest; procs.web from its start), once it answers /health. */
 async function webFor(stack: LocalStack, env: Record<string, string>, dir: string, port: number): Promise<ChildProcess> {
   const child = startAppProcess('web', 'web/main.ts', { ...appProcessEnv(stack, env), PORT: String(port), HOST: '127.0.0.1' }, dir);
+  procs.web = child;
   await pollUntil('the web process to answer', () => fetch(`${stack.appUrl}/health`).then((r) => r.ok, () => false), { timeoutMs: 120_000, intervalMs: 200 });
   return child;
 }
@@ -307,7 +311,7 @@ async function startStack(env: Record<string, string>, dir: string): Promise<Loc
     simulator: { seed, webhooks: { concurrency: 16 } }, inProcessWorker: workerProcesses === 0,
     ...(webProcess ? { webUrl: `http://127.0.0.1:${webPort}` } : {}),
   });
-  if (webProcess) procs.web = await webFor(stack, env, dir, webPort);
+  if (webProcess) await webFor(stack, env, dir, webPort);
   procs.workers = workersFor(stack, env, dir);
   await workersServing(stack);
   const { workers, web } = procs;
@@ -430,7 +434,9 @@ async function main(): Promise<void> {
     console.log(values.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
     if (v.mismatches > 0) process.exitCode = 1;
   } finally {
-    // Workers first: they call the simulator and the databases until they close.
+    // No more webhooks to a web process that is closing; then the workers and the web process (they
+    // call the simulator and the databases until they close).
+    await stack?.sim.stopWebhooks();
     await stopWorkerProcesses(appProcesses());
     if (stack) await stack.close().catch((err: unknown) => say(`closing: ${(err as Error).message}`));
     for (const s of [redis, ferret]) await s.stop().catch(() => undefined);

@@ -23,8 +23,11 @@ export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
 
 const withWorker = process.argv.includes('--with-worker');
 const config = loadConfigFromProcess();
-const deps = await createDeps(config);
-const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps) });
+// ENGINE_AS_OF (tests, benchmarks; refused in production), as the worker reads it (jobs/main.ts): what
+// this process queues, shows and times is on that day, not the wall clock.
+const asOf = config.ENGINE_AS_OF;
+const deps = await createDeps(config, asOf !== undefined ? { now: () => asOf } : {});
+const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), ...(asOf !== undefined ? { asOf } : {}) });
 if (withWorker) {
   runtime.startWorkers();
   await runtime.enqueue.ensureGlobalSchedules();
@@ -32,7 +35,8 @@ if (withWorker) {
 // Queued ingest (default): this process also stores the deliveries it accepted (webhooks/consumer.ts).
 const ingest = startWebhookIngest(deps, runtime);
 // deps.config: QUEUE_PREFIX hash-tagged on a cluster, as every key of the app (the admin API's rate limit).
-const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts: dashboardMounts(dashboardPortsFrom(deps, runtime), { config: deps.config, redis: deps.redis, logger: deps.logger, onVerified: installOnFirstUse(deps, runtime) }) });
+const mounts = dashboardMounts(dashboardPortsFrom(deps, runtime, asOf), { config: deps.config, redis: deps.redis, logger: deps.logger, onVerified: installOnFirstUse(deps, runtime) });
+const app = createApp({ deps, effects: runtime.enqueue, ...ingest.app, mounts, ...(asOf !== undefined ? { signalNow: () => asOf } : {}) });
 const server = app.listen(config.PORT, config.HOST, () => {
   deps.logger.info({ port: config.PORT, host: config.HOST, withWorker }, 'web listening');
 });

@@ -355,8 +355,8 @@ export class CustomerProfileStore {
     const { shop, gen } = r;
     const state = new Map<string, BrowserKeys>();
     for (const m of members) state.set(m.customerId, m.keys);
-    // Read from `state` as they go (no array of a million pairs beside it).
-    await this.memberIndex.build(shop, gen, (function* () { for (const [customerId, keys] of state) yield { customerId, keys }; })());
+    // Read from `state` itself (no array of a million pairs beside it).
+    await this.memberIndex.build(shop, gen, state);
     const totals = deriveAggregates((function* () { for (const keys of state.values()) yield { keys }; })());
     await this.hooks.at?.('rebuild:built', shop);
     /**

@@ -180,17 +180,22 @@ export class SegmentMemberIndex {
   }
 
   /**
-   * Writes generation `gen` of the shop's index from the given members (balanced chunks, then the heads).
+   * Writes generation `gen` of the shop's index from the given members, customer id → keys (balanced chunks, then the heads).
    * Nobody reads or writes `gen` until the rebuild makes it live (shop-aggregates.ts, "Generations").
    * Memory: the members grouped by segment (one number a membership), then one (segment, sort key)
    * list of entry strings at a time, written and dropped — all lists at once were ≈ 50 strings a
    * customer, ≈ 2.8 GB at a million customers (docs/benchmarks.md).
    */
-  async build(shop: string, gen: string, members: Iterable<{ customerId: string; keys: BrowserKeys }>): Promise<void> {
-    const all = Array.isArray(members) ? members as ReadonlyArray<{ customerId: string; keys: BrowserKeys }> : [...members];
+  async build(shop: string, gen: string, members: ReadonlyMap<string, BrowserKeys>): Promise<void> {
+    const ids: string[] = [];
+    const all: BrowserKeys[] = [];
+    for (const [customerId, keys] of members) {
+      ids.push(customerId);
+      all.push(keys);
+    }
     const bySegment = new Map<string, number[]>();
     for (let i = 0; i < all.length; i++) {
-      for (const seg of new Set(all[i]!.keys.segmentKeys)) {
+      for (const seg of new Set(all[i]!.segmentKeys)) {
         let list = bySegment.get(seg);
         if (!list) bySegment.set(seg, (list = []));
         list.push(i);
@@ -204,7 +209,7 @@ export class SegmentMemberIndex {
     };
     for (const [seg, indices] of bySegment) {
       for (const f of BROWSER_SORT_FIELDS) {
-        const keys = indices.map((i) => entryKey(all[i]!.keys[f], all[i]!.customerId));
+        const keys = indices.map((i) => entryKey(all[i]![f], ids[i]!));
         keys.sort();
         const lower: Bound[] = [];
         for (let i = 0; i < keys.length; i += CHUNK_SIZE) {

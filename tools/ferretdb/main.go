@@ -100,5 +100,5 @@ func (l lazyAttrs) materialized() slog.Handler {
 	if len(l.attrs) == 0 {
 		return l.h
 	}
-	return l.h.WithAttrs(l.attrs)
+	return l.h.WithAttrs(slices.Clone(l.attrs))
 }
