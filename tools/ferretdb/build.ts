@@ -73,12 +73,12 @@ const FIND_AND_REMOVE_RELEASES_QUERY_PATCH: SourcePatch = {
  * FerretDB's CPU (bench:scale 10,000: FerretDB 32.5 → 27.8 CPU s). Patched to track in debug builds
  * only: a leaked iterator in this build holds its pool connection instead of stopping the server.
  */
-const RESOURCE_TRACKING_PATCH: SourcePatch = {
+const trackedInDebugBuildsOnly = (signature: string): SourcePatch => ({
   file: 'internal/util/resource/resource.go',
-  from: `func Track(obj any, token *Token) {
+  from: `${signature} {
 	checkArgs(obj, token)
 `,
-  to: `func Track(obj any, token *Token) {
+  to: `${signature} {
 	checkArgs(obj, token)
 
 	// Patched (tools/ferretdb/build.ts): lifetimes tracked in debug builds only.
@@ -86,23 +86,10 @@ const RESOURCE_TRACKING_PATCH: SourcePatch = {
 		return
 	}
 `,
-};
-const RESOURCE_UNTRACK_PATCH: SourcePatch = {
-  file: 'internal/util/resource/resource.go',
-  from: `func Untrack(obj any, token *Token) {
-	checkArgs(obj, token)
-`,
-  to: `func Untrack(obj any, token *Token) {
-	checkArgs(obj, token)
+});
+const RESOURCE_TRACKING_PATCHES = ['func Track(obj any, token *Token)', 'func Untrack(obj any, token *Token)'].map(trackedInDebugBuildsOnly);
 
-	// Patched (tools/ferretdb/build.ts): lifetimes tracked in debug builds only.
-	if !debugbuild.Enabled {
-		return
-	}
-`,
-};
-
-const FERRETDB_PATCHES: readonly SourcePatch[] = [ID_INDEX_PATCH, UPDATE_RELEASES_QUERY_PATCH, FIND_AND_REMOVE_RELEASES_QUERY_PATCH, RESOURCE_TRACKING_PATCH, RESOURCE_UNTRACK_PATCH];
+const FERRETDB_PATCHES: readonly SourcePatch[] = [ID_INDEX_PATCH, UPDATE_RELEASES_QUERY_PATCH, FIND_AND_REMOVE_RELEASES_QUERY_PATCH, ...RESOURCE_TRACKING_PATCHES];
 
 /** SQLite settings for FerretDB's data directory URL: WAL (FerretDB's default) with synchronous=NORMAL,
  * SQLite's recommended pairing for WAL — durable across process crashes (kill -9), only an OS crash can
