@@ -289,11 +289,9 @@ function workersFor(stack: LocalStack, env: Record<string, string>, dir: string)
 }
 
 /** The web app in a process of its own on `port` (webhooks, ingest; procs.web from its start), once it answers /health. */
-async function webFor(stack: LocalStack, env: Record<string, string>, dir: string, port: number): Promise<ChildProcess> {
-  const child = startAppProcess('web', 'web/main.ts', { ...appProcessEnv(stack, env), PORT: String(port), HOST: '127.0.0.1' }, dir);
-  procs.web = child;
+async function webFor(stack: LocalStack, env: Record<string, string>, dir: string, port: number): Promise<void> {
+  procs.web = startAppProcess('web', 'web/main.ts', { ...appProcessEnv(stack, env), PORT: String(port), HOST: '127.0.0.1' }, dir);
   await pollUntil('the web process to answer', () => fetch(`${stack.appUrl}/health`).then((r) => r.ok, () => false), { timeoutMs: 120_000, intervalMs: 200 });
-  return child;
 }
 
 /** The app's processes of the run (started by startAppProcesses). */
