@@ -6,6 +6,7 @@
 import type { CustomerInput } from '../src/segments/types.ts';
 import type { CalibrationStore } from '../src/profiles/calibration-store.ts';
 import type { OrderPort } from './ports.ts';
+import { readAhead } from '../src/read-ahead.ts';
 
 export interface CalibrationSources {
   orders: Pick<OrderPort, 'customersOf' | 'engagementOf'>;
@@ -25,8 +26,15 @@ export async function withEngagement(sources: Pick<CalibrationSources, 'orders'>
   return batch;
 }
 
-/** The shop's customers with their engagement signals, `size` at a time, in the database's order (one scan). */
-export async function* customerBatches(sources: CalibrationSources, shop: string, size = BATCH): AsyncGenerator<CustomerInput[]> {
+/**
+ * The shop's customers with their engagement signals, `size` at a time, in the database's order (one
+ * scan), the next batch read while the caller works on the current one (src/read-ahead.ts).
+ */
+export function customerBatches(sources: CalibrationSources, shop: string, size = BATCH): AsyncGenerator<CustomerInput[]> {
+  return readAhead(batchesOf(sources, shop, size));
+}
+
+async function* batchesOf(sources: CalibrationSources, shop: string, size: number): AsyncGenerator<CustomerInput[]> {
   let batch: CustomerInput[] = [];
   for await (const c of sources.orders.customersOf(shop)) {
     batch.push(c);

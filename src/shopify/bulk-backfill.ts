@@ -88,17 +88,25 @@ async function storeBackfillLines(opts: BackfillOptions, url: string | null, pro
   // many to read one by one (a second backfill of a shop): reconcileMoves then scans.
   let moveCandidates: Set<string> | null = new Set();
 
-  const flushBatch = async () => {
-    if (customers.length > 0) {
-      await opts.orders.registerCustomers(shop, customers);
-      customers = [];
-    }
-    if (batch.length === 0) return;
-    const r = await opts.orders.upsertMany(shop, batch);
+  // One batch's write runs while the next batch is parsed from the file (the database's CPU overlaps
+  // the worker's); writes stay one at a time, in the file's order.
+  const write = async (cs: string[], orders: NormalizedOrder[]) => {
+    if (cs.length > 0) await opts.orders.registerCustomers(shop, cs);
+    if (orders.length === 0) return;
+    const r = await opts.orders.upsertMany(shop, orders);
     if (moveCandidates) for (const id of r.existing) moveCandidates.add(id);
     if (moveCandidates && moveCandidates.size > MAX_MOVE_CANDIDATES) moveCandidates = null;
     progress.written += r.written;
     progress.stale += r.stale;
+  };
+  let writing: Promise<void> = Promise.resolve();
+  const flushBatch = async () => {
+    if (customers.length === 0 && batch.length === 0) return;
+    await writing;
+    writing = write(customers, batch);
+    // A failed write is thrown at the next flush or at the end (`await writing`), never unhandled.
+    writing.catch(() => undefined);
+    customers = [];
     batch = [];
   };
   const closeOrder = async () => {
@@ -112,36 +120,42 @@ async function storeBackfillLines(opts: BackfillOptions, url: string | null, pro
     if (progress.orders % every === 0) await report();
   };
 
-  const stats: JsonlStats = { lines: 0, bytes: 0 };
-  if (url) {
-    for await (const line of streamJsonl(opts.fetch, url, stats)) {
-      const gid = typeof line.id === 'string' ? line.id : '';
-      const parent = typeof line.__parentId === 'string' ? line.__parentId : null;
-      const type = gidType(gid);
-      if (type === 'LineItem') {
-        // Children follow their parent; an orphan would mean ungrouped output, counted not guessed.
-        if (current && parent === current.node.id) {
-          current.items.push(normaliseGraphqlLineItem(line as unknown as GraphqlLineItemNode));
-          progress.lineItems += 1;
-        } else progress.skipped += 1;
-        continue;
-      }
-      await closeOrder();
-      if (type === 'Order') {
-        current = { node: line as unknown as GraphqlOrderNode, customerId: parent ? legacyId(parent) : null, items: [] };
-        if (lastCustomer && parent && legacyId(parent) === lastCustomer.id) lastCustomer.hasOrders = true;
-      } else if (type === 'Customer' && !parent) {
-        progress.customers += 1;
-        closeCustomer();
-        lastCustomer = { id: legacyId(gid), hasOrders: false };
-        if (customers.length >= batchSize) await flushBatch();
-      }
-      else progress.skipped += 1;
+  const onLine = async (line: Record<string, unknown>) => {
+    const gid = typeof line.id === 'string' ? line.id : '';
+    const parent = typeof line.__parentId === 'string' ? line.__parentId : null;
+    const type = gidType(gid);
+    if (type === 'LineItem') {
+      // Children follow their parent; an orphan would mean ungrouped output, counted not guessed.
+      if (current && parent === current.node.id) {
+        current.items.push(normaliseGraphqlLineItem(line as unknown as GraphqlLineItemNode));
+        progress.lineItems += 1;
+      } else progress.skipped += 1;
+      return;
     }
+    await closeOrder();
+    if (type === 'Order') {
+      current = { node: line as unknown as GraphqlOrderNode, customerId: parent ? legacyId(parent) : null, items: [] };
+      if (lastCustomer && parent && legacyId(parent) === lastCustomer.id) lastCustomer.hasOrders = true;
+    } else if (type === 'Customer' && !parent) {
+      progress.customers += 1;
+      closeCustomer();
+      lastCustomer = { id: legacyId(gid), hasOrders: false };
+      if (customers.length >= batchSize) await flushBatch();
+    }
+    else progress.skipped += 1;
+  };
+
+  const stats: JsonlStats = { lines: 0, bytes: 0 };
+  try {
+    if (url) for await (const line of streamJsonl(opts.fetch, url, stats)) await onLine(line);
+    await closeOrder();
+    closeCustomer();
+    await flushBatch();
+  } finally {
+    // Never leaves a write running behind it (a failed download waits for the batch being written).
+    await writing.catch(() => undefined);
   }
-  await closeOrder();
-  closeCustomer();
-  await flushBatch();
+  await writing;
   return { stats, moveCandidates: moveCandidates ? [...moveCandidates] : null };
 }
 

@@ -101,4 +101,32 @@ describe('bulk backfill', () => {
     assert.deepEqual([again.written, again.stale], [0, report.orders]);
     assert.equal(await orders.countOrders(shop), report.orders);
   });
+
+  it('writes one batch at a time while parsing the next; a failed write fails the backfill with nothing left running', async () => {
+    const shop = 'failing.myshopify.com';
+    const client = clientFor(shop, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
+    sim.seedSynthetic(shop, { customers: 600, seed: 22 });
+    let running = 0, most = 0, calls = 0, endedAfterFailure = 0, failed = false;
+    // The store's writes, counted: how many run at once, and whether any still runs after the backfill has failed.
+    const failing = Object.create(orders) as OrderStore;
+    failing.upsertMany = async (s2, batch) => {
+      calls++;
+      running++;
+      most = Math.max(most, running);
+      try {
+        await new Promise((r) => setTimeout(r, 20));
+        if (calls === 3) throw new Error('write 3 failed');
+        return await orders.upsertMany(s2, batch);
+      } finally {
+        running--;
+        if (failed) endedAfterFailure++;
+      }
+    };
+    await assert.rejects(backfillShopOrders({ client, fetch: createAdminFetch(sim.url), orders: failing, batchSize: 100, pollIntervalMs: 50 }), /write 3 failed/);
+    failed = true;
+    assert.equal(most, 1, 'writes never overlap');
+    assert.equal(running, 0, 'no write still running once the backfill has failed');
+    assert.equal(calls, 3, 'no write begins after the failed one');
+    assert.equal(endedAfterFailure, 0);
+  });
 });
