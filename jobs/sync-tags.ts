@@ -8,6 +8,7 @@ import type { SyncTagsData } from './queues.ts';
 import { ShopNotInstalledError } from './errors.ts';
 import { syncCustomerMetafields } from './customer-metafields.ts';
 import { drainFlowTriggers, type FlowDrainCounts } from './flow-triggers.ts';
+import { readAhead } from '../src/read-ahead.ts';
 import type { CustomerProfileDoc, TagSyncRow } from '../src/profiles/customer-profile-store.ts';
 
 export interface SyncTagsResult {
@@ -73,7 +74,8 @@ async function scanPass(ctx: JobContext, shop: string, o: {
   };
   for (let restarts = 0; ; restarts++) {
     try {
-      for await (const batch of ctx.profiles.tagRowsOfShop(shop, o.scanBatch, o.metafield)) {
+      // The scan reads up to a page ahead while a page is written (FerretDB reads while Shopify works).
+      for await (const batch of readAhead(ctx.profiles.tagRowsOfShop(shop, o.scanBatch, o.metafield), Math.max(1, Math.ceil(o.pageSize / o.scanBatch)))) {
         const pending = await ctx.tagState.arePending(shop, batch.map((p) => p.customerId));
         for (let k = 0; k < batch.length; k++) {
           const p = batch[k]!;

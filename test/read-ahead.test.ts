@@ -29,12 +29,25 @@ function recordingSource(items: number[], failAt = -1) {
 }
 
 describe('readAhead', () => {
-  it('yields every item in order (any list)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.integer(), { maxLength: 30 }), async (items) => {
+  it('yields every item in order (any list, any depth)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.integer(), { maxLength: 30 }), fc.integer({ min: 1, max: 8 }), async (items, depth) => {
       const got: number[] = [];
-      for await (const x of readAhead(recordingSource(items).source())) got.push(x);
+      for await (const x of readAhead(recordingSource(items).source(), depth)) got.push(x);
       assert.deepEqual(got, items);
-    }), { seed: 18, numRuns: 50 });
+    }), { seed: 18, numRuns: 80 });
+  });
+
+  it('reads up to `depth` items ahead, and no further', async () => {
+    const s = recordingSource([1, 2, 3, 4, 5, 6]);
+    for await (const x of readAhead(s.source(), 3)) {
+      if (x !== 1) continue;
+      for (let k = 0; k < 20; k++) await tick();
+      s.log.push('work on 1 ends');
+    }
+    const at = s.log.indexOf('work on 1 ends');
+    // While the consumer held item 1 (read 0), reads 1, 2 and 3 were done; read 4 had not begun.
+    assert.ok(s.log.indexOf('read 3 ends') < at, s.log.join(', '));
+    assert.ok(s.log.indexOf('read 4 begins') > at, s.log.join(', '));
   });
 
   it('begins the next read before the consumer has finished with the current item', async () => {
