@@ -101,4 +101,31 @@ describe('readAhead', () => {
     }, /consumer failed/);
     assert.equal(s.closed(), true);
   });
+
+  it('closes a source that is not a generator only after its reads in flight have settled', async () => {
+    // A plain iterator (a driver cursor's shape) answers next() and return() as called, not in turn.
+    const events: string[] = [];
+    let inFlight = 0;
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => {
+        let i = 0;
+        return {
+          next: async () => {
+            const k = i++;
+            inFlight++;
+            for (let t = 0; t < 3; t++) await tick();
+            inFlight--;
+            events.push(`read ${k}`);
+            return { done: false, value: k };
+          },
+          return: async () => {
+            events.push(`closed with ${inFlight} reads in flight`);
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+    for await (const x of readAhead(source, 3)) if (x === 1) break;
+    assert.deepEqual(events.at(-1), 'closed with 0 reads in flight');
+  });
 });

@@ -394,9 +394,15 @@ export class OrderStore {
    */
   async *customersOf(shop: string): AsyncGenerator<CustomerInput> {
     const cursor = this.books.find(shopScope('order_books', shop)).lean<OrderBookDoc[]>().cursor({ batchSize: 1000 });
-    for await (const raw of cursor) {
-      const b = raw as OrderBookDoc;
-      yield { customerId: b.customerId, orders: ordersOfBook(b) };
+    try {
+      for await (const raw of cursor) {
+        const b = raw as OrderBookDoc;
+        yield { customerId: b.customerId, orders: ordersOfBook(b) };
+      }
+    } finally {
+      // A reader that stops early releases the server's cursor now, not at its idle timeout (mongoose's
+      // cursor has no return() for the loop to call).
+      await cursor.close();
     }
   }
 

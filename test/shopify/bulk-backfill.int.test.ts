@@ -102,31 +102,54 @@ describe('bulk backfill', () => {
     assert.equal(await orders.countOrders(shop), report.orders);
   });
 
-  it('writes one batch at a time while parsing the next; a failed write fails the backfill with nothing left running', async () => {
+  /** `orders` with its writes instrumented: how many run at once (both kinds), and a slow, optionally failing upsertMany. */
+  function instrumented(failAt = 0) {
+    const w = { running: 0, most: 0, calls: 0 };
+    const store = Object.create(orders) as OrderStore;
+    const track = async <T>(run: () => Promise<T>): Promise<T> => {
+      w.running++;
+      w.most = Math.max(w.most, w.running);
+      try { return await run(); } finally { w.running--; }
+    };
+    store.registerCustomers = (s2, ids) => track(() => orders.registerCustomers(s2, ids));
+    store.upsertMany = (s2, batch) => track(async () => {
+      w.calls++;
+      await new Promise((r) => setTimeout(r, 20));
+      if (w.calls === failAt) throw new Error(`write ${failAt} failed`);
+      return orders.upsertMany(s2, batch);
+    });
+    return { store, w };
+  }
+
+  it('parses the next batch while one is written, one write at a time; a failed write fails the backfill with nothing left running', async () => {
     const shop = 'failing.myshopify.com';
     const client = clientFor(shop, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
     sim.seedSynthetic(shop, { customers: 600, seed: 22 });
-    let running = 0, most = 0, calls = 0, endedAfterFailure = 0, failed = false;
-    // The store's writes, counted: how many run at once, and whether any still runs after the backfill has failed.
-    const failing = Object.create(orders) as OrderStore;
-    failing.upsertMany = async (s2, batch) => {
-      calls++;
-      running++;
-      most = Math.max(most, running);
-      try {
-        await new Promise((r) => setTimeout(r, 20));
-        if (calls === 3) throw new Error('write 3 failed');
-        return await orders.upsertMany(s2, batch);
-      } finally {
-        running--;
-        if (failed) endedAfterFailure++;
-      }
-    };
-    await assert.rejects(backfillShopOrders({ client, fetch: createAdminFetch(sim.url), orders: failing, batchSize: 100, pollIntervalMs: 50 }), /write 3 failed/);
-    failed = true;
-    assert.equal(most, 1, 'writes never overlap');
-    assert.equal(running, 0, 'no write still running once the backfill has failed');
-    assert.equal(calls, 3, 'no write begins after the failed one');
-    assert.equal(endedAfterFailure, 0);
+    const { store, w } = instrumented(3);
+    // Progress is reported as orders are parsed: some of it while a write runs (the overlap).
+    let parsedWhileWriting = 0;
+    await assert.rejects(backfillShopOrders({
+      client, fetch: createAdminFetch(sim.url), orders: store, batchSize: 100, pollIntervalMs: 50, progressEvery: 1,
+      onProgress: (p) => { if (p.phase === 'downloading' && w.running > 0) parsedWhileWriting++; },
+    }), /write 3 failed/);
+    assert.ok(parsedWhileWriting > 0, 'orders parsed while a batch was being written');
+    assert.equal(w.most, 1, 'writes never overlap');
+    assert.equal(w.running, 0, 'no write still running once the backfill has failed');
+    assert.equal(w.calls, 3, 'no write begins after the failed one');
+  });
+
+  it('a download that fails while a batch is being written waits for that write before failing', async () => {
+    const shop = 'broken-download.myshopify.com';
+    const client = clientFor(shop, ['read_customers', 'write_customers', 'read_orders', 'read_all_orders']);
+    sim.seedSynthetic(shop, { customers: 600, seed: 23 });
+    const { store, w } = instrumented();
+    let reports = 0;
+    await assert.rejects(backfillShopOrders({
+      client, fetch: createAdminFetch(sim.url), orders: store, batchSize: 100, pollIntervalMs: 50, progressEvery: 1,
+      // The reader fails (here its progress callback) at a moment a write is in flight.
+      onProgress: (p) => { if (p.phase === 'downloading' && w.running > 0 && ++reports === 5) throw new Error('reader failed'); },
+    }), /reader failed/);
+    assert.equal(reports, 5);
+    assert.equal(w.running, 0, 'the write in flight finished before the backfill failed');
   });
 });
