@@ -39,7 +39,15 @@ export interface RecomputeShopResult {
   left: number;
   calibrationId: string;
   thresholds: ReturnType<typeof thresholdsOf>;
+  /**
+   * Where the pass's time went (ms): the first read of the books and the fit, the read of the previous
+   * profiles, segmenting and writing every customer (the books' second read for a big shop), and the
+   * membership index and aggregates rebuilt. Shown with the job's result (Bull Board, bench:scale).
+   */
+  stepsMs: PassSteps;
 }
+
+export interface PassSteps { calibrate: number; previous: number; segment: number; rebuild: number }
 
 const sameMemberships = (a: ReadonlyArray<{ family: string; segment: string }>, b: ReadonlyArray<{ family: string; segment: string }>): boolean =>
   a.length === b.length && a.every((m) => b.some((n) => n.family === m.family && n.segment === m.segment));
@@ -87,6 +95,7 @@ export async function recomputeShop(ctx: JobContext, shop: string, o: RecomputeS
 // Memory is bounded by the shop's compact numbers, not its orders and profiles (shop-snapshot.ts); a
 // customer who leaves a segment has its previous profile read by id for the event's tag and text.
 async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: RecomputeShopOptions): Promise<{ result: RecomputeShopResult; cover: Cover }> {
+  const began = performance.now();
   const previousCal = await ctx.calibrations.current(shop);
   const streamed = await calibrateStreamed(ctx, shop, o.settings, o.asOf,
     (summaries) => calibrateSummariesWithInsights(summaries, o.settings, o.asOf, previousCal?.calibration ?? undefined), o);
@@ -99,7 +108,9 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
   const rebuild = await ctx.profiles.beginRebuild(shop);
   try {
     const until = coverEnd(ctx, o);
+    const calibrated = performance.now() - began;
     const result = await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, streamed.batches, until);
+    result.stepsMs.calibrate = Math.round(calibrated);
     return { result, cover: { record, until, utcOffsetMinutes: o.settings.utcOffsetMinutes } };
   } catch (err) {
     await ctx.profiles.abortRebuild(rebuild);
@@ -112,11 +123,13 @@ async function writeAll(
   calibrationId: string, customers: number, orders: number, batches: () => AsyncGenerator<CustomerInput[]>, coverUntil: Date,
 ): Promise<RecomputeShopResult> {
   // One read of every previous profile (one scan on FerretDB), kept compact.
+  const step = stepClock();
   const interner = new Interner();
   // The shop's profiles as they stand after this pass: what the membership index and aggregates rebuild from.
   const final = new Map<string, BrowserKeys>();
   const compactKeys = (k: BrowserKeys): BrowserKeys => ({ ...k, segmentKeys: interner.of(k.segmentKeys) });
   const previous = await readPreviousProfiles(ctx.profiles, shop, interner, (d) => final.set(d.customerId, compactKeys(keysOfDoc(d as CustomerProfileDoc))));
+  const previousMs = step();
   const pass: Pass = { ctx, shop, o, calibration, calibrationId, previous, final, compactKeys, coverEnd: coverUntil };
   const t = { written: 0, entered: 0, left: 0 };
   let done = 0;
@@ -138,14 +151,27 @@ async function writeAll(
     await o.onProgress?.(Math.min(done, total), total);
   }
   previous.clear();
+  const segmentMs = step();
   const totals = await ctx.profiles.finishRebuild(rebuild, (function* () { for (const [customerId, keys] of final) yield { customerId, keys }; })());
   // The day's point of the Overview's sizes-over-time chart (src/profiles/segment-size-history.ts).
   if (totals) await ctx.profiles.sizeHistory.record(shop, Math.floor(o.asOf / DAY_MS), totals.members);
+  const stepsMs: PassSteps = { calibrate: 0, previous: previousMs, segment: segmentMs, rebuild: step() };
   const tagsPending = await ctx.tagState.pendingCount(shop);
   if (tagsPending > 0) await ctx.enqueue.syncTags(shop);
   // Install (resync), settings change and the nightly run all pass here: native segments follow.
   await ctx.enqueue.reconcileShopifyObjects(shop);
-  return { customers, orders, written: t.written, tagsPending, entered: t.entered, left: t.left, calibrationId, thresholds: thresholdsOf(calibration) };
+  return { customers, orders, written: t.written, tagsPending, entered: t.entered, left: t.left, calibrationId, thresholds: thresholdsOf(calibration), stepsMs };
+}
+
+/** Milliseconds since the clock was made or last read. */
+function stepClock(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = Math.round(now - last);
+    last = now;
+    return ms;
+  };
 }
 
 interface Pass {

@@ -139,7 +139,7 @@ async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases,
   const job = await stack.runtime.enqueue.resyncShop(SHOP, 'install', ASOF);
   const seen: Record<string, number> = {};
   let last = '';
-  await pollUntil('the resync to finish', async () => {
+  const finished = await pollUntil('the resync to finish', async () => {
     const j = await stack.runtime.queuesFor(SHOP).resync.getJob(job.id!);
     if (!j) throw new Error(`resync job ${job.id} vanished`);
     const state = await j.getState();
@@ -148,10 +148,11 @@ async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases,
     if (p.phase && seen[p.phase] === undefined) { seen[p.phase] = Date.now(); markPhase(p.phase); say(`phase ${p.phase} at ${secs(Date.now() - t0)} s`); }
     const line = JSON.stringify(p.counts ?? {});
     if (line !== last && Date.now() % 10_000 < 300) { last = line; say(`resync ${p.phase ?? '?'} ${line}`); }
-    return state === 'completed';
+    return state === 'completed' && j;
   }, { timeoutMs: timeLimitMs, intervalMs: 250 });
   const done = Date.now();
   markPhase('tagSync');
+  say(`resync steps (ms): ${JSON.stringify((finished.returnvalue as { stepsMs?: unknown } | null)?.stepsMs ?? null)}`);
   const calibrateAt = seen.calibrate ?? done;
   const recomputeAt = seen.recompute ?? calibrateAt;
   return { backfillS: secs(calibrateAt - t0), calibrateS: secs(recomputeAt - calibrateAt), profilesS: secs(done - recomputeAt) };
@@ -208,8 +209,38 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
   return { checked: sample.length, mismatches, examples };
 }
 
+type QueueLike = { name: string; getJobs(types: string[], start: number, end: number): Promise<Array<{ name: string; processedOn?: number; finishedOn?: number; failedReason?: string; timestamp: number; delay?: number; returnvalue?: unknown }>> };
+
+/**
+ * What ran in every queue between `from` and now (name → count, seconds, failures), and what waits
+ * delayed (a retry's backoff: the queues' idle does not wait for it, so its work falls in a later
+ * phase). Logged at each maintenance phase's end: a phase's time is explained by the jobs it ran.
+ */
+async function jobsSince(stack: LocalStack, from: number): Promise<{ ran: Record<string, { count: number; s: number; failed: number }>; delayed: string[] }> {
+  const queues = stack.runtime.partitions.flatMap((p) => Object.values(p)) as unknown as QueueLike[];
+  const ran: Record<string, { count: number; s: number; failed: number }> = {};
+  const delayed: string[] = [];
+  for (const q of queues) {
+    for (const j of await q.getJobs(['completed', 'failed'], 0, 500)) {
+      if (!j.finishedOn || j.finishedOn < from) continue;
+      const r = (ran[j.name] ??= { count: 0, s: 0, failed: 0 });
+      r.count++;
+      r.s = secs(r.s * 1000 + (j.finishedOn - (j.processedOn ?? j.finishedOn)));
+      if (j.failedReason) r.failed++;
+    }
+    // Job schedulers keep their next run delayed until tomorrow: only what is due within the hour.
+    for (const j of await q.getJobs(['delayed'], 0, 500)) if (j.timestamp + (j.delay ?? 0) < Date.now() + 3_600_000) delayed.push(`${j.name} in ${secs(j.timestamp + (j.delay ?? 0) - Date.now())} s`);
+  }
+  return { ran, delayed };
+}
+
+async function sayJobsSince(stack: LocalStack, phase: string, from: number): Promise<void> {
+  const { ran, delayed } = await jobsSince(stack, from);
+  say(`${phase}: jobs ${JSON.stringify(ran)}${delayed.length ? `; delayed ${delayed.join(', ')}` : ''}`);
+}
+
 /** The nightly recalibration, the recency sweep and a settings dry run, each enqueued as the schedules (or the dashboard) do and waited for. */
-async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateWritten: number | null; recencySweepS: number; recencyQueued: number | null; recencyCovered: boolean | null; settingsPreviewS: number; previewWouldChange: number }> {
+async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateWritten: number | null; recalibrateStepsMs: unknown; recencySweepS: number; recencySweepJobS: number; recencyQueued: number | null; recencyCovered: boolean | null; settingsPreviewS: number; previewWouldChange: number }> {
   const t0 = Date.now();
   markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
@@ -217,12 +248,22 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
   const t1 = Date.now();
+  const queues = stack.runtime.queuesFor(SHOP);
+  const lastResult = async (q: { getCompleted(start: number, end: number): Promise<Array<{ name: string; returnvalue: unknown }>> }, name: string) =>
+    ((await q.getCompleted(0, 50)).find((j) => j.name === name)?.returnvalue ?? null) as Record<string, unknown> | null;
+  const recal = await lastResult(queues.recalibrate, 'recalibrate-shop');
+  say(`recalibrated in ${secs(t1 - t0)} s: ${recal?.written ?? '?'} profiles written, steps (ms) ${JSON.stringify(recal?.stepsMs ?? null)}`);
+  await sayJobsSince(stack, 'recalibrate', t0);
   markPhase('recencySweep');
   await stack.runtime.enqueue.recencySweep(SHOP);
+  // The sweep's own result as soon as it is there: a run stopped while later work drains still tells.
+  const sweepJob = await pollUntil('the recency sweep to finish', async () => (await queues.maintenance.getCompleted(0, 50)).find((j) => j.name === 'recency-sweep' && (j.finishedOn ?? 0) >= t1) ?? false, { timeoutMs: timeLimitMs, intervalMs: 250 });
+  say(`recency sweep done in ${secs((sweepJob.finishedOn ?? Date.now()) - t1)} s: ${JSON.stringify(sweepJob.returnvalue)}`);
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
   const t2 = Date.now();
+  await sayJobsSince(stack, 'recencySweep', t1);
   // What Settings → Preview runs: the whole shop recalibrated and segmented with a proposed change, nothing written.
   markPhase('settingsPreview');
   const settings = (await shopPort(stack.deps).get(SHOP))!.settings;
@@ -231,13 +272,10 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const preview = await stack.waitFor('preview', job.id!, timeLimitMs) as PreviewResult;
   markPhase('upkeepEnd');
   // What each job did: how many profiles the recalibration rewrote, how many customers the sweep found due (each then recomputed).
-  const queues = stack.runtime.queuesFor(SHOP);
-  const lastResult = async (q: { getCompleted(start: number, end: number): Promise<Array<{ name: string; returnvalue: unknown }>> }, name: string) =>
-    ((await q.getCompleted(0, 50)).find((j) => j.name === name)?.returnvalue ?? null) as Record<string, unknown> | null;
-  const recal = await lastResult(queues.recalibrate, 'recalibrate-shop');
-  const sweep = await lastResult(queues.maintenance, 'recency-sweep');
+  const sweep = sweepJob.returnvalue as Record<string, unknown> | null;
   return {
-    recalibrateS: secs(t1 - t0), recalibrateWritten: (recal?.written as number | undefined) ?? null, recencySweepS: secs(t2 - t1), recencyQueued: (sweep?.queued as number | undefined) ?? null,
+    recalibrateS: secs(t1 - t0), recalibrateWritten: (recal?.written as number | undefined) ?? null, recalibrateStepsMs: recal?.stepsMs ?? null,
+    recencySweepS: secs(t2 - t1), recencySweepJobS: secs((sweepJob.finishedOn ?? t2) - (sweepJob.processedOn ?? t1)), recencyQueued: (sweep?.queued as number | undefined) ?? null,
     // Skipped without reading the profiles: the recalibration just before computed every profile today (recency-sweep.ts).
     recencyCovered: sweep ? sweep.covered === 1 : null,
     settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange,

@@ -70,7 +70,7 @@ function customer(j: number): { customerId: string; keys: BrowserKeys; doc: Reco
   return { customerId, keys, doc: {
     _id: profileId(SHOP, customerId), shop: SHOP, customerId,
     metricsJson: JSON.stringify({ orders, spendMinor, lastOrderAt, rfm: { r, f, m: 3 } }), predictionsJson: '{}', replenishmentJson: '[]',
-    memberships: [{ family: 'loyalty', segment, label: segment, tag: `seg:${segment}`, explanation: `${segment}: ${orders} order(s)`, since: AS_OF }],
+    membershipsJson: JSON.stringify([{ family: 'loyalty', segment, label: segment, tag: `seg:${segment}`, explanation: `${segment}: ${orders} order(s)`, since: AS_OF }]),
     tagsDesired: [`seg:${segment}`], tagsRevision: 1, nextChangeAt: null, asOf: new Date(AS_OF), computedAt: new Date(AS_OF), calibrationId: null, ...keys,
   } };
 }
@@ -84,7 +84,7 @@ async function seed(from: number, to: number, deadline = Infinity, small = false
     for (const end = Math.min(j + 5000, to); j < end; j++) {
       const c = customer(j);
       all.set(c.customerId, c.keys);
-      docs.push(small ? { _id: c.doc._id, shop: SHOP, customerId: c.customerId, memberships: [], ...c.keys } : c.doc);
+      docs.push(small ? { _id: c.doc._id, shop: SHOP, customerId: c.customerId, membershipsJson: '[]', ...c.keys } : c.doc);
     }
     await profiles.model.collection.insertMany(docs as never[], { ordered: false });
   }
@@ -169,7 +169,7 @@ try {
   await incrementalSave();
   const scan = await timed(async () => {
     let n = 0;
-    for await (const _ of profiles.model.find(shopScope('customer_profiles', SHOP), { memberships: 1, metricsJson: 1, _id: 0 }).lean().cursor({ batchSize: 2000 })) n++;
+    for await (const _ of profiles.model.find(shopScope('customer_profiles', SHOP), { membershipsJson: 1, metricsJson: 1, _id: 0 }).lean().cursor({ batchSize: 2000 })) n++;
     return n;
   });
   console.log(`  the scan of every profile the Overview used to make: ${scan.ms.toFixed(0)} ms (${scan.value.toLocaleString('en-US')} profiles)`);

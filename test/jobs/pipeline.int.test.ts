@@ -59,12 +59,40 @@ describe('pipeline on real stores', () => {
     for (const customerId of ids) {
       const filter = { ...shopScope('customer_profiles', SHOP), customerId };
       const doc = await deps.stores.profiles.model.collection.findOne(filter);
-      const legacy = (doc!.memberships as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
-      await deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy } });
+      // Stored as an older version wrote it: memberships as an array (not membershipsJson), without messages.
+      const legacy = (JSON.parse(doc!.membershipsJson as string) as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
+      await deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy }, $unset: { membershipsJson: '' } });
     }
     assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, ids.length);
     for (const customerId of ids) assert.ok((await deps.stores.profiles.get(SHOP, customerId))!.memberships.every((m) => typeof m.explanationMsg?.id === 'string'), customerId);
+    // Rewritten in today's form: memberships as text, the older array gone.
+    for (const customerId of ids) {
+      const raw = await deps.stores.profiles.model.collection.findOne({ ...shopScope('customer_profiles', SHOP), customerId });
+      assert.equal(raw!.memberships, undefined, customerId);
+      assert.ok((JSON.parse(raw!.membershipsJson as string) as unknown[]).length > 0, customerId);
+    }
     assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, 0);
+  });
+
+  it('a customer\'s own recompute reads an older document (memberships as an array) and rewrites it as text', async () => {
+    const customerId = orders[1]!.customerId!;
+    const filter = { ...shopScope('customer_profiles', SHOP), customerId };
+    const doc = await deps.stores.profiles.model.collection.findOne(filter);
+    const memberships = JSON.parse(doc!.membershipsJson as string) as Array<{ family: string; segment: string; since: number | null }>;
+    await deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships }, $unset: { membershipsJson: '' } });
+    // Every reader sees the array's memberships as it would the text's.
+    assert.deepEqual((await deps.stores.profiles.getDoc(SHOP, customerId))!.memberships, memberships);
+    const previous = await (async () => { for await (const b of deps.stores.profiles.previousOfShop(SHOP)) for (const d of b) if (d.customerId === customerId) return d; return null; })();
+    assert.deepEqual(previous!.memberships, memberships);
+    const rows = await (async () => { for await (const b of deps.stores.profiles.tagRowsOfShop(SHOP, 100, true)) for (const d of b) if (d.customerId === customerId) return d; return null; })();
+    assert.deepEqual(rows!.memberships, memberships);
+    const eventsBefore = (await deps.stores.events.forCustomer(SHOP, customerId)).length;
+    await recomputeCustomer(rt.context, { shop: SHOP, customerId, reason: 'webhook', asOf: AS_OF });
+    const raw = await deps.stores.profiles.model.collection.findOne(filter);
+    assert.equal(raw!.memberships, undefined);
+    assert.deepEqual(JSON.parse(raw!.membershipsJson as string), memberships);
+    // Same memberships read from the older form: no segment event recorded again.
+    assert.equal((await deps.stores.events.forCustomer(SHOP, customerId)).length, eventsBefore);
   });
 
   it('records segment entries once, even when the computation is repeated', async () => {

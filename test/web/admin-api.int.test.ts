@@ -151,8 +151,9 @@ describe('admin API: pages', () => {
     // Documents written before explanations were messages (English text only) still read: the message is null, the text is there.
     const filter = { ...shopScope('customer_profiles', SHOP_A), customerId: '9000003' };
     const doc = await f.deps.stores.profiles.model.collection.findOne(filter);
-    const legacy = (doc!.memberships as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
-    await f.deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy } });
+    // Stored as an older version wrote it: memberships as an array (not membershipsJson), without messages.
+      const legacy = (JSON.parse(doc!.membershipsJson as string) as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
+    await f.deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy }, $unset: { membershipsJson: '' } });
     await f.deps.stores.events.model.collection.insertOne({ shop: SHOP_A, customerId: '9000003', family: 'loyalty', segment: 'one-time-buyer', tag: 'seg:one-time-buyer', change: 'left', at: new Date(Date.parse('2026-01-02T00:00:00Z')), explanation: 'One Time Buyer: 1 order, on 2025-12-01' });
     const old = (await (await f.get('/api/customers/9000003', token)).json()) as typeof full;
     assert.ok(old.memberships.every((m) => m.explanationMsg === null && m.explanation.length > 0));
@@ -174,7 +175,7 @@ describe('admin API: pages', () => {
   });
 
   it('settings dry run: a new prefix changes every tagged customer, unchanged settings change nobody; nothing is written', async () => {
-    const before = await f.deps.stores.profiles.model.find(shopScope('customer_profiles', SHOP_A)).lean();
+    const before = [...(await f.deps.stores.profiles.allOf(SHOP_A)).values()];
     const same = await f.preview<{ wouldChange: number; customers: number }>({}, token);
     assert.equal(same.customers, before.length);
     assert.equal(same.wouldChange, 0);
@@ -186,7 +187,7 @@ describe('admin API: pages', () => {
     assert.equal(noRfm.wouldChange, before.filter((p) => p.memberships.some((m) => m.family === 'rfm')).length);
     assert.equal(noRfm.tagsAdded.length, 0);
     assert.equal((await f.send('POST', '/api/settings/preview', { settings: { tagPrefix: '' } }, token)).status, 400);
-    const after = await f.deps.stores.profiles.model.find(shopScope('customer_profiles', SHOP_A)).lean();
+    const after = [...(await f.deps.stores.profiles.allOf(SHOP_A)).values()];
     assert.deepEqual(after.map((p) => p.tagsDesired), before.map((p) => p.tagsDesired));
   });
 
