@@ -134,6 +134,8 @@ const profileSchema = new Schema<ProfileRecord>(
 // (Pending tag writes: Redis. Counts per segment: the shop's aggregates.)
 profileSchema.index({ shop: 1, customerId: 1 }, { unique: true });
 profileSchema.index({ shop: 1, nextChangeAt: 1 });
+/** Declared by earlier versions, dropped at start where still there: memberships are text now (ProfileRecord), and nothing queried it. */
+export const OBSOLETE_PROFILE_INDEXES = ['shop_1_memberships.family_1_memberships.segment_1'];
 // The segment browser and the Overview read no index of this collection: they read the membership
 // index (segment-member-index.ts) and the shop's aggregates (shop-aggregates.ts), kept by this store.
 
@@ -489,7 +491,7 @@ export class CustomerProfileStore {
   }
 
   async init(): Promise<void> {
-    await createMissingIndexes(this.model);
+    await createMissingIndexes(this.model, OBSOLETE_PROFILE_INDEXES);
   }
 
   async get(shop: string, customerId: string): Promise<CustomerProfile | null> {

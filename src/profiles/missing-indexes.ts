@@ -7,13 +7,19 @@
 
 interface IndexedModel {
   createIndexes(): Promise<unknown>;
-  diffIndexes(): Promise<{ toCreate: unknown[] }>;
+  diffIndexes(): Promise<{ toCreate: unknown[]; toDrop?: string[] }>;
+  collection: { dropIndex(name: string): Promise<unknown> };
 }
 
-/** Creates the model's schema indexes unless all of them exist already (then nothing is written). */
-export async function createMissingIndexes(model: IndexedModel): Promise<void> {
+/**
+ * Creates the model's schema indexes unless all of them exist already (then nothing is written), and
+ * drops those of `obsolete` (index names an earlier version declared) that are still there — only
+ * those: an index an operator added by hand stays.
+ */
+export async function createMissingIndexes(model: IndexedModel, obsolete: readonly string[] = []): Promise<void> {
   // A collection that does not exist yet makes listIndexes fail: create.
   const diff = await model.diffIndexes().catch(() => null);
+  for (const name of diff?.toDrop ?? []) if (obsolete.includes(name)) await model.collection.dropIndex(name);
   if (diff && diff.toCreate.length === 0) return;
   await model.createIndexes();
 }

@@ -11,7 +11,7 @@ import { eraseCustomerData, eraseShopData } from '../../src/profiles/shop-data-e
 import { TokenDecryptionError } from '../../src/shopify/token-crypto.ts';
 import { ensureIndexes } from '../../src/deps.ts';
 import { shopScope } from '../../src/profiles/shard-keys.ts';
-import { CustomerProfileStore, type ProfileUpdate } from '../../src/profiles/customer-profile-store.ts';
+import { CustomerProfileStore, OBSOLETE_PROFILE_INDEXES, type ProfileUpdate } from '../../src/profiles/customer-profile-store.ts';
 
 const SHOP = 'stores.myshopify.com';
 const order = (id: string, customerId: string | null, updatedAt: number, netMinor = 100): NormalizedOrder => ({
@@ -107,6 +107,18 @@ describe('profile stores', () => {
     assert.equal(saved.size, 2);
     const docs = await profiles.getByIds(SHOP, ['p1', 'p2']);
     assert.deepEqual(docs.map((d) => [d.customerId, d.tagsDesired]).sort(), [['p1', ['seg:two']], ['p2', ['seg:three']]]);
+  });
+
+  it('profile store: start drops the index an earlier version declared on memberships, and no other', async () => {
+    const profiles = new CustomerProfileStore(s.mongo);
+    await profiles.init();
+    await profiles.model.collection.createIndex({ shop: 1, 'memberships.family': 1, 'memberships.segment': 1 });
+    await profiles.model.collection.createIndex({ shop: 1, computedAt: 1 }, { name: 'by_hand' });
+    await profiles.init();
+    const names = (await profiles.model.collection.indexes()).map((i) => i.name);
+    assert.ok(!names.includes(OBSOLETE_PROFILE_INDEXES[0]!), names.join(', '));
+    assert.ok(names.includes('by_hand') && names.includes('shop_1_nextChangeAt_1'), names.join(', '));
+    await profiles.model.collection.dropIndex('by_hand');
   });
 
   it('webhook deliveries: recorded once processed, per shop, idempotent, cleanup keeps the last 8 days', async () => {
