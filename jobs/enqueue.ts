@@ -462,8 +462,8 @@ export class Enqueuer {
     await this.queuesFor(shop).maintenance.add('shopify-objects', { kind: 'shopify-objects', shop }, { ...JOB_OPTIONS.maintenance, deduplication: { id: dedupId.shopifyObjects(shop), keepLastIfActive: true } });
   }
 
-  async recencySweep(shop?: string): Promise<void> {
-    await (shop ? this.queuesFor(shop) : this.queues).maintenance.add('recency-sweep', { kind: 'recency-sweep', ...(shop ? { shop } : {}), ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) }, { ...JOB_OPTIONS.maintenance });
+  async recencySweep(shop?: string): Promise<Job> {
+    return (shop ? this.queuesFor(shop) : this.queues).maintenance.add('recency-sweep', { kind: 'recency-sweep', ...(shop ? { shop } : {}), ...(this.asOf !== undefined ? { asOf: this.asOf } : {}) }, { ...JOB_OPTIONS.maintenance });
   }
 
   // ---- Schedules ------------------------------------------------------------------------------

@@ -40,11 +40,15 @@ export interface RecomputeShopResult {
   calibrationId: string;
   thresholds: ReturnType<typeof thresholdsOf>;
   /**
-   * Where the pass's time went (ms): the first read of the books and the fit, the read of the previous
+   * Where the pass's time went (ms): the first read of the books and the fit (with the calibration's save and the rebuild's start), the read of the previous
    * profiles, segmenting and writing every customer (the books' second read for a big shop), and the
    * membership index and aggregates rebuilt. Shown with the job's result (Bull Board, bench:scale).
    */
   stepsMs: PassSteps;
+  /** Where the per-customer pass read the books from: kept in memory (a small shop), the spill file, or the database again. */
+  booksReadAgainFrom?: 'memory' | 'spill' | 'database';
+  /** The spill file's size, when the books were read again from it. */
+  spillBytes?: number;
 }
 
 export interface PassSteps { calibrate: number; previous: number; segment: number; rebuild: number }
@@ -100,21 +104,28 @@ async function recomputeFromSnapshot(ctx: JobContext, shop: string, o: Recompute
   const streamed = await calibrateStreamed(ctx, shop, o.settings, o.asOf,
     (summaries) => calibrateSummariesWithInsights(summaries, o.settings, o.asOf, previousCal?.calibration ?? undefined), o);
   const { customers, orders, calibration } = streamed;
-  const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers });
-  await yieldToEventLoop();
-
-  // The rebuild of the membership index and aggregates begins before the snapshot below, so the saves
-  // made while this pass runs are caught up before its generation goes live (shop-aggregates.ts).
-  const rebuild = await ctx.profiles.beginRebuild(shop);
   try {
-    const until = coverEnd(ctx, o);
-    const calibrated = performance.now() - began;
-    const result = await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, streamed.batches, until);
-    result.stepsMs.calibrate = Math.round(calibrated);
-    return { result, cover: { record, until, utcOffsetMinutes: o.settings.utcOffsetMinutes } };
-  } catch (err) {
-    await ctx.profiles.abortRebuild(rebuild);
-    throw err;
+    const record = await ctx.calibrations.save(shop, calibration, { asOf: new Date(o.asOf), createdAt: new Date(ctx.now()), reason: o.reason, buyers: customers });
+    await yieldToEventLoop();
+
+    // The rebuild of the membership index and aggregates begins before the snapshot below, so the saves
+    // made while this pass runs are caught up before its generation goes live (shop-aggregates.ts).
+    const rebuild = await ctx.profiles.beginRebuild(shop);
+    try {
+      const until = coverEnd(ctx, o);
+      const calibrated = performance.now() - began;
+      const result = await writeAll(ctx, shop, o, rebuild, calibration, record.id, customers, orders, streamed.batches, until);
+      result.stepsMs.calibrate = Math.round(calibrated);
+      result.booksReadAgainFrom = streamed.second.from;
+      if (streamed.second.from === 'spill') result.spillBytes = streamed.second.bytes;
+      return { result, cover: { record, until, utcOffsetMinutes: o.settings.utcOffsetMinutes } };
+    } catch (err) {
+      await ctx.profiles.abortRebuild(rebuild);
+      throw err;
+    }
+  } finally {
+    // The spill file of a big shop's books (batch-spill.ts), when the pass did not read it to the end.
+    await streamed.release();
   }
 }
 
@@ -216,7 +227,8 @@ async function writeBatch(p: Pass, batch: CustomerInput[], t: { written: number;
     // A stored nextChangeAt before the cover's end is stale (nothing computed today is due before it):
     // rewritten, or the sweep would find it the first day the shop is not covered.
     const staleNext = prev !== null && prev.nextChangeAt !== null && prev.nextChangeAt < p.coverEnd.getTime();
-    if (o.onlyChanged && prev && !staleNext && prev.hasMessages && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
+    // A profile an earlier version stored with memberships as an array is rewritten as text (ProfileRecord).
+    if (o.onlyChanged && prev && !staleNext && prev.hasMessages && !prev.arrayForm && sameMemberships(prevMemberships!, s.memberships) && sameTags(prev.tagsDesired, s.tags)) {
       unchanged.push({ customerId: c.customerId, tags: prev.tagsDesired, revision: prev.tagsRevision });
       continue;
     }

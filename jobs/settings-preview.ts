@@ -9,7 +9,7 @@ import type { Job } from 'bullmq';
 import type { ShopSettings } from '../src/segments/settings.ts';
 import type { CalibrationSources } from './calibration-inputs.ts';
 import { segment } from './engine.ts';
-import { byCustomerId, calibrateStreamed, customersWithoutOrders, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type StreamOptions } from './shop-snapshot.ts';
+import { byCustomerId, calibrateStreamed, customersWithoutOrders, Interner, membershipsOf, readPreviousProfiles, yieldToEventLoop, type CalibratedShop, type StreamOptions } from './shop-snapshot.ts';
 import { calibrateFromSummaries, type CustomerInput } from '../src/segments/index.ts';
 import type { JobContext } from './ports.ts';
 import type { PreviewSettingsData } from './queues.ts';
@@ -39,8 +39,17 @@ function keepLowest(examples: Array<{ customerId: string }>): void {
 
 export async function previewSettings(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number, o: StreamOptions = {}): Promise<SettingsPreview> {
   const previousCal = await ports.calibrations.current(shop);
-  const { customers, calibration, batches } = await calibrateStreamed(ports, shop, next, asOf,
+  const streamed = await calibrateStreamed(ports, shop, next, asOf,
     (summaries) => calibrateFromSummaries(summaries, next, asOf, previousCal?.calibration ?? undefined), o);
+  try {
+    return await compareAll(ports, shop, next, asOf, streamed);
+  } finally {
+    await streamed.release();
+  }
+}
+
+async function compareAll(ports: PreviewPorts, shop: string, next: ShopSettings, asOf: number, streamed: CalibratedShop<ReturnType<typeof calibrateFromSummaries>>): Promise<SettingsPreview> {
+  const { customers, calibration, batches } = streamed;
   const previous = await readPreviousProfiles(ports.profiles, shop, new Interner());
 
   const added = new Map<string, number>();

@@ -2,8 +2,9 @@
 // and the dashboard's dry run of a settings change (settings-preview.ts) — in memory bounded by the
 // shop's compact numbers, not its orders and profiles:
 // - the calibration is fitted from each customer's summary (summarizeCustomer), the books streamed
-//   BATCH customers at a time; a small shop's books are kept from that first read, a larger shop's are
-//   read a second time for the per-customer pass (`batches`);
+//   BATCH customers at a time; a small shop's books are kept in memory from that first read, a larger
+//   shop's written to a local file as they are read (batch-spill.ts) and read back from it for the
+//   per-customer pass (`batches`) — from the database again only if the file cannot be written;
 // - each previous profile is read once, by one unsorted scan (on FerretDB 1.24 only `_id` point reads
 //   use an index, so a read per batch of ids would scan the collection once per batch: quadratic), and
 //   kept compact (PreviousLite: membership keys and dates, tags, revision; strings shared between
@@ -11,16 +12,20 @@
 import type { CustomerProfileDoc, CustomerProfileStore, StoredMembership } from '../src/profiles/customer-profile-store.ts';
 import { summarizeCustomer, SummaryCompactor, type CustomerInput, type CustomerSummary, type ShopSettings } from '../src/segments/index.ts';
 import { BATCH, customerBatches, withEngagement, type CalibrationSources } from './calibration-inputs.ts';
+import { BatchSpill } from './batch-spill.ts';
+import { readAhead } from '../src/read-ahead.ts';
 
 export const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
-/** Kept in memory between the calibration and the per-customer pass up to this many customers; a larger shop's books are read twice. */
+/** Kept in memory between the calibration and the per-customer pass up to this many customers; a larger shop's books go to a spill file. */
 const KEEP_CUSTOMERS_UP_TO = 50_000;
 
 export interface StreamOptions {
   /** Overrides KEEP_CUSTOMERS_UP_TO and BATCH (tests). */
   keepCustomersUpTo?: number;
   batchSize?: number;
+  /** Where a larger shop's books wait for the second read (default: a new file under the OS temp dir; null: read the database again). */
+  spill?: (() => Promise<BatchSpill<CustomerInput[]>>) | null;
 }
 
 export interface CalibratedShop<C> {
@@ -29,6 +34,10 @@ export interface CalibratedShop<C> {
   calibration: C;
   /** The shop's customers again, BATCH at a time, for the per-customer pass (once). */
   batches: () => AsyncGenerator<CustomerInput[]>;
+  /** How the books come back: kept in memory, from the spill file (its bytes), or read again from the database. */
+  second: { from: 'memory' } | { from: 'spill'; bytes: number } | { from: 'database' };
+  /** Frees what is held for `batches` (the spill file) when the pass ends without reading them all; idempotent. */
+  release: () => Promise<void>;
 }
 
 /** Customer-id order as MongoDB sorts the ids (binary: the same as `<` on these ASCII strings). */
@@ -46,32 +55,79 @@ export async function calibrateStreamed<C>(
   let kept: CustomerInput[][] | null = [];
   let keptCount = 0;
   let orders = 0;
-  for await (const batch of customerBatches(sources, shop, size)) {
-    for (const c of batch) {
-      orders += c.orders.length;
-      summaries.push(compactor.compact(summarizeCustomer(c, settings, asOf)));
+  const spills = new Spilling(o.spill === undefined ? () => BatchSpill.create<CustomerInput[]>() : o.spill);
+  try {
+    for await (const batch of customerBatches(sources, shop, size)) {
+      for (const c of batch) {
+        orders += c.orders.length;
+        summaries.push(compactor.compact(summarizeCustomer(c, settings, asOf)));
+      }
+      keptCount += batch.length;
+      if (kept && keptCount <= keepUpTo) kept.push(batch);
+      else {
+        // Past the memory bound: what was kept and every batch from here go to the file.
+        if (kept) await spills.write(kept);
+        kept = null;
+        await spills.write([batch]);
+      }
+      await yieldToEventLoop();
     }
-    keptCount += batch.length;
-    if (kept && keptCount <= keepUpTo) kept.push(batch);
-    else kept = null;
-    await yieldToEventLoop();
+  } catch (err) {
+    await spills.release();
+    throw err;
   }
   const customers = summaries.length;
   // In customer-id order whatever order the database returned the books in: the fit sums floating-point
   // numbers, so the same shop gives the same calibration on MongoDB and FerretDB, run after run.
   summaries.sort(byCustomerId);
-  const calibration = fit(summaries);
+  let calibration: C;
+  try {
+    calibration = fit(summaries);
+  } catch (err) {
+    await spills.release();
+    throw err;
+  }
   summaries.length = 0;
+  const spill = spills.file;
+  const second: CalibratedShop<C>['second'] = kept ? { from: 'memory' } : spill ? { from: 'spill', bytes: spill.size } : { from: 'database' };
   const batches = async function* (): AsyncGenerator<CustomerInput[]> {
-    if (!kept) {
-      yield* customerBatches(sources, shop, size);
-      return;
-    }
+    // Handed over once: the closure no longer holds the books while the pass works through them.
     const held = kept;
     kept = null;
-    yield* held;
+    if (held) yield* held;
+    // The next batch read from the file while the caller works on this one.
+    else if (spill) yield* readAhead(spill.read());
+    else yield* customerBatches(sources, shop, size);
   };
-  return { customers, orders, calibration, batches };
+  return { customers, orders, calibration, batches, second, release: () => spills.release() };
+}
+
+/** The spill of one pass: opened at the first batch past the memory bound; on any failure to write, dropped for a second database read. */
+class Spilling {
+  file: BatchSpill<CustomerInput[]> | null = null;
+  private failed = false;
+  private readonly open: (() => Promise<BatchSpill<CustomerInput[]>>) | null;
+  constructor(open: (() => Promise<BatchSpill<CustomerInput[]>>) | null) {
+    this.open = open;
+  }
+
+  async write(batches: readonly CustomerInput[][]): Promise<void> {
+    if (this.failed || !this.open) return;
+    try {
+      this.file ??= await this.open();
+      for (const b of batches) await this.file.write(b);
+    } catch {
+      // A full or read-only disk costs time, not the pass: the books are read from the database again.
+      this.failed = true;
+      await this.release();
+    }
+  }
+
+  async release(): Promise<void> {
+    const f = this.file;
+    this.file = null;
+    await f?.close();
+  }
 }
 
 /** What a whole-shop reader keeps of a customer's previous profile: a few hundred bytes, the strings shared between customers. */
@@ -86,6 +142,8 @@ export interface PreviousLite {
   nextChangeAt: number | null;
   /** Set once the pass has met the customer in the books (customersWithoutOrders reads the rest). */
   seen: boolean;
+  /** Stored by an earlier version, memberships as an array (customer-profile-store.ts, ProfileRecord): rewritten by the pass. */
+  arrayForm: boolean;
 }
 
 /** One copy of each distinct value (membership sets, tag sets, segment keys): a shop has few. */
@@ -114,7 +172,7 @@ export async function readPreviousProfiles(
       previous.set(d.customerId, {
         memberships: interner.of(d.memberships.map((m) => `${m.family}/${m.segment}`)), since: d.memberships.map((m) => m.since ?? null),
         hasMessages: d.memberships.every((m) => m.explanationMsg), tagsDesired: interner.of(d.tagsDesired), tagsRevision: d.tagsRevision,
-        nextChangeAt: d.nextChangeAt ? new Date(d.nextChangeAt).getTime() : null, seen: false,
+        nextChangeAt: d.nextChangeAt ? new Date(d.nextChangeAt).getTime() : null, seen: false, arrayForm: d.arrayForm,
       });
       each?.(d);
     }

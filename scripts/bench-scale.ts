@@ -152,7 +152,9 @@ async function resyncPhases(stack: LocalStack, t0: number): Promise<Pick<Phases,
   }, { timeoutMs: timeLimitMs, intervalMs: 250 });
   const done = Date.now();
   markPhase('tagSync');
-  say(`resync steps (ms): ${JSON.stringify((finished.returnvalue as { stepsMs?: unknown } | null)?.stepsMs ?? null)}`);
+  // Read again: the job read before its state may have completed in between, without its result.
+  const resynced = (await stack.runtime.queuesFor(SHOP).resync.getJob(finished.id!)) ?? finished;
+  say(`resync steps (ms): ${JSON.stringify((resynced.returnvalue as { stepsMs?: unknown } | null)?.stepsMs ?? null)}, books read again from ${String((resynced.returnvalue as { booksReadAgainFrom?: unknown } | null)?.booksReadAgainFrom ?? '?')}`);
   const calibrateAt = seen.calibrate ?? done;
   const recomputeAt = seen.recompute ?? calibrateAt;
   return { backfillS: secs(calibrateAt - t0), calibrateS: secs(recomputeAt - calibrateAt), profilesS: secs(done - recomputeAt) };
@@ -209,28 +211,36 @@ async function verifySample(stack: LocalStack): Promise<{ checked: number; misma
   return { checked: sample.length, mismatches, examples };
 }
 
-type QueueLike = { name: string; getJobs(types: string[], start: number, end: number): Promise<Array<{ name: string; processedOn?: number; finishedOn?: number; failedReason?: string; timestamp: number; delay?: number; returnvalue?: unknown }>> };
+type QueueLike = { name: string; getJobs(types: string[], start: number, end: number): Promise<Array<{ name: string; processedOn?: number; finishedOn?: number; timestamp: number; delay?: number }>> };
+/** Jobs read per queue and state: a phase that ran more shows its count as "at least" (`capped`). */
+const JOBS_READ = 500;
 
 /**
  * What ran in every queue between `from` and now (name → count, seconds, failures), and what waits
  * delayed (a retry's backoff: the queues' idle does not wait for it, so its work falls in a later
  * phase). Logged at each maintenance phase's end: a phase's time is explained by the jobs it ran.
  */
-async function jobsSince(stack: LocalStack, from: number): Promise<{ ran: Record<string, { count: number; s: number; failed: number }>; delayed: string[] }> {
+async function jobsSince(stack: LocalStack, from: number): Promise<{ ran: Record<string, { count: number; s: number; failed: number; capped?: true }>; delayed: string[] }> {
   const queues = stack.runtime.partitions.flatMap((p) => Object.values(p)) as unknown as QueueLike[];
-  const ran: Record<string, { count: number; s: number; failed: number }> = {};
+  const ran: Record<string, { count: number; s: number; failed: number; capped?: true }> = {};
+  const ms: Record<string, number> = {};
   const delayed: string[] = [];
   for (const q of queues) {
-    for (const j of await q.getJobs(['completed', 'failed'], 0, 500)) {
-      if (!j.finishedOn || j.finishedOn < from) continue;
-      const r = (ran[j.name] ??= { count: 0, s: 0, failed: 0 });
-      r.count++;
-      r.s = secs(r.s * 1000 + (j.finishedOn - (j.processedOn ?? j.finishedOn)));
-      if (j.failedReason) r.failed++;
+    for (const state of ['completed', 'failed'] as const) {
+      const jobs = await q.getJobs([state], 0, JOBS_READ - 1);
+      for (const j of jobs) {
+        if (!j.finishedOn || j.finishedOn < from) continue;
+        const r = (ran[j.name] ??= { count: 0, s: 0, failed: 0 });
+        r.count++;
+        ms[j.name] = (ms[j.name] ?? 0) + j.finishedOn - (j.processedOn ?? j.finishedOn);
+        if (state === 'failed') r.failed++;
+        if (jobs.length >= JOBS_READ) r.capped = true;
+      }
     }
     // Job schedulers keep their next run delayed until tomorrow: only what is due within the hour.
-    for (const j of await q.getJobs(['delayed'], 0, 500)) if (j.timestamp + (j.delay ?? 0) < Date.now() + 3_600_000) delayed.push(`${j.name} in ${secs(j.timestamp + (j.delay ?? 0) - Date.now())} s`);
+    for (const j of await q.getJobs(['delayed'], 0, JOBS_READ - 1)) if (j.timestamp + (j.delay ?? 0) < Date.now() + 3_600_000) delayed.push(`${j.name} in ${secs(j.timestamp + (j.delay ?? 0) - Date.now())} s`);
   }
+  for (const [name, r] of Object.entries(ran)) r.s = secs(ms[name]!);
   return { ran, delayed };
 }
 
@@ -247,24 +257,26 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
-  const t1 = Date.now();
+  const recalibrateS = secs(Date.now() - t0);
   const queues = stack.runtime.queuesFor(SHOP);
-  const lastResult = async (q: { getCompleted(start: number, end: number): Promise<Array<{ name: string; returnvalue: unknown }>> }, name: string) =>
-    ((await q.getCompleted(0, 50)).find((j) => j.name === name)?.returnvalue ?? null) as Record<string, unknown> | null;
-  const recal = await lastResult(queues.recalibrate, 'recalibrate-shop');
-  say(`recalibrated in ${secs(t1 - t0)} s: ${recal?.written ?? '?'} profiles written, steps (ms) ${JSON.stringify(recal?.stepsMs ?? null)}`);
+  const recal = ((await queues.recalibrate.getCompleted(0, 50)).find((j) => j.name === 'recalibrate-shop')?.returnvalue ?? null) as Record<string, unknown> | null;
+  say(`recalibrated in ${recalibrateS} s: ${recal?.written ?? '?'} profiles written, steps (ms) ${JSON.stringify(recal?.stepsMs ?? null)}, books read again from ${String(recal?.booksReadAgainFrom ?? '?')}`);
   await sayJobsSince(stack, 'recalibrate', t0);
+  // Each phase is timed from its own start: the logging above is not in it.
+  const t1 = Date.now();
   markPhase('recencySweep');
-  await stack.runtime.enqueue.recencySweep(SHOP);
-  // The sweep's own result as soon as it is there: a run stopped while later work drains still tells.
-  const sweepJob = await pollUntil('the recency sweep to finish', async () => (await queues.maintenance.getCompleted(0, 50)).find((j) => j.name === 'recency-sweep' && (j.finishedOn ?? 0) >= t1) ?? false, { timeoutMs: timeLimitMs, intervalMs: 250 });
-  say(`recency sweep done in ${secs((sweepJob.finishedOn ?? Date.now()) - t1)} s: ${JSON.stringify(sweepJob.returnvalue)}`);
+  const sweepJob = await stack.runtime.enqueue.recencySweep(SHOP);
+  // The sweep's own result as soon as it is there (a failed sweep fails the run): a run stopped while later work drains still tells.
+  const sweep = await stack.waitFor('maintenance', sweepJob.id!, timeLimitMs) as Record<string, unknown> | null;
+  const recencySweepJobS = secs(Date.now() - t1);
+  say(`recency sweep done in ${recencySweepJobS} s: ${JSON.stringify(sweep)}`);
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
-  const t2 = Date.now();
+  const recencySweepS = secs(Date.now() - t1);
   await sayJobsSince(stack, 'recencySweep', t1);
   // What Settings → Preview runs: the whole shop recalibrated and segmented with a proposed change, nothing written.
+  const t2 = Date.now();
   markPhase('settingsPreview');
   const settings = (await shopPort(stack.deps).get(SHOP))!.settings;
   const next = { ...settings, families: { ...settings.families, rfm: false } };
@@ -272,10 +284,9 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const preview = await stack.waitFor('preview', job.id!, timeLimitMs) as PreviewResult;
   markPhase('upkeepEnd');
   // What each job did: how many profiles the recalibration rewrote, how many customers the sweep found due (each then recomputed).
-  const sweep = sweepJob.returnvalue as Record<string, unknown> | null;
   return {
-    recalibrateS: secs(t1 - t0), recalibrateWritten: (recal?.written as number | undefined) ?? null, recalibrateStepsMs: recal?.stepsMs ?? null,
-    recencySweepS: secs(t2 - t1), recencySweepJobS: secs((sweepJob.finishedOn ?? t2) - (sweepJob.processedOn ?? t1)), recencyQueued: (sweep?.queued as number | undefined) ?? null,
+    recalibrateS, recalibrateWritten: (recal?.written as number | undefined) ?? null, recalibrateStepsMs: recal?.stepsMs ?? null,
+    recencySweepS, recencySweepJobS, recencyQueued: (sweep?.queued as number | undefined) ?? null,
     // Skipped without reading the profiles: the recalibration just before computed every profile today (recency-sweep.ts).
     recencyCovered: sweep ? sweep.covered === 1 : null,
     settingsPreviewS: secs(Date.now() - t2), previewWouldChange: preview.wouldChange,

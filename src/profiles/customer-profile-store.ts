@@ -90,14 +90,17 @@ const membershipSchema = new Schema<StoredMembership>(
  * type schema beside every document, as large as the nested memberships themselves, and decodes both
  * on every read, a scan included: as text, a shop's profiles scan 3.8× faster and insert 2.4× faster
  * (20,000 profiles, docs/benchmarks.md, issue 18 session 13). Documents written before hold the
- * array in `memberships`; they are read as they are (decodeProfile) and rewritten as text at their next save.
+ * array in `memberships`; they are read as they are (decodeProfile) and rewritten as text at their next
+ * save, or by the next nightly recalibration (recompute-shop.ts, `PreviousLite.arrayForm`), even when
+ * nothing about the customer changed. Old and new versions of the app must not write at the same time
+ * (an older writer sets the array beside a newer text): docs/operations.md, upgrading.
  */
 type ProfileRecord = Omit<CustomerProfileDoc, 'memberships'> & { _id: string; membershipsJson?: string; memberships?: StoredMembership[] };
 
 /** A stored profile as the app reads it: memberships decoded from their text, or the older array. */
 export function decodeProfile<T extends { membershipsJson?: string; memberships?: StoredMembership[] }>(raw: T): Omit<T, 'membershipsJson'> & { memberships: StoredMembership[] } {
   const { membershipsJson, ...rest } = raw;
-  return { ...rest, memberships: membershipsJson !== undefined ? (JSON.parse(membershipsJson) as StoredMembership[]) : (raw.memberships ?? []) };
+  return { ...rest, memberships: membershipsJson != null ? (JSON.parse(membershipsJson) as StoredMembership[]) : (raw.memberships ?? []) };
 }
 
 /** What a read projects to get the memberships, in either form. */
@@ -518,9 +521,10 @@ export class CustomerProfileStore {
    * Every profile of the shop without its engine output (metrics, predictions, replenishment: the bulk
    * of a document), in batches, by one scan: what a whole-shop recompute compares its results with.
    */
-  async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>> {
+  async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'> & { arrayForm: boolean }>> {
     const cursor = this.model.collection.find<Omit<ProfileRecord, '_id' | 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>(shopScope(COLLECTION, shop), { projection: { _id: 0, metricsJson: 0, predictionsJson: 0, replenishmentJson: 0 }, batchSize });
-    for await (const batch of batchesOf(cursor, batchSize)) yield batch.map(decodeProfile);
+    // arrayForm: written by an earlier version (ProfileRecord): the nightly pass rewrites it.
+    for await (const batch of batchesOf(cursor, batchSize)) yield batch.map((d) => ({ ...decodeProfile(d), arrayForm: d.membershipsJson == null }));
   }
 
   /** Upserts the profile given the previous version the caller read; idempotent (same input → same document). */
@@ -532,12 +536,12 @@ export class CustomerProfileStore {
       // not from the caller's `previous`: a whole-shop pass may have written the profile since the caller
       // read it, and the live generation holds what was last written.
       const replaced = await this.writeProfile(shop, customerId, u, tagsRevision);
-      return { result: { previous, tagsRevision }, change: { before: replaced ? keysOfDoc(replaced) : null, after: browserKeys(u) } };
+      return { result: { previous, tagsRevision }, change: { before: replaced, after: browserKeys(u) } };
     });
   }
 
-  /** Writes the profile; returns the one it replaced (null: a new customer). */
-  private async writeProfile(shop: string, customerId: string, u: ProfileUpdate, tagsRevision: number): Promise<CustomerProfileDoc | null> {
+  /** Writes the profile; returns the browser keys of the one it replaced (null: a new customer). */
+  private async writeProfile(shop: string, customerId: string, u: ProfileUpdate, tagsRevision: number): Promise<BrowserKeys | null> {
     return upsertRetrying(() => this.model.findOneAndUpdate(
       { _id: profileId(shop, customerId) },
       {
@@ -559,7 +563,7 @@ export class CustomerProfileStore {
         $unset: { memberships: 1 },
       },
       { upsert: true, returnDocument: 'before' },
-    ).lean<ProfileRecord>().then((raw) => (raw ? decodeProfile(raw) : null)));
+    ).lean<ProfileRecord>().then((raw) => (raw ? keysOfDoc(raw) : null)));
   }
 
   /**

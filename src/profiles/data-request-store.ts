@@ -8,6 +8,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { collectCustomerData } from './shop-data-eraser.ts';
 import { ordersOfBook, type OrderBookDoc } from './order-store.ts';
+import { decodeProfile } from './customer-profile-store.ts';
 
 export const DATA_REQUESTS_COLLECTION = 'customer_data_requests';
 
@@ -76,6 +77,9 @@ export class DataRequestStore {
       delete data.order_books;
       data.orders = books.flatMap((b) => ordersOfBook(b)).map(({ id, ...rest }) => ({ orderId: id, ...rest }));
     }
+    // Profiles hold their memberships as JSON text: the merchant receives them as data.
+    const profiles = data.customer_profiles as Array<Parameters<typeof decodeProfile>[0]> | undefined;
+    if (profiles) data.customer_profiles = profiles.map(decodeProfile);
     await this.model.updateOne(
       { shop, dataRequestId },
       { $setOnInsert: { customerId, createdAt: now, dataJson: JSON.stringify(data) } },

@@ -19,7 +19,12 @@ interface IndexedModel {
 export async function createMissingIndexes(model: IndexedModel, obsolete: readonly string[] = []): Promise<void> {
   // A collection that does not exist yet makes listIndexes fail: create.
   const diff = await model.diffIndexes().catch(() => null);
-  for (const name of diff?.toDrop ?? []) if (obsolete.includes(name)) await model.collection.dropIndex(name);
+  for (const name of diff?.toDrop ?? []) {
+    // Two processes starting together may both drop it: the second finds it gone (IndexNotFound, 27).
+    if (obsolete.includes(name)) await model.collection.dropIndex(name).catch((err: { code?: number; codeName?: string }) => {
+      if (err.code !== 27 && err.codeName !== 'IndexNotFound') throw err;
+    });
+  }
   if (diff && diff.toCreate.length === 0) return;
   await model.createIndexes();
 }

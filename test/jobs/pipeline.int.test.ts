@@ -74,6 +74,27 @@ describe('pipeline on real stores', () => {
     assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, 0);
   });
 
+  it('the nightly recalibration rewrites as text the profiles an earlier version stored as arrays, though nothing else changed', async () => {
+    assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, 0);
+    const ids = [...new Set(orders.map((o) => o.customerId!))].slice(3, 7);
+    for (const customerId of ids) {
+      const filter = { ...shopScope('customer_profiles', SHOP), customerId };
+      const doc = await deps.stores.profiles.model.collection.findOne(filter);
+      // The same memberships, messages included: only the stored form is the earlier one.
+      await deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: JSON.parse(doc!.membershipsJson as string) }, $unset: { membershipsJson: '' } });
+    }
+    const eventsBefore = (await deps.stores.events.recent(SHOP, new Date(AS_OF + DAY), 10_000)).length;
+    assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, ids.length);
+    for (const customerId of ids) {
+      const raw = await deps.stores.profiles.model.collection.findOne({ ...shopScope('customer_profiles', SHOP), customerId });
+      assert.equal(raw!.memberships, undefined, customerId);
+      assert.equal(typeof raw!.membershipsJson, 'string', customerId);
+    }
+    // A change of form, not of segments: no event.
+    assert.equal((await deps.stores.events.recent(SHOP, new Date(AS_OF + DAY), 10_000)).length, eventsBefore);
+    assert.equal((await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF })).written, 0);
+  });
+
   it('a customer\'s own recompute reads an older document (memberships as an array) and rewrites it as text', async () => {
     const customerId = orders[1]!.customerId!;
     const filter = { ...shopScope('customer_profiles', SHOP), customerId };

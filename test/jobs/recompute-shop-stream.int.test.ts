@@ -7,18 +7,23 @@
 // the recalibration with those settings then writes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { openTestServices, type TestServices } from '../support/test-services.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recomputeShop } from '../../jobs/recompute-shop.ts';
 import { previewSettings } from '../../jobs/settings-preview.ts';
 import { byCustomerId } from '../../jobs/shop-snapshot.ts';
+import { BatchSpill } from '../../jobs/batch-spill.ts';
 import { calibrateWithInsights, segment } from '../../jobs/engine.ts';
 import type { CustomerInput, ShopSettings } from '../../src/segments/index.ts';
 import type { CustomerProfileDoc } from '../../src/profiles/customer-profile-store.ts';
 import { AS_OF, DAY, RecordingShopify, installShop, runtimeFor, seedOrders, seededOrders, testDeps } from './support.ts';
 
 const SHOP = 'recompute-stream.myshopify.com';
+/** Spill directories of this process left in the temp dir (none once a pass ends). */
+const ourSpills = async () => (await readdir(tmpdir())).filter((n) => n.startsWith(`segments-pass-${process.pid}-`));
 /** Batches of 16 and no books kept: 150 customers span 10 batches, read twice. */
 const STREAMED = { keepCustomersUpTo: 0, batchSize: 16 };
 
@@ -52,6 +57,10 @@ describe('whole-shop recompute in batches', () => {
   it('gives a shop spanning several batches the calibration and profiles of the one-pass computation', async () => {
     const r = await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings, reason: 'support', onlyChanged: false, ...STREAMED });
     assert.deepEqual([r.customers, r.written, r.orders], [150, 150, customers.reduce((n, c) => n + c.orders.length, 0)]);
+    // Past the memory bound the books waited in a spill file for the second read, removed since (batch-spill.ts).
+    assert.equal(r.booksReadAgainFrom, 'spill');
+    assert.ok(r.spillBytes! > 0);
+    assert.deepEqual(await ourSpills(), []);
     const expected = calibrateWithInsights(customers, settings, AS_OF, undefined);
     const stored = (await deps.stores.calibrations.current(SHOP))!;
     assert.deepEqual(stored.calibration, JSON.parse(JSON.stringify(expected)));
@@ -67,6 +76,25 @@ describe('whole-shop recompute in batches', () => {
     assert.equal(await rt.context.tagState.pendingCount(SHOP), 150);
     // The derived state (membership index, aggregates) is rebuilt from every profile.
     assert.equal((await deps.stores.profiles.aggregates.get(SHOP))!.customers, 150);
+  });
+
+  it('a spill file that fails mid-write (disk full) costs a second read of the books, not the pass', async () => {
+    let writes = 0;
+    const failing = async () => {
+      const spill = await BatchSpill.create<CustomerInput[]>();
+      const write = spill.write.bind(spill);
+      spill.write = async (b) => {
+        if (++writes > 3) throw new Error('ENOSPC: no space left on device');
+        await write(b);
+      };
+      return spill;
+    };
+    const r = await recomputeShop(rt.context, SHOP, { asOf: AS_OF, settings, reason: 'support', onlyChanged: true, ...STREAMED, spill: failing });
+    assert.ok(writes > 3);
+    assert.equal(r.booksReadAgainFrom, 'database');
+    // The same day's recalibration of the same books: every customer computed, none changed.
+    assert.deepEqual([r.customers, r.written], [150, 0]);
+    assert.deepEqual(await ourSpills(), []);
   });
 
   it('a recalibration later keeps entry dates, records each left segment with the previous tag and text, writes only changed customers', async () => {
@@ -107,6 +135,10 @@ describe('whole-shop recompute in batches', () => {
     const streamed = await previewSettings(rt.context, SHOP, next, asOf, STREAMED);
     // Books kept from the first read (a small shop) or read again in batches: the same answer.
     assert.deepEqual(await previewSettings(rt.context, SHOP, next, asOf), streamed);
+    // The books read again from the database (no spill file, or one that cannot be made): the same answer.
+    assert.deepEqual(await previewSettings(rt.context, SHOP, next, asOf, { ...STREAMED, spill: null }), streamed);
+    assert.deepEqual(await previewSettings(rt.context, SHOP, next, asOf, { ...STREAMED, spill: () => Promise.reject(new Error('read-only file system')) }), streamed);
+    assert.deepEqual(await ourSpills(), []);
 
     const before = await profiles();
     await recomputeShop(rt.context, SHOP, { asOf, settings: next, reason: 'settings', onlyChanged: true, ...STREAMED });

@@ -152,7 +152,7 @@ describe('admin API: pages', () => {
     const filter = { ...shopScope('customer_profiles', SHOP_A), customerId: '9000003' };
     const doc = await f.deps.stores.profiles.model.collection.findOne(filter);
     // Stored as an older version wrote it: memberships as an array (not membershipsJson), without messages.
-      const legacy = (JSON.parse(doc!.membershipsJson as string) as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
+    const legacy = (JSON.parse(doc!.membershipsJson as string) as Array<Record<string, unknown>>).map(({ explanationMsg: _m, ...m }) => m);
     await f.deps.stores.profiles.model.collection.updateOne(filter, { $set: { memberships: legacy }, $unset: { membershipsJson: '' } });
     await f.deps.stores.events.model.collection.insertOne({ shop: SHOP_A, customerId: '9000003', family: 'loyalty', segment: 'one-time-buyer', tag: 'seg:one-time-buyer', change: 'left', at: new Date(Date.parse('2026-01-02T00:00:00Z')), explanation: 'One Time Buyer: 1 order, on 2025-12-01' });
     const old = (await (await f.get('/api/customers/9000003', token)).json()) as typeof full;
