@@ -12,6 +12,7 @@ import { TokenDecryptionError } from '../../src/shopify/token-crypto.ts';
 import { ensureIndexes } from '../../src/deps.ts';
 import { shopScope } from '../../src/profiles/shard-keys.ts';
 import { CustomerProfileStore, OBSOLETE_PROFILE_INDEXES, type ProfileUpdate } from '../../src/profiles/customer-profile-store.ts';
+import { DataRequestStore } from '../../src/profiles/data-request-store.ts';
 
 const SHOP = 'stores.myshopify.com';
 const order = (id: string, customerId: string | null, updatedAt: number, netMinor = 100): NormalizedOrder => ({
@@ -119,6 +120,24 @@ describe('profile stores', () => {
     assert.ok(!names.includes(OBSOLETE_PROFILE_INDEXES[0]!), names.join(', '));
     assert.ok(names.includes('by_hand') && names.includes('shop_1_nextChangeAt_1'), names.join(', '));
     await profiles.model.collection.dropIndex('by_hand');
+  });
+
+  it('data request: the customer\'s memberships come as data, from text or from an earlier version\'s array', async () => {
+    const profiles = new CustomerProfileStore(s.mongo);
+    const requests = new DataRequestStore(s.mongo);
+    const m = { family: 'loyalty', segment: 'vip', label: 'VIP', tag: 'seg:vip', explanation: 'VIP: 9 orders', since: 1 };
+    const at = new Date('2026-11-20T00:00:00Z');
+    await profiles.model.collection.insertMany([
+      { _id: `${SHOP}/dr1`, shop: SHOP, customerId: 'dr1', membershipsJson: JSON.stringify([m]), tagsDesired: ['seg:vip'], asOf: at, computedAt: at },
+      { _id: `${SHOP}/dr2`, shop: SHOP, customerId: 'dr2', memberships: [m], tagsDesired: ['seg:vip'], asOf: at, computedAt: at },
+    ] as never[]);
+    for (const id of ['dr1', 'dr2']) {
+      await requests.fulfil(SHOP, id, `req-${id}`, at);
+      const record = await requests.get(SHOP, `req-${id}`);
+      const [profile] = record!.data.customer_profiles as Array<{ memberships: unknown; membershipsJson?: string }>;
+      assert.deepEqual(profile!.memberships, [m], id);
+      assert.equal(profile!.membershipsJson, undefined, id);
+    }
   });
 
   it('webhook deliveries: recorded once processed, per shop, idempotent, cleanup keeps the last 8 days', async () => {
