@@ -46,8 +46,15 @@ export class BatchSpill<T> {
     const body = serialize(batch);
     const head = Buffer.alloc(4);
     head.writeUInt32LE(body.length);
-    await this.file.write(Buffer.concat([head, body]), 0, 4 + body.length, this.bytes);
-    this.bytes += 4 + body.length;
+    const record = Buffer.concat([head, body]);
+    // One write call may write less than asked (a disk filling up): the rest is written, or it throws.
+    let done = 0;
+    while (done < record.length) {
+      const { bytesWritten } = await this.file.write(record, done, record.length - done, this.bytes + done);
+      if (bytesWritten === 0) throw new Error(`spill file: nothing written at ${this.bytes + done} bytes`);
+      done += bytesWritten;
+    }
+    this.bytes += record.length;
     this.batches++;
   }
 
@@ -77,15 +84,19 @@ export class BatchSpill<T> {
     }
   }
 
-  /** Closes and removes the file (idempotent). */
+  /**
+   * Closes and removes the file (idempotent). Never throws: a file that cannot be removed must not fail
+   * a pass that succeeded; it is left for sweepStaleSpills at the next start.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.file.close().catch(() => undefined);
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
+/** Whether the spill's process still runs. This process's own pid counts as gone: sweepStaleSpills runs before its first pass only. */
 const alive = (pid: number): boolean => {
   if (pid === process.pid) return false;
   try {
@@ -98,8 +109,9 @@ const alive = (pid: number): boolean => {
 
 /**
  * Removes the spill directories of processes that are gone (a worker killed mid-pass). Called at the
- * worker's start: a directory named after this very pid is a previous life's (a container restarts
- * its process with the same pid). Returns how many it removed.
+ * worker's start, before it takes a job (jobs/main.ts, web/main.ts --with-worker): a directory named
+ * after this very pid is a previous life's (a container restarts its process with the same pid).
+ * One it cannot remove (another user's) is skipped. Returns how many it removed.
  */
 export async function sweepStaleSpills(root = tmpdir()): Promise<number> {
   let removed = 0;
@@ -107,8 +119,12 @@ export async function sweepStaleSpills(root = tmpdir()): Promise<number> {
     if (!name.startsWith(PREFIX)) continue;
     const pid = Number(name.slice(PREFIX.length).split('-')[0]);
     if (!Number.isInteger(pid) || alive(pid)) continue;
-    await rm(join(root, name), { recursive: true, force: true });
-    removed++;
+    try {
+      await rm(join(root, name), { recursive: true, force: true });
+      removed++;
+    } catch {
+      // Not ours to remove (EPERM / EACCES in a shared temp dir): left as it is.
+    }
   }
   return removed;
 }

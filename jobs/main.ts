@@ -26,7 +26,7 @@ const deps = await createDeps(config, asOf !== undefined ? { now: () => asOf } :
 const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), ...(asOf !== undefined ? { asOf } : {}) });
 const queues = queuesFromArgs(process.argv.slice(2));
 // Before this worker's first pass: the spill files a killed worker left (batch-spill.ts).
-const staleSpills = await sweepStaleSpills();
+const staleSpills = await sweepStaleSpills().catch(() => 0);
 if (staleSpills) deps.logger.warn({ removed: staleSpills }, 'removed the spill files of a worker that died mid-pass');
 runtime.startWorkers(queues ? { queues } : {});
 await runtime.enqueue.ensureGlobalSchedules();

@@ -268,7 +268,9 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const sweepJob = await stack.runtime.enqueue.recencySweep(SHOP);
   // The sweep's own result as soon as it is there (a failed sweep fails the run): a run stopped while later work drains still tells.
   const sweep = await stack.waitFor('maintenance', sweepJob.id!, timeLimitMs) as Record<string, unknown> | null;
-  const recencySweepJobS = secs(Date.now() - t1);
+  // The job's own run, from when a worker took it to when it finished.
+  const ran = await queues.maintenance.getJob(sweepJob.id!);
+  const recencySweepJobS = secs((ran?.finishedOn ?? Date.now()) - (ran?.processedOn ?? t1));
   say(`recency sweep done in ${recencySweepJobS} s: ${JSON.stringify(sweep)}`);
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();

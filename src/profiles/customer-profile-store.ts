@@ -524,7 +524,7 @@ export class CustomerProfileStore {
   async *previousOfShop(shop: string, batchSize = 2000): AsyncGenerator<Array<Omit<CustomerProfileDoc, 'metricsJson' | 'predictionsJson' | 'replenishmentJson'> & { arrayForm: boolean }>> {
     const cursor = this.model.collection.find<Omit<ProfileRecord, '_id' | 'metricsJson' | 'predictionsJson' | 'replenishmentJson'>>(shopScope(COLLECTION, shop), { projection: { _id: 0, metricsJson: 0, predictionsJson: 0, replenishmentJson: 0 }, batchSize });
     // arrayForm: written by an earlier version (ProfileRecord): the nightly pass rewrites it.
-    for await (const batch of batchesOf(cursor, batchSize)) yield batch.map((d) => ({ ...decodeProfile(d), arrayForm: d.membershipsJson == null }));
+    for await (const batch of batchesOf(cursor, batchSize)) yield batch.map((d) => ({ ...decodeProfile(d), arrayForm: d.membershipsJson == null || d.memberships !== undefined }));
   }
 
   /** Upserts the profile given the previous version the caller read; idempotent (same input → same document). */
