@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
+import type { Logger } from '../src/logger.ts';
+
 const PREFIX = 'segments-pass-';
 
 export class BatchSpill<T> {
@@ -106,6 +108,12 @@ const alive = (pid: number): boolean => {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/** What a process that runs workers calls before its first pass (jobs/main.ts, web/main.ts --with-worker): sweepStaleSpills, logged, never failing the start. */
+export async function removeStaleSpills(logger: Pick<Logger, 'warn'>): Promise<void> {
+  const removed = await sweepStaleSpills().catch(() => 0);
+  if (removed) logger.warn({ removed }, 'removed the spill files of a worker that died mid-pass');
+}
 
 /**
  * Removes the spill directories of processes that are gone (a worker killed mid-pass). Called at the

@@ -6,7 +6,7 @@ import { createJobRuntime } from './runtime.ts';
 import { createShopifyPort } from './shopify-port.ts';
 import { QUEUE, type QueueName } from './queues.ts';
 import { onShutdownSignal } from './shutdown.ts';
-import { sweepStaleSpills } from './batch-spill.ts';
+import { removeStaleSpills } from './batch-spill.ts';
 
 function queuesFromArgs(argv: readonly string[]): QueueName[] | undefined {
   const i = argv.indexOf('--queues');
@@ -26,8 +26,7 @@ const deps = await createDeps(config, asOf !== undefined ? { now: () => asOf } :
 const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), ...(asOf !== undefined ? { asOf } : {}) });
 const queues = queuesFromArgs(process.argv.slice(2));
 // Before this worker's first pass: the spill files a killed worker left (batch-spill.ts).
-const staleSpills = await sweepStaleSpills().catch(() => 0);
-if (staleSpills) deps.logger.warn({ removed: staleSpills }, 'removed the spill files of a worker that died mid-pass');
+await removeStaleSpills(deps.logger);
 runtime.startWorkers(queues ? { queues } : {});
 await runtime.enqueue.ensureGlobalSchedules();
 deps.logger.info({ queues: queues ?? 'all', concurrency: config.WORKER_CONCURRENCY }, 'worker started');

@@ -12,7 +12,7 @@ import { startWebhookIngest } from './webhook-ingest.ts';
 import { installOnFirstUse } from './admin/install-on-first-use.ts';
 import { dashboardMounts } from './mounts.ts';
 import { dashboardPortsFrom } from './ports.ts';
-import { sweepStaleSpills } from '../jobs/batch-spill.ts';
+import { removeStaleSpills } from '../jobs/batch-spill.ts';
 
 export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
@@ -31,8 +31,7 @@ const deps = await createDeps(config, asOf !== undefined ? { now: () => asOf } :
 const runtime = createJobRuntime(deps, { shopify: createShopifyPort(deps), ...(asOf !== undefined ? { asOf } : {}) });
 if (withWorker) {
   // Before this process's first pass, as jobs/main.ts: the spill files a killed worker left (jobs/batch-spill.ts).
-  const staleSpills = await sweepStaleSpills().catch(() => 0);
-  if (staleSpills) deps.logger.warn({ removed: staleSpills }, 'removed the spill files of a worker that died mid-pass');
+  await removeStaleSpills(deps.logger);
   runtime.startWorkers();
   await runtime.enqueue.ensureGlobalSchedules();
 }

@@ -511,10 +511,7 @@ export class CustomerProfileStore {
   /** Every profile of a shop in one read (one scan on FerretDB), keyed by customer id. */
   async allOf(shop: string): Promise<Map<string, CustomerProfileDoc>> {
     const docs = await this.model.find(shopScope(COLLECTION, shop), { _id: 0 }).lean<ProfileRecord[]>();
-    return new Map(docs.map((raw) => {
-      const d = decodeProfile(raw);
-      return [d.customerId, d];
-    }));
+    return new Map(docs.map(decodeProfile).map((d) => [d.customerId, d]));
   }
 
   /**
