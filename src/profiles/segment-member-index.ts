@@ -11,6 +11,13 @@
 //   is a bound leaves (erasure must not leave the id behind in a head): the bound becomes the chunk's
 //   new first entry, or the (then empty) chunk is dropped from the head. A writer finds an entry's chunk from
 //   the head alone and writes it with `$addToSet` / `$pull` — idempotent, no read-compare-write.
+// - A head also says how many chunk numbers its list was given (`chunks`; numbers are never added after
+//   that), and is written before its chunks: every chunk is named by a head, so a generation is deleted
+//   by `_id` — the heads are small, the chunks ≈ 8 KB each, and a `{shop, gen}` filter makes FerretDB
+//   1.24 decode every chunk of every generation (a recalibration at 100,000 customers spent ≈ 15 s in
+//   two such scans; docs/benchmarks.md). Chunks are created only with their head (a rebuild, or a list's
+//   first write), never by a write to an existing list: a late write to a dropped generation leaves
+//   nothing that the next drop's heads do not name.
 // - Every read and write names its generation. Which one is live, and the switch from one to the next,
 //   are kept in the shop's aggregates document (shop-aggregates.ts, "Generations"): a rebuild builds a
 //   new generation beside the live one (balanced chunks of CHUNK_SIZE), brings it up to date with the
@@ -33,11 +40,15 @@ const CHUNKS = 'segment_member_chunks';
 export const CHUNK_SIZE = 200;
 
 /** `bounds`: "<lower bound>\t<chunk number>" per chunk, joined by "\n" (one string decodes far faster than an array). */
-interface HeadRecord { _id: string; shop: string; segmentKey: string; field: BrowserSortField; gen: string; bounds: string }
+interface HeadRecord {
+  _id: string; shop: string; segmentKey: string; field: BrowserSortField; gen: string; bounds: string;
+  /** Chunk numbers 0 … chunks − 1 were given to the list; absent in heads written before this field (their chunks may not all be named). */
+  chunks?: number;
+}
 interface ChunkRecord { _id: string; shop: string; gen: string; e: string[] }
 
 const headSchema = new Schema<HeadRecord>(
-  { _id: String, shop: String, segmentKey: String, field: String, gen: String, bounds: String },
+  { _id: String, shop: String, segmentKey: String, field: String, gen: String, bounds: String, chunks: Number },
   { collection: HEADS, versionKey: false, minimize: false },
 );
 const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: String, e: [String] }, { collection: CHUNKS, versionKey: false });
@@ -113,7 +124,9 @@ export class SegmentMemberIndex {
   private async headForWrite(shop: string, segmentKey: string, field: BrowserSortField, gen: string): Promise<HeadRecord> {
     const h = await this.head(shop, segmentKey, field, gen);
     if (h) return h;
-    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field, gen) }, { $setOnInsert: { shop, segmentKey, field, gen, bounds: '\t0' } }, { upsert: true }));
+    // Its one chunk first: a head names only chunks that exist, and writes never create one.
+    await upsertRetrying(() => this.chunks.updateOne({ _id: chunkId(shop, segmentKey, field, gen, 0) }, { $setOnInsert: { shop, gen, e: [] } }, { upsert: true }));
+    await upsertRetrying(() => this.heads.updateOne({ _id: headId(shop, segmentKey, field, gen) }, { $setOnInsert: { shop, segmentKey, field, gen, bounds: '\t0', chunks: 1 } }, { upsert: true }));
     return (await this.head(shop, segmentKey, field, gen))!;
   }
 
@@ -122,6 +135,8 @@ export class SegmentMemberIndex {
    * new ones added, two updates per chunk touched (`$pullAll` / `$addToSet` with `$each`: idempotent, no
    * read-compare-write), however many customers' entries fall in it. (`$pull` with an `$in` condition
    * is ignored by FerretDB 1.24 without an error — measured — so `$pullAll`, which both answer.)
+   * Only a list whose head predates `chunks` creates a missing chunk (its chunk 0 came with its first add):
+   * otherwise a write that arrives after its generation was dropped finds no chunk and leaves nothing.
    */
   async apply(shop: string, gen: string, changes: readonly MemberChange[]): Promise<void> {
     const pulls: Array<[string, string]> = [];
@@ -139,11 +154,13 @@ export class SegmentMemberIndex {
       return [l, await this.headForWrite(shop, seg, field, gen)] as const;
     })));
     const bounds = new Map([...heads].map(([l, h]) => [l, boundsOf(h)]));
+    const mayCreate = new Set<string>();
     const byChunk = (entries: ReadonlyArray<[string, string]>): Map<string, string[]> => {
       const out = new Map<string, string[]>();
       for (const [list, key] of entries) {
         const [seg, field] = list.split('\n') as [string, BrowserSortField];
         const id = chunkId(shop, seg, field, gen, chunkOf(bounds.get(list)!, key));
+        if (heads.get(list)!.chunks === undefined) mayCreate.add(id);
         const keys = out.get(id);
         if (keys) keys.push(key);
         else out.set(id, [key]);
@@ -152,7 +169,7 @@ export class SegmentMemberIndex {
     };
     const ops = [
       ...[...byChunk(pulls)].map(([id, keys]) => ({ updateOne: { filter: { _id: id }, update: { $pullAll: { e: keys } } } })),
-      ...[...byChunk(adds)].map(([id, keys]) => ({ updateOne: { filter: { _id: id }, update: { $addToSet: { e: { $each: keys } }, $setOnInsert: { shop, gen } }, upsert: true } })),
+      ...[...byChunk(adds)].map(([id, keys]) => ({ updateOne: { filter: { _id: id }, update: { $addToSet: { e: { $each: keys } }, $setOnInsert: { shop, gen } }, upsert: mayCreate.has(id) } })),
     ];
     for (let i = 0; i < ops.length; i += 500) await upsertRetrying(() => this.chunks.bulkWrite(ops.slice(i, i + 500) as never, { ordered: false }));
     for (const [list, key] of pulls) {
@@ -202,8 +219,13 @@ export class SegmentMemberIndex {
       }
     }
     const heads: HeadRecord[] = [];
+    let unwritten: HeadRecord[] = [];
     let batch: ChunkRecord[] = [];
+    const writeHeads = (hs: readonly HeadRecord[]) => upsertRetrying(() => this.heads.collection.bulkWrite(hs.map((h) => ({ replaceOne: { filter: { _id: h._id } as never, replacement: h as never, upsert: true } })), { ordered: false }));
+    // A list's head before its chunks: every chunk written is named by a head (drop deletes by `_id`).
     const flush = async () => {
+      if (unwritten.length) await writeHeads(unwritten);
+      unwritten = [];
       if (batch.length) await this.chunks.collection.insertMany(batch as never[], { ordered: false });
       batch = [];
     };
@@ -212,31 +234,48 @@ export class SegmentMemberIndex {
         const keys = indices.map((i) => entryKey(all[i]![f], ids[i]!));
         keys.sort();
         const lower: Bound[] = [];
+        for (let i = 0; i < keys.length; i += CHUNK_SIZE) lower.push({ lower: i === 0 ? '' : keys[i]!, no: i / CHUNK_SIZE });
+        const head = { _id: headId(shop, seg, f, gen), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower), chunks: lower.length };
+        heads.push(head);
+        unwritten.push(head);
         for (let i = 0; i < keys.length; i += CHUNK_SIZE) {
-          lower.push({ lower: i === 0 ? '' : keys[i]!, no: i / CHUNK_SIZE });
           batch.push({ _id: chunkId(shop, seg, f, gen, i / CHUNK_SIZE), shop, gen, e: keys.slice(i, i + CHUNK_SIZE) });
           if (batch.length >= 100) await flush();
         }
-        heads.push({ _id: headId(shop, seg, f, gen), shop, segmentKey: seg, field: f, gen, bounds: boundsText(lower) });
       }
       bySegment.delete(seg);
     }
     await flush();
-    // Heads last: a head names only chunks already written.
-    if (heads.length) await upsertRetrying(() => this.heads.collection.bulkWrite(heads.map((h) => ({ replaceOne: { filter: { _id: h._id } as never, replacement: h as never, upsert: true } })), { ordered: false }));
+    // Every head once more: a rebuild that began meanwhile deleted this (superseded) generation's heads
+    // with the chunks written so far (dropExcept); with its heads back, its own drop finds the rest.
+    if (heads.length) await writeHeads(heads);
   }
 
   /** Deletes the shop's generations other than `keep` (the live one, one being built). */
   async dropExcept(shop: string, keep: ReadonlyArray<string | null | undefined>): Promise<void> {
     const gens = keep.filter((g): g is string => !!g);
-    await this.heads.deleteMany({ ...shopScope(HEADS, shop), gen: { $nin: gens } });
-    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: { $nin: gens } });
+    await this.dropGenerations(shop, (g) => !gens.includes(g), { $nin: gens });
   }
 
   /** Deletes one generation of the shop's index. */
   async drop(shop: string, gen: string): Promise<void> {
-    await this.heads.deleteMany({ ...shopScope(HEADS, shop), gen });
-    await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen });
+    await this.dropGenerations(shop, (g) => g === gen, gen);
+  }
+
+  /**
+   * Deletes the chunks the generations' heads name, by `_id` (a filter on `gen` would make FerretDB
+   * decode every chunk of the collection), then the heads. While the shop has a head written before
+   * heads said how many chunks they name, a generation's chunks may have no head (a rebuild then wrote
+   * its heads last): they are found by a scan instead, until the first rebuild after the upgrade.
+   */
+  private async dropGenerations(shop: string, dropped: (gen: string) => boolean, genFilter: string | { $nin: string[] }): Promise<void> {
+    const heads = await this.heads.find(shopScope(HEADS, shop), { segmentKey: 1, field: 1, gen: 1, chunks: 1 }).lean<Array<Omit<HeadRecord, 'bounds'>>>();
+    if (heads.some((h) => typeof h.chunks !== 'number')) await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: genFilter });
+    else {
+      const ids = heads.filter((h) => dropped(h.gen)).flatMap((h) => Array.from({ length: h.chunks! }, (_, i) => chunkId(shop, h.segmentKey, h.field, h.gen, i)));
+      for (let i = 0; i < ids.length; i += 1000) await this.chunks.bulkWrite(ids.slice(i, i + 1000).map((_id) => ({ deleteOne: { filter: { _id } } })), { ordered: false });
+    }
+    await this.heads.deleteMany({ ...shopScope(HEADS, shop), gen: genFilter });
   }
 
   private async chunk(id: string): Promise<string[]> {
