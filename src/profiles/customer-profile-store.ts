@@ -359,9 +359,9 @@ export class CustomerProfileStore {
   async beginRebuild(shop: string): Promise<DerivedRebuild> {
     const gen = randomBytes(6).toString('hex');
     const writers = await this.derived.beginRebuild(shop, gen);
-    const liveGen = await this.aggregates.liveGen(shop);
+    const { liveGen, chunksNamed } = await this.aggregates.generations(shop);
     // Generations left by rebuilds that died (a running one that is superseded drops its own).
-    await this.memberIndex.dropExcept(shop, [liveGen, gen]);
+    await this.memberIndex.dropExcept(shop, [liveGen, gen], { scan: !chunksNamed });
     await this.hooks.at?.('rebuild:begun', shop);
     await this.derived.waitForWriters(shop, writers, Infinity, () => this.hooks.at?.('rebuild:waiting', shop));
     return { shop, gen, liveGen };
@@ -426,7 +426,9 @@ export class CustomerProfileStore {
       if (!(await this.derived.gate(shop, gen, 0))) break;
       await new Promise((res) => setTimeout(res, 50));
     }
-    await this.memberIndex.drop(shop, gen);
+    // Superseded: the newer rebuild's dropExcept may have deleted heads of this generation while it was
+    // built (heads it then wrote again may have gone after that): a scan finds every chunk. Rare.
+    await this.memberIndex.drop(shop, gen, { scan: true });
     await this.derived.endRebuild(shop, gen);
     // No longer the running rebuild, but none other began or switched: its keys vanished (Redis restarted). Start over.
     if ((await this.aggregates.liveGen(shop)) === r.liveGen && !(await this.derived.runningRebuild(shop))) {
@@ -448,7 +450,7 @@ export class CustomerProfileStore {
   /** The pass that began a rebuild failed: drop it. */
   async abortRebuild(r: DerivedRebuild): Promise<void> {
     await this.derived.endRebuild(r.shop, r.gen);
-    await this.memberIndex.drop(r.shop, r.gen);
+    await this.memberIndex.drop(r.shop, r.gen, { scan: true });
   }
 
   /** A whole rebuild: begin, read every profile, finish. */

@@ -53,6 +53,9 @@ const headSchema = new Schema<HeadRecord>(
 );
 const chunkSchema = new Schema<ChunkRecord>({ _id: String, shop: String, gen: String, e: [String] }, { collection: CHUNKS, versionKey: false });
 
+/** `scan`: find the generations' chunks by a `{shop, gen}` scan, not from their heads (chunks that may have lost their head). */
+export interface DropOptions { scan?: boolean }
+
 interface Bound { lower: string; no: number }
 const boundsOf = (h: HeadRecord): Bound[] => (h.bounds ?? '').split('\n').map((line, i) => {
   const tab = line.lastIndexOf('\t');
@@ -252,30 +255,33 @@ export class SegmentMemberIndex {
   }
 
   /** Deletes the shop's generations other than `keep` (the live one, one being built). */
-  async dropExcept(shop: string, keep: ReadonlyArray<string | null | undefined>): Promise<void> {
+  async dropExcept(shop: string, keep: ReadonlyArray<string | null | undefined>, o: DropOptions = {}): Promise<void> {
     const gens = keep.filter((g): g is string => !!g);
-    await this.dropGenerations(shop, (g) => !gens.includes(g), { $nin: gens });
+    await this.dropGenerations(shop, (g) => !gens.includes(g), { $nin: gens }, o);
   }
 
   /** Deletes one generation of the shop's index. */
-  async drop(shop: string, gen: string): Promise<void> {
-    await this.dropGenerations(shop, (g) => g === gen, gen);
+  async drop(shop: string, gen: string, o: DropOptions = {}): Promise<void> {
+    await this.dropGenerations(shop, (g) => g === gen, gen, o);
   }
 
   /**
    * Deletes the chunks the generations' heads name, by `_id` (a filter on `gen` would make FerretDB
-   * decode every chunk of the collection), then the heads. While the shop has a head written before
-   * heads said how many chunks they name, a generation's chunks may have no head (a rebuild then wrote
-   * its heads last): they are found by a scan instead, until the first rebuild after the upgrade.
+   * decode every chunk of the collection), then those heads — by `_id` too: a head written meanwhile
+   * (a late first write to a list, a rebuild that began meanwhile) stays, and names its chunks for the
+   * next drop. A scan instead when asked (`scan`), or when a head of the shop predates `chunks` (its
+   * generation's chunks may not all be named).
    */
-  private async dropGenerations(shop: string, dropped: (gen: string) => boolean, genFilter: string | { $nin: string[] }): Promise<void> {
+  private async dropGenerations(shop: string, dropped: (gen: string) => boolean, genFilter: string | { $nin: string[] }, o: DropOptions): Promise<void> {
     const heads = await this.heads.find(shopScope(HEADS, shop), { segmentKey: 1, field: 1, gen: 1, chunks: 1 }).lean<Array<Omit<HeadRecord, 'bounds'>>>();
-    if (heads.some((h) => typeof h.chunks !== 'number')) await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: genFilter });
-    else {
-      const ids = heads.filter((h) => dropped(h.gen)).flatMap((h) => Array.from({ length: h.chunks! }, (_, i) => chunkId(shop, h.segmentKey, h.field, h.gen, i)));
-      for (let i = 0; i < ids.length; i += 1000) await this.chunks.bulkWrite(ids.slice(i, i + 1000).map((_id) => ({ deleteOne: { filter: { _id } } })), { ordered: false });
-    }
-    await this.heads.deleteMany({ ...shopScope(HEADS, shop), gen: genFilter });
+    const gone = heads.filter((h) => dropped(h.gen));
+    if (o.scan || heads.some((h) => typeof h.chunks !== 'number')) await this.chunks.deleteMany({ ...shopScope(CHUNKS, shop), gen: genFilter });
+    else await this.deleteByIds(this.chunks, gone.flatMap((h) => Array.from({ length: h.chunks! }, (_, i) => chunkId(shop, h.segmentKey, h.field, h.gen, i))));
+    await this.deleteByIds(this.heads, gone.map((h) => h._id));
+  }
+
+  private async deleteByIds(model: Model<HeadRecord> | Model<ChunkRecord>, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000) await model.collection.bulkWrite(ids.slice(i, i + 1000).map((_id) => ({ deleteOne: { filter: { _id } as never } })), { ordered: false });
   }
 
   private async chunk(id: string): Promise<string[]> {

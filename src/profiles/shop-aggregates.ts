@@ -42,10 +42,11 @@ export interface ShopAggregates {
   /** Summed spend (minor units) of the members per segment key. */
   revenue: Record<string, number>;
 }
-type AggregatesRecord = ShopAggregates & { _id: string; shop: string; gen?: string; lastApplied?: string | null };
+/** `chunksNamed`: the live generation was switched to by a version whose heads name all their chunks (segment-member-index.ts). */
+type AggregatesRecord = ShopAggregates & { _id: string; shop: string; gen?: string; lastApplied?: string | null; chunksNamed?: boolean };
 
 const schema = new Schema<AggregatesRecord>(
-  { _id: String, shop: String, customers: Number, revenueMinor: Number, members: Schema.Types.Mixed, revenue: Schema.Types.Mixed, gen: String, lastApplied: { type: String, default: null } },
+  { _id: String, shop: String, customers: Number, revenueMinor: Number, members: Schema.Types.Mixed, revenue: Schema.Types.Mixed, gen: String, lastApplied: { type: String, default: null }, chunksNamed: Boolean },
   { collection: COLLECTION, versionKey: false, minimize: false },
 );
 
@@ -105,6 +106,16 @@ export class ShopAggregatesStore {
   }
 
   /**
+   * The live generation, and whether every chunk the shop's index may hold is named by a head: false
+   * before the first switch by this version (a rebuild of an earlier one that died may have left chunks
+   * without a head — found by a scan once).
+   */
+  async generations(shop: string): Promise<{ liveGen: string | null; chunksNamed: boolean }> {
+    const d = await this.model.findOne({ _id: shop }, { gen: 1, chunksNamed: 1 }).lean<AggregatesRecord>();
+    return { liveGen: d?.gen ?? null, chunksNamed: d?.chunksNamed === true };
+  }
+
+  /**
    * Adds a batch of log records' difference to generation `gen`'s counts and records its last record as
    * applied — only if `gen` is live and `previous` was the last applied (compare-and-set: a batch
    * retried after a crash, or applied by a second applier, counts once). False when it did not apply.
@@ -122,7 +133,7 @@ export class ShopAggregatesStore {
   async switchTo(shop: string, gen: string, a: ShopAggregates): Promise<void> {
     await upsertRetrying(() => this.model.collection.updateOne(
       { _id: shop } as never,
-      { $set: { shop, gen, lastApplied: null, customers: a.customers, revenueMinor: a.revenueMinor, members: a.members, revenue: a.revenue } } as never,
+      { $set: { shop, gen, chunksNamed: true, lastApplied: null, customers: a.customers, revenueMinor: a.revenueMinor, members: a.members, revenue: a.revenue } } as never,
       { upsert: true },
     ));
   }

@@ -73,8 +73,35 @@ describe('segment membership index: dropping generations', () => {
     // One that reads the heads now creates the list again, its chunk with its head.
     await idx.apply(SHOP, 'late', [{ customerId: id, before: null, after: { ...keys, segmentKeys: ['loyalty/new'] } }]);
     assert.deepEqual([await chunksOf(SHOP, 'late'), await headsOf(SHOP, 'late')], [5, 5]);
+    // And one that does so while the next drop runs (after it read the heads): its heads stay, naming its chunks.
+    const heads = idx.heads.collection;
+    const deleteHeads = heads.bulkWrite.bind(heads);
+    let raced = false;
+    heads.bulkWrite = (async (...args: Parameters<typeof deleteHeads>) => {
+      if (!raced) {
+        raced = true;
+        await idx.apply(SHOP, 'late', [{ customerId: id, before: null, after: { ...keys, segmentKeys: ['loyalty/newer'] } }]);
+      }
+      return deleteHeads(...args);
+    }) as typeof deleteHeads;
+    try {
+      await idx.dropExcept(SHOP, ['other']);
+    } finally {
+      heads.bulkWrite = deleteHeads;
+    }
+    assert.ok(raced);
+    assert.deepEqual([await chunksOf(SHOP, 'late'), await headsOf(SHOP, 'late')], [5, 5], 'the list written during the drop');
     await idx.dropExcept(SHOP, ['other']);
     assert.deepEqual([await chunksOf(SHOP, 'late'), await headsOf(SHOP, 'late')], [0, 0]);
+  });
+
+  it('chunks whose heads are gone (a superseded rebuild\'s, after a newer one deleted its heads) are found by a scan', async () => {
+    await idx.build(SHOP, 'orphaned', members(450, 2, 4000));
+    await idx.heads.deleteMany({ ...shopScope('segment_member_heads', SHOP), gen: 'orphaned' });
+    await idx.drop(SHOP, 'orphaned');
+    assert.equal(await chunksOf(SHOP, 'orphaned'), 30, 'no head names them');
+    await idx.drop(SHOP, 'orphaned', { scan: true });
+    assert.equal(await chunksOf(SHOP, 'orphaned'), 0);
   });
 
   it('a rebuild superseded while it builds leaves nothing after its own drop', async () => {
@@ -96,7 +123,7 @@ describe('segment membership index: dropping generations', () => {
     assert.deepEqual([await chunksOf(SHOP, 'superseded'), await headsOf(SHOP, 'superseded')], [0, 0]);
   });
 
-  it('heads that predate `chunks`: chunks without a head (a rebuild that died) are found by a scan, once', async () => {
+  it('heads that predate `chunks`: chunks without a head (a rebuild that died) are found by a scan', async () => {
     await idx.build(SHOP, 'live', members(250, 1, 3000));
     await idx.heads.updateMany(shopScope('segment_member_heads', SHOP), { $unset: { chunks: 1 } });
     // A rebuild of the earlier version that died before it wrote its heads (they came last then).

@@ -2,7 +2,8 @@
 // derivation of the stored profiles through every write path that changes memberships: the whole-shop
 // recompute (a rebuild), per-customer recomputes after new orders and after time alone (recency), the
 // deletion of a profile (tag sync / maintenance) and the erasure of a customer (customers/redact);
-// a second whole-shop recompute leaves no chunk of the old generation; pages read in order are the
+// a second whole-shop recompute leaves no chunk of the old generation (the first one none of a rebuild of
+// an earlier version that died); pages read in order are the
 // derivation's order in both directions; a stale entry is never shown; an erased entry that was a
 // chunk bound leaves the head; a shop without aggregates gets
 // them (and the index) derived on first read.
@@ -71,7 +72,12 @@ describe('segment membership index and shop aggregates', () => {
   });
 
   it('a whole-shop recompute builds the index and aggregates; a second one replaces the old generation', async () => {
+    // Left by a rebuild of an earlier version that died before it wrote its heads: the first rebuild of this version scans for it.
+    const orphan = { _id: `${SHOP}/loyalty/x|bySpend|dead|0`, shop: SHOP, gen: 'dead', e: ['x'] };
+    await deps.stores.profiles.memberIndex.chunks.insertMany([orphan]);
     await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF });
+    assert.equal(await deps.stores.profiles.memberIndex.chunks.countDocuments({ _id: orphan._id }), 0, 'the headless chunk is gone');
+    assert.equal((await deps.stores.profiles.aggregates.generations(SHOP)).chunksNamed, true);
     await recalibrateShop(rt.context, { shop: OTHER, reason: 'support', asOf: AS_OF });
     await assertMatchesDerivation('first recompute');
     await recalibrateShop(rt.context, { shop: SHOP, reason: 'support', asOf: AS_OF + 3 * DAY });
