@@ -172,7 +172,7 @@ export function keysOfDoc(d: Pick<CustomerProfileDoc, 'segmentKeys' | BrowserSor
 export interface DerivedRebuild { shop: string; gen: string; liveGen: string | null }
 
 /** Where a test can hold a save or a rebuild (shop-aggregates.ts, "Generations"). */
-export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switched' | 'apply:batch';
+export type DerivedHookPoint = 'save:entered' | 'save:written' | 'rebuild:begun' | 'rebuild:waiting' | 'rebuild:built' | 'rebuild:closed' | 'rebuild:switching' | 'rebuild:switched' | 'apply:batch';
 export interface DerivedHooks { at?: (point: DerivedHookPoint, shop: string, customerId?: string) => Promise<void> | void }
 
 /** What keysOfDoc reads of a stored profile (and whose keys they are). */
@@ -359,7 +359,16 @@ export class CustomerProfileStore {
   async beginRebuild(shop: string): Promise<DerivedRebuild> {
     const gen = randomBytes(6).toString('hex');
     const writers = await this.derived.beginRebuild(shop, gen);
-    const { liveGen, chunksNamed } = await this.aggregates.generations(shop);
+    // Read under the applier's lock, which a rebuild holds from its last check to its switch: one that
+    // passed its check before this one began has switched by now, and its generation is the one kept.
+    const token = await this.derived.lockWaiting(shop);
+    let generations: Awaited<ReturnType<ShopAggregatesStore['generations']>>;
+    try {
+      generations = await this.aggregates.generations(shop);
+    } finally {
+      await this.derived.unlock(shop, token);
+    }
+    const { liveGen, chunksNamed } = generations;
     // Generations left by rebuilds that died (a running one that is superseded drops its own).
     await this.memberIndex.dropExcept(shop, [liveGen, gen], { scan: !chunksNamed });
     await this.hooks.at?.('rebuild:begun', shop);
@@ -408,6 +417,7 @@ export class CustomerProfileStore {
         let ready: 1 | 0 | -1;
         try {
           ready = await this.derived.readyToSwitch(shop, gen);
+          if (ready === 1) await this.hooks.at?.('rebuild:switching', shop);
           if (ready === 1) await this.aggregates.switchTo(shop, gen, totals);
         } finally {
           await this.derived.unlock(shop, token);

@@ -283,6 +283,37 @@ describe('the generation protocol at each step of a rebuild', () => {
     await assertDerivedMatchProfiles(profiles, shop, 'after both rebuilds');
     await assertOneGeneration(shop);
   });
+
+  it('a rebuild that begins while another switches keeps the generation switched to (its index stays whole)', async () => {
+    const shop = 'derived-step-switching.myshopify.com';
+    await seedShop(shop);
+    let second: Promise<unknown> | null = null;
+    const liveAtSwitch: number[] = [];
+    on(shop, async (point) => {
+      if (point === 'rebuild:switching' && !second) {
+        // The first passed its last check and holds the applier's lock; the second begins now (up to its
+        // drop of other generations, unless it waits for the switch).
+        let begun: () => void = () => undefined;
+        const reached = new Promise<void>((r) => {
+          begun = r;
+        });
+        second = profiles.rebuildDerived(shop);
+        on(shop, async (p) => {
+          if (p === 'rebuild:begun') begun();
+          if (p === 'rebuild:switched' && !liveAtSwitch.length) {
+            const gen = (await profiles.aggregates.liveGen(shop))!;
+            liveAtSwitch.push((await profiles.memberIndex.dump(shop, gen)).size);
+          }
+        });
+        await Promise.race([reached, new Promise((r) => setTimeout(r, 500))]);
+      }
+    });
+    await profiles.rebuildDerived(shop);
+    await second;
+    assert.ok(liveAtSwitch[0]! > 0, `the first's generation, live, still has its lists (${liveAtSwitch[0]})`);
+    await assertDerivedMatchProfiles(profiles, shop, 'after both rebuilds');
+    await assertOneGeneration(shop);
+  });
 });
 
 // The log between the saves and the index (src/profiles/derived-buffer.ts): saves append their change,
