@@ -7,6 +7,7 @@ import { createShopifyPort } from './shopify-port.ts';
 import { QUEUE, type QueueName } from './queues.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { removeStaleSpills } from './batch-spill.ts';
+import { boundHeapGrowth } from '../src/heap-growth.ts';
 
 function queuesFromArgs(argv: readonly string[]): QueueName[] | undefined {
   const i = argv.indexOf('--queues');
@@ -19,6 +20,7 @@ function queuesFromArgs(argv: readonly string[]): QueueName[] | undefined {
 }
 
 const config = loadConfigFromProcess();
+boundHeapGrowth(config.HEAP_GROWING_PERCENT);
 // ENGINE_AS_OF (tests, chaos suite; refused in production): jobs without their own as-of — the nightly
 // recalibration, the recency sweep, recomputes a worker queues — run on that day, not the wall clock.
 const asOf = config.ENGINE_AS_OF;

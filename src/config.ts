@@ -57,6 +57,14 @@ export const configSchema = z.object({
   SUPPORT_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * How far V8 lets the heap grow past what survived its last full collection, in percent (V8's
+   * `--heap-growing-percent`; 0: V8's own factor, up to 4×). A whole-shop pass's heap grows steadily
+   * (a summary per customer) while it reads garbage batch after batch; V8's own factor let a million
+   * customers' calibration reach 2.1 GB of RSS for 1.2 GB of live data, 30 % kept it at 1.4 GB
+   * (docs/benchmarks.md). Set at each process's start (src/heap-growth.ts).
+   */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(30),
   /** Lock of a per-customer job and the stalled-job check: a crashed worker's jobs resume within 1–2× this. */
   JOB_LOCK_MS: z.coerce.number().int().min(5000).max(600_000).default(30_000),
   /**

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { heapGrowingFlag } from '../src/heap-growth.ts';
 
 const valid = {
   SHOPIFY_API_KEY: 'key',
@@ -16,6 +17,14 @@ describe('loadConfig', () => {
     assert.equal(c.PORT, 3000);
     assert.equal(c.REDIS_URL, 'redis://127.0.0.1:6379');
     assert.equal(c.SHOPIFY_API_VERSION, '2026-10');
+    assert.equal(c.HEAP_GROWING_PERCENT, 30);
+  });
+
+  it('HEAP_GROWING_PERCENT: a whole number from 0 (V8\'s own factor) to 300, as the V8 flag it sets', () => {
+    assert.equal(loadConfig({ ...valid, HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT, 0);
+    assert.equal(heapGrowingFlag(loadConfig({ ...valid, HEAP_GROWING_PERCENT: '50' }).HEAP_GROWING_PERCENT), '--heap-growing-percent=50');
+    assert.equal(heapGrowingFlag(0), null);
+    for (const bad of ['-1', '301', '12.5', 'lots']) assert.throws(() => loadConfig({ ...valid, HEAP_GROWING_PERCENT: bad }), ConfigError, bad);
   });
 
   it('reports every missing or bad variable in one error', () => {

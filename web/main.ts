@@ -13,6 +13,7 @@ import { installOnFirstUse } from './admin/install-on-first-use.ts';
 import { dashboardMounts } from './mounts.ts';
 import { dashboardPortsFrom } from './ports.ts';
 import { removeStaleSpills } from '../jobs/batch-spill.ts';
+import { boundHeapGrowth } from '../src/heap-growth.ts';
 
 export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
@@ -24,6 +25,7 @@ export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
 
 const withWorker = process.argv.includes('--with-worker');
 const config = loadConfigFromProcess();
+boundHeapGrowth(config.HEAP_GROWING_PERCENT);
 // ENGINE_AS_OF (tests, benchmarks; refused in production), as the worker reads it (jobs/main.ts): what
 // this process queues, shows and times is on that day, not the wall clock.
 const asOf = config.ENGINE_AS_OF;
