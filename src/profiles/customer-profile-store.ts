@@ -361,14 +361,7 @@ export class CustomerProfileStore {
     const writers = await this.derived.beginRebuild(shop, gen);
     // Read under the applier's lock, which a rebuild holds from its last check to its switch: one that
     // passed its check before this one began has switched by now, and its generation is the one kept.
-    const token = await this.derived.lockWaiting(shop);
-    let generations: Awaited<ReturnType<ShopAggregatesStore['generations']>>;
-    try {
-      generations = await this.aggregates.generations(shop);
-    } finally {
-      await this.derived.unlock(shop, token);
-    }
-    const { liveGen, chunksNamed } = generations;
+    const { liveGen, chunksNamed } = await this.derived.underLock(shop, () => this.aggregates.generations(shop));
     // Generations left by rebuilds that died (a running one that is superseded drops its own).
     await this.memberIndex.dropExcept(shop, [liveGen, gen], { scan: !chunksNamed });
     await this.hooks.at?.('rebuild:begun', shop);
@@ -413,15 +406,14 @@ export class CustomerProfileStore {
       await this.hooks.at?.('rebuild:closed', shop);
       if ((await this.derived.waitForWriters(shop, null, CLOSE_MS)) && (await catchUp(true))) {
         // The applier's lock: no batch is applied to the old generation across the switch.
-        const token = await this.derived.lockWaiting(shop);
-        let ready: 1 | 0 | -1;
-        try {
-          ready = await this.derived.readyToSwitch(shop, gen);
-          if (ready === 1) await this.hooks.at?.('rebuild:switching', shop);
-          if (ready === 1) await this.aggregates.switchTo(shop, gen, totals);
-        } finally {
-          await this.derived.unlock(shop, token);
-        }
+        const ready = await this.derived.underLock(shop, async () => {
+          const check = await this.derived.readyToSwitch(shop, gen);
+          if (check === 1) {
+            await this.hooks.at?.('rebuild:switching', shop);
+            await this.aggregates.switchTo(shop, gen, totals);
+          }
+          return check;
+        });
         if (ready === 1) {
           await this.derived.endRebuild(shop, gen);
           await this.hooks.at?.('rebuild:switched', shop);

@@ -198,12 +198,14 @@ export class DerivedBuffer {
     return (await this.redis.set(this.k(shop, 'applier'), token, 'PX', APPLIER_TTL_MS, 'NX')) === 'OK' ? token : null;
   }
 
-  /** Waits for the applier's lock (a batch takes seconds at most; a dead holder's lock expires). */
-  async lockWaiting(shop: string): Promise<string> {
-    for (;;) {
-      const token = await this.lock(shop);
-      if (token) return token;
-      await sleep(POLL_MS);
+  /** Runs `fn` holding the applier's lock, waited for (a batch takes seconds at most; a dead holder's lock expires). */
+  async underLock<T>(shop: string, fn: () => Promise<T>): Promise<T> {
+    let token: string | null;
+    while (!(token = await this.lock(shop))) await sleep(POLL_MS);
+    try {
+      return await fn();
+    } finally {
+      await this.unlock(shop, token);
     }
   }
 
