@@ -254,17 +254,21 @@ async function sayJobsSince(stack: LocalStack, phase: string, from: number): Pro
 }
 
 /** The nightly recalibration, the recency sweep and a settings dry run, each enqueued as the schedules (or the dashboard) do and waited for. */
-async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateWritten: number | null; recalibrateStepsMs: unknown; recencySweepS: number; recencySweepJobS: number; recencyQueued: number | null; recencyCovered: boolean | null; settingsPreviewS: number; previewWouldChange: number }> {
+async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; recalibrateAttempts: number | null; recalibrateWritten: number | null; recalibrateStepsMs: unknown; recencySweepS: number; recencySweepJobS: number; recencyQueued: number | null; recencyCovered: boolean | null; settingsPreviewS: number; previewWouldChange: number }> {
   const t0 = Date.now();
   markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
+  const queues = stack.runtime.queuesFor(SHOP);
+  // Waited for by its id, not by idle queues: a failed attempt waits out its backoff as a delayed job, which idle queues do not count.
+  const enqueued = (await queues.recalibrate.getJobs(['waiting', 'prioritized', 'active', 'delayed'])).find((j) => j.name === 'recalibrate-shop' && j.timestamp >= t0);
+  const recal = (enqueued ? await stack.waitFor('recalibrate', enqueued.id!, timeLimitMs) : null) as Record<string, unknown> | null;
+  const attempts = enqueued ? await queues.recalibrate.getJob(enqueued.id!) : undefined;
+  if (attempts?.stacktrace?.length) say(`recalibration: ${attempts.stacktrace.length} failed attempt(s) before it completed: ${attempts.stacktrace.map((t) => t.split('\n')[0]).join(' | ')}`);
   await stack.idle(timeLimitMs);
   await stack.sim.webhooksIdle();
   await stack.idle(timeLimitMs);
   const recalibrateS = secs(Date.now() - t0);
-  const queues = stack.runtime.queuesFor(SHOP);
-  const recal = ((await queues.recalibrate.getCompleted(0, 50)).find((j) => j.name === 'recalibrate-shop')?.returnvalue ?? null) as Record<string, unknown> | null;
-  say(`recalibrated in ${recalibrateS} s: ${recal?.written ?? '?'} profiles written, steps (ms) ${JSON.stringify(recal?.stepsMs ?? null)}, books read again from ${String(recal?.booksReadAgainFrom ?? '?')}`);
+  say(`recalibrated in ${recalibrateS} s (attempts ${attempts?.attemptsMade ?? '?'}): ${recal?.written ?? '?'} profiles written, steps (ms) ${JSON.stringify(recal?.stepsMs ?? null)}, books read again from ${String(recal?.booksReadAgainFrom ?? '?')}`);
   await sayJobsSince(stack, 'recalibrate', t0);
   // Each phase is timed from its own start: the logging above is not in it.
   const t1 = Date.now();
@@ -291,7 +295,7 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   markPhase('upkeepEnd');
   // What each job did: how many profiles the recalibration rewrote, how many customers the sweep found due (each then recomputed).
   return {
-    recalibrateS, recalibrateWritten: (recal?.written as number | undefined) ?? null, recalibrateStepsMs: recal?.stepsMs ?? null,
+    recalibrateS, recalibrateAttempts: attempts?.attemptsMade ?? null, recalibrateWritten: (recal?.written as number | undefined) ?? null, recalibrateStepsMs: recal?.stepsMs ?? null,
     recencySweepS, recencySweepJobS, recencyQueued: (sweep?.queued as number | undefined) ?? null,
     // Skipped without reading the profiles: the recalibration just before computed every profile today (recency-sweep.ts).
     recencyCovered: sweep ? sweep.covered === 1 : null,
