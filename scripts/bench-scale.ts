@@ -365,7 +365,7 @@ async function startStack(env: Record<string, string>, dir: string): Promise<Loc
   const webPort = webProcess ? await freePort() : 0;
   const stack = await startLocalStack({
     logger: createLogger({ level: 'warn', destination: process.stderr }), asOf: ASOF, dbName: 'scale', env,
-    simulator: { seed, webhooks: { concurrency: 16 } }, inProcessWorker: workerProcesses === 0,
+    simulator: { seed, webhooks: { concurrency: 16, keepLog: false } }, inProcessWorker: workerProcesses === 0,
     ...(webProcess ? { webUrl: `http://127.0.0.1:${webPort}` } : {}),
   });
   if (webProcess) await webFor(stack, env, dir, webPort);

@@ -28,6 +28,11 @@ export interface WebhookOptions {
   /** Probability that a delivery is held back lateDelayMs. */
   lateRate?: number;
   lateDelayMs?: number;
+  /**
+   * Keep every delivery in the log once it is settled (default true: tests read it). A store-sized
+   * run sets false: settled deliveries then leave the log, and the log holds what is still pending.
+   */
+  keepLog?: boolean;
 }
 
 export interface DeliveryAttempt {
@@ -85,10 +90,16 @@ export class WebhookDelivery {
   readonly #clock: Clock;
   readonly #prng: Prng;
   #opts: Required<WebhookOptions>;
-  readonly #log: DeliveryRecord[] = [];
+  /** Every delivery sent (keepLog), or only those still pending. */
+  readonly #log = new Set<DeliveryRecord>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #controllers = new Set<AbortController>();
-  readonly #queue: Array<() => Promise<void>> = [];
+  /**
+   * Deliveries due, oldest first, read from #head: shift() on a large array copies what is left on
+   * each call, so a backlog of echoes (a million tag writes) made each dequeue cost more than the last.
+   */
+  #queue: DeliveryRecord[] = [];
+  #head = 0;
   #inFlight = 0;
   #scheduled = 0;
   #closed = false;
@@ -115,6 +126,7 @@ export class WebhookDelivery {
       reorderWindowMs: opts.reorderWindowMs ?? 0,
       lateRate: opts.lateRate ?? 0,
       lateDelayMs: opts.lateDelayMs ?? 0,
+      keepLog: opts.keepLog ?? true,
     };
   }
 
@@ -134,7 +146,8 @@ export class WebhookDelivery {
   }
 
   log(shop?: string): DeliveryRecord[] {
-    return shop ? this.#log.filter((r) => r.shop === shop) : [...this.#log];
+    const all = [...this.#log];
+    return shop ? all.filter((r) => r.shop === shop) : all;
   }
 
   /** Queues one delivery of `body` (already serialised) to `target`; eventId groups subscriptions of one event. */
@@ -155,7 +168,7 @@ export class WebhookDelivery {
       webhookId, eventId, topic, shop: target.shop, apiKey: target.apiKey, address: target.address,
       body, headers, duplicate: false, state: 'pending', attempts: [],
     };
-    this.#log.push(rec);
+    this.#log.add(rec);
     const c = this.counters(target.shop);
     c.sent++;
     c.pending++;
@@ -174,7 +187,7 @@ export class WebhookDelivery {
     const run = (): void => {
       if (this.#closed) return; // close() already zeroed the count
       this.#scheduled--;
-      this.#queue.push(() => this.#attempt(rec));
+      this.#queue.push(rec);
       this.#pump();
     };
     if (delayMs <= 0) {
@@ -189,10 +202,15 @@ export class WebhookDelivery {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#inFlight < this.#opts.concurrency && this.#queue.length > 0) {
-      const job = this.#queue.shift() as () => Promise<void>;
+    while (!this.#closed && this.#inFlight < this.#opts.concurrency && this.#head < this.#queue.length) {
+      const rec = this.#queue[this.#head++]!;
+      // Read positions past half the array are dropped now and then: each record is copied once at most.
+      if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
       this.#inFlight++;
-      void job().finally(() => {
+      void this.#attempt(rec).finally(() => {
         this.#inFlight--;
         this.#pump();
         this.#checkIdle();
@@ -223,6 +241,7 @@ export class WebhookDelivery {
     const c = this.counters(rec.shop);
     if (ok) {
       rec.state = 'delivered';
+      this.#settled(rec);
       c.delivered++;
       if (!rec.duplicate) c.pending--;
       const dupDelay = this.#duplicateDelay.get(rec);
@@ -236,6 +255,7 @@ export class WebhookDelivery {
     }
     if (rec.attempts.length >= this.#opts.maxAttempts) {
       rec.state = 'failed';
+      this.#settled(rec);
       if (!rec.duplicate) {
         c.failed++;
         c.pending--;
@@ -254,13 +274,17 @@ export class WebhookDelivery {
       dup.webhookId = randomUUID();
       dup.headers = { ...original.headers, 'X-Shopify-Webhook-Id': dup.webhookId };
     }
-    this.#log.push(dup);
+    this.#log.add(dup);
     this.counters(original.shop).duplicated++;
     this.#schedule(dup, delayMs);
   }
 
+  #settled(rec: DeliveryRecord): void {
+    if (!this.#opts.keepLog) this.#log.delete(rec);
+  }
+
   #checkIdle(): void {
-    if (this.#inFlight === 0 && this.#queue.length === 0 && this.#scheduled === 0) {
+    if (this.#inFlight === 0 && this.#head >= this.#queue.length && this.#scheduled === 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const w of waiters) w();
@@ -280,7 +304,8 @@ export class WebhookDelivery {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    this.#queue.length = 0;
+    this.#queue = [];
+    this.#head = 0;
     const until = Date.now() + timeoutMs;
     while (this.#inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     this.close();
@@ -291,7 +316,8 @@ export class WebhookDelivery {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const c of this.#controllers) c.abort(new Error('stopped'));
-    this.#queue.length = 0;
+    this.#queue = [];
+    this.#head = 0;
     this.#scheduled = 0;
     for (const r of this.#log) if (r.state === 'pending') r.state = 'stopped';
     this.#checkIdle();
