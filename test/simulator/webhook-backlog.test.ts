@@ -26,7 +26,7 @@ describe('simulator webhook backlog', () => {
   });
 
   it('without keepLog, settled deliveries leave the log and a retried one stays until it settles', async () => {
-    const d = new WebhookDelivery(new FakeClock(Date.UTC(2026, 0, 1)), 7, { concurrency: 2, keepLog: false, maxAttempts: 2, retryDelaysMs: [500] });
+    const d = new WebhookDelivery(new FakeClock(Date.UTC(2026, 0, 1)), 7, { concurrency: 2, keepLog: false, maxAttempts: 2, retryDelaysMs: [2000] });
     // The body "fails" is refused every time: it fails after its two attempts.
     hooks.respond = (w) => (w.body.includes('fails') ? 500 : 200);
     for (let i = 0; i < 50; i++) d.send(target(), 'customers/update', JSON.stringify({ id: i }), `e${i}`);

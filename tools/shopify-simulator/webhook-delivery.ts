@@ -30,7 +30,7 @@ export interface WebhookOptions {
   lateDelayMs?: number;
   /**
    * Keep every delivery in the log once it is settled (default true: tests read it). A store-sized
-   * run sets false: settled deliveries then leave the log, and the log holds what is still pending.
+   * run sets false: delivered and failed deliveries then leave the log (pending and stopped ones stay).
    */
   keepLog?: boolean;
 }
@@ -90,7 +90,7 @@ export class WebhookDelivery {
   readonly #clock: Clock;
   readonly #prng: Prng;
   #opts: Required<WebhookOptions>;
-  /** Every delivery sent (keepLog), or only those still pending. */
+  /** Every delivery sent (keepLog), or only those not yet delivered or failed. */
   readonly #log = new Set<DeliveryRecord>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #controllers = new Set<AbortController>();
@@ -98,7 +98,7 @@ export class WebhookDelivery {
    * Deliveries due, oldest first, read from #head: shift() on a large array copies what is left on
    * each call, so a backlog of echoes (a million tag writes) made each dequeue cost more than the last.
    */
-  #queue: DeliveryRecord[] = [];
+  #queue: Array<DeliveryRecord | undefined> = [];
   #head = 0;
   #inFlight = 0;
   #scheduled = 0;
@@ -203,7 +203,9 @@ export class WebhookDelivery {
 
   #pump(): void {
     while (!this.#closed && this.#inFlight < this.#opts.concurrency && this.#head < this.#queue.length) {
-      const rec = this.#queue[this.#head++]!;
+      const rec = this.#queue[this.#head]!;
+      // Read: no longer held by the queue (a settled delivery may then be collected).
+      this.#queue[this.#head++] = undefined;
       // Read positions past half the array are dropped now and then: each record is copied once at most.
       if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
         this.#queue = this.#queue.slice(this.#head);
