@@ -32,7 +32,7 @@ try {
   await stack.install(SHOP);
   const t0 = performance.now();
   const job = await runtime.enqueue.resyncShop(SHOP, 'support');
-  await stack.waitFor('resync', job.id!, 3_600_000);
+  await stack.waitFor(job, 3_600_000);
   await stack.idle(3_600_000);
   console.error(`setup: resync + tag sync of ${values.customers} customers in ${Math.round(performance.now() - t0)} ms`);
 

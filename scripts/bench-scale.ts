@@ -271,7 +271,7 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   if (!enqueued) throw new Error('the nightly recalibration job was not found after it was enqueued');
   let recal: Record<string, unknown> | null = null;
   try {
-    recal = await stack.waitFor('recalibrate', enqueued.id!, timeLimitMs) as Record<string, unknown>;
+    recal = await stack.waitFor(enqueued, timeLimitMs) as Record<string, unknown>;
   } catch (err) {
     // Its failure is reported with the run's other figures, not in place of them.
     say(`recalibration did not complete: ${(err as Error).message}`);
@@ -289,7 +289,7 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   markPhase('recencySweep');
   const sweepJob = await stack.runtime.enqueue.recencySweep(SHOP);
   // The sweep's own result as soon as it is there (a failed sweep fails the run): a run stopped while later work drains still tells.
-  const sweep = await stack.waitFor('maintenance', sweepJob.id!, timeLimitMs) as Record<string, unknown> | null;
+  const sweep = await stack.waitFor(sweepJob, timeLimitMs) as Record<string, unknown> | null;
   // The job's own run, from when a worker took it to when it finished.
   const ran = await queues.maintenance.getJob(sweepJob.id!);
   const recencySweepJobS = secs((ran?.finishedOn ?? Date.now()) - (ran?.processedOn ?? t1));
@@ -305,7 +305,7 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const settings = (await shopPort(stack.deps).get(SHOP))!.settings;
   const next = { ...settings, families: { ...settings.families, rfm: false } };
   const { job } = await stack.runtime.enqueue.previewSettings(SHOP, next, settingsHash(next));
-  const preview = await stack.waitFor('preview', job.id!, timeLimitMs) as PreviewResult;
+  const preview = await stack.waitFor(job, timeLimitMs) as PreviewResult;
   markPhase('upkeepEnd');
   // What each job did: how many profiles the recalibration rewrote, how many customers the sweep found due (each then recomputed).
   return {

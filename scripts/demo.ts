@@ -145,7 +145,7 @@ try {
       }
     }, () => undefined);
   }, 1000);
-  await stack.waitFor('resync', job.id!, 3_600_000).finally(() => clearInterval(progress));
+  await stack.waitFor(job, 3_600_000).finally(() => clearInterval(progress));
   mark('resync');
   refreshesByPhase.resync = (await authStats.read(SHOP)).tokenRefreshes;
   say('demo: writing tags to the store (bulk mutation for large change sets)…');

@@ -19,6 +19,7 @@ import { dashboardMounts } from '../web/mounts.ts';
 import { dashboardPortsFrom } from '../web/ports.ts';
 import { startShopifySimulator, type ShopifySimulator, type SimulatorOptions } from '../tools/shopify-simulator/index.ts';
 import type { Connection } from 'mongoose';
+import type { Job } from 'bullmq';
 import { pollUntil } from '../tools/poll.ts';
 
 export interface LocalStackOptions {
@@ -58,8 +59,8 @@ export interface LocalStack {
   install(shop: string): Promise<void>;
   /** Resolves when no job is waiting, prioritized or active in any queue (delayed = schedules, ignored). */
   idle(timeoutMs?: number): Promise<void>;
-  /** Waits for one job to finish (throws if it failed). */
-  waitFor(queue: keyof JobRuntime['queues'], jobId: string, timeoutMs?: number): Promise<unknown>;
+  /** Waits for one job to finish, in the queue it was added to (throws if it failed). */
+  waitFor(job: QueuedJob, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -92,14 +93,17 @@ async function queuesIdle(runtime: JobRuntime, timeoutMs: number): Promise<void>
   }, { timeoutMs, detail: () => `counts: ${JSON.stringify(counts)}` });
 }
 
+/** A job as `add` returns it: its id, and the queue it is in (each partition numbers its jobs itself). */
+type QueuedJob = Pick<Job, 'id' | 'queueQualifiedName'>;
+
 /** Polls the job's state: QueueEvents would miss a completion that happened before it subscribed. */
-async function jobFinished(runtime: JobRuntime, queue: keyof JobRuntime['queues'], jobId: string, timeoutMs: number): Promise<unknown> {
-  // The job is in one of the queue's partitions (its shop's).
-  const qs = runtime.partitions.map((p) => p[queue]);
-  const q = qs[0]!;
+async function jobFinished(runtime: JobRuntime, added: QueuedJob, timeoutMs: number): Promise<unknown> {
+  const q = runtime.partitions.flatMap((p) => Object.values(p)).find((x) => x.qualifiedName === added.queueQualifiedName);
+  if (!q || !added.id) throw new Error(`no queue ${added.queueQualifiedName} for job ${added.id ?? '(no id)'}`);
+  const jobId = added.id;
   let state = 'unknown';
   const job = await pollUntil(`${q.name} job ${jobId} to complete`, async () => {
-    const j = (await Promise.all(qs.map((x) => x.getJob(jobId)))).find(Boolean);
+    const j = await q.getJob(jobId);
     if (!j) throw new Error(`no job ${jobId} in ${q.name}`);
     state = await j.getState();
     if (state === 'failed') throw new Error(`${q.name} job ${jobId} failed: ${j.failedReason}`);
@@ -161,7 +165,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       await runtime.enqueue.scheduleShop(shop, state?.timezone ?? 'UTC');
     },
     idle: (timeoutMs = 600_000) => queuesIdle(runtime, timeoutMs),
-    waitFor: (queue, jobId, timeoutMs = 600_000) => jobFinished(runtime, queue, jobId, timeoutMs),
+    waitFor: (job, timeoutMs = 600_000) => jobFinished(runtime, job, timeoutMs),
     async close() {
       // No new webhooks; requests in flight finish (bounded); then workers finish their jobs (they still
       // call the simulator's Admin API); then the simulator and the connections.

@@ -28,7 +28,7 @@ describe('end to end inside Shopify: native segments, Flow trigger, customer met
     await stack.install(SHOP);
     await stack.deps.stores.shops.updateSettings(SHOP, { shopify: { flowSegments: ['loyal-customer', 'one-time-buyer'] } }, new Date(AS_OF));
     const job = await stack.runtime.enqueue.resyncShop(SHOP, 'install');
-    await stack.waitFor('resync', job.id!);
+    await stack.waitFor(job);
     await stack.idle();
   });
   after(async () => { await e2e?.close(); });

@@ -45,7 +45,7 @@ describe('signals end to end', () => {
     seedCheckout(sim, SHOP, { customerId: null, lines: [{ productId: '905', quantity: 1 }], at: AS_OF - 10 * HOUR });
     seedCheckout(sim, SHOP, { customerId: before_.completed, lines: [{ productId: '906', quantity: 1 }], at: AS_OF - 400 * 24 * HOUR });
     await stack.install(SHOP);
-    resync = (await stack.waitFor('resync', (await stack.runtime.enqueue.resyncShop(SHOP, 'install')).id!)) as ResyncResult;
+    resync = (await stack.waitFor(await stack.runtime.enqueue.resyncShop(SHOP, 'install'))) as ResyncResult;
     await stack.idle();
     for await (const p of stack.deps.stores.profiles.iterateShop(SHOP)) if (p.memberships.some((m) => m.family === 'rfm' && m.segment === 'lost')) lost.push(p.customerId);
     lost = lost.sort();

@@ -22,7 +22,7 @@ describe('end to end through the Shopify simulator', () => {
     stack.sim.seedSynthetic(SHOP, { customers: 40, seed: 5, asOf: AS_OF - 2 * HOUR, maxOrdersPerCustomer: 6 });
     await stack.install(SHOP);
     const job = await stack.runtime.enqueue.resyncShop(SHOP, 'install');
-    await stack.waitFor('resync', job.id!);
+    await stack.waitFor(job);
     await stack.idle();
   });
   after(async () => { await e2e?.close(); });
