@@ -258,7 +258,8 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   const queues = stack.runtime.queuesFor(SHOP);
   // No recalibration may be pending before ours (one in its backoff, say): ours would be deduplicated
   // into it. The nightly schedule's next run (a delayed job of the job scheduler) is not one.
-  const pending = async (): Promise<number> => (await queues.recalibrate.getJobs(['waiting', 'prioritized', 'active', 'delayed'])).filter((j) => j.name === 'recalibrate-shop' && !j.repeatJobKey).length;
+  const recalibration = (j: { name: string; repeatJobKey?: string }): boolean => j.name === 'recalibrate-shop' && !j.repeatJobKey;
+  const pending = async (): Promise<number> => (await queues.recalibrate.getJobs(['waiting', 'prioritized', 'active', 'delayed'])).filter(recalibration).length;
   const tWait = Date.now();
   while ((await pending()) > 0) {
     if (Date.now() - tWait > timeLimitMs) throw new Error('a recalibration is still pending before the nightly one');
@@ -268,7 +269,7 @@ async function maintenance(stack: LocalStack): Promise<{ recalibrateS: number; r
   markPhase('recalibrate');
   await stack.runtime.enqueue.recalibrateShop(SHOP, 'nightly');
   // Waited for by its id, not by idle queues: a failed attempt waits out its backoff as a delayed job, which idle queues do not count.
-  const enqueued = (await queues.recalibrate.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'])).find((j) => j.name === 'recalibrate-shop' && !j.repeatJobKey && j.timestamp >= t0);
+  const enqueued = (await queues.recalibrate.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'])).find((j) => recalibration(j) && j.timestamp >= t0);
   if (!enqueued) throw new Error('the nightly recalibration job was not found after it was enqueued');
   let recal: Record<string, unknown> | null = null;
   try {
